@@ -1,0 +1,43 @@
+"""Backends realise devices: `host` (this computer), `qemu` (emulated boards), `board`.
+
+A backend turns one cell into one :class:`wasmcu.model.Result`. It builds what it
+needs (through the toolchains layer), executes, and measures; verification against
+the oracle and storage happen in :mod:`wasmcu.bench`, the same for every backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+
+
+@dataclass
+class RunContext:
+    repeat: int = 20          # host samples per cell
+    warmup: int = 3           # host warm-up calls
+    timeout_s: float = 300.0  # wall-clock limit for one cell on the host
+    max_instructions: int = 20_000_000_000  # instruction budget for one emulated run
+
+
+class Backend:
+    name = ""
+
+    def unsupported_reason(self, runtime: str, device) -> str | None:
+        """None when this backend can run `runtime` on `device`; else why not."""
+        return None
+
+    def run_cell(self, cell, workload, device, ctx: RunContext):
+        raise NotImplementedError
+
+
+def get_backend(name: str) -> Backend:
+    if name == "host":
+        from .host import HostBackend
+
+        return HostBackend()
+    if name == "qemu":
+        from .qemu import QemuBackend
+
+        return QemuBackend()
+    raise ConfigError(f"backend '{name}' is not available in this version of wasmcu", expected="host or qemu")

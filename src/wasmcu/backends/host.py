@@ -1,0 +1,83 @@
+"""The `host` backend: this computer, every runtime in a worker process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import asdict
+
+from .. import runtimes
+from ..errors import BuildError, ToolMissing
+from ..measure.stats import summarize
+from ..model import ERROR, OK, UNSUPPORTED, Result
+from ..runtimes.base import HostJob
+from . import Backend, RunContext
+
+
+class HostBackend(Backend):
+    name = "host"
+
+    def unsupported_reason(self, runtime, device):
+        return runtimes.get(runtime).unavailable_reason()
+
+    def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
+        rt = runtimes.get(cell.runtime)
+        res = Result(cell=cell, backend=self.name)
+        reason = rt.unavailable_reason()
+        if reason:
+            res.status, res.error = UNSUPPORTED, reason
+            return res
+        try:
+            artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
+        except (BuildError, ToolMissing) as exc:
+            res.error = f"build failed: {exc}"
+            return res
+        res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode)
+        job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup)
+        out = run_worker(job, ctx.timeout_s)
+        if "error" in out:
+            res.error = out["error"]
+            return res
+        res.status = OK
+        res.checksum = out["checksum"] & 0xFFFFFFFF
+        res.samples_us = out["samples_us"]
+        res.load_samples_us = out["load_samples_us"]
+        s = summarize(res.samples_us)
+        res.time_us, res.time_us_ci, res.time_kind = s.median, [s.ci_low, s.ci_high], "measured"
+        res.load_us = float(sorted(res.load_samples_us)[len(res.load_samples_us) // 2])
+        res.ram_peak_bytes = out.get("peak_rss_bytes")
+        res.extra.update(stats=s.as_dict(), calls_per_sample=out.get("calls_per_sample", 1),
+                         peak_rss_kind="process max RSS", **out.get("extra", {}))
+        if s.warning:
+            res.extra["warning"] = s.warning
+        return res
+
+
+def run_worker(job: HostJob, timeout_s: float) -> dict:
+    """Run one job in `python -m wasmcu.worker`; kill its process group on timeout."""
+    env = dict(os.environ)
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.Popen([sys.executable, "-m", "wasmcu.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(json.dumps(asdict(job)), timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return {"error": f"timeout: the kernel did not return within {timeout_s:g} s (raise it with --timeout)"}
+    except BaseException:  # Ctrl-C: do not leave the worker behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    if proc.returncode != 0 or not stdout.strip():
+        sig = -proc.returncode if proc.returncode and proc.returncode < 0 else None
+        what = f"killed by signal {signal.Signals(sig).name}" if sig else f"exit status {proc.returncode}"
+        return {"error": f"the runtime crashed ({what}): {stderr.strip()[-400:]}"}
+    try:
+        return json.loads(stdout)
+    except json.JSONDecodeError:
+        return {"error": f"worker printed garbage: {stdout[:200]!r}"}

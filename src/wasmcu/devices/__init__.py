@@ -1,0 +1,134 @@
+"""Devices: the machines a kernel runs on, described by profiles (TOML data).
+
+Built-in profiles live in `profiles/`; users add their own with `--device-dir DIR`
+or WASMCU_DEVICE_PATH (os.pathsep separated directories of *.toml files).
+
+Required fields: name, description, backend ('host', 'qemu' or 'board'). Devices
+with backend 'qemu' or 'board' also need: arch, core, [clock] default_hz + source,
+[memory] flash_bytes, ram_bytes + source, [qemu] machine. Optional: [cycle_model],
+[power], [build]. Every number should carry its source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+BUILTIN = Path(__file__).parent / "profiles"
+BACKENDS = ("host", "qemu", "board")
+ARCHES = ("host", "armv6m", "armv8m", "rv32imac")
+
+
+@dataclass
+class Device:
+    name: str
+    description: str
+    backend: str
+    file: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arch(self) -> str:
+        return self.data.get("arch", "host")
+
+    @property
+    def clock_hz(self) -> int | None:
+        return self.data.get("clock", {}).get("default_hz")
+
+    @property
+    def flash_bytes(self) -> int | None:
+        return self.data.get("memory", {}).get("flash_bytes")
+
+    @property
+    def ram_bytes(self) -> int | None:
+        return self.data.get("memory", {}).get("ram_bytes")
+
+    @property
+    def profile_hash(self) -> str:
+        return hashlib.sha256(self.file.read_bytes()).hexdigest()[:16]
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.data.get(name, {})
+
+
+def _need(data: dict, path: str, kind, file: Path, expected: str):
+    cur: Any = data
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            raise ConfigError("missing", file=file, field=path, expected=expected)
+        cur = cur[part]
+    if not isinstance(cur, kind) or isinstance(cur, bool):
+        raise ConfigError(f"invalid value {cur!r}", file=file, field=path, expected=expected)
+    return cur
+
+
+def load_profile(file: Path) -> Device:
+    file = Path(file)
+    try:
+        data = tomllib.loads(file.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=file) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=file) from exc
+    name = _need(data, "name", str, file, "a device name such as 'pico'")
+    _need(data, "description", str, file, "a one-line description")
+    backend = _need(data, "backend", str, file, " or ".join(BACKENDS))
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}", file=file, field="backend", expected=" or ".join(BACKENDS))
+    if backend != "host":
+        arch = _need(data, "arch", str, file, " or ".join(ARCHES[1:]))
+        if arch not in ARCHES[1:]:
+            raise ConfigError(f"unknown arch {arch!r}", file=file, field="arch", expected=" or ".join(ARCHES[1:]))
+        _need(data, "core", str, file, "a core name such as 'cortex-m0plus'")
+        hz = _need(data, "clock.default_hz", int, file, "the core clock in Hz, an integer")
+        if hz <= 0:
+            raise ConfigError(f"invalid value {hz}", file=file, field="clock.default_hz", expected="a positive integer")
+        _need(data, "clock.source", str, file, "where the figure comes from (datasheet section)")
+        for key in ("flash_bytes", "ram_bytes"):
+            v = _need(data, f"memory.{key}", int, file, "a size in bytes, an integer")
+            if v <= 0:
+                raise ConfigError(f"invalid value {v}", file=file, field=f"memory.{key}", expected="a positive integer")
+        _need(data, "memory.source", str, file, "where the figures come from (datasheet section)")
+        if backend == "qemu":
+            _need(data, "qemu.machine", str, file, "a QEMU machine such as 'mps2-an385'")
+    return Device(name=name, description=data["description"], backend=backend, file=file, data=data)
+
+
+def discover(extra: list[Path] | None = None) -> dict[str, Device]:
+    dirs = [BUILTIN]
+    env = os.environ.get("WASMCU_DEVICE_PATH")
+    if env:
+        dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs += [Path(p) for p in (extra or [])]
+    found: dict[str, Device] = {}
+    for d in dirs:
+        if d.is_file():
+            dev = load_profile(d)
+            found[dev.name] = dev
+            continue
+        if not d.is_dir():
+            raise ConfigError("device directory does not exist", file=d)
+        for f in sorted(d.glob("*.toml")):
+            dev = load_profile(f)
+            found[dev.name] = dev
+    return found
+
+
+def parse(text: str | None, devices: dict[str, Device], default: list[str]) -> list[Device]:
+    names = [t.strip() for t in text.split(",")] if text else list(default)
+    out = []
+    for name in (n for n in names if n):
+        if name not in devices:
+            raise ConfigError(f"unknown device '{name}'; known: {', '.join(devices)} (add a profile with --device-dir)")
+        out.append(devices[name])
+    return out

@@ -1,0 +1,51 @@
+"""Errors that carry a message a user can act on."""
+
+
+class WasmcuError(Exception):
+    """Base class: the message says what was wrong and what to do."""
+
+
+class ConfigError(WasmcuError):
+    """Invalid user input: names, experiment files, profiles, workload directories."""
+
+    def __init__(self, message: str, *, file=None, field=None, expected=None):
+        parts = []
+        if file:
+            parts.append(str(file))
+        if field:
+            parts.append(f"field '{field}'")
+        prefix = ": ".join(parts)
+        text = f"{prefix}: {message}" if prefix else message
+        if expected:
+            text += f" (expected {expected})"
+        super().__init__(text)
+        self.file, self.field, self.expected = file, field, expected
+
+
+class ToolMissing(WasmcuError):
+    """An external tool is not installed; the message names the package."""
+
+    def __init__(self, tool: str, package: str | None = None, hint: str | None = None):
+        msg = f"required tool '{tool}' was not found"
+        if package:
+            msg += f"; install it with: apt-get install {package}"
+        if hint:
+            msg += f" ({hint})"
+        super().__init__(msg)
+        self.tool, self.package = tool, package
+
+
+class BuildError(WasmcuError):
+    """A source did not compile or link; carries the compiler's output."""
+
+
+class RuntimeUnavailable(WasmcuError):
+    """A runtime cannot run here (not installed, not built); cells become 'unsupported'."""
+
+
+class CellError(WasmcuError):
+    """A cell failed while running (trap, timeout, crash); the cell becomes 'error'."""
+
+
+class DoesNotFit(WasmcuError):
+    """A firmware image exceeds the device's flash or RAM; the cell becomes 'does-not-fit'."""

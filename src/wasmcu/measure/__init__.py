@@ -1,0 +1,1 @@
+"""Measures: statistics of samples, footprint from ELF images, energy."""

@@ -1,0 +1,81 @@
+"""The data model shared by every layer: cells, results, statuses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT = "ok", "mismatch", "error", "unsupported", "does-not-fit"
+STATUSES = (OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT)
+PASSING = (OK, UNSUPPORTED)
+
+# kinds of a time/cycle figure; a measured figure and a modelled one are never confused
+CYCLES_MEASURED = "measured cycles"
+CYCLES_ESTIMATED = "estimated cycles"
+CYCLES_INSTRUCTIONS = "instructions"
+ENERGY_MODEL = "model"
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One combination: workload x size x language x runtime x device."""
+
+    workload: str
+    n: int
+    lang: str
+    runtime: str
+    device: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.workload}:{self.n}/{self.lang}/{self.runtime}/{self.device}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass
+class Result:
+    """What one run of a cell gave. Fields that do not apply stay None."""
+
+    cell: Cell
+    backend: str
+    status: str = ERROR
+    error: str | None = None
+    checksum: int | None = None
+    expected: int | None = None
+    time_us: float | None = None
+    time_us_ci: list[float] | None = None
+    time_kind: str | None = None  # 'measured' (host clock) or 'estimated' (cycle model)
+    load_us: float | None = None
+    cycles: int | None = None
+    cycles_kind: str | None = None
+    instructions: int | None = None
+    flash_bytes: int | None = None
+    ram_static_bytes: int | None = None
+    ram_peak_bytes: int | None = None
+    runtime_flash_bytes: int | None = None
+    runtime_ram_bytes: int | None = None
+    energy_uj: float | None = None
+    energy_kind: str | None = None
+    samples_us: list[float] = field(default_factory=list)
+    load_samples_us: list[float] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI contract's object for this cell (see DESIGN: `bench --json`)."""
+        d = {
+            "workload": self.cell.workload,
+            "n": self.cell.n,
+            "lang": self.cell.lang,
+            "runtime": self.cell.runtime,
+            "device": self.cell.device,
+        }
+        body = asdict(self)
+        body.pop("cell")
+        body.pop("samples_us")
+        body.pop("load_samples_us")
+        d.update(body)
+        d["samples"] = len(self.samples_us)
+        return d

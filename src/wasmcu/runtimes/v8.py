@@ -1,0 +1,49 @@
+"""`v8-liftoff` and `v8-turbofan`: V8's baseline and optimising wasm compilers via Node.js."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from .. import tools
+from ..errors import CellError
+from .base import HostJob, HostMeasurement, Runtime
+
+SCRIPT = Path(__file__).with_name("v8_bench.js")
+
+
+class V8(Runtime):
+    name = "v8-liftoff"
+    mode = "jit"
+    summary = "V8's Liftoff baseline compiler only (node --liftoff-only)"
+    flags = ["--liftoff-only"]
+
+    def unavailable_reason(self):
+        if tools.find("node") is None:
+            return "Node.js was not found: apt-get install nodejs (or set WASMCU_NODE)"
+        return None
+
+    def versions(self):
+        return {"node": tools.version(tools.require("node"))}
+
+    def measure(self, job: HostJob) -> HostMeasurement:
+        node = tools.require("node")
+        cmd = [node, *self.flags, str(SCRIPT), job.artifact, str(job.repeat), str(job.warmup),
+               str(job.load_repeat), str(job.min_sample_us)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        try:
+            out = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            raise CellError(f"node failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()[-500:]}") from None
+        if "error" in out:
+            raise CellError(f"V8: {out['error']}")
+        return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
+                               load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
+                               extra={"node": out["node"], "v8": out["v8"]})
+
+
+class V8Turbofan(V8):
+    name = "v8-turbofan"
+    summary = "V8's TurboFan optimising compiler only (node --no-liftoff)"
+    flags = ["--no-liftoff"]

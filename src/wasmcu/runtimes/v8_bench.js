@@ -1,0 +1,43 @@
+// Time a wasm module's `run` export in V8: load/instantiate and calls, separately.
+// usage: node [v8 flags] v8_bench.js MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US
+'use strict';
+const fs = require('fs');
+const [file, repeat, warmup, loadRepeat, minSampleUs] = process.argv.slice(2);
+const now = () => process.hrtime.bigint();
+const us = (a, b) => Number(b - a) / 1000;
+try {
+  const bytes = fs.readFileSync(file);
+  const loadSamples = [];
+  let run = null;
+  for (let i = 0; i < Math.max(1, +loadRepeat); i++) {
+    const t0 = now();
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, {});
+    run = instance.exports.run;
+    loadSamples.push(us(t0, now()));
+  }
+  if (typeof run !== 'function') throw new Error("module has no exported function 'run'");
+  const first = run() >>> 0;
+  for (let i = 0; i < +warmup; i++) run();
+  let t0 = now();
+  run();
+  const one = Math.max(us(t0, now()), 0.01);
+  const inner = one < +minSampleUs ? Math.min(10000, Math.floor(+minSampleUs / one) + 1) : 1;
+  const samples = [];
+  for (let s = 0; s < Math.max(1, +repeat); s++) {
+    let bad = null;
+    t0 = now();
+    for (let i = 0; i < inner; i++) {
+      const r = run() >>> 0;
+      if (r !== first) bad = r;
+    }
+    const t1 = now();
+    if (bad !== null) throw new Error(`kernel is not deterministic: returned ${bad} after ${first}`);
+    samples.push(us(t0, t1) / inner);
+  }
+  process.stdout.write(JSON.stringify({checksum: first, samples_us: samples, load_samples_us: loadSamples,
+                                       calls_per_sample: inner, node: process.version, v8: process.versions.v8}));
+} catch (e) {
+  process.stdout.write(JSON.stringify({error: String(e && e.message || e)}));
+  process.exitCode = 3;
+}

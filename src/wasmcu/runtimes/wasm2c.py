@@ -1,0 +1,79 @@
+"""`wasm2c`: the module translated to C by wabt's wasm2c, compiled with the host compiler."""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+
+from .. import tools
+from ..errors import CellError
+from ..toolchains.cache import cached, digest
+from .base import HostJob, Runtime
+
+GLUE = Path(__file__).with_name("wasm2c_glue.c")
+RT_DIRS = [Path("/usr/share/wabt/wasm2c"), Path("/usr/src/wasm2c")]
+CFLAGS = ["-O2", "-fPIC", "-shared"]
+
+
+def _rt_impl() -> Path | None:
+    for d in RT_DIRS:
+        if (d / "wasm-rt-impl.c").is_file():
+            return d
+    return None
+
+
+def build_wasm2c(wasm: Path) -> Path:
+    """Translate and compile a module into a shared library (cached)."""
+    wasm2c = tools.require("wasm2c")
+    cc = tools.require("cc")
+    rt = _rt_impl()
+    key = digest("wasm2c", wasm, GLUE, CFLAGS, tools.version(wasm2c), tools.version(cc))
+
+    def build(tmp: Path) -> dict:
+        tools.run([wasm2c, str(wasm), "-n", "kern", "-o", str(tmp / "kern.c")], what="wasm2c")
+        tools.run([cc, *CFLAGS, f"-I{tmp}", f"-I{rt}", str(tmp / "kern.c"), str(rt / "wasm-rt-impl.c"), str(GLUE),
+                   "-o", str(tmp / "kern.so"), "-lm"], what="compiling wasm2c output")
+        return {"wasm2c": tools.version(wasm2c), "compiler": tools.version(cc), "flags": CFLAGS}
+
+    return cached("wasm2c", key, build) / "kern.so"
+
+
+class Wasm2c(Runtime):
+    name = "wasm2c"
+    mode = "transpiler"
+    summary = "wabt's wasm2c: the module as C, compiled ahead of time with the host compiler"
+
+    def unavailable_reason(self):
+        if tools.find("wasm2c") is None or _rt_impl() is None:
+            return "wabt's wasm2c was not found: apt-get install wabt"
+        if tools.find("cc") is None:
+            return "no C compiler: apt-get install clang-19"
+        return None
+
+    def versions(self):
+        return {"wasm2c": tools.version(tools.require("wasm2c"))}
+
+    def prepare(self, workload, n, lang):
+        from ..toolchains.cache import meta
+        from ..toolchains.wasm import build_wasm
+
+        lib = build_wasm2c(build_wasm(workload, n, lang).wasm)
+        return str(lib), meta(lib.parent)
+
+    def load(self, job: HostJob):
+        lib = ctypes.CDLL(job.artifact)
+        lib.wasmcu_strerror.restype = ctypes.c_char_p
+        code = lib.wasmcu_init()
+        if code:
+            raise CellError(f"wasm2c module failed to instantiate: {lib.wasmcu_strerror(code).decode()}")
+        out = ctypes.c_uint32()
+        ref = ctypes.byref(out)
+        run = lib.wasmcu_run
+
+        def call():
+            code = run(ref)
+            if code:
+                raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}")
+            return out.value
+
+        return call

@@ -1,0 +1,50 @@
+"""`wasm3`: the wasm3 interpreter through its Python binding (pywasm3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import CellError
+from .base import HostJob, Runtime
+
+STACK_BYTES = 64 * 1024
+
+
+class Wasm3(Runtime):
+    name = "wasm3"
+    mode = "interpreter"
+    summary = "wasm3 interpreter (pywasm3 binding on host; its C sources in firmware)"
+
+    def unavailable_reason(self):
+        try:
+            import wasm3  # noqa: F401
+        except ImportError:
+            return "the Python package 'pywasm3' is not installed: pip install pywasm3"
+        return None
+
+    def versions(self):
+        from importlib.metadata import version
+
+        return {"pywasm3": version("pywasm3")}
+
+    def load(self, job: HostJob):
+        import wasm3
+
+        data = Path(job.artifact).read_bytes()
+        try:
+            env = wasm3.Environment()
+            rt = env.new_runtime(STACK_BYTES)
+            module = env.parse_module(data)
+            rt.load(module)
+            fn = rt.find_function("run")
+        except RuntimeError as exc:
+            raise CellError(f"wasm3 could not load the module: {exc}") from exc
+
+        def call():
+            try:
+                return fn()
+            except RuntimeError as exc:
+                raise CellError(f"trap in wasm3: {exc}") from exc
+
+        call._keep = (env, rt, module)  # keep the runtime alive as long as the callable
+        return call

@@ -1,0 +1,1 @@
+"""Builds: kernels to wasm modules, to host shared libraries, to MCU objects; all cached."""

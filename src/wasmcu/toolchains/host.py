@@ -1,0 +1,36 @@
+"""Kernels to native host shared libraries (the `native` runtime on `host`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import tools
+from ..workloads import Workload
+from .cache import cached, digest
+from .rust import crate_root
+
+C_FLAGS = ["-O2", "-fPIC", "-shared"]
+RUST_FLAGS = ["--edition", "2021", "--crate-type", "cdylib", "-C", "opt-level=2", "-C", "panic=abort"]
+
+
+def build_native(workload: Workload, n: int, lang: str) -> Path:
+    """Shared library exporting `uint32_t run(void)`; returns its path."""
+    source = workload.source(lang)
+    if lang == "c":
+        cc = tools.require("cc")
+        flags = C_FLAGS + [f"-DWASMCU_N={n}"]
+        key = digest("host-c", source, flags, tools.version(cc))
+
+        def build(tmp: Path) -> dict:
+            tools.run([cc, *flags, str(source), "-o", str(tmp / "kernel.so")], what=f"C compiler for {workload.name}")
+            return {"compiler": tools.version(cc), "flags": flags}
+    else:
+        rustc = tools.require("rustc")
+        key = digest("host-rust", source, RUST_FLAGS, n, tools.version(rustc))
+
+        def build(tmp: Path) -> dict:
+            root = tmp / "lib.rs"
+            root.write_text(crate_root(source, n))
+            tools.run([rustc, *RUST_FLAGS, str(root), "-o", str(tmp / "kernel.so")], cwd=tmp, what=f"rustc for {workload.name}")
+            return {"compiler": tools.version(rustc), "flags": RUST_FLAGS}
+    return cached("host-native", key, build) / "kernel.so"

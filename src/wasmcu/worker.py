@@ -1,0 +1,37 @@
+"""Worker process for host measurements: `python -m wasmcu.worker` reads a HostJob as
+JSON on stdin and writes a HostMeasurement (or an error) as JSON on stdout.
+
+Running each cell in its own process lets the parent enforce a time limit on
+kernels that never return, survive crashes, and read the cell's peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from dataclasses import asdict
+
+
+def main() -> int:
+    from .errors import WasmcuError
+    from .runtimes import get
+    from .runtimes.base import HostJob
+
+    job = HostJob(**json.loads(sys.stdin.read()))
+    try:
+        m = get(job.runtime).measure(job)
+        out = asdict(m)
+    except WasmcuError as exc:
+        out = {"error": str(exc)}
+    except Exception as exc:  # a runtime binding failing in an unexpected way
+        out = {"error": f"{type(exc).__name__}: {exc}"}
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    out["peak_rss_bytes"] = max(self_rss, child_rss)
+    sys.stdout.write(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""Independent Python oracle for the bubblesort kernel."""
+
+MASK = 0xFFFFFFFF
+
+
+def checksum(n: int) -> int:
+    x = 42
+    data = []
+    for _ in range(n):
+        x = (x * 1664525 + 1013904223) & MASK
+        data.append(x)
+    h = 0
+    for v in sorted(data):
+        h = (h * 31 + v) & MASK
+    return h

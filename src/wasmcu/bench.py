@@ -1,0 +1,110 @@
+"""Run a planned experiment: execute every cell, verify it, store it at once.
+
+A broken cell never stops the others: its error is stored and the run goes on.
+Ctrl-C stops the run; every cell finished so far is already stored and
+`--resume` runs only what is missing.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import os
+from typing import Callable, Iterable
+
+from .backends import RunContext, get_backend
+from .errors import WasmcuError
+from .model import ERROR, MISMATCH, OK, UNSUPPORTED, Cell, Result
+from .plan import Spec, plan
+from .provenance import run_provenance
+from .store import Store
+
+log = logging.getLogger("wasmcu")
+
+
+def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
+    """Build, run and verify one cell; never raises for a cell's own failure."""
+    try:
+        backend = get_backend(device.backend)
+        reason = backend.unsupported_reason(cell.runtime, device)
+        if reason:
+            return Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=reason)
+        result = backend.run_cell(cell, workload, device, ctx)
+    except WasmcuError as exc:
+        result = Result(cell=cell, backend=device.backend, status=ERROR, error=str(exc))
+    except Exception as exc:  # a bug or an unexpected tool failure: keep going, say what happened
+        log.debug("cell %s failed", cell, exc_info=True)
+        result = Result(cell=cell, backend=device.backend, status=ERROR, error=f"{type(exc).__name__}: {exc}")
+    return verify(result, workload)
+
+
+def verify(result: Result, workload) -> Result:
+    """Compare the checksum with the oracle's; a difference is a failed cell."""
+    try:
+        result.expected = workload.expected(result.cell.n)
+    except WasmcuError as exc:
+        if result.status == OK:
+            result.status, result.error = ERROR, str(exc)
+        return result
+    if result.status == OK:
+        if result.checksum is None:
+            result.status, result.error = ERROR, "the run reported no checksum"
+        elif (result.checksum & 0xFFFFFFFF) != result.expected:
+            result.status = MISMATCH
+            result.error = f"checksum {result.checksum:#010x} differs from the oracle's {result.expected:#010x}"
+    return result
+
+
+def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int | None = None,
+              argv: list[str] | None = None,
+              on_result: Callable[[Result, int, int], None] | None = None) -> tuple[int, list[Result]]:
+    """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation)."""
+    cells, workloads, devices = plan(spec)
+    ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout)
+    if resume is not None:
+        if store.run(resume) is None:
+            raise WasmcuError(f"there is no run {resume} in {store.path} to resume")
+        run_id = resume
+        done = store.done_cells(run_id)
+        cells = [c for c in cells if c not in done]
+        store.reopen_run(run_id)
+        log.info("resuming run %d: %d cells already stored, %d to go", run_id, len(done), len(cells))
+    else:
+        run_id = store.begin_run(spec.as_dict(), argv, run_provenance())
+    results: list[Result] = []
+    total = len(cells)
+
+    def record(result: Result) -> None:
+        store.add_result(run_id, result)
+        results.append(result)
+        if on_result:
+            on_result(result, len(results), total)
+
+    emulated = [c for c in cells if devices[c.device].backend != "host"]
+    host = [c for c in cells if devices[c.device].backend == "host"]
+    try:
+        _run_parallel(emulated, workloads, devices, ctx, jobs or os.cpu_count() or 1, record)
+        for cell in host:  # host timings run alone: parallel work would disturb them
+            record(execute_cell(cell, workloads[cell.workload], devices[cell.device], ctx))
+    except BaseException:
+        store.finish_run(run_id, "interrupted")
+        raise
+    store.finish_run(run_id, "complete")
+    return run_id, results
+
+
+def _run_parallel(cells: Iterable[Cell], workloads, devices, ctx, jobs: int, record) -> None:
+    cells = list(cells)
+    if not cells:
+        return
+    if jobs <= 1:
+        for cell in cells:
+            record(execute_cell(cell, workloads[cell.workload], devices[cell.device], ctx))
+        return
+    pool = cf.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = [pool.submit(execute_cell, c, workloads[c.workload], devices[c.device], ctx) for c in cells]
+        for fut in cf.as_completed(futures):
+            record(fut.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

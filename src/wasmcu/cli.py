@@ -1,0 +1,212 @@
+"""Command-line interface: a thin layer over the library.
+
+    wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...]
+                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
+    wasmcu report  [--db PATH] [--out DIR] [--run ID]
+    wasmcu compare A B [--db PATH] [--threshold PCT]
+    wasmcu list    devices|runtimes|workloads
+    wasmcu doctor
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import WasmcuError
+from .model import PASSING
+
+log = logging.getLogger("wasmcu")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wasmcu", description="What does WebAssembly cost on a microcontroller?")
+    p.add_argument("--version", action="version", version=f"wasmcu {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("bench", help="build, run, verify and store cells")
+    b.add_argument("--config", type=Path, help="experiment file (TOML) with the same keys as these flags")
+    b.add_argument("--suite", default=None, help="named set of cells (default: paper)")
+    b.add_argument("--device", help="comma-separated devices (see `wasmcu list devices`)")
+    b.add_argument("--runtime", help="comma-separated runtimes (see `wasmcu list runtimes`)")
+    b.add_argument("--workload", help="comma-separated workload[:n] (see `wasmcu list workloads`)")
+    b.add_argument("--lang", help="comma-separated languages: c,rust")
+    b.add_argument("--repeat", type=int, help="host samples per cell (default 20)")
+    b.add_argument("--warmup", type=int, help="host warm-up calls per cell (default 3)")
+    b.add_argument("--timeout", type=float, help="seconds before a cell is stopped (default 300)")
+    b.add_argument("--jobs", type=int, help="emulated cells run in parallel (default: number of cores)")
+    b.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
+    b.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
+    b.add_argument("--db", type=Path, help="SQLite store (default results/wasmcu.sqlite or $WASMCU_DB)")
+    b.add_argument("--json", action="store_true", help="print one JSON array of cells on stdout")
+    b.add_argument("--resume", nargs="?", const="latest", metavar="RUN",
+                   help="continue a stored run (default: the latest), running only the missing cells")
+
+    r = sub.add_parser("report", help="tables, figures and an HTML page from the store")
+    r.add_argument("--db", type=Path)
+    r.add_argument("--out", type=Path, default=Path("report"), help="output directory (default ./report)")
+    r.add_argument("--run", type=int, help="run id (default: the latest)")
+
+    c = sub.add_parser("compare", help="compare two stored runs (or a run and a baseline file)")
+    c.add_argument("a", help="baseline: run id or a JSON file written by `bench --json`")
+    c.add_argument("b", help="candidate: run id or a JSON file")
+    c.add_argument("--db", type=Path)
+    c.add_argument("--threshold", type=float, default=5.0, help="regression threshold in percent (default 5)")
+
+    lst = sub.add_parser("list", help="list devices, runtimes or workloads")
+    lst.add_argument("what", choices=["devices", "runtimes", "workloads"])
+    lst.add_argument("--workload-dir", type=Path, action="append", default=[])
+    lst.add_argument("--device-dir", type=Path, action="append", default=[])
+
+    sub.add_parser("doctor", help="which toolchains, emulators and runtimes are present, and how to get the rest")
+    return p
+
+
+def cmd_bench(args) -> int:
+    from .bench import run_bench
+    from .plan import Spec, load_spec_file
+    from .store import Store
+
+    values = load_spec_file(args.config) if args.config else {}
+    spec = Spec(**{k: v for k, v in values.items() if k not in ("devices", "runtimes", "workloads", "langs")},
+                devices=values.get("devices"), runtimes=values.get("runtimes"),
+                workloads=values.get("workloads"), langs=values.get("langs"))
+    for flag, field in (("suite", "suite"), ("device", "devices"), ("runtime", "runtimes"), ("workload", "workloads"),
+                        ("lang", "langs"), ("repeat", "repeat"), ("warmup", "warmup"), ("timeout", "timeout")):
+        value = getattr(args, flag)
+        if value is not None:
+            setattr(spec, field, value)
+    for name in ("repeat", "timeout"):
+        if getattr(spec, name) <= 0:
+            raise WasmcuError(f"--{name} must be positive, got {getattr(spec, name)}")
+    spec.workload_dirs += args.workload_dir
+    spec.device_dirs += args.device_dir
+    console = _console()
+    with Store(args.db) as store:
+        resume = None
+        if args.resume:
+            resume = store.latest_run_id() if args.resume == "latest" else int(args.resume)
+            if resume is None:
+                raise WasmcuError(f"nothing to resume: {store.path} has no runs")
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=console, transient=True, disable=not console.is_terminal)
+        task = None
+
+        def on_result(result, done, total):
+            nonlocal task
+            if task is None:
+                task = progress.add_task("bench", total=total)
+            progress.update(task, completed=done, description=f"{result.cell.key}")
+            mark = {"ok": "[green]ok[/]", "unsupported": "[yellow]unsupported[/]"}.get(result.status, f"[red]{result.status}[/]")
+            detail = ""
+            if result.time_us is not None:
+                detail = f"{result.time_us:,.1f} µs ({result.time_kind})"
+            if result.status not in ("ok",) and result.error:
+                detail = result.error.splitlines()[0][:160]
+            progress.console.print(f"{mark} {result.cell.key} {detail}", highlight=False)
+
+        run_id = None
+        try:
+            with progress:
+                run_id, results = run_bench(spec, store, resume=resume, jobs=args.jobs, argv=sys.argv, on_result=on_result)
+        except KeyboardInterrupt:
+            console.print(f"[red]interrupted[/]: every finished cell is stored in {store.path}; "
+                          f"run `wasmcu bench --resume` with the same options to finish")
+            return 130
+        if resume is not None:
+            done = {r.cell for r in results}
+            results = [r for r in store.results(run_id) if r.cell not in done] + results
+    if args.json:
+        sys.stdout.write(json.dumps([r.to_json() for r in results], indent=1) + "\n")
+    bad = [r for r in results if r.status not in PASSING]
+    console.print(f"run {run_id}: {len(results) - len(bad)} of {len(results)} cells ok or unsupported; "
+                  f"stored in {store.path}")
+    for r in bad:
+        console.print(f"[red]{r.status}[/] {r.cell.key}: {r.error}", highlight=False)
+    return 1 if bad else 0
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+    from .store import Store
+
+    with Store(args.db) as store:
+        out = write_report(store, args.out, run_id=args.run)
+    for path in out:
+        print(path)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .report.compare import compare_main
+
+    return compare_main(args)
+
+
+def cmd_list(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if args.what == "workloads":
+        from .workloads import discover
+
+        t = Table("workload", "sizes", "languages", "description", "directory")
+        for w in discover(args.workload_dir).values():
+            t.add_row(w.name, ",".join(map(str, w.sizes)), ",".join(w.languages), w.description, str(w.directory))
+    elif args.what == "devices":
+        from .devices import discover
+
+        t = Table("device", "backend", "arch", "clock", "flash", "RAM", "description")
+        for d in discover(args.device_dir).values():
+            hz = d.clock_hz
+            t.add_row(d.name, d.backend, d.arch, f"{hz / 1e6:g} MHz" if hz else "-",
+                      f"{d.flash_bytes // 1024} KiB" if d.flash_bytes else "-",
+                      f"{d.ram_bytes // 1024} KiB" if d.ram_bytes else "-", d.description)
+    else:
+        from .runtimes import RUNTIMES
+
+        t = Table("runtime", "mode", "available on host", "description")
+        for rt in RUNTIMES.values():
+            reason = rt.unavailable_reason()
+            t.add_row(rt.name, rt.mode, "yes" if not reason else f"no: {reason}", rt.summary)
+    console.print(t)
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import doctor
+
+    return doctor()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
+    handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "list": cmd_list,
+                "doctor": cmd_doctor}
+    try:
+        return handlers[args.command](args)
+    except WasmcuError as exc:
+        print(f"wasmcu: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("wasmcu: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

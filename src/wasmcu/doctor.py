@@ -1,0 +1,58 @@
+"""`wasmcu doctor`: what is present, what is missing, and how to get it."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from . import tools
+from .runtimes import RUNTIMES
+
+PURPOSE = {
+    "clang": "C -> wasm32 and host builds",
+    "wasm-ld": "linking wasm modules",
+    "rustc": "Rust -> wasm32, host and MCU builds",
+    "rust-lld": "linking Rust wasm modules",
+    "wasm2wat": "WAT listings",
+    "wasm2c": "the wasm2c runtime",
+    "wasm-opt": "optional: clang runs it on wasm output",
+    "node": "the V8 runtimes",
+    "cc": "host native builds",
+    "arm-none-eabi-gcc": "firmware for pico and nrf5340",
+    "riscv64-unknown-elf-gcc": "firmware for esp32c6",
+    "qemu-system-arm": "emulated pico and nrf5340",
+    "qemu-system-riscv32": "emulated esp32c6",
+}
+
+
+def doctor() -> int:
+    console = Console()
+    t = Table("tool", "status", "used for", title="toolchains and emulators")
+    missing = 0
+    for name, (_, package) in tools.TOOLS.items():
+        path = tools.find(name)
+        if path:
+            t.add_row(name, f"[green]{tools.version(path)[:60]}[/]", PURPOSE.get(name, ""))
+        else:
+            missing += 1
+            t.add_row(name, f"[red]missing[/]: apt-get install {package}", PURPOSE.get(name, ""))
+    console.print(t)
+    r = Table("runtime", "mode", "status", title="runtimes")
+    for rt in RUNTIMES.values():
+        reason = rt.unavailable_reason()
+        r.add_row(rt.name, rt.mode, "[green]available[/]" if not reason else f"[yellow]unavailable[/]: {reason}")
+    console.print(r)
+    for extra in _extra_checks():
+        console.print(extra)
+    console.print("all tools present" if not missing else f"{missing} tool(s) missing: the cells needing them are "
+                  "reported as errors or unsupported; the set-up script installs them")
+    return 0
+
+
+def _extra_checks():
+    """Hook for backends to add their own lines (QEMU plugin, WAMR libraries)."""
+    try:
+        from .backends.qemu import doctor_lines
+    except ImportError:
+        return []
+    return doctor_lines()

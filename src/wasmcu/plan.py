@@ -1,0 +1,111 @@
+"""Plan: from an experiment spec (CLI flags or a TOML file) to the list of cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import devices as devices_mod
+from . import runtimes as runtimes_mod
+from . import workloads as workloads_mod
+from .errors import ConfigError
+from .model import Cell
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+# Suites: named sets of cells. `paper` is the seed experiment.
+SUITES = {
+    "paper": {
+        "workloads": ["bubblesort:100", "bubblesort:1000", "crc16:100"],
+        "langs": ["c", "rust"],
+        "devices": ["host", "pico", "esp32c6", "nrf5340"],
+    },
+}
+
+# runtimes each backend runs when the user names none (a named runtime that a backend
+# cannot run becomes an `unsupported` cell, with the reason)
+DEFAULT_RUNTIMES = {
+    "host": ["native", "wasm3", "wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan", "wasm2c",
+             "wamr-classic", "wamr-fast", "wamr-aot"],
+    "qemu": ["native", "wasm3", "wamr-classic", "wamr-fast"],
+    "board": ["native", "wasm3", "wamr-classic", "wamr-fast"],
+}
+
+SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
+             "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list}
+
+
+@dataclass
+class Spec:
+    suite: str | None = "paper"
+    devices: str | None = None
+    runtimes: str | None = None
+    workloads: str | None = None
+    langs: str | None = None
+    repeat: int = 20
+    warmup: int = 3
+    timeout: float = 300.0
+    workload_dirs: list[Path] = field(default_factory=list)
+    device_dirs: list[Path] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["workload_dirs"] = [str(p) for p in self.workload_dirs]
+        d["device_dirs"] = [str(p) for p in self.device_dirs]
+        return d
+
+
+def load_spec_file(path: Path) -> dict:
+    """Read an experiment file: the same keys as the CLI flags, lists as TOML arrays."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=path) from exc
+    out = {}
+    for key, value in data.items():
+        if key not in SPEC_KEYS:
+            raise ConfigError("unknown key", file=path, field=key, expected="one of " + ", ".join(SPEC_KEYS))
+        kind = SPEC_KEYS[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise ConfigError(f"invalid value {value!r}", file=path, field=key, expected=f"a {names}")
+        if kind is list:
+            if not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"invalid value {value!r}", file=path, field=key, expected="a list of strings")
+            value = [Path(path.parent, v) for v in value] if key.endswith("_dirs") else ",".join(value)
+        if key in ("repeat", "warmup", "timeout") and value <= (0 if key != "warmup" else -1):
+            raise ConfigError(f"invalid value {value!r}", file=path, field=key, expected="a positive number")
+        out[key] = value
+    return out
+
+
+def plan(spec: Spec):
+    """The cells to run, with the workload and device objects they need."""
+    if spec.suite and spec.suite not in SUITES:
+        raise ConfigError(f"unknown suite '{spec.suite}'; known: {', '.join(SUITES)}")
+    suite = SUITES.get(spec.suite or "", {})
+    all_workloads = workloads_mod.discover(spec.workload_dirs)
+    all_devices = devices_mod.discover(spec.device_dirs)
+    wls = workloads_mod.parse_specs(spec.workloads, all_workloads, suite.get("workloads"))
+    langs = [x.strip() for x in (spec.langs.split(",") if spec.langs else suite.get("langs", ["c", "rust"])) if x.strip()]
+    for lang in langs:
+        if lang not in workloads_mod.LANGUAGES:
+            raise ConfigError(f"unknown language '{lang}'; known: {', '.join(workloads_mod.LANGUAGES)}")
+    devs = devices_mod.parse(spec.devices, all_devices, suite.get("devices", ["host"]))
+    explicit = runtimes_mod.parse(spec.runtimes, []) if spec.runtimes else None
+    cells = []
+    for dev in devs:
+        rts = explicit or [r for r in DEFAULT_RUNTIMES.get(dev.backend, []) if r in runtimes_mod.RUNTIMES]
+        for wl, n in wls:
+            for lang in langs:
+                if lang not in wl.sources:
+                    continue
+                for rt in rts:
+                    cells.append(Cell(wl.name, n, lang, rt, dev.name))
+    return cells, all_workloads, all_devices

@@ -10,11 +10,25 @@ import sys
 from dataclasses import asdict
 
 from .. import runtimes
-from ..errors import BuildError, ToolMissing
+from ..errors import BuildError, CellError, ToolMissing
 from ..measure.stats import summarize
 from ..model import ERROR, OK, UNSUPPORTED, Result
 from ..runtimes.base import HostJob
+from ..toolchains.wasm import build_wasm, memory_pages
 from . import Backend, RunContext
+
+HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
+
+
+def check_linear_memory(wasm, limit: int, device: str) -> None:
+    """Refuse a module whose initial linear memory exceeds what the device allows."""
+    try:
+        pages = memory_pages(wasm.read_bytes())
+    except ValueError:
+        return  # not a valid module: the runtime reports its own error
+    if pages is not None and pages * 65536 > limit:
+        raise CellError(f"the module needs {pages} pages ({pages * 64} KiB) of linear memory; "
+                        f"{device} allows {limit // 1024} KiB")
 
 
 class HostBackend(Backend):
@@ -30,10 +44,19 @@ class HostBackend(Backend):
         if reason:
             res.status, res.error = UNSUPPORTED, reason
             return res
+        if not rt.wasm and cell.lang == "wasm":
+            res.status, res.error = UNSUPPORTED, "a prebuilt wasm module has no native build"
+            return res
         try:
+            if rt.wasm:
+                limit = device.section("limits").get("linear_memory_bytes", HOST_LINEAR_MEMORY_LIMIT)
+                check_linear_memory(build_wasm(workload, cell.n, cell.lang).wasm, limit, device.name)
             artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
         except (BuildError, ToolMissing) as exc:
             res.error = f"build failed: {exc}"
+            return res
+        except CellError as exc:
+            res.error = str(exc)
             return res
         res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode)
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup)

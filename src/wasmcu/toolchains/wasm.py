@@ -57,15 +57,23 @@ def c_array_source(data: bytes, symbol: str = "wasmcu_module") -> str:
     return "\n".join(lines)
 
 
-def _finish(tmp: Path, wasm: Path) -> dict:
+def _finish(tmp: Path, wasm: Path, *, strict: bool = True) -> dict:
+    """WAT listing and C array beside the module. A prebuilt module (strict=False) that
+    wasm2wat rejects is kept: each runtime then reports its own error for it."""
+    from ..errors import BuildError
+
     wasm2wat = tools.require("wasm2wat")
-    proc = tools.run([wasm2wat, str(wasm), "-o", str(tmp / "module.wat")], what="wasm2wat")
-    del proc
     data = wasm.read_bytes()
     (tmp / "module_wasm.c").write_text(c_array_source(data))
-    wat = (tmp / "module.wat").read_text()
-    return {"wasm_bytes": len(data), "unreachable_in_wat": wat.count("unreachable"),
-            "wasm2wat": tools.version(wasm2wat)}
+    info = {"wasm_bytes": len(data), "wasm2wat": tools.version(wasm2wat)}
+    try:
+        tools.run([wasm2wat, str(wasm), "-o", str(tmp / "module.wat")], what="wasm2wat")
+        info["unreachable_in_wat"] = (tmp / "module.wat").read_text().count("unreachable")
+    except BuildError as exc:
+        if strict:
+            raise
+        info["wat_error"] = str(exc).splitlines()[-1]
+    return info
 
 
 def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
@@ -95,6 +103,13 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
             out = tmp / "module.wasm"
             tools.run([rustc, *flags, str(root), "-o", str(out)], cwd=tmp, what=f"rustc (Rust -> wasm) for {workload.name}")
             return {"compiler": tools.version(rustc), "flags": flags, **_finish(tmp, out)}
+    elif lang == "wasm":  # a prebuilt module: copied as it is
+        key = digest("wasm-prebuilt", source)
+
+        def build(tmp: Path) -> dict:
+            out = tmp / "module.wasm"
+            shutil.copyfile(source, out)
+            return {"prebuilt": str(source), **_finish(tmp, out, strict=False)}
     else:
         raise ValueError(lang)
     directory = cached("wasm", key, build)
@@ -102,3 +117,66 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
 
 
 
+
+
+def _leb(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(data):
+            raise ValueError("truncated LEB128")
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return result, pos
+
+
+def memory_pages(data: bytes) -> int | None:
+    """Initial linear-memory pages a module declares (defined or imported); None if no memory.
+
+    A tiny reader of the binary format's section headers, so a module that needs more
+    memory than a device has is caught before any runtime tries to load it.
+    Raises ValueError when `data` is not a wasm module.
+    """
+    if data[:4] != b"\0asm":
+        raise ValueError("not a WebAssembly module (no \\0asm magic)")
+    if len(data) < 8:
+        raise ValueError("truncated module header")
+    pos = 8
+    while pos < len(data):
+        sid = data[pos]
+        size, pos = _leb(data, pos + 1)
+        end = pos + size
+        if end > len(data):
+            raise ValueError(f"truncated module: section {sid} ends past the end of the file")
+        if sid == 5:  # memory section: vec(limits)
+            count, p = _leb(data, pos)
+            if count:
+                _flags, p = _leb(data, p)
+                initial, _ = _leb(data, p)
+                return initial
+        elif sid == 2:  # import section: look for an imported memory
+            count, p = _leb(data, pos)
+            for _ in range(count):
+                for _ in range(2):  # module name, field name
+                    n, p = _leb(data, p)
+                    p += n
+                kind = data[p]
+                p += 1
+                if kind == 0:
+                    _, p = _leb(data, p)
+                elif kind == 1:
+                    p += 1
+                    flags, p = _leb(data, p)
+                    _, p = _leb(data, p)
+                    if flags & 1:
+                        _, p = _leb(data, p)
+                elif kind == 2:
+                    _flags, p = _leb(data, p)
+                    initial, _ = _leb(data, p)
+                    return initial
+                elif kind == 3:
+                    p += 2
+        pos = end
+    return None

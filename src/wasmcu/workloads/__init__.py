@@ -21,7 +21,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 BUILTIN = Path(__file__).parent / "builtin"
-LANGUAGES = ("c", "rust")
+LANGUAGES = ("c", "rust", "wasm")  # wasm: a prebuilt module (runs on wasm runtimes only)
 
 
 @dataclass

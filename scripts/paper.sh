@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job: the paper's experiment on the default devices, then the report.
+# Usage: scripts/paper.sh [extra `wasmcu bench` options]
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh" || exit 1
+cd "$ROOT"
+wasmcu doctor >&2 || true
+wasmcu bench --suite paper "$@"
+status=$?
+wasmcu report --out report || exit 1
+echo "report written to $ROOT/report/report.html" >&2
+exit $status

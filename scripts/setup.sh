@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what wasmcu needs, only what is missing; quick when everything is there.
+#   Debian packages (compilers, wabt, binaryen, QEMU, cross toolchains, Node.js),
+#   a virtual environment in .venv with wasmcu and its PyPI dependencies.
+# Sourced by scripts/paper.sh and scripts/test.sh; can be run on its own.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${WASMCU_VENV:-$ROOT/.venv}"
+
+DEBIAN_PACKAGES=(
+  clang-19 lld-19 lld-14 wabt binaryen
+  rustc libstd-rust-dev-wasm32 rust-src
+  gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  qemu-system-arm qemu-system-misc
+  gcc libc6-dev libglib2.0-dev pkg-config git
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+install_debian_packages() {
+  local missing=()
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || missing+=(nodejs)
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+  if ((${#missing[@]})); then
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    log "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+install_venv() {
+  local stamp="$VENV/.wasmcu-installed" want
+  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return
+  fi
+  [[ -x "$VENV/bin/python" ]] || { log "creating $VENV"; python3 -m venv "$VENV"; }
+  log "installing wasmcu and its Python dependencies into $VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+  "$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+  echo "$want" > "$stamp"
+}
+
+install_debian_packages
+install_venv
+export PATH="$VENV/bin:$PATH"

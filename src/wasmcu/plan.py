@@ -93,7 +93,13 @@ def plan(spec: Spec):
     all_workloads = workloads_mod.discover(spec.workload_dirs)
     all_devices = devices_mod.discover(spec.device_dirs)
     wls = workloads_mod.parse_specs(spec.workloads, all_workloads, suite.get("workloads"))
-    langs = [x.strip() for x in (spec.langs.split(",") if spec.langs else suite.get("langs", ["c", "rust"])) if x.strip()]
+    # languages: as asked; else the suite's; else every language each workload has
+    if spec.langs:
+        langs = [x.strip() for x in spec.langs.split(",") if x.strip()]
+    elif spec.workloads is None and "langs" in suite:
+        langs = suite["langs"]
+    else:
+        langs = list(workloads_mod.LANGUAGES)
     for lang in langs:
         if lang not in workloads_mod.LANGUAGES:
             raise ConfigError(f"unknown language '{lang}'; known: {', '.join(workloads_mod.LANGUAGES)}")

@@ -89,11 +89,11 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
     try:
         stdout, stderr = proc.communicate(json.dumps(asdict(job)), timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_group(proc)
         proc.communicate()
         return {"error": f"timeout: the kernel did not return within {timeout_s:g} s (raise it with --timeout)"}
     except BaseException:  # Ctrl-C: do not leave the worker behind
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_group(proc)
         proc.wait()
         raise
     if proc.returncode != 0 or not stdout.strip():
@@ -104,3 +104,10 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
         return json.loads(stdout)
     except json.JSONDecodeError:
         return {"error": f"worker printed garbage: {stdout[:200]!r}"}
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # already gone
+        pass

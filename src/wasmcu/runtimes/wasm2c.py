@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import re
 from pathlib import Path
 
 from .. import tools
@@ -28,6 +29,13 @@ def build_wasm2c(wasm: Path) -> Path:
     cc = tools.require("cc")
     rt = _rt_impl()
     key = digest("wasm2c", wasm, GLUE, CFLAGS, tools.version(wasm2c), tools.version(cc))
+
+    wat = wasm.with_name("module.wat")
+    imports = re.findall(r'\(import "([^"]*)" "([^"]*)"', wat.read_text()) if wat.is_file() else []
+    if imports:
+        names = ", ".join(f"{m}.{f}" for m, f in imports)
+        raise CellError(f"the module imports {names}; wasmcu's wasm2c glue provides no imports "
+                        "(kernels must be self-contained)")
 
     def build(tmp: Path) -> dict:
         tools.run([wasm2c, str(wasm), "-n", "kern", "-o", str(tmp / "kern.c")], what="wasm2c")

@@ -8,6 +8,15 @@ from ..errors import CellError
 from .base import HostJob, Runtime
 
 
+def _message(exc: Exception) -> str:
+    """wasmtime's errors put the cause last ('Caused by: wasm trap: ...')."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    for ln in lines:
+        if "wasm trap:" in ln:
+            return ln[ln.index("wasm trap:"):]
+    return lines[-1] if lines else type(exc).__name__
+
+
 class Wasmtime(Runtime):
     name = "wasmtime"
     mode = "jit"
@@ -34,11 +43,14 @@ class Wasmtime(Runtime):
             config.target = self.target
         engine = wasmtime.Engine(config)
         store = wasmtime.Store(engine)
+        data = Path(job.artifact).read_bytes()
+        if data[:4] != b"\0asm":  # wasmtime would try to read it as WAT text
+            raise CellError("wasmtime could not load the module: not a WebAssembly binary (no \\0asm magic)")
         try:
-            module = wasmtime.Module(engine, Path(job.artifact).read_bytes())
+            module = wasmtime.Module(engine, data)
             instance = wasmtime.Instance(store, module, [])
         except wasmtime.WasmtimeError as exc:
-            raise CellError(f"wasmtime could not load the module: {str(exc).splitlines()[0]}") from exc
+            raise CellError(f"wasmtime could not load the module: {_message(exc)}") from exc
         fn = instance.exports(store).get("run")
         if fn is None:
             raise CellError("module has no exported function 'run'")
@@ -47,7 +59,7 @@ class Wasmtime(Runtime):
             try:
                 return fn(store)
             except wasmtime.Trap as exc:
-                raise CellError(f"trap in wasmtime: {str(exc).splitlines()[0]}") from exc
+                raise CellError(f"trap in wasmtime: {_message(exc)}") from exc
 
         return call
 

@@ -1,0 +1,66 @@
+import pytest
+
+from wasmcu import workloads
+from wasmcu.errors import ToolMissing
+from wasmcu.toolchains import cache, host, wasm
+
+
+@pytest.fixture(scope="module")
+def wl():
+    return workloads.discover()
+
+
+@pytest.mark.parametrize("lang", ["c", "rust"])
+def test_wasm_module_has_run_export_no_imports_and_one_page(wl, lang):
+    m = wasm.build_wasm(wl["crc16"], 16, lang)
+    wat = m.wat.read_text()
+    assert '(export "run" (func' in wat
+    assert "(import" not in wat
+    assert wasm.memory_pages(m.wasm.read_bytes()) == 1
+    c = m.c_array.read_text()
+    assert "wasmcu_module[]" in c and f"wasmcu_module_len = {m.wasm.stat().st_size};" in c
+    assert m.meta["unreachable_in_wat"] >= 0 and m.meta["flags"]
+
+
+def test_c_array_round_trips():
+    data = bytes(range(256)) * 3
+    src = wasm.c_array_source(data)
+    body = src.split("{", 1)[1].split("}", 1)[0]
+    assert bytes(int(t, 16) for t in body.replace("\n", "").split(",") if t.strip()) == data
+
+
+def test_warm_build_rebuilds_nothing(wl, monkeypatch, tmp_path):
+    monkeypatch.setenv("WASMCU_CACHE", str(tmp_path))
+    wasm.build_wasm(wl["crc16"], 5, "c")
+    host.build_native(wl["crc16"], 5, "c")
+    before = dict(cache.STATS)
+    a = wasm.build_wasm(wl["crc16"], 5, "c")
+    b = host.build_native(wl["crc16"], 5, "c")
+    assert cache.STATS["builds"] == before["builds"] and cache.STATS["hits"] == before["hits"] + 2
+    assert a.wasm.is_file() and b.is_file()
+    # a different size is a different artifact
+    assert wasm.build_wasm(wl["crc16"], 6, "c").directory != a.directory
+
+
+def test_memory_pages_reader():
+    assert wasm.memory_pages(b"\0asm\x01\0\0\0") is None
+    with pytest.raises(ValueError, match="not a WebAssembly"):
+        wasm.memory_pages(b"hello world")
+    with pytest.raises(ValueError, match="truncated"):
+        wasm.memory_pages(b"\0asm\x01\0\0\0\x05\x10\x01")
+
+
+def test_missing_compiler_names_the_package(wl, monkeypatch, tmp_path):
+    monkeypatch.setenv("WASMCU_CACHE", str(tmp_path))
+    monkeypatch.setenv("WASMCU_CLANG", "/nonexistent/clang-19")
+    with pytest.raises(ToolMissing, match="apt-get install clang-19"):
+        wasm.build_wasm(wl["crc16"], 9, "c")
+
+
+def test_native_library_returns_oracle_value(wl):
+    import ctypes
+
+    for lang in ("c", "rust"):
+        lib = ctypes.CDLL(str(host.build_native(wl["bubblesort"], 50, lang)))
+        lib.run.restype = ctypes.c_uint32
+        assert lib.run() == wl["bubblesort"].expected(50)

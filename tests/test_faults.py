@@ -227,3 +227,23 @@ def test_two_processes_share_one_database(db, tmp_path):
 def test_resume_without_runs_is_a_clear_error(db):
     proc = wasmcu("bench", "--resume", "--db", str(db))
     assert proc.returncode == 2 and "nothing to resume" in proc.stderr
+
+
+def test_too_old_node_is_unsupported_with_the_reason(tmp_path, db):
+    fake = tmp_path / "node"
+    fake.write_text("#!/bin/sh\necho v10.24.0\n")
+    fake.chmod(0o755)
+    proc, cells = bench_json("--device", "host", "--runtime", "v8-turbofan", "--workload", "crc16:3", "--lang", "c",
+                             "--db", str(db), env={"WASMCU_NODE": str(fake)})
+    assert cells[0]["status"] == "unsupported"
+    assert "version 10" in cells[0]["error"] and "needs node 16 or newer" in cells[0]["error"]
+
+
+def test_too_old_compiler_is_an_error_naming_the_package(tmp_path, db):
+    fake = tmp_path / "clang"
+    fake.write_text("#!/bin/sh\necho 'clang version 3.4.0'\n")
+    fake.chmod(0o755)
+    proc, cells = bench_json("--device", "host", "--runtime", "wasm3", "--workload", "crc16:3", "--lang", "c",
+                             "--db", str(db), env={"WASMCU_CLANG": str(fake), "WASMCU_CACHE": str(tmp_path / "c")})
+    assert proc.returncode == 1
+    assert cells[0]["status"] == "error" and "needs clang 14 or newer: apt-get install clang-19" in cells[0]["error"]

@@ -35,6 +35,10 @@ class ToolMissing(WasmcuError):
         self.tool, self.package = tool, package
 
 
+class ToolTooOld(WasmcuError):
+    """An external tool is present but older than wasmcu supports."""
+
+
 class BuildError(WasmcuError):
     """A source did not compile or link; carries the compiler's output."""
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 
-from .errors import ToolMissing
+from .errors import ToolMissing, ToolTooOld
 
 # tool -> (candidate executables in order of preference, Debian package)
 TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -25,6 +26,31 @@ TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
     "qemu-system-arm": (("qemu-system-arm",), "qemu-system-arm"),
     "qemu-system-riscv32": (("qemu-system-riscv32",), "qemu-system-misc"),
 }
+
+
+# oldest major version wasmcu works with, per tool
+MIN_MAJOR = {"node": 16, "clang": 14, "wasm-ld": 14, "qemu-system-arm": 7, "qemu-system-riscv32": 7}
+
+
+def major_version(text: str) -> int | None:
+    """The major version in a --version line ('v20.1.0', 'QEMU emulator version 7.2.22', ...)."""
+    m = re.search(r"(?:version\s+|\bv)(\d+)\.\d+", text) or re.search(r"(\d+)\.\d+", text)
+    return int(m.group(1)) if m else None
+
+
+def check_version(tool: str, path: str) -> str | None:
+    """None when `path` is recent enough for `tool`; else what is wrong and what to do."""
+    need = MIN_MAJOR.get(tool)
+    if need is None:
+        return None
+    line = version(path)
+    got = major_version(line)
+    if got is None:
+        return f"cannot tell the version of {path} ({line!r}); wasmcu needs {tool} {need} or newer"
+    if got < need:
+        package = TOOLS.get(tool, ((), tool))[1]
+        return f"{path} is version {got} ({line}); wasmcu needs {tool} {need} or newer: apt-get install {package}"
+    return None
 
 
 def override_env(tool: str) -> str:
@@ -46,11 +72,14 @@ def find(tool: str) -> str | None:
 
 
 def require(tool: str) -> str:
-    """Path of `tool` or a ToolMissing that names the Debian package to install."""
+    """Path of `tool`, or ToolMissing naming the Debian package; ToolTooOld if too old."""
     path = find(tool)
     if path is None:
         package = TOOLS.get(tool, ((), None))[1]
         raise ToolMissing(tool, package, hint=f"or set {override_env(tool)} to its path")
+    problem = check_version(tool, path)
+    if problem:
+        raise ToolTooOld(problem)
     return path
 
 

@@ -10,7 +10,7 @@ import sys
 from dataclasses import asdict
 
 from .. import runtimes
-from ..errors import BuildError, CellError, ToolMissing
+from ..errors import BuildError, CellError, ToolMissing, ToolTooOld
 from ..measure.stats import summarize
 from ..model import ERROR, OK, UNSUPPORTED, Result
 from ..runtimes.base import HostJob
@@ -52,7 +52,7 @@ class HostBackend(Backend):
                 limit = device.section("limits").get("linear_memory_bytes", HOST_LINEAR_MEMORY_LIMIT)
                 check_linear_memory(build_wasm(workload, cell.n, cell.lang).wasm, limit, device.name)
             artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
-        except (BuildError, ToolMissing) as exc:
+        except (BuildError, ToolMissing, ToolTooOld) as exc:
             res.error = f"build failed: {exc}"
             return res
         except CellError as exc:

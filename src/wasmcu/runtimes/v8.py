@@ -20,9 +20,10 @@ class V8(Runtime):
     flags = ["--liftoff-only"]
 
     def unavailable_reason(self):
-        if tools.find("node") is None:
+        node = tools.find("node")
+        if node is None:
             return "Node.js was not found: apt-get install nodejs (or set WASMCU_NODE)"
-        return None
+        return tools.check_version("node", node)
 
     def versions(self):
         return {"node": tools.version(tools.require("node"))}

@@ -19,6 +19,7 @@ class HostJob:
     warmup: int = 3
     load_repeat: int = 3
     min_sample_us: float = 50.0      # calls are batched so one sample lasts at least this
+    min_warmup_s: float = 0.2        # warm up for at least this long (CPU clocks and caches settle)
     expected: int | None = None
 
 
@@ -71,8 +72,11 @@ class Runtime:
 def time_calls(call: Callable[[], int], job: HostJob, load_samples: list[float]) -> HostMeasurement:
     """Warm up, calibrate calls per sample, then take `job.repeat` samples."""
     first = _u32(call())
-    for _ in range(max(0, job.warmup)):
+    deadline = time.perf_counter() + job.min_warmup_s
+    done = 0
+    while done < job.warmup or time.perf_counter() < deadline:
         _check(call(), first)
+        done += 1
     # calibration: how many calls make one sample last at least min_sample_us
     t0 = time.perf_counter_ns()
     _check(call(), first)

@@ -1,0 +1,52 @@
+/* wasmcu glue for the `wasm3` runtime: the module embedded as a C array. */
+#include <stddef.h>
+
+#include "wasm3.h"
+#include "wasmcu_fw.h"
+
+extern const unsigned char wasmcu_module[];
+extern const unsigned int wasmcu_module_len;
+
+#ifndef WASMCU_WASM3_STACK
+#define WASMCU_WASM3_STACK 4096
+#endif
+
+const char wasmcu_glue_runtime[] = "wasm3";
+
+static IM3Environment env;
+static IM3Runtime runtime;
+static IM3Function function;
+
+int wasmcu_glue_load(const char **error)
+{
+    IM3Module module;
+    M3Result r;
+    env = m3_NewEnvironment();
+    if (!env) {
+        *error = "out of memory creating the environment";
+        return 1;
+    }
+    runtime = m3_NewRuntime(env, WASMCU_WASM3_STACK, NULL);
+    if (!runtime) {
+        *error = "out of memory creating the runtime";
+        return 1;
+    }
+    if ((r = m3_ParseModule(env, &module, wasmcu_module, wasmcu_module_len)) ||
+        (r = m3_LoadModule(runtime, module)) || (r = m3_FindFunction(&function, runtime, "run"))) {
+        *error = r;
+        return 1;
+    }
+    return 0;
+}
+
+int wasmcu_glue_run(uint32_t *result, const char **error)
+{
+    M3Result r = m3_CallV(function);
+    if (!r)
+        r = m3_GetResultsV(function, result);
+    if (r) {
+        *error = r;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,192 @@
+"""The `qemu` backend: emulated boards.
+
+Each cell becomes a bare-metal firmware image (cross compiler + picolibc, the device's
+real flash and RAM sizes), run by QEMU with `-icount shift=0` so instruction counts are
+deterministic, under wasmcu's cycle-model plugin that turns the instructions of the
+measured window into estimated cycles. The firmware reports through the same line
+protocol a real board uses over serial.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .. import tools
+from ..errors import BuildError, DoesNotFit, ToolMissing, ToolTooOld
+from ..measure.energy import modelled_energy_uj
+from ..measure.footprint import footprint, symbol_address
+from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Result
+from ..protocol import parse
+from ..toolchains import mcu
+from ..toolchains.cache import cached, digest
+from ..toolchains.wasm import build_wasm, memory_pages
+from . import Backend, RunContext
+
+PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
+FIRMWARE = mcu.FIRMWARE
+MACHINE_ARGS = {"armv6m": ["-M", "mps2-an385"], "armv8m": ["-M", "mps2-an505"],
+                "rv32imac": ["-M", "virt", "-bios", "none"]}
+MODEL_KEYS = ("alu", "load", "store", "mul", "div", "branch_not_taken", "branch_taken", "jump", "call", "indirect",
+              "multi_base", "multi_per_reg", "pop_pc_extra", "fetch_wait")
+WASM_PAGE = 65536
+
+
+@dataclass
+class Firmware:
+    """How to build the firmware of one runtime: its glue and the parts it links."""
+
+    glue: str
+    parts: Callable  # (workload, n, lang, device, arch, opt) -> (list of paths, includes, defines)
+    wasm: bool = True
+
+
+def _native_parts(workload, n, lang, device, arch, opt):
+    return [mcu.kernel_object(workload, n, lang, arch, opt)], [], []
+
+
+def _wasm3_parts(workload, n, lang, device, arch, opt):
+    module = build_wasm(workload, n, lang)
+    return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], []
+
+
+# Runtimes that have a firmware build. A runtime is added with its glue file (the
+# interface to wasmcu_fw.h) and a function returning what to link.
+FIRMWARE_RUNTIMES: dict[str, Firmware] = {
+    "native": Firmware("glue_native.c", _native_parts, wasm=False),
+    "wasm3": Firmware("glue_wasm3.c", _wasm3_parts),
+}
+
+
+def plugin_library() -> Path:
+    """The cycle-model plugin, compiled on first use into the cache."""
+    cc = tools.require("cc")
+    src = PLUGIN_DIR / "cycles.c"
+    header = PLUGIN_DIR / "qemu-plugin-api.h"
+    key = digest("qemu-plugin", src, header, tools.version(cc))
+
+    def build(tmp: Path) -> dict:
+        tools.run([cc, "-O2", "-shared", "-fPIC", f"-I{PLUGIN_DIR}", str(src), "-o", str(tmp / "cycles.so")],
+                  what="compiling the QEMU cycle-model plugin")
+        return {"compiler": tools.version(cc)}
+
+    return cached("qemu-plugin", key, build) / "cycles.so"
+
+
+class QemuBackend(Backend):
+    name = "qemu"
+
+    def unsupported_reason(self, runtime, device):
+        if runtime not in FIRMWARE_RUNTIMES:
+            return f"runtime '{runtime}' has no firmware build: it runs on host only"
+        return None
+
+    def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
+        res = Result(cell=cell, backend=self.name)
+        fw = FIRMWARE_RUNTIMES[cell.runtime]
+        arch = mcu.ARCHES[device.arch]
+        opt = device.section("build").get("opt", "-O2")
+        try:
+            if fw.wasm:
+                pages = memory_pages(build_wasm(workload, cell.n, cell.lang).wasm.read_bytes()) or 0
+                if pages * WASM_PAGE > device.ram_bytes:
+                    raise DoesNotFit(f"does not fit {device.name}: the module needs {pages * 64} KB of linear "
+                                     f"memory, the device has {device.ram_bytes // 1024} KB of RAM")
+            elf, meta = self.build(cell.runtime, workload, cell.n, cell.lang, device, opt)
+            native_elf = None
+            if cell.runtime != "native" and cell.lang in workload.sources and cell.lang != "wasm":
+                native_elf, _ = self.build("native", workload, cell.n, cell.lang, device, opt)
+        except DoesNotFit as exc:
+            res.status, res.error = DOES_NOT_FIT, str(exc)
+            return res
+        except (BuildError, ToolMissing, ToolTooOld, ValueError) as exc:
+            res.status, res.error = ERROR, f"build failed: {exc}"
+            return res
+        fp = footprint(elf)
+        res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
+        if native_elf is not None:
+            base = footprint(native_elf)
+            res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes
+            res.runtime_ram_bytes = fp.ram_static_bytes - base.ram_static_bytes
+        res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
+        if device.arch == "armv6m":
+            res.extra["uf2_bytes"] = fp.uf2_bytes()
+        res.provenance.update(build=meta, device_profile_hash=device.profile_hash, qemu_machine=MACHINE_ARGS[device.arch],
+                              cycle_model_source=device.section("cycle_model").get("source"))
+        return self.execute(res, elf, device, arch, ctx, fp)
+
+    def build(self, runtime, workload, n, lang, device, opt):
+        fw = FIRMWARE_RUNTIMES[runtime]
+        arch = mcu.ARCHES[device.arch]
+        parts, includes, defines = fw.parts(workload, n, lang, device, arch, opt)
+        return mcu.link_firmware(device, arch, FIRMWARE / fw.glue, parts, opt, includes=includes, defines=defines)
+
+    def execute(self, res: Result, elf: Path, device, arch, ctx: RunContext, fp) -> Result:
+        qemu = tools.require(arch.qemu)
+        plugin = plugin_library()
+        marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
+        with tempfile.TemporaryDirectory(prefix="wasmcu-qemu-") as tmp:
+            model = Path(tmp) / "model.txt"
+            cm = device.section("cycle_model")
+            model.write_text("".join(f"{k} {int(cm[k])}\n" for k in MODEL_KEYS if k in cm))
+            out = Path(tmp) / "counts.json"
+            plugin_arg = (f"{plugin},isa={arch.isa},model={model},out={out},limit={ctx.max_instructions},"
+                          f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"
+                          f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
+            cmd = [qemu, *MACHINE_ARGS[device.arch], "-nographic", "-monitor", "none", "-icount", "shift=0",
+                   "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin_arg]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, timeout=ctx.timeout_s)
+            except subprocess.TimeoutExpired:
+                res.status, res.error = ERROR, f"timeout: QEMU did not finish within {ctx.timeout_s:g} s"
+                return res
+            counts = json.loads(out.read_text()) if out.is_file() else None
+        report = parse(proc.stdout + proc.stderr)
+        res.extra["qemu_exit"] = proc.returncode
+        if counts and counts.get("limit_hit"):
+            res.status, res.error = ERROR, (f"instruction budget exhausted: the firmware ran more than "
+                                            f"{ctx.max_instructions:,} instructions without finishing")
+            return res
+        if "error" in report.fields:
+            msg = report.fields["error"]
+            heap_short = "memory allocation failed" in msg or "out of memory" in msg
+            res.status = DOES_NOT_FIT if heap_short else ERROR
+            res.error = (f"does not fit {device.name}: {msg} (heap has {fp.heap_limit_bytes / 1024:.1f} KB)"
+                         if heap_short else f"firmware reported {msg}")
+            return res
+        if proc.returncode != 0 or not report.ended or counts is None:
+            tail = (proc.stderr or proc.stdout).decode(errors="replace").strip()[-300:]
+            why = "the firmware's report was cut off" if report.malformed else "the firmware did not finish its report"
+            res.status, res.error = ERROR, f"QEMU exited with status {proc.returncode}; {why}: {tail!r}"
+            return res
+        run_w, load_w = counts["windows"]
+        res.checksum = report.int("checksum")
+        res.instructions, res.cycles, res.cycles_kind = run_w["insns"], run_w["cycles"], CYCLES_ESTIMATED
+        hz = device.clock_hz
+        res.time_us, res.time_kind = res.cycles / hz * 1e6, "estimated"
+        res.load_us = load_w["cycles"] / hz * 1e6
+        stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
+        res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
+        res.energy_uj, res.energy_kind = modelled_energy_uj(device, res.time_us)
+        res.extra.update(load_cycles=load_w["cycles"], load_instructions=load_w["insns"],
+                         taken_branches=run_w["taken_branches"], total_instructions=counts["total_insns"],
+                         stack_hwm_bytes=stack, heap_hwm_bytes=heap, clock_hz=hz)
+        res.status = OK
+        return res
+
+
+def doctor_lines() -> list[str]:
+    lines = []
+    for name in ("qemu-system-arm", "qemu-system-riscv32"):
+        path = tools.find(name)
+        if path is None:
+            continue
+        proc = subprocess.run(["nm", "-D", path], capture_output=True, text=True) if tools.find("nm") else None
+        if proc is not None and proc.returncode == 0:
+            ok = "qemu_plugin_register_vcpu_tb_trans_cb" in proc.stdout
+            lines.append(f"{name}: TCG plugin support {'present' if ok else '[red]missing[/]: cycle estimates need it'}")
+    return lines

@@ -1,0 +1,204 @@
+"""Bare-metal builds for the boards: kernels, runtimes and firmware images.
+
+Firmware is built with the distribution's cross compilers and picolibc (its crt0 with
+semihosting, its linker script with the device's real flash and RAM placed by
+`--defsym`), so a firmware image that does not fit the device fails to link, and
+that failure is turned into a `does-not-fit` result with the sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import tools
+from ..errors import BuildError, DoesNotFit
+from ..workloads import Workload
+from .cache import cached, digest
+from .rust import RUSTC, crate_root
+
+FIRMWARE = Path(__file__).resolve().parent.parent / "backends" / "firmware"
+RUST_CORE = Path("/usr/lib/rustlib/src/rust/library/core/src/lib.rs")
+
+
+@dataclass(frozen=True)
+class Arch:
+    cc: str
+    cflags: tuple[str, ...]
+    rust_target: str
+    qemu: str
+    isa: str
+
+
+ARCHES = {
+    "armv6m": Arch("arm-none-eabi-gcc", ("-mcpu=cortex-m0plus", "-mthumb"), "thumbv6m-none-eabi",
+                   "qemu-system-arm", "thumb"),
+    "armv8m": Arch("arm-none-eabi-gcc", ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=soft"),
+                   "thumbv8m.main-none-eabi", "qemu-system-arm", "thumb"),
+    "rv32imac": Arch("riscv64-unknown-elf-gcc", ("-march=rv32imac", "-mabi=ilp32", "-misa-spec=2.2"),
+                     "riscv32imac-unknown-none-elf", "qemu-system-riscv32", "rv32"),
+}
+
+RUST_OPT = {"-O0": "0", "-O1": "1", "-Og": "1", "-O2": "2", "-O3": "3", "-Os": "s", "-Oz": "z"}
+SECTION_FLAGS = ["-ffunction-sections", "-fdata-sections"]
+
+
+def _cc(arch: Arch) -> str:
+    return tools.require(arch.cc)
+
+
+def rust_sysroot(arch: Arch) -> Path:
+    """A sysroot with `core` built from Debian's rust-src and an empty compiler_builtins
+    (the intrinsics come from GCC's libgcc at link time). About 10-30 s once per target."""
+    rustc = tools.require("rustc")
+    if not RUST_CORE.is_file():
+        raise BuildError("Rust's core sources were not found: apt-get install rust-src")
+    key = digest("rust-sysroot", arch.rust_target, tools.version(rustc))
+
+    def build(tmp: Path) -> dict:
+        lib = tmp / "lib" / "rustlib" / arch.rust_target / "lib"
+        lib.mkdir(parents=True)
+        env = dict(os.environ, RUSTC_BOOTSTRAP="1")
+        common = ["--edition", "2021", "--crate-type", "rlib", "--target", arch.rust_target,
+                  "-C", "opt-level=2", "-C", "panic=abort", "-C", "debuginfo=0"]
+        tools.run([rustc, *common, "--crate-name", "core", str(RUST_CORE), "-o", str(lib / "libcore.rlib")],
+                  env=env, what=f"building Rust core for {arch.rust_target}")
+        cb = tmp / "compiler_builtins.rs"
+        cb.write_text("#![feature(compiler_builtins)]\n#![compiler_builtins]\n#![no_std]\n")
+        tools.run([rustc, *common, "--crate-name", "compiler_builtins", "--sysroot", str(tmp), str(cb),
+                   "-o", str(lib / "libcompiler_builtins.rlib")], env=env, what="building compiler_builtins")
+        return {"rustc": tools.version(rustc), "target": arch.rust_target}
+
+    return cached("rust-sysroot", key, build)
+
+
+def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -> Path:
+    """The kernel compiled for the board: an object (C) or a static library (Rust)."""
+    source = workload.source(lang)
+    if lang == "c":
+        cc = _cc(arch)
+        flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", f"-DWASMCU_N={n}", "-c"]
+        key = digest("mcu-kernel-c", source, flags, tools.version(cc))
+
+        def build(tmp: Path) -> dict:
+            tools.run([cc, *flags, str(source), "-o", str(tmp / "kernel.o")], what=f"cross-compiling {workload.name}")
+            return {"compiler": tools.version(cc), "flags": flags}
+
+        return cached("mcu-kernel", key, build) / "kernel.o"
+    if lang == "rust":
+        sysroot = rust_sysroot(arch)
+        flags = ["--edition", "2021", "--crate-type", "staticlib", "--target", arch.rust_target,
+                 "-C", f"opt-level={RUST_OPT.get(opt, '2')}", "-C", "panic=abort", "-C", "debuginfo=0"]
+        key = digest("mcu-kernel-rust", source, flags, n, tools.version(RUSTC), str(sysroot))
+
+        def build(tmp: Path) -> dict:
+            root = tmp / "lib.rs"
+            root.write_text(crate_root(source, n))
+            tools.run([RUSTC, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
+                      cwd=tmp, what=f"rustc for {arch.rust_target}")
+            return {"compiler": tools.version(RUSTC), "flags": flags}
+
+        return cached("mcu-kernel", key, build) / "libkernel.a"
+    raise BuildError(f"a {lang} workload has no native build for a board")
+
+
+def wasm3_sources() -> Path:
+    """wasm3's C sources, from the pywasm3 source distribution on PyPI (cached)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("pywasm3")
+    except PackageNotFoundError:
+        ver = "0.5.0"
+    key = digest("wasm3-src", ver)
+
+    def build(tmp: Path) -> dict:
+        dl = tmp / "dl"
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
+                               "-q", "-d", str(dl), f"pywasm3=={ver}"], capture_output=True, text=True)
+        archives = list(dl.glob("pywasm3-*.tar.gz")) if dl.is_dir() else []
+        if proc.returncode != 0 or not archives:
+            raise BuildError(f"could not download the pywasm3 {ver} source distribution (it carries wasm3's "
+                             f"C sources): {proc.stderr.strip()[-300:]}")
+        with tarfile.open(archives[0]) as tar:
+            members = [m for m in tar.getmembers() if "/wasm3/" in m.name and m.isfile()]
+            for m in members:
+                m.name = "wasm3/" + m.name.split("/wasm3/", 1)[1]
+            tar.extractall(tmp, members=members)
+        return {"pywasm3": ver}
+
+    return cached("wasm3-src", key, build) / "wasm3"
+
+
+def wasm3_library(arch: Arch, opt: str) -> Path:
+    src = wasm3_sources()
+    cc = _cc(arch)
+    flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", "-Dd_m3HasTracer=0", f"-I{src}"]
+    files = sorted(src.glob("*.c"))
+    key = digest("wasm3-lib", flags, tools.version(cc), *[f.read_bytes() for f in files])
+
+    def build(tmp: Path) -> dict:
+        objs = []
+        for f in files:
+            obj = tmp / (f.stem + ".o")
+            tools.run([cc, *flags, "-c", str(f), "-o", str(obj)], what=f"compiling wasm3 {f.name}")
+            objs.append(str(obj))
+        ar = cc.replace("-gcc", "-ar")
+        tools.run([ar, "rcs", str(tmp / "libwasm3.a"), *objs], what="archiving wasm3")
+        for o in objs:
+            os.unlink(o)
+        return {"compiler": tools.version(cc), "flags": flags}
+
+    return cached("wasm3-lib", key, build) / "libwasm3.a"
+
+
+OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
+NOFIT = re.compile(r"section `?([.\w]+)'? will not fit in region `(\w+)'")
+
+
+def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *, includes: list[Path] = (),
+                  defines: list[str] = ()) -> tuple[Path, dict]:
+    """Link a firmware image for `device`; raise DoesNotFit when it exceeds the device."""
+    cc = _cc(arch)
+    q = device.section("qemu")
+    stack = int(device.section("build").get("stack_bytes", 8192))
+    layout = {"__flash": q.get("flash_origin", 0), "__flash_size": device.flash_bytes,
+              "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes, "__stack_size": stack}
+    flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
+             *[f"-Wl,--defsym={k}={v:#x}" for k, v in layout.items()], "-Wl,--wrap=sbrk", "-Wl,--gc-sections",
+             f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
+    sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue]
+    key = digest("firmware", flags, tools.version(cc), *sources, *parts)
+
+    def build(tmp: Path) -> dict:
+        elf = tmp / "firmware.elf"
+        cmd = [cc, *flags, str(FIRMWARE / "main.c"), str(glue), *map(str, parts), "-o", str(elf)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            _raise_link_error(proc.stderr, device)
+        return {"compiler": tools.version(cc), "flags": flags, "layout": layout}
+
+    directory = cached("firmware", key, build)
+    from .cache import meta
+
+    return directory / "firmware.elf", meta(directory)
+
+
+def _raise_link_error(stderr: str, device) -> None:
+    over = {}
+    for region, amount in OVERFLOW.findall(stderr):
+        over[region] = over.get(region, 0) + int(amount)
+    if over or NOFIT.search(stderr):
+        parts = []
+        for region, amount in over.items() or [("ram", 0)]:
+            has = device.flash_bytes if region == "flash" else device.ram_bytes
+            what = "flash" if region == "flash" else "RAM"
+            parts.append(f"needs {(has + amount) / 1024:.1f} KB of {what}, has {has / 1024:.0f} KB")
+        raise DoesNotFit(f"does not fit {device.name}: " + "; ".join(parts))
+    lines = [ln for ln in stderr.splitlines() if "GNU-stack" not in ln and "deprecated" not in ln]
+    raise BuildError("linking the firmware failed:\n" + "\n".join(lines[-20:]))

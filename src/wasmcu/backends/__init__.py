@@ -7,7 +7,8 @@ the oracle and storage happen in :mod:`wasmcu.bench`, the same for every backend
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 
@@ -17,7 +18,8 @@ class RunContext:
     repeat: int = 20          # host samples per cell
     warmup: int = 3           # host warm-up calls
     timeout_s: float = 300.0  # wall-clock limit for one cell on the host
-    max_instructions: int = 20_000_000_000  # instruction budget for one emulated run
+    # instruction budget for one emulated run (WASMCU_MAX_INSTRUCTIONS overrides)
+    max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 20_000_000_000)))
 
 
 class Backend:

@@ -169,15 +169,18 @@ def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *
     stack = int(device.section("build").get("stack_bytes", 8192))
     layout = {"__flash": q.get("flash_origin", 0), "__flash_size": device.flash_bytes,
               "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes, "__stack_size": stack}
+    # the device's memory, then picolibc's own script (sections, TLS, heap and stack regions)
+    script = "".join(f"{k} = {v:#x};\n" for k, v in layout.items()) + "INCLUDE picolibc.ld\n"
     flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-             *[f"-Wl,--defsym={k}={v:#x}" for k, v in layout.items()], "-Wl,--wrap=sbrk", "-Wl,--gc-sections",
-             f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
+             "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
     sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue]
-    key = digest("firmware", flags, tools.version(cc), *sources, *parts)
+    key = digest("firmware", flags, script, tools.version(cc), *sources, *parts)
 
     def build(tmp: Path) -> dict:
         elf = tmp / "firmware.elf"
-        cmd = [cc, *flags, str(FIRMWARE / "main.c"), str(glue), *map(str, parts), "-o", str(elf)]
+        (tmp / "device.ld").write_text(script)
+        cmd = [cc, *flags, "-T", str(tmp / "device.ld"), str(FIRMWARE / "main.c"), str(glue), *map(str, parts),
+               "-o", str(elf)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             _raise_link_error(proc.stderr, device)

@@ -1,0 +1,118 @@
+"""Emulated boards: real cross compilers, real QEMU, small sizes."""
+
+import pytest
+
+from wasmcu import devices, workloads
+from wasmcu.backends import RunContext
+from wasmcu.backends.qemu import QemuBackend
+from wasmcu.bench import execute_cell
+from wasmcu.measure.footprint import footprint
+from wasmcu.model import Cell
+
+from conftest import bench_json, make_workload
+
+BOARDS = ["pico", "esp32c6", "nrf5340"]
+CTX = RunContext(timeout_s=120)
+
+pytestmark = pytest.mark.qemu
+
+
+@pytest.fixture(scope="module")
+def env():
+    return workloads.discover(), devices.discover()
+
+
+def test_profiles_carry_sources(env):
+    _, devs = env
+    for name in BOARDS:
+        d = devs[name]
+        assert d.backend == "qemu" and d.clock_hz and d.flash_bytes and d.ram_bytes
+        for section in ("clock", "memory", "cycle_model", "power"):
+            assert d.section(section).get("source"), (name, section)
+    assert devs["pico"].ram_bytes == 264 * 1024 and devs["nrf5340"].section("clock")["options_hz"][-1] == 128_000_000
+
+
+@pytest.mark.parametrize("device", BOARDS)
+@pytest.mark.parametrize("runtime", ["native", "wasm3"])
+@pytest.mark.parametrize("lang", ["c", "rust"])
+def test_cell_ok_with_estimated_cycles(env, device, runtime, lang):
+    wls, devs = env
+    cell = Cell("bubblesort", 20, lang, runtime, device)
+    r = execute_cell(cell, wls["bubblesort"], devs[device], CTX)
+    assert r.status == "ok", r.error
+    assert r.checksum == r.expected == wls["bubblesort"].expected(20)
+    assert r.cycles_kind == "estimated cycles" and r.time_kind == "estimated"
+    assert r.cycles >= r.instructions > 100
+    assert r.time_us == pytest.approx(r.cycles / devs[device].clock_hz * 1e6)
+    assert r.energy_kind == "model" and r.energy_uj > 0
+    assert 0 < r.ram_static_bytes < r.ram_peak_bytes <= devs[device].ram_bytes
+    assert 0 < r.flash_bytes <= devs[device].flash_bytes
+    if runtime == "wasm3":
+        assert r.runtime_flash_bytes > 20_000 and r.extra["heap_hwm_bytes"] > 65536  # one wasm page at least
+        assert r.load_us > 0
+    if device == "pico":
+        assert r.extra["uf2_bytes"] % 512 == 0 and r.extra["uf2_bytes"] >= 2 * r.flash_bytes
+
+
+def test_counts_are_identical_run_to_run(env):
+    wls, devs = env
+    runs = [execute_cell(Cell("crc16", 8, "c", "wasm3", "esp32c6"), wls["crc16"], devs["esp32c6"], CTX)
+            for _ in range(2)]
+    assert runs[0].status == runs[1].status == "ok"
+    assert (runs[0].instructions, runs[0].cycles) == (runs[1].instructions, runs[1].cycles)
+
+
+def test_more_work_more_cycles_and_interpreter_costs_more(env):
+    wls, devs = env
+    get = lambda n, rt: execute_cell(Cell("bubblesort", n, "c", rt, "nrf5340"), wls["bubblesort"], devs["nrf5340"], CTX)
+    small, big, interp = get(16, "native"), get(64, "native"), get(16, "wasm3")
+    assert big.cycles > 8 * small.cycles  # O(n^2): 16x the comparisons
+    assert interp.cycles > 5 * small.cycles
+
+
+def test_does_not_fit_reports_sizes(env, tmp_path):
+    wls, devs = env
+    tiny = tmp_path / "tiny.toml"
+    text = devs["pico"].file.read_text().replace('name = "pico"', 'name = "tinypico"')
+    text = text.replace("ram_bytes = 270_336", "ram_bytes = 32_768")
+    tiny.write_text(text)
+    dev = devices.load_profile(tiny)
+    r = execute_cell(Cell("bubblesort", 20, "c", "wasm3", "tinypico"), wls["bubblesort"], dev, CTX)
+    assert r.status == "does-not-fit", r.error
+    assert "tinypico" in r.error and "32 KB" in r.error
+    text = text.replace("ram_bytes = 32_768", "ram_bytes = 4_096")
+    tiny.write_text(text)
+    r2 = execute_cell(Cell("bubblesort", 2000, "c", "native", "tinypico"), wls["bubblesort"], devices.load_profile(tiny), CTX)
+    assert r2.status == "does-not-fit" and "needs" in r2.error and "has 4 KB" in r2.error
+
+
+def test_footprint_of_firmware(env):
+    wls, devs = env
+    elf, _ = QemuBackend().build("native", wls["crc16"], 10, "c", devs["pico"], "-O2")
+    fp = footprint(elf)
+    assert 1000 < fp.flash_bytes < 64 * 1024 and fp.ram_static_bytes >= 40  # data[10] of 4 bytes
+    assert fp.stack_reserved_bytes == 8192 and fp.heap_limit_bytes > 200 * 1024
+
+
+def test_kernel_that_never_returns_hits_the_instruction_budget(tmp_path, db):
+    d = make_workload(tmp_path, "spin", c="unsigned run(void){ volatile int x = 1; while (x) {} return 7; }\n")
+    proc, cells = bench_json("--device", "pico", "--runtime", "native", "--workload", "spin:1", "--workload-dir",
+                             str(d), "--db", str(db), env={"WASMCU_MAX_INSTRUCTIONS": "5000000"})
+    assert proc.returncode == 1
+    assert cells[0]["status"] == "error" and "instruction budget" in cells[0]["error"]
+
+
+def test_trap_in_firmware_is_reported(tmp_path, db):
+    from conftest import wat2wasm
+
+    d = make_workload(tmp_path, "trap", wasm=wat2wasm('(module (memory 1) (func (export "run") (result i32) unreachable))',
+                                                        tmp_path))
+    proc, cells = bench_json("--device", "esp32c6", "--runtime", "wasm3", "--workload", "trap:1", "--workload-dir",
+                             str(d), "--db", str(db))
+    assert cells[0]["status"] == "error" and "trap" in cells[0]["error"] and "unreachable" in cells[0]["error"]
+
+
+def test_host_only_runtime_is_unsupported_on_boards(db):
+    proc, cells = bench_json("--device", "pico", "--runtime", "wasmtime", "--workload", "crc16:4", "--lang", "c",
+                             "--db", str(db))
+    assert proc.returncode == 0 and cells[0]["status"] == "unsupported" and "host only" in cells[0]["error"]

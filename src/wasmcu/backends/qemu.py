@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Callable
 
 from .. import tools
-from ..errors import BuildError, DoesNotFit, ToolMissing, ToolTooOld
+from ..errors import BuildError, DoesNotFit, RuntimeUnavailable, ToolMissing, ToolTooOld
 from ..measure.energy import modelled_energy_uj
 from ..measure.footprint import footprint, symbol_address
 from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Result
 from ..protocol import parse
+from ..runtimes import wamr
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from ..toolchains.wasm import build_wasm, memory_pages
@@ -54,11 +55,22 @@ def _wasm3_parts(workload, n, lang, device, arch, opt):
     return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], []
 
 
+def _wamr_parts(kind):
+    def parts(workload, n, lang, device, arch, opt):
+        build = wamr.firmware_build(device.arch, kind)
+        module = build_wasm(workload, n, lang)
+        return [module.c_array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="wamr-{kind}"']
+
+    return parts
+
+
 # Runtimes that have a firmware build. A runtime is added with its glue file (the
 # interface to wasmcu_fw.h) and a function returning what to link.
 FIRMWARE_RUNTIMES: dict[str, Firmware] = {
     "native": Firmware("glue_native.c", _native_parts, wasm=False),
     "wasm3": Firmware("glue_wasm3.c", _wasm3_parts),
+    "wamr-classic": Firmware("glue_wamr.c", _wamr_parts("classic")),
+    "wamr-fast": Firmware("glue_wamr.c", _wamr_parts("fast")),
 }
 
 
@@ -83,6 +95,11 @@ class QemuBackend(Backend):
     def unsupported_reason(self, runtime, device):
         if runtime not in FIRMWARE_RUNTIMES:
             return f"runtime '{runtime}' has no firmware build: it runs on host only"
+        if runtime.startswith("wamr-"):
+            try:
+                wamr.firmware_build(device.arch, runtime.split("-", 1)[1])
+            except RuntimeUnavailable as exc:
+                return str(exc)
         return None
 
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
@@ -172,6 +189,8 @@ class QemuBackend(Backend):
         stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
         res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
         res.energy_uj, res.energy_kind = modelled_energy_uj(device, res.time_us)
+        if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)
+            res.extra.update(pool_bytes=report.int("pool_bytes"), pool_hwm_bytes=report.int("pool_hwm"))
         res.extra.update(load_cycles=load_w["cycles"], load_instructions=load_w["insns"],
                          taken_branches=run_w["taken_branches"], total_instructions=counts["total_insns"],
                          stack_hwm_bytes=stack, heap_hwm_bytes=heap, clock_hz=hz)

@@ -12,9 +12,15 @@ from .native import Native
 from .v8 import V8, V8Turbofan
 from .wasm2c import Wasm2c
 from .wasm3 import Wasm3
+from .wamr import Wamr
 from .wasmtime_rt import Wasmtime, WasmtimePulley
 
-_ALL: list[Runtime] = [Native(), Wasm3(), Wasmtime(), WasmtimePulley(), V8(), V8Turbofan(), Wasm2c()]
+_ALL: list[Runtime] = [
+    Native(), Wasm3(), Wasmtime(), WasmtimePulley(), V8(), V8Turbofan(), Wasm2c(),
+    Wamr("wamr-classic", "WAMR's classic interpreter (a WAMR the user built)"),
+    Wamr("wamr-fast", "WAMR's fast interpreter (a WAMR the user built)"),
+    Wamr("wamr-aot", "WAMR ahead-of-time: wamrc compiles, iwasm runs (a WAMR the user built)"),
+]
 RUNTIMES: dict[str, Runtime] = {rt.name: rt for rt in _ALL}
 
 

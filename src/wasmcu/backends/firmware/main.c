@@ -26,6 +26,9 @@ MARKER(wasmcu_mark_load_end)
 
 static char *heap_top;
 
+/* A runtime's glue may report more records (e.g. its own memory pool). */
+__attribute__((weak)) void wasmcu_glue_report(void) {}
+
 void *__real_sbrk(ptrdiff_t incr);
 void *__wrap_sbrk(ptrdiff_t incr)
 {
@@ -82,6 +85,7 @@ int main(void)
     unsigned long heap = heap_top ? (unsigned long)(heap_top - __heap_start) : 0ul;
     printf("@wasmcu checksum=%lu stack_hwm=%lu heap_hwm=%lu\n", (unsigned long)result,
            (unsigned long)stack_used(), heap);
+    wasmcu_glue_report();
     printf("@wasmcu end=1\n");
     return 0;
 }

@@ -1,0 +1,47 @@
+/* wasmcu's bare-metal platform layer for WAMR: single thread, picolibc, no MMU. */
+#ifndef WASMCU_WAMR_PLATFORM_INTERNAL_H
+#define WASMCU_WAMR_PLATFORM_INTERNAL_H
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef BH_PLATFORM_WASMCU
+#define BH_PLATFORM_WASMCU
+#endif
+
+#define BH_APPLET_PRESERVED_STACK_SIZE (2 * BH_KB)
+#define BH_THREAD_DEFAULT_PRIORITY 0
+
+/* No threads: the types exist so the runtime compiles; the functions are no-ops. */
+typedef int korp_tid;
+typedef int korp_mutex;
+typedef int korp_cond;
+typedef int korp_thread;
+typedef int korp_sem;
+typedef struct {
+    int dummy;
+} korp_rwlock;
+
+#define os_printf printf
+#define os_vprintf vprintf
+
+typedef int os_file_handle;
+typedef void *os_dir_stream;
+typedef int os_raw_file_handle;
+
+static inline os_file_handle
+os_get_invalid_handle(void)
+{
+    return -1;
+}
+
+#endif

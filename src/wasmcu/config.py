@@ -1,0 +1,56 @@
+"""User settings: a TOML file, overridden by environment variables.
+
+The file is the first that exists of: $WASMCU_CONFIG, ./wasmcu.toml,
+~/.config/wasmcu/config.toml. Today it holds where the user's WAMR builds are
+(see the README section on WAMR).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from .errors import ConfigError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+
+def config_file() -> Path | None:
+    candidates = [os.environ.get("WASMCU_CONFIG"), "wasmcu.toml", Path.home() / ".config" / "wasmcu" / "config.toml"]
+    for c in candidates:
+        if c and Path(c).is_file():
+            return Path(c)
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _load(path: str | None, mtime: float) -> dict:
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=path) from exc
+
+
+def settings() -> dict:
+    f = config_file()
+    return _load(str(f) if f else None, f.stat().st_mtime if f else 0.0)
+
+
+def lookup(env: str, *path: str) -> str | None:
+    """The environment variable `env`, else the value at `path` in the config file."""
+    if os.environ.get(env):
+        return os.environ[env]
+    cur = settings()
+    for p in path:
+        if not isinstance(cur, dict) or p not in cur:
+            return None
+        cur = cur[p]
+    if cur is not None and not isinstance(cur, str):
+        raise ConfigError(f"invalid value {cur!r}", file=config_file(), field=".".join(path), expected="a path")
+    return os.path.expanduser(cur) if cur else None

@@ -1,0 +1,218 @@
+"""WAMR (WebAssembly Micro Runtime): `wamr-classic`, `wamr-fast` and `wamr-aot`.
+
+WAMR is in no package registry, so wasmcu uses a WAMR the user built with WAMR's own
+build system and finds it through settings (see the README, "Using WAMR"):
+
+    host   WASMCU_WAMR_CLASSIC / _FAST / _AOT, or [wamr] classic/fast/aot in the config
+           file: a build directory of WAMR's product-mini/platforms/linux (it holds
+           `iwasm` and `libiwasm.a`), or the `iwasm` in it; else an `iwasm` on PATH.
+           WASMCU_WAMRC or [wamr] wamrc: the AOT compiler, else `wamrc` on PATH.
+    board  WASMCU_WAMR_FIRMWARE_<ARCH>_<KIND> (e.g. ..._ARMV6M_CLASSIC) or
+           [wamr.firmware] "armv6m-classic" = DIR: a build of WAMR's `vmlib` target
+           with wasmcu's platform layer (DIR holds libiwasm.a).
+
+Which interpreter a build really has is read from its symbols, not from its name.
+The host runtime is wasmcu's own small embedding program (wamr_bench.c), compiled
+against the user's libiwasm.a, so load and execution are timed separately in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import config, tools
+from ..errors import CellError, RuntimeUnavailable
+from ..toolchains.cache import cached, digest
+from .base import HostJob, HostMeasurement, Runtime
+
+HARNESS = Path(__file__).with_name("wamr_bench.c")
+KINDS = {"wamr-classic": "classic", "wamr-fast": "fast", "wamr-aot": "aot"}
+DOC = "see the README section 'Using WAMR'"
+
+
+@dataclass
+class WamrBuild:
+    directory: Path          # the build directory
+    library: Path            # libiwasm.a (or libvmlib.a)
+    include: Path            # WAMR's core/iwasm/include
+    interp: str | None       # 'classic', 'fast' or None (no interpreter)
+    aot: bool
+
+    def describe(self) -> str:
+        parts = [f"{self.interp} interpreter" if self.interp else "no interpreter"]
+        if self.aot:
+            parts.append("AOT")
+        return ", ".join(parts)
+
+
+def _symbols(path: Path) -> str:
+    nm = shutil.which("nm") or "nm"
+    proc = subprocess.run([nm, "-A" if path.suffix == ".a" else "-a", str(path)], capture_output=True, text=True)
+    return proc.stdout
+
+
+def identify(path: Path) -> tuple[str | None, bool]:
+    """(interpreter kind, has AOT) of an iwasm executable or a libiwasm.a, from its symbols."""
+    syms = _symbols(path)
+    interp = None
+    if "wasm_interp_call_func_bytecode" in syms or "wasm_interp_call_wasm" in syms:
+        # the fast interpreter's threaded-code handler table exists only in fast builds
+        interp = "fast" if "wasm_interp_get_handle_table" in syms else "classic"
+    aot = bool(re.search(r"\baot_(load_from_aot_file|instantiate)\b", syms))
+    return interp, aot
+
+
+def _wamr_source(build_dir: Path) -> Path | None:
+    cache = build_dir / "CMakeCache.txt"
+    if not cache.is_file():
+        return None
+    text = cache.read_text(errors="replace")
+    m = re.search(r"^CMAKE_HOME_DIRECTORY:INTERNAL=(.*)$", text, re.M)
+    if not m:
+        return None
+    home = Path(m.group(1).strip())
+    for root in (home, *home.parents):
+        if (root / "core" / "iwasm" / "include" / "wasm_export.h").is_file():
+            return root
+    return None
+
+
+def open_build(location: str) -> WamrBuild:
+    """A WAMR build from a directory or an iwasm/library path; RuntimeUnavailable if unusable."""
+    p = Path(location).expanduser()
+    if p.is_file():
+        p = p.resolve().parent
+    if not p.is_dir():
+        raise RuntimeUnavailable(f"{location} does not exist ({DOC})")
+    lib = next((p / n for n in ("libiwasm.a", "libvmlib.a") if (p / n).is_file()), None)
+    if lib is None:
+        raise RuntimeUnavailable(f"{p} holds no libiwasm.a: point wasmcu at the WAMR build directory ({DOC})")
+    src = _wamr_source(p)
+    if src is None:
+        raise RuntimeUnavailable(f"cannot find WAMR's sources for the build in {p} (no CMakeCache.txt) ({DOC})")
+    interp, aot = identify(lib)
+    return WamrBuild(p, lib, src / "core" / "iwasm" / "include", interp, aot)
+
+
+def host_build(kind: str) -> WamrBuild:
+    """The host build for kind 'classic', 'fast' or 'aot', checked against what it really is."""
+    env = f"WASMCU_WAMR_{kind.upper()}"
+    location = config.lookup(env, "wamr", kind)
+    origin = f"{env}={location}" if location else None
+    if location is None:
+        iwasm = shutil.which("iwasm")
+        if iwasm is None:
+            option = "-DWAMR_BUILD_AOT=1" if kind == "aot" else f"-DWAMR_BUILD_FAST_INTERP={int(kind == 'fast')}"
+            raise RuntimeUnavailable(
+                f"no WAMR build found for wamr-{kind}: build WAMR 2.4 (product-mini/platforms/linux, {option}) "
+                f"and set {env} to its build directory, or put its iwasm on PATH ({DOC})")
+        location, origin = iwasm, f"iwasm on PATH ({iwasm})"
+    build = open_build(location)
+    if kind == "aot" and not build.aot:
+        raise RuntimeUnavailable(f"the WAMR build at {origin} has no AOT support ({build.describe()}): "
+                                 f"rebuild with -DWAMR_BUILD_AOT=1 ({DOC})")
+    if kind != "aot" and build.interp != kind:
+        raise RuntimeUnavailable(f"the WAMR build at {origin} is a {build.describe()} build, not the {kind} "
+                                 f"interpreter: point {env} at a build with -DWAMR_BUILD_FAST_INTERP="
+                                 f"{int(kind == 'fast')} ({DOC})")
+    return build
+
+
+def firmware_build(arch: str, kind: str) -> WamrBuild:
+    env = f"WASMCU_WAMR_FIRMWARE_{arch.upper()}_{kind.upper()}"
+    location = config.lookup(env, "wamr", "firmware", f"{arch}-{kind}")
+    if location is None:
+        raise RuntimeUnavailable(
+            f"no WAMR library for {arch} ({kind} interpreter): build WAMR's vmlib target with wasmcu's platform "
+            f"layer and toolchain file for {arch} and set {env} to the build directory ({DOC})")
+    build = open_build(location)
+    if build.interp != kind:
+        raise RuntimeUnavailable(f"the WAMR library at {env}={location} is a {build.describe()} build, "
+                                 f"not the {kind} interpreter ({DOC})")
+    return build
+
+
+def wamrc() -> str:
+    path = config.lookup("WASMCU_WAMRC", "wamr", "wamrc") or shutil.which("wamrc")
+    if not path or not os.access(path, os.X_OK):
+        raise RuntimeUnavailable(f"wamrc (WAMR's AOT compiler) was not found: build wamr-compiler and set "
+                                 f"WASMCU_WAMRC to it, or put it on PATH ({DOC})")
+    return path
+
+
+def harness(build: WamrBuild) -> Path:
+    """wasmcu's host embedding program, compiled against the user's WAMR library (cached)."""
+    cc = tools.require("cc")
+    key = digest("wamr-bench", HARNESS, build.library, str(build.include), tools.version(cc))
+
+    def make(tmp: Path) -> dict:
+        tools.run([cc, "-O2", f"-I{build.include}", str(HARNESS), str(build.library), "-o", str(tmp / "wamr_bench"),
+                   "-lm", "-ldl", "-lpthread"], what="compiling wasmcu's WAMR host program")
+        return {"wamr_build": str(build.directory), "wamr": build.describe()}
+
+    return cached("wamr-bench", key, make) / "wamr_bench"
+
+
+class Wamr(Runtime):
+    mode = "interpreter"
+
+    def __init__(self, name: str, summary: str):
+        self.name, self.summary = name, summary
+        self.kind = KINDS[name]
+        if self.kind == "aot":
+            self.mode = "aot"
+
+    def unavailable_reason(self):
+        try:
+            host_build(self.kind)
+            if self.kind == "aot":
+                wamrc()
+        except RuntimeUnavailable as exc:
+            return str(exc)
+        return None
+
+    def versions(self):
+        b = host_build(self.kind)
+        out = {"wamr_build": str(b.directory), "wamr": b.describe()}
+        if self.kind == "aot":
+            out["wamrc"] = tools.version(wamrc())
+        return out
+
+    def prepare(self, workload, n, lang):
+        artifact, meta = super().prepare(workload, n, lang)
+        build = host_build(self.kind)
+        meta = dict(meta, harness=str(harness(build)))
+        if self.kind != "aot":
+            return artifact, meta
+        compiler = wamrc()
+        key = digest("wamr-aot", Path(artifact), tools.version(compiler))
+
+        def compile_aot(tmp: Path) -> dict:
+            proc = subprocess.run([compiler, "-o", str(tmp / "module.aot"), artifact], capture_output=True, text=True)
+            if proc.returncode != 0 or not (tmp / "module.aot").is_file():
+                raise CellError(f"wamrc could not compile the module: {(proc.stdout + proc.stderr).strip()[-300:]}")
+            return {"wamrc": tools.version(compiler)}
+
+        aot = cached("wamr-aot", key, compile_aot) / "module.aot"
+        return str(aot), dict(meta, aot=str(aot))
+
+    def measure(self, job: HostJob) -> HostMeasurement:
+        exe = harness(host_build(self.kind))
+        cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
+               str(job.min_sample_us), str(job.min_warmup_s)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        try:
+            out = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            raise CellError(f"WAMR host program failed (exit {proc.returncode}): "
+                            f"{(proc.stderr or proc.stdout).strip()[-400:]}") from None
+        if "error" in out:
+            raise CellError(f"WAMR: {out['error']}")
+        return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
+                               load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"])

@@ -11,7 +11,7 @@ extern const unsigned char wasmcu_module[];
 extern const unsigned int wasmcu_module_len;
 
 #ifndef WASMCU_WAMR_POOL
-#define WASMCU_WAMR_POOL (96 * 1024)   /* module, instance, one 64 KiB page, stacks */
+#define WASMCU_WAMR_POOL (32 * 1024)   /* module, instance, stacks; linear memory comes from os_mmap (malloc) */
 #endif
 #ifndef WASMCU_WAMR_STACK
 #define WASMCU_WAMR_STACK 4096

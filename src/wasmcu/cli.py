@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--db", type=Path)
     r.add_argument("--out", type=Path, default=Path("report"), help="output directory (default ./report)")
     r.add_argument("--run", type=int, help="run id (default: the latest)")
+    r.add_argument("--workload", help="workload[:n] shown in the figures (default bubblesort:100)")
+    r.add_argument("--lang", help="language shown in the figures (default c)")
 
     c = sub.add_parser("compare", help="compare two stored runs (or a run and a baseline file)")
     c.add_argument("a", help="baseline: run id or a JSON file written by `bench --json`")
@@ -143,8 +145,13 @@ def cmd_report(args) -> int:
     from .report import write_report
     from .store import Store
 
+    from .report.tables import time_table_markdown
+
+    wl, n = (args.workload.partition(":")[0], int(args.workload.partition(":")[2] or 0) or None) if args.workload \
+        else (None, None)
     with Store(args.db) as store:
-        out = write_report(store, args.out, run_id=args.run)
+        out = write_report(store, args.out, run_id=args.run, workload=wl, n=n, lang=args.lang)
+        print(time_table_markdown(store.results(args.run)))
     for path in out:
         print(path)
     return 0

@@ -1,24 +1,36 @@
-"""Reports from the store: tables (terminal, Markdown, CSV), figures, an HTML page."""
+"""Reports from the store: figures (PNG), an HTML page, Markdown and CSV tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import WasmcuError
 from ..store import Store
-from .tables import time_table_markdown
+from .tables import results_markdown, time_table_markdown, write_csv
 
 
-def write_report(store: Store, out: Path, run_id: int | None = None) -> list[Path]:
-    """Write the report for one run (default: the latest) into `out`; return the files."""
-    from ..errors import WasmcuError
+def write_report(store: Store, out: Path, run_id: int | None = None, *, workload: str | None = None,
+                 n: int | None = None, lang: str | None = None) -> list[Path]:
+    """Write the report of one run (default: the latest) into `out`; return the files written."""
+    from . import figures, html
 
     results = store.results(run_id)
     if not results:
         raise WasmcuError(f"no results in {store.path}: run `wasmcu bench` first (or pass --db)")
+    run_id = run_id if run_id is not None else store.latest_run_id()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    wl = figures.pick(results, workload, n, lang)
+    figs = {"time": out / "time.png", "footprint": out / "footprint.png", "energy": out / "energy.png",
+            "overhead": out / "overhead.png"}
+    figures.time_figure(results, figs["time"], wl)
+    figures.footprint_figure(results, figs["footprint"], wl)
+    figures.energy_figure(results, figs["energy"], wl)
+    figures.overhead_figure(results, figs["overhead"])
     md = out / "report.md"
-    text = time_table_markdown(results)
-    md.write_text(text)
-    print(text)
-    return [md]
+    md.write_text("# wasmcu report\n\n" + time_table_markdown(results) + "\n## All cells\n\n" + results_markdown(results))
+    csv_path = out / "results.csv"
+    write_csv(results, csv_path)
+    page = out / "report.html"
+    page.write_text(html.render(results, store.run(run_id), figs, wl))
+    return [page, md, csv_path, *figs.values()]

@@ -53,3 +53,56 @@ def time_table_markdown(results: list[Result]) -> str:
             parts.append(f"| {w}:{n}/{lang} | " + " | ".join(cells) + " |")
         parts.append("")
     return "\n".join(parts)
+
+
+CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status", "error", "checksum", "expected",
+              "time_us", "time_us_ci_low", "time_us_ci_high", "time_kind", "load_us", "cycles", "cycles_kind",
+              "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "runtime_flash_bytes",
+              "runtime_ram_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning"]
+
+
+def row(r: Result) -> dict:
+    """One flat row per cell (CSV, HTML and Markdown tables)."""
+    d = r.to_json()
+    ci = d.pop("time_us_ci") or [None, None]
+    d["time_us_ci_low"], d["time_us_ci_high"] = ci
+    stats = r.extra.get("stats") or {}
+    d["outliers"] = len(stats.get("outliers", [])) if stats else None
+    d["warning"] = r.extra.get("warning")
+    return {k: d.get(k) for k in CSV_FIELDS}
+
+
+def write_csv(results: list[Result], path) -> None:
+    import csv
+
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        w.writeheader()
+        for r in sorted(results, key=lambda r: r.cell):
+            w.writerow(row(r))
+
+
+def fmt_time(r: Result) -> str:
+    """Time with its kind: a CI for sampled host times, 'exact count' for emulated ones."""
+    if r.status != OK or r.time_us is None:
+        return "–"
+    if r.time_kind == "measured":
+        ci = f" [{r.time_us_ci[0]:,.1f}–{r.time_us_ci[1]:,.1f}]" if r.time_us_ci else ""
+        return f"{r.time_us:,.1f}{ci}"
+    return f"{r.time_us:,.1f} (est., {r.cycles:,} cycles exact)"
+
+
+def _kb(v) -> str:
+    return f"{v / 1024:,.1f}" if v else "–"
+
+
+def results_markdown(results: list[Result]) -> str:
+    lines = ["| cell | status | time µs [95% CI] | flash KB | RAM static/peak KB | energy µJ | notes |",
+             "|---|---|---|---:|---:|---:|---|"]
+    for r in sorted(results, key=lambda r: (r.cell.device, r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime)):
+        energy = f"{r.energy_uj:,.2f} ({r.energy_kind})" if r.energy_uj else "–"
+        ram = f"{_kb(r.ram_static_bytes)} / {_kb(r.ram_peak_bytes)}"
+        notes = r.error if r.status != OK else (r.extra.get("warning") or "")
+        lines.append(f"| {r.cell.key} | {r.status} | {fmt_time(r)} | {_kb(r.flash_bytes)} | {ram} | {energy} | "
+                     f"{(notes or '').replace('|', '/')[:200]} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,97 @@
+"""One self-contained HTML page: figures embedded, tables, provenance, what was measured."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from ..model import OK, Result
+from .tables import fmt_time, native_of, overhead
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px}
+th{background:#f2f2f2}td.num{text-align:right}.bad{color:#b00}.est{color:#555;font-style:italic}
+img{max-width:100%;border:1px solid #eee;margin:.5em 0}code{background:#f6f6f6;padding:0 3px}
+"""
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl: tuple) -> str:
+    ok = [r for r in results if r.status == OK]
+    bad = [r for r in results if r.status != OK]
+    prov = json.loads(run["provenance"]) if run and run.get("provenance") else {}
+    natives = native_of(results)
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>wasmcu report</title><style>{CSS}</style>"
+             "</head><body>", "<h1>wasmcu report</h1>",
+             f"<p>Run {_e(run and run['id'])}: {len(results)} cells, {len(ok)} ok, {len(bad)} not ok. "
+             f"Figures show <code>{_e(wl[0])}:{_e(wl[1])}</code> in {_e(wl[2])}.</p>",
+             "<h2>What was measured and what was modelled</h2><ul>",
+             "<li><b>Host</b> times are <b>measured</b> with the OS clock in-process, per call, after warm-up: "
+             "median of the samples with a bootstrap 95% confidence interval; outliers are flagged by MAD.</li>",
+             "<li><b>Emulated boards</b> (QEMU): instruction counts are <b>exact</b> and deterministic; cycles are "
+             "<b>estimated</b> by a per-core cycle model (instruction classes, taken-branch penalties) from the "
+             "device profile; time = cycles ÷ clock. They are estimates, not measurements.</li>",
+             "<li><b>Energy</b> on emulated boards is <b>modelled</b>: datasheet active power × estimated time.</li>",
+             "<li><b>Footprint</b>: flash and static RAM read from the firmware ELF; peak RAM adds the heap and "
+             "painted-stack high-water marks the firmware reports. On the host, RAM is the process's peak RSS.</li>",
+             "</ul>", "<h2>Figures</h2>"]
+    for name in ("time", "footprint", "energy", "overhead"):
+        if name in figures:
+            parts.append(_img(figures[name]))
+    # overhead table
+    parts.append("<h2>Overhead: runtime ÷ native</h2><table><tr><th>device</th><th>workload</th><th>runtime</th>"
+                 "<th>time µs</th><th>× native</th><th>kind</th></tr>")
+    for r in sorted(ok, key=lambda r: (r.cell.device, r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime)):
+        ratio = overhead(r, natives)
+        parts.append(f"<tr><td>{_e(r.cell.device)}</td><td>{_e(r.cell.workload)}:{r.cell.n}/{_e(r.cell.lang)}</td>"
+                     f"<td>{_e(r.cell.runtime)}</td><td class='num'>{_e(fmt_time(r))}</td>"
+                     f"<td class='num'>{'' if ratio is None else f'{ratio:.2f}×'}</td>"
+                     f"<td class='{'' if r.time_kind == 'measured' else 'est'}'>{_e(r.time_kind)}</td></tr>")
+    parts.append("</table>")
+    # all cells
+    parts.append("<h2>All cells</h2><table><tr><th>cell</th><th>status</th><th>checksum</th><th>time µs</th>"
+                 "<th>load µs</th><th>instructions</th><th>flash KB</th><th>RAM static KB</th><th>RAM peak KB</th>"
+                 "<th>runtime share flash KB</th><th>energy µJ</th><th>notes</th></tr>")
+    kb = lambda v: "" if not v else f"{v / 1024:,.1f}"  # noqa: E731
+    for r in sorted(results, key=lambda r: r.cell):
+        energy = f"{r.energy_uj:,.2f} ({r.energy_kind})" if r.energy_uj else ""
+        note = r.extra.get("warning") or ""
+        parts.append(f"<tr><td>{_e(r.cell.key)}</td><td class='{'' if r.status == OK else 'bad'}'>{_e(r.status)}</td>"
+                     f"<td>{'' if r.checksum is None else hex(r.checksum)}</td><td class='num'>{_e(fmt_time(r))}</td>"
+                     f"<td class='num'>{'' if r.load_us is None else f'{r.load_us:,.1f}'}</td>"
+                     f"<td class='num'>{'' if r.instructions is None else f'{r.instructions:,}'}</td>"
+                     f"<td class='num'>{kb(r.flash_bytes)}</td><td class='num'>{kb(r.ram_static_bytes)}</td>"
+                     f"<td class='num'>{kb(r.ram_peak_bytes)}</td><td class='num'>{kb(r.runtime_flash_bytes)}</td>"
+                     f"<td class='num'>{_e(energy)}</td><td>{_e(note)}</td></tr>")
+    parts.append("</table>")
+    parts.append("<h2>Cells that did not run ok</h2>")
+    if bad:
+        parts.append("<table><tr><th>cell</th><th>status</th><th>reason</th></tr>")
+        for r in sorted(bad, key=lambda r: r.cell):
+            parts.append(f"<tr><td>{_e(r.cell.key)}</td><td class='bad'>{_e(r.status)}</td><td>{_e(r.error)}</td></tr>")
+        parts.append("</table>")
+    else:
+        parts.append("<p>None.</p>")
+    parts.append("<h2>Provenance</h2><pre>" + _e(json.dumps(prov, indent=1)) + "</pre>")
+    versions = {}
+    for r in results:
+        for k, v in (r.provenance.get("runtime_versions") or {}).items():
+            versions[k] = v
+        build = r.provenance.get("build") or {}
+        if "compiler" in build:
+            versions.setdefault("compilers", set()).add(build["compiler"])
+    versions = {k: sorted(v) if isinstance(v, set) else v for k, v in versions.items()}
+    parts.append("<h3>Tools and runtimes</h3><pre>" + _e(json.dumps(versions, indent=1)) + "</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

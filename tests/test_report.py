@@ -1,0 +1,150 @@
+"""Report and compare, on results stored in a temporary database."""
+
+import copy
+import csv
+import re
+
+import pytest
+
+from wasmcu.model import Cell, Result
+from wasmcu.report import figures, write_report
+from wasmcu.store import Store
+
+from conftest import wasmcu
+
+
+def host(rt, lang, t, n=100, wl="bubblesort"):
+    r = Result(Cell(wl, n, lang, rt, "host"), "host", status="ok", checksum=1, expected=1, time_kind="measured")
+    r.samples_us = [t * f for f in (0.98, 1.0, 1.01, 0.99, 1.02, 1.0, 0.995, 1.005)]
+    r.time_us, r.time_us_ci = t, [t * 0.99, t * 1.01]
+    r.ram_peak_bytes = 30_000_000
+    return r
+
+
+def board(rt, device, cycles, n=100, wl="bubblesort", lang="c"):
+    r = Result(Cell(wl, n, lang, rt, device), "qemu", status="ok", checksum=1, expected=1, time_kind="estimated")
+    r.cycles, r.instructions, r.cycles_kind = cycles, cycles // 2, "estimated cycles"
+    r.time_us = cycles / 125
+    r.flash_bytes, r.ram_static_bytes, r.ram_peak_bytes = 10_000 + (80_000 if rt != "native" else 0), 2000, 90_000
+    r.energy_uj, r.energy_kind = r.time_us * 0.12, "model"
+    return r
+
+
+@pytest.fixture
+def stored(db):
+    results = [host("native", "c", 2.0), host("wasm3", "c", 40.0), host("native", "rust", 2.1),
+               host("wasm3", "crc16" and "c", 19.0, wl="crc16"), host("native", "c", 2.5, wl="crc16"),
+               board("native", "pico", 60_000), board("wasm3", "pico", 3_000_000),
+               board("native", "esp32c6", 50_000), board("wasm3", "esp32c6", 1_000_000)]
+    bad = Result(Cell("bubblesort", 100, "c", "wasm3", "nrf5340"), "qemu", status="does-not-fit",
+                 error="does not fit nrf5340: needs 600 KB of RAM, has 512 KB")
+    with Store(db) as s:
+        run = s.begin_run({}, [], {"git_revision": "abc123", "machine": {"cpu": "test"}})
+        for r in results + [bad]:
+            s.add_result(run, r)
+        s.finish_run(run)
+    return db, results, bad, run
+
+
+def test_report_writes_every_file_and_figure_has_every_ok_cell(stored, tmp_path):
+    db, results, bad, run = stored
+    with Store(db) as s:
+        files = write_report(s, tmp_path / "rep")
+    names = {p.name for p in files}
+    assert names == {"report.html", "report.md", "results.csv", "time.png", "footprint.png", "energy.png",
+                     "overhead.png"}
+    assert all(p.stat().st_size > 1000 for p in files)
+    wl = ("bubblesort", 100, "c")
+    shown = figures.time_figure(results, tmp_path / "t.png", wl)
+    expected = {(r.cell.device, r.cell.runtime) for r in results if (r.cell.workload, r.cell.n, r.cell.lang) == wl}
+    assert set(shown) == expected
+    assert set(figures.energy_figure(results, tmp_path / "e.png", wl)) == {k for k in expected if k[0] != "host"}
+    assert set(figures.footprint_figure(results, tmp_path / "f.png", wl)) == {k for k in expected if k[0] != "host"}
+    heat = figures.overhead_figure(results, tmp_path / "o.png")
+    assert heat[("pico", ("bubblesort:100/c", "wasm3"))] == pytest.approx(50.0)
+    assert heat[("host", ("bubblesort:100/c", "wasm3"))] == pytest.approx(20.0)
+
+
+def test_html_is_self_contained_and_lists_failures(stored, tmp_path):
+    db, results, bad, run = stored
+    with Store(db) as s:
+        write_report(s, tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert not re.search(r'(src|href)="(?!data:)', page)  # nothing loaded from elsewhere
+    assert page.count("data:image/png;base64,") == 4
+    assert "does not fit nrf5340: needs 600 KB of RAM, has 512 KB" in page
+    assert "estimated" in page and "modelled" in page and "abc123" in page
+
+
+def test_csv_has_one_row_per_cell(stored, tmp_path):
+    db, results, bad, run = stored
+    with Store(db) as s:
+        write_report(s, tmp_path)
+    rows = list(csv.DictReader(open(tmp_path / "results.csv")))
+    assert len(rows) == len(results) + 1
+    pico = next(r for r in rows if r["device"] == "pico" and r["runtime"] == "wasm3")
+    assert pico["cycles"] == "3000000" and pico["energy_kind"] == "model" and pico["time_kind"] == "estimated"
+
+
+def test_report_command_prints_paths(stored, tmp_path):
+    db = stored[0]
+    proc = wasmcu("report", "--db", str(db), "--out", str(tmp_path / "r"))
+    assert proc.returncode == 0 and "report.html" in proc.stdout and "(20.00×)" in proc.stdout
+
+
+def _second_run(db, mutate):
+    with Store(db) as s:
+        results = s.results()
+        run = s.begin_run({}, [], {})
+        for r in results:
+            r2 = copy.deepcopy(r)
+            mutate(r2)
+            s.add_result(run, r2)
+        s.finish_run(run)
+    return run
+
+
+def test_compare_identical_runs_exits_0(stored):
+    db, _, _, run = stored
+    again = _second_run(db, lambda r: None)
+    proc = wasmcu("compare", str(run), str(again), "--db", str(db))
+    assert proc.returncode == 0, proc.stdout
+    assert "0 changed significantly, 0 regressed" in proc.stdout
+
+
+def test_compare_slower_host_cell_exits_1(stored):
+    db, _, _, run = stored
+
+    def slower(r):
+        if r.cell.device == "host" and r.cell.runtime == "wasm3" and r.cell.workload == "bubblesort":
+            r.samples_us = [x * 1.5 for x in r.samples_us]
+            r.time_us *= 1.5
+
+    proc = wasmcu("compare", str(run), str(_second_run(db, slower)), "--db", str(db))
+    assert proc.returncode == 1 and "REGRESSION" in proc.stdout and "1 regressed" in proc.stdout
+
+
+def test_compare_emulated_counts_are_exact(stored):
+    db, _, _, run = stored
+
+    def more_cycles(r):
+        if r.cell.device == "pico" and r.cell.runtime == "native":
+            r.cycles += 1200  # 2 %: under the threshold, still reported exactly
+            r.time_us = r.cycles / 125
+
+    proc = wasmcu("compare", str(run), str(_second_run(db, more_cycles)), "--db", str(db), "--threshold", "5")
+    assert proc.returncode == 0 and "+1,200 cycles" in proc.stdout and "1 changed significantly" in proc.stdout
+    proc2 = wasmcu("compare", str(run), str(_second_run(db, more_cycles)), "--db", str(db), "--threshold", "1")
+    assert proc2.returncode == 1
+
+
+def test_compare_against_bench_json_baseline(stored, tmp_path):
+    import json
+
+    db, results, _, run = stored
+    baseline = tmp_path / "base.json"
+    baseline.write_text(json.dumps([r.to_json() for r in results]))
+    proc = wasmcu("compare", str(baseline), str(run), "--db", str(db))
+    assert proc.returncode == 0, proc.stdout
+    bad = wasmcu("compare", "99", str(run), "--db", str(db))
+    assert bad.returncode == 2 and "there is no run 99" in bad.stderr

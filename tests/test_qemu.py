@@ -91,7 +91,7 @@ def test_footprint_of_firmware(env):
     elf, _ = QemuBackend().build("native", wls["crc16"], 10, "c", devs["pico"], "-O2")
     fp = footprint(elf)
     assert 1000 < fp.flash_bytes < 64 * 1024 and fp.ram_static_bytes >= 40  # data[10] of 4 bytes
-    assert fp.stack_reserved_bytes == 8192 and fp.heap_limit_bytes > 200 * 1024
+    assert fp.stack_reserved_bytes == 16384 and fp.heap_limit_bytes > 200 * 1024
 
 
 def test_kernel_that_never_returns_hits_the_instruction_budget(tmp_path, db):
@@ -116,3 +116,83 @@ def test_host_only_runtime_is_unsupported_on_boards(db):
     proc, cells = bench_json("--device", "pico", "--runtime", "wasmtime", "--workload", "crc16:4", "--lang", "c",
                              "--db", str(db))
     assert proc.returncode == 0 and cells[0]["status"] == "unsupported" and "host only" in cells[0]["error"]
+
+
+DEEP = ("unsigned f(volatile unsigned *p, unsigned n){ volatile unsigned a[256]; a[n & 255] = n;"
+        " return n ? f(a, n + 1) + a[3] : 0; }\nunsigned run(void){ return f(0, 1); }\n")
+
+
+@pytest.mark.parametrize("device", BOARDS)
+def test_native_stack_overflow_on_a_board_is_explained(tmp_path, db, device):
+    d = make_workload(tmp_path, "deep", c=DEEP)
+    proc, cells = bench_json("--device", device, "--runtime", "native", "--workload", "deep:1", "--workload-dir",
+                             str(d), "--db", str(db), "--timeout", "60")
+    assert proc.returncode == 1
+    assert cells[0]["status"] == "error" and "native stack overflow" in cells[0]["error"], cells[0]["error"]
+
+
+BAD = {
+    "notwasm": (None, "malformed|magic|not a WebAssembly"),
+    "truncated": (None, "underrun|truncated|unexpected end|malformed"),
+    "norun": ('(module (memory 1) (func $f (result i32) i32.const 1) (export "other" (func $f)))', "run"),
+    "imports": ('(module (import "env" "host_fn" (func $h (result i32))) (memory 1) '
+                '(func (export "run") (result i32) call $h))', "import|host_fn|resolve"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_module_in_firmware_is_a_clear_error(tmp_path, db, name):
+    import re
+
+    from conftest import wat2wasm
+
+    wat, pattern = BAD[name]
+    if name == "notwasm":
+        data = b"this is not wasm at all\n"
+    elif name == "truncated":
+        data = wat2wasm('(module (memory 1) (func (export "run") (result i32) i32.const 7))', tmp_path)[:14]
+    else:
+        data = wat2wasm(wat, tmp_path)
+    d = make_workload(tmp_path, name, wasm=data)
+    proc, cells = bench_json("--device", "nrf5340", "--runtime", "wasm3", "--workload", f"{name}:1",
+                             "--workload-dir", str(d), "--db", str(db))
+    c = cells[0]
+    assert c["status"] == "error" and "load" in c["error"] and re.search(pattern, c["error"], re.I), c["error"]
+
+
+def test_module_needing_more_memory_than_the_device_does_not_fit(tmp_path, db):
+    from conftest import wat2wasm
+
+    d = make_workload(tmp_path, "big", wasm=wat2wasm('(module (memory 10) (func (export "run") (result i32) '
+                                                      'i32.const 7))', tmp_path))
+    proc, cells = bench_json("--device", "pico", "--runtime", "wasm3", "--workload", "big:1", "--workload-dir",
+                             str(d), "--db", str(db))
+    assert cells[0]["status"] == "does-not-fit" and "640 KB of linear memory" in cells[0]["error"]
+    d2 = make_workload(tmp_path / "b", "mid", wasm=wat2wasm('(module (memory 4) (func (export "run") (result i32) '
+                                                             'i32.const 7))', tmp_path))
+    proc, cells = bench_json("--device", "pico", "--runtime", "wasm3", "--workload", "mid:1", "--workload-dir",
+                             str(d2), "--db", str(db))
+    assert cells[0]["status"] == "does-not-fit" and "heap has" in cells[0]["error"], cells[0]["error"]
+
+
+def test_missing_qemu_names_the_package(db):
+    proc, cells = bench_json("--device", "pico", "--runtime", "native", "--workload", "crc16:4", "--lang", "c",
+                             "--db", str(db), env={"WASMCU_QEMU_SYSTEM_ARM": "/nonexistent/qemu"})
+    assert cells[0]["status"] == "error" and "apt-get install qemu-system-arm" in cells[0]["error"]
+
+
+@pytest.mark.parametrize("script, expect", [
+    ("echo 'QEMU emulator version 7.2.0'; exit 0", None),  # --version probe
+    ("printf '\\x00\\xffgarbage\\n@wasmcu checksum=12'; exit 0", "cut off"),
+    ("echo 'qemu: fatal: something broke' >&2; exit 1", "exited with status 1"),
+])
+def test_qemu_crash_or_garbage_is_an_error(tmp_path, db, script, expect):
+    if expect is None:
+        return
+    fake = tmp_path / "qemu-system-arm"
+    fake.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'QEMU emulator version 7.2.0'; exit 0; fi\n"
+                    + script + "\n")
+    fake.chmod(0o755)
+    proc, cells = bench_json("--device", "pico", "--runtime", "native", "--workload", "crc16:4", "--lang", "c",
+                             "--db", str(db), env={"WASMCU_QEMU_SYSTEM_ARM": str(fake)})
+    assert cells[0]["status"] == "error" and expect in cells[0]["error"], cells[0]["error"]

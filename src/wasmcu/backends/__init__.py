@@ -19,7 +19,7 @@ class RunContext:
     warmup: int = 3           # host warm-up calls
     timeout_s: float = 300.0  # wall-clock limit for one cell on the host
     # instruction budget for one emulated run (WASMCU_MAX_INSTRUCTIONS overrides)
-    max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 20_000_000_000)))
+    max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000)))
 
 
 class Backend:

@@ -10,6 +10,7 @@ protocol a real board uses over serial.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -109,7 +110,10 @@ class QemuBackend(Backend):
         opt = device.section("build").get("opt", "-O2")
         try:
             if fw.wasm:
-                pages = memory_pages(build_wasm(workload, cell.n, cell.lang).wasm.read_bytes()) or 0
+                try:
+                    pages = memory_pages(build_wasm(workload, cell.n, cell.lang).wasm.read_bytes()) or 0
+                except ValueError:
+                    pages = 0  # not a valid module: the runtime in the firmware reports its own error
                 if pages * WASM_PAGE > device.ram_bytes:
                     raise DoesNotFit(f"does not fit {device.name}: the module needs {pages * 64} KB of linear "
                                      f"memory, the device has {device.ram_bytes // 1024} KB of RAM")
@@ -120,7 +124,7 @@ class QemuBackend(Backend):
         except DoesNotFit as exc:
             res.status, res.error = DOES_NOT_FIT, str(exc)
             return res
-        except (BuildError, ToolMissing, ToolTooOld, ValueError) as exc:
+        except (BuildError, ToolMissing, ToolTooOld) as exc:
             res.status, res.error = ERROR, f"build failed: {exc}"
             return res
         fp = footprint(elf)
@@ -176,7 +180,12 @@ class QemuBackend(Backend):
                          if heap_short else f"firmware reported {msg}")
             return res
         if proc.returncode != 0 or not report.ended or counts is None:
-            tail = (proc.stderr or proc.stdout).decode(errors="replace").strip()[-300:]
+            text = (proc.stdout + proc.stderr).decode(errors="replace")
+            fault = arm_fault(text, device)
+            if fault:
+                res.status, res.error = ERROR, fault
+                return res
+            tail = text.strip()[-300:]
             why = "the firmware's report was cut off" if report.malformed else "the firmware did not finish its report"
             res.status, res.error = ERROR, f"QEMU exited with status {proc.returncode}; {why}: {tail!r}"
             return res
@@ -187,6 +196,11 @@ class QemuBackend(Backend):
         res.time_us, res.time_kind = res.cycles / hz * 1e6, "estimated"
         res.load_us = load_w["cycles"] / hz * 1e6
         stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
+        if fp.stack_reserved_bytes and stack >= fp.stack_reserved_bytes:
+            res.status = ERROR
+            res.error = (f"native stack overflow: the kernel used all {fp.stack_reserved_bytes} bytes of the stack "
+                         f"region (set [build] stack_bytes in the device profile)")
+            return res
         res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
         res.energy_uj, res.energy_kind = modelled_energy_uj(device, res.time_us)
         if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)
@@ -196,6 +210,21 @@ class QemuBackend(Backend):
                          stack_hwm_bytes=stack, heap_hwm_bytes=heap, clock_hz=hz)
         res.status = OK
         return res
+
+
+def arm_fault(text: str, device) -> str | None:
+    """Explain QEMU's register dump after an unrecoverable Cortex-M fault (lockup)."""
+    if "Lockup" not in text and "HardFault" not in text:
+        return None
+    m = re.search(r"R13=([0-9a-fA-F]{8})", text)
+    sp = int(m.group(1), 16) if m else None
+    ram = device.section("qemu").get("ram_origin", 0x20000000)
+    stack = int(device.section("build").get("stack_bytes", 8192))
+    if sp is not None and not (ram <= sp <= ram + device.ram_bytes):
+        return (f"native stack overflow: the CPU locked up with sp=0x{sp:08x}, outside RAM; the stack region is "
+                f"{stack} bytes (set [build] stack_bytes in the device profile)")
+    pc = re.search(r"R15=([0-9a-fA-F]{8})", text)
+    return f"CPU fault: the core locked up (HardFault) at pc=0x{pc.group(1) if pc else '?'}"
 
 
 def doctor_lines() -> list[str]:

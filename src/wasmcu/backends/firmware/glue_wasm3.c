@@ -31,9 +31,12 @@ int wasmcu_glue_load(const char **error)
         *error = "out of memory creating the runtime";
         return 1;
     }
-    if ((r = m3_ParseModule(env, &module, wasmcu_module, wasmcu_module_len)) ||
-        (r = m3_LoadModule(runtime, module)) || (r = m3_FindFunction(&function, runtime, "run"))) {
+    if ((r = m3_ParseModule(env, &module, wasmcu_module, wasmcu_module_len)) || (r = m3_LoadModule(runtime, module))) {
         *error = r;
+        return 1;
+    }
+    if ((r = m3_FindFunction(&function, runtime, "run"))) {
+        *error = r == m3Err_functionLookupFailed ? "the module has no exported function 'run'" : r;
         return 1;
     }
     return 0;

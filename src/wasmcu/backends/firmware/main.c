@@ -14,8 +14,13 @@
 #include "wasmcu_fw.h"
 
 #define PAINT 0xA5A5A5A5u
+#if defined(__riscv)
+#define GUARD_BYTES 64u /* stack guard at the bottom of the stack region */
+#else
+#define GUARD_BYTES 0u
+#endif
 
-extern char __heap_start[], __heap_end[], __stack[];
+extern char __heap_start[], __heap_end[], __stack[], __ram[];
 
 #define MARKER(name) \
     __attribute__((noinline, used)) void name(void) { __asm__ volatile("" ::: "memory"); }
@@ -48,7 +53,7 @@ static __attribute__((noinline)) void paint_stack(void)
 
 static uint32_t stack_used(void)
 {
-    uint32_t *p = (uint32_t *)(((uintptr_t)__heap_end + 3) & ~(uintptr_t)3);
+    uint32_t *p = (uint32_t *)((((uintptr_t)__heap_end + 3) & ~(uintptr_t)3) + GUARD_BYTES);
     while (p < (uint32_t *)__stack && *p == PAINT)
         p++;
     return (uint32_t)((uintptr_t)__stack - (uintptr_t)p);
@@ -62,11 +67,55 @@ static void report_error(const char *where, const char *msg)
     printf("\"\n@wasmcu end=1\n");
 }
 
+#if defined(__riscv)
+/* Machine-mode trap handler with a stack of its own, so that a trap caused by a
+ * stack overflow can still be reported. */
+static uint32_t trap_stack[256] __attribute__((aligned(16)));
+void *wasmcu_trap_stack_top = &trap_stack[256];
+
+__attribute__((used)) static void trap_report(uint32_t sp)
+{
+    uint32_t cause, tval, epc;
+    __asm__ volatile("csrr %0, mcause" : "=r"(cause));
+    __asm__ volatile("csrr %0, mtval" : "=r"(tval));
+    __asm__ volatile("csrr %0, mepc" : "=r"(epc));
+    char msg[160];
+    uintptr_t bottom = (uintptr_t)__heap_end + GUARD_BYTES;
+    if (sp < bottom + 256 || sp > (uintptr_t)__stack)
+        snprintf(msg, sizeof msg, "native stack overflow: sp=0x%08lx is outside the %lu-byte stack region",
+                 (unsigned long)sp, (unsigned long)((uintptr_t)__stack - bottom));
+    else
+        snprintf(msg, sizeof msg, "CPU exception mcause=%lu mtval=0x%08lx mepc=0x%08lx", (unsigned long)cause,
+                 (unsigned long)tval, (unsigned long)epc);
+    report_error("fault", msg);
+    exit(4);
+}
+
+__attribute__((naked, aligned(4))) static void trap_entry(void)
+{
+    __asm__ volatile("mv a0, sp\n"
+                     "lw sp, wasmcu_trap_stack_top\n"
+                     "j trap_report\n");
+}
+#endif
+
 int main(void)
 {
     const char *error = NULL;
     uint32_t result = 0;
     paint_stack();
+#if defined(__riscv)
+    __asm__ volatile("csrw mtvec, %0" ::"r"(trap_entry));
+    /* Locked, inaccessible PMP regions (TOR): one at the bottom of the stack region,
+     * one just below RAM. An overflowing stack traps at the first, or, with frames
+     * larger than it, at the second after running through the heap and data. */
+    uintptr_t guard = ((uintptr_t)__heap_end + 3) & ~(uintptr_t)3;
+    __asm__ volatile("csrw pmpaddr0, %0" ::"r"(guard >> 2));
+    __asm__ volatile("csrw pmpaddr1, %0" ::"r"((guard + GUARD_BYTES) >> 2));
+    __asm__ volatile("csrw pmpaddr2, %0" ::"r"(((uintptr_t)__ram - 65536u) >> 2));
+    __asm__ volatile("csrw pmpaddr3, %0" ::"r"((uintptr_t)__ram >> 2));
+    __asm__ volatile("csrw pmpcfg0, %0" ::"r"((0x88u << 8) | (0x88u << 24)));
+#endif
     printf("@wasmcu runtime=%s\n", wasmcu_glue_runtime);
     wasmcu_mark_load_begin();
     int rc = wasmcu_glue_load(&error);

@@ -237,4 +237,11 @@ def doctor_lines() -> list[str]:
         if proc is not None and proc.returncode == 0:
             ok = "qemu_plugin_register_vcpu_tb_trans_cb" in proc.stdout
             lines.append(f"{name}: TCG plugin support {'present' if ok else '[red]missing[/]: cycle estimates need it'}")
+    for arch in mcu.ARCHES:
+        for kind in ("classic", "fast"):
+            try:
+                build = wamr.firmware_build(arch, kind)
+                lines.append(f"WAMR for {arch} ({kind}): [green]{build.library}[/]")
+            except RuntimeUnavailable as exc:
+                lines.append(f"WAMR for {arch} ({kind}): [yellow]not configured[/]: {exc}")
     return lines

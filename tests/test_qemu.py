@@ -196,3 +196,13 @@ def test_qemu_crash_or_garbage_is_an_error(tmp_path, db, script, expect):
     proc, cells = bench_json("--device", "pico", "--runtime", "native", "--workload", "crc16:4", "--lang", "c",
                              "--db", str(db), env={"WASMCU_QEMU_SYSTEM_ARM": str(fake)})
     assert cells[0]["status"] == "error" and expect in cells[0]["error"], cells[0]["error"]
+
+
+def test_documented_second_clock_halves_the_time_and_drops_the_energy_model(db):
+    proc, cells = bench_json("--device", "nrf5340,nrf5340@128", "--runtime", "native", "--workload", "crc16:8",
+                             "--lang", "c", "--db", str(db))
+    a, b = cells
+    assert a["cycles"] == b["cycles"] and b["time_us"] == pytest.approx(a["time_us"] / 2)
+    assert a["energy_kind"] == "model" and b["energy_uj"] is None  # the datasheet figure is for 64 MHz
+    bad = bench_json("--device", "nrf5340@100", "--db", str(db))[0]
+    assert bad.returncode == 2 and "documented clocks (MHz): 64, 128" in bad.stderr

@@ -11,6 +11,7 @@ with backend 'qemu' or 'board' also need: arch, core, [clock] default_hz + sourc
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -124,11 +125,32 @@ def discover(extra: list[Path] | None = None) -> dict[str, Device]:
     return found
 
 
+def at_clock(device: Device, mhz: str) -> Device:
+    """The device at another of its documented clocks: `nrf5340@128` (MHz)."""
+    options = device.section("clock").get("options_hz", [])
+    try:
+        hz = int(float(mhz) * 1_000_000)
+    except ValueError:
+        hz = -1
+    if hz not in options:
+        listed = ", ".join(f"{o / 1e6:g}" for o in options) or "none"
+        raise ConfigError(f"device '{device.name}' has no {mhz} MHz clock; its documented clocks (MHz): {listed}")
+    data = copy.deepcopy(device.data)
+    data["name"] = f"{device.name}@{mhz}"
+    data["clock"]["default_hz"] = hz
+    return Device(name=data["name"], description=device.description, backend=device.backend, file=device.file,
+                  data=data)
+
+
 def parse(text: str | None, devices: dict[str, Device], default: list[str]) -> list[Device]:
+    """Devices by name; `name@MHZ` selects another documented clock of a device."""
     names = [t.strip() for t in text.split(",")] if text else list(default)
     out = []
     for name in (n for n in names if n):
-        if name not in devices:
-            raise ConfigError(f"unknown device '{name}'; known: {', '.join(devices)} (add a profile with --device-dir)")
-        out.append(devices[name])
+        base, _, mhz = name.partition("@")
+        if base not in devices:
+            raise ConfigError(f"unknown device '{base}'; known: {', '.join(devices)} (add a profile with --device-dir)")
+        device = at_clock(devices[base], mhz) if mhz else devices[base]
+        devices[device.name] = device
+        out.append(device)
     return out

@@ -7,7 +7,10 @@ from ..model import ENERGY_MODEL
 
 
 def active_power_mw(device) -> float | None:
+    """Active power at the device's clock; None when the datasheet figure is for another clock."""
     power = device.section("power")
+    if power.get("clock_hz") not in (None, device.clock_hz):
+        return None
     if "active_mw" in power:
         return float(power["active_mw"])
     if "current_ma" in power and "voltage_v" in power:

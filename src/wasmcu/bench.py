@@ -90,6 +90,8 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         store.finish_run(run_id, "interrupted")
         raise
     store.finish_run(run_id, "complete")
+    order = {c: i for i, c in enumerate(cells)}
+    results.sort(key=lambda r: order.get(r.cell, len(order)))  # plan order, whatever finished first
     return run_id, results
 
 

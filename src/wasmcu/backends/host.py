@@ -12,7 +12,7 @@ from dataclasses import asdict
 from .. import runtimes
 from ..errors import BuildError, CellError, ToolMissing, ToolTooOld
 from ..measure.stats import summarize
-from ..model import ERROR, OK, UNSUPPORTED, Result
+from ..model import OK, UNSUPPORTED, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from . import Backend, RunContext

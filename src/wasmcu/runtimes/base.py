@@ -20,7 +20,6 @@ class HostJob:
     load_repeat: int = 3
     min_sample_us: float = 5000.0    # calls are batched so one sample lasts at least this (5 ms)
     min_warmup_s: float = 0.2        # warm up for at least this long (CPU clocks and caches settle)
-    expected: int | None = None
 
 
 @dataclass

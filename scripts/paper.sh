@@ -8,6 +8,15 @@ cd "$ROOT"
 wasmcu doctor >&2 || true
 wasmcu bench --suite paper "$@"
 status=$?
-wasmcu report --out report || exit 1
+# the report reads the store the run wrote to
+db=()
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --db) db=(--db "${args[i + 1]:-}") ;;
+    --db=*) db=(--db "${args[i]#--db=}") ;;
+  esac
+done
+wasmcu report "${db[@]}" --out report || exit 1
 echo "report written to $ROOT/report/report.html" >&2
 exit $status

@@ -62,7 +62,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
     # all cells
     parts.append("<h2>All cells</h2><table><tr><th>cell</th><th>status</th><th>checksum</th><th>time µs</th>"
                  "<th>load µs</th><th>instructions</th><th>flash KB</th><th>RAM static KB</th><th>RAM peak KB</th>"
-                 "<th>runtime share flash KB</th><th>energy µJ</th><th>notes</th></tr>")
+                 "<th>runtime share flash KB</th><th>UF2 KB</th><th>energy µJ</th><th>notes</th></tr>")
     kb = lambda v: "" if not v else f"{v / 1024:,.1f}"  # noqa: E731
     for r in sorted(results, key=lambda r: r.cell):
         energy = f"{r.energy_uj:,.2f} ({r.energy_kind})" if r.energy_uj else ""
@@ -73,6 +73,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
                      f"<td class='num'>{'' if r.instructions is None else f'{r.instructions:,}'}</td>"
                      f"<td class='num'>{kb(r.flash_bytes)}</td><td class='num'>{kb(r.ram_static_bytes)}</td>"
                      f"<td class='num'>{kb(r.ram_peak_bytes)}</td><td class='num'>{kb(r.runtime_flash_bytes)}</td>"
+                     f"<td class='num'>{kb(r.extra.get('uf2_bytes'))}</td>"
                      f"<td class='num'>{_e(energy)}</td><td>{_e(note)}</td></tr>")
     parts.append("</table>")
     parts.append("<h2>Cells that did not run ok</h2>")

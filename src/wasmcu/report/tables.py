@@ -58,7 +58,7 @@ def time_table_markdown(results: list[Result]) -> str:
 CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status", "error", "checksum", "expected",
               "time_us", "time_us_ci_low", "time_us_ci_high", "time_kind", "load_us", "cycles", "cycles_kind",
               "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "runtime_flash_bytes",
-              "runtime_ram_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning"]
+              "runtime_ram_bytes", "uf2_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning"]
 
 
 def row(r: Result) -> dict:
@@ -69,6 +69,7 @@ def row(r: Result) -> dict:
     stats = r.extra.get("stats") or {}
     d["outliers"] = len(stats.get("outliers", [])) if stats else None
     d["warning"] = r.extra.get("warning")
+    d["uf2_bytes"] = r.extra.get("uf2_bytes")
     return {k: d.get(k) for k in CSV_FIELDS}
 
 

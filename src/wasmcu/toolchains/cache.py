@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -42,6 +43,9 @@ def digest(*parts) -> str:
 
 # hit/miss counters, for tests and for `bench` logs
 STATS = {"hits": 0, "builds": 0}
+# one build of an artifact at a time within a process (emulated cells build in threads)
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 def cached(kind: str, key: str, build: Callable[[Path], dict]) -> Path:
@@ -54,8 +58,18 @@ def cached(kind: str, key: str, build: Callable[[Path], dict]) -> Path:
     if (final / "meta.json").is_file():
         STATS["hits"] += 1
         return final
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(final, threading.Lock())
+    with lock:
+        if (final / "meta.json").is_file():  # built by another thread meanwhile
+            STATS["hits"] += 1
+            return final
+        return _build(final, build)
+
+
+def _build(final: Path, build: Callable[[Path], dict]) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
         meta = build(tmp)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True, default=str))

@@ -13,7 +13,7 @@ DEBIAN_PACKAGES=(
   rustc libstd-rust-dev-wasm32 rust-src
   gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   qemu-system-arm qemu-system-misc
-  gcc libc6-dev libglib2.0-dev pkg-config git
+  gcc libc6-dev binutils git
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from wasmcu import devices, tools, workloads  # noqa: E402
-from wasmcu.backends.qemu import MACHINE_ARGS, MODEL_KEYS, QemuBackend, plugin_library  # noqa: E402
+from wasmcu.backends.qemu import MACHINE_ARGS, QemuBackend, plugin_library, write_model  # noqa: E402
 from wasmcu.toolchains import mcu  # noqa: E402
 
 ROUNDS = 3
@@ -37,9 +37,7 @@ def main() -> None:
     base = [qemu, *MACHINE_ARGS[device.arch], "-nographic", "-monitor", "none", "-icount", "shift=0",
             "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
     with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / "model.txt"
-        cm = device.section("cycle_model")
-        model.write_text("".join(f"{k} {cm[k]}\n" for k in MODEL_KEYS if k in cm))
+        model = write_model(device, Path(tmp) / "model.txt")
         out = Path(tmp) / "out.json"
         with_plugin = base + ["-plugin", f"{plugin_library()},isa={arch.isa},model={model},out={out}"]
         plain, plugged = [], []

@@ -75,6 +75,13 @@ FIRMWARE_RUNTIMES: dict[str, Firmware] = {
 }
 
 
+def write_model(device, path: Path) -> Path:
+    """The device's cycle model as the plugin reads it: lines '<class> <cycles>'."""
+    cm = device.section("cycle_model")
+    path.write_text("".join(f"{k} {int(cm[k])}\n" for k in MODEL_KEYS if k in cm))
+    return path
+
+
 def plugin_library() -> Path:
     """The cycle-model plugin, compiled on first use into the cache."""
     cc = tools.require("cc")
@@ -151,9 +158,7 @@ class QemuBackend(Backend):
         plugin = plugin_library()
         marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
         with tempfile.TemporaryDirectory(prefix="wasmcu-qemu-") as tmp:
-            model = Path(tmp) / "model.txt"
-            cm = device.section("cycle_model")
-            model.write_text("".join(f"{k} {int(cm[k])}\n" for k in MODEL_KEYS if k in cm))
+            model = write_model(device, Path(tmp) / "model.txt")
             out = Path(tmp) / "counts.json"
             plugin_arg = (f"{plugin},isa={arch.isa},model={model},out={out},limit={ctx.max_instructions},"
                           f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"

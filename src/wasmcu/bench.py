@@ -13,7 +13,7 @@ import os
 from typing import Callable, Iterable
 
 from .backends import RunContext, get_backend
-from .errors import WasmcuError
+from .errors import ConfigError, WasmcuError
 from .model import ERROR, MISMATCH, OK, UNSUPPORTED, Cell, Result
 from .plan import Spec, plan
 from .provenance import run_provenance
@@ -26,6 +26,9 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
     """Build, run and verify one cell; never raises for a cell's own failure."""
     try:
         backend = get_backend(device.backend)
+    except ConfigError as exc:  # e.g. a profile for a real board: no such backend yet
+        return verify(Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=str(exc)), workload)
+    try:
         reason = backend.unsupported_reason(cell.runtime, device)
         if reason:
             return Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=reason)

@@ -42,4 +42,5 @@ def get_backend(name: str) -> Backend:
         from .qemu import QemuBackend
 
         return QemuBackend()
-    raise ConfigError(f"backend '{name}' is not available in this version of wasmcu", expected="host or qemu")
+    raise ConfigError(f"backend '{name}' is not available in this version of wasmcu: real boards over serial are "
+                      "not supported yet; use the emulated profile (backend = \"qemu\")")

@@ -147,8 +147,13 @@ def cmd_report(args) -> int:
 
     from .report.tables import time_table_markdown
 
-    wl, n = (args.workload.partition(":")[0], int(args.workload.partition(":")[2] or 0) or None) if args.workload \
-        else (None, None)
+    wl, n = None, None
+    if args.workload:
+        wl, _, size = args.workload.partition(":")
+        if size:
+            if not size.isdigit() or int(size) <= 0:
+                raise WasmcuError(f"invalid size in --workload {args.workload} (expected e.g. bubblesort:100)")
+            n = int(size)
     with Store(args.db) as store:
         out = write_report(store, args.out, run_id=args.run, workload=wl, n=n, lang=args.lang)
         print(time_table_markdown(store.results(args.run)))

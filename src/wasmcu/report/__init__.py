@@ -21,6 +21,12 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     wl = figures.pick(results, workload, n, lang)
+    asked = (workload, n, lang)
+    if any(asked) and any(a is not None and a != w for a, w in zip(asked, wl)):
+        import logging
+
+        logging.getLogger("wasmcu").warning("no ok cell of %s:%s (%s) in this run; the figures show %s:%s (%s)",
+                                            workload, n or "*", lang or "*", *wl)
     figs = {"time": out / "time.png", "footprint": out / "footprint.png", "energy": out / "energy.png",
             "overhead": out / "overhead.png"}
     figures.time_figure(results, figs["time"], wl)

@@ -33,7 +33,7 @@ def bench_json(*args, **kw):
 
 
 def make_workload(root: Path, name: str, *, c: str | None = None, rust: str | None = None,
-                  wasm: bytes | None = None, oracle: str = "def checksum(n):\n    return 7\n",
+                  wasm: bytes | None = None, oracle: str = "def checksum(n, seed):\n    return 7\n",
                   sizes=(4,)) -> Path:
     """Write a workload directory (sources + oracle) for a test."""
     d = root / name

@@ -26,14 +26,14 @@ BAD_MODULES = {
     "truncated": (None, "underrun|parse|section|truncated|failed|malformed|end-of-file"),
     "norun": ('(module (memory 1) (func $f (result i32) i32.const 1) (export "other" (func $f)))', "run"),
     "imports": ('(module (import "env" "host_fn" (func $h (result i32))) (memory 1) '
-                '(func (export "run") (result i32) call $h))', "import|host_fn"),
-    "bigmemory": ('(module (memory 20000) (func (export "run") (result i32) i32.const 7))', "linear memory"),
+                '(func (export "run") (param i32) (result i32) call $h))', "import|host_fn"),
+    "bigmemory": ('(module (memory 20000) (func (export "run") (param i32) (result i32) i32.const 7))', "linear memory"),
 }
 
 TRAPS = {
-    "oob": ('(module (memory 1) (func (export "run") (result i32) i32.const 70000 i32.load))', "out of bounds|memory"),
-    "unreach": ('(module (memory 1) (func (export "run") (result i32) unreachable))', "unreachable"),
-    "divzero": ('(module (memory 1) (func (export "run") (result i32) i32.const 1 i32.const 0 i32.div_u))',
+    "oob": ('(module (memory 1) (func (export "run") (param i32) (result i32) i32.const 70000 i32.load))', "out of bounds|memory"),
+    "unreach": ('(module (memory 1) (func (export "run") (param i32) (result i32) unreachable))', "unreachable"),
+    "divzero": ('(module (memory 1) (func (export "run") (param i32) (result i32) i32.const 1 i32.const 0 i32.div_u))',
                 "divi|zero"),
 }
 
@@ -42,7 +42,7 @@ def _module_dir(tmp_path, name, wat):
     if name == "notwasm":
         data = b"this is not wasm\n"
     elif name == "truncated":
-        data = wat2wasm('(module (memory 1) (func (export "run") (result i32) i32.const 7))', tmp_path)[:14]
+        data = wat2wasm('(module (memory 1) (func (export "run") (param i32) (result i32) i32.const 7))', tmp_path)[:14]
     else:
         data = wat2wasm(wat, tmp_path)
     return make_workload(tmp_path / "w", name, wasm=data)
@@ -64,10 +64,10 @@ def test_bad_module_is_a_clear_error_from_every_runtime(tmp_path, db, name):
 
 
 def _workload_dirs(tmp_path):
-    good = make_workload(tmp_path, "good", c="unsigned run(void){return 7;}\n")
-    broken = make_workload(tmp_path, "broken", c="unsigned run(void){ return syntax error }\n")
-    wrong = make_workload(tmp_path, "wrong", c="unsigned run(void){return 8;}\n")
-    hang = make_workload(tmp_path, "hang", c="unsigned run(void){ volatile int x = 1; while (x) {} return 7; }\n")
+    good = make_workload(tmp_path, "good", c="unsigned run(unsigned seed){return 7;}\n")
+    broken = make_workload(tmp_path, "broken", c="unsigned run(unsigned seed){ return syntax error }\n")
+    wrong = make_workload(tmp_path, "wrong", c="unsigned run(unsigned seed){return 8;}\n")
+    hang = make_workload(tmp_path, "hang", c="unsigned run(unsigned seed){ volatile int x = 1; while (x) {} return 7; }\n")
     return good, broken, wrong, hang
 
 
@@ -95,7 +95,7 @@ def test_broken_workloads_each_say_why_and_good_cells_are_stored(tmp_path, db):
 
 def test_native_stack_overflow_on_host_is_an_error(tmp_path, db):
     d = make_workload(tmp_path, "deep", c="unsigned f(volatile unsigned *p, unsigned n){ volatile unsigned a[256];"
-                      " a[n & 255] = n; return n ? f(a, n + 1) + a[3] : 0; }\nunsigned run(void){ return f(0, 1); }\n")
+                      " a[n & 255] = n; return n ? f(a, n + 1) + a[3] : 0; }\nunsigned run(unsigned seed){ return f(0, 1); }\n")
     proc, cells = bench_json("--device", "host", "--runtime", "native", "--workload", "deep:4",
                              "--workload-dir", str(d), "--db", str(db))
     assert proc.returncode == 1

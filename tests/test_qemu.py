@@ -95,7 +95,7 @@ def test_footprint_of_firmware(env):
 
 
 def test_kernel_that_never_returns_hits_the_instruction_budget(tmp_path, db):
-    d = make_workload(tmp_path, "spin", c="unsigned run(void){ volatile int x = 1; while (x) {} return 7; }\n")
+    d = make_workload(tmp_path, "spin", c="unsigned run(unsigned seed){ volatile int x = 1; while (x) {} return 7; }\n")
     proc, cells = bench_json("--device", "pico", "--runtime", "native", "--workload", "spin:1", "--workload-dir",
                              str(d), "--db", str(db), env={"WASMCU_MAX_INSTRUCTIONS": "5000000"})
     assert proc.returncode == 1
@@ -105,7 +105,7 @@ def test_kernel_that_never_returns_hits_the_instruction_budget(tmp_path, db):
 def test_trap_in_firmware_is_reported(tmp_path, db):
     from conftest import wat2wasm
 
-    d = make_workload(tmp_path, "trap", wasm=wat2wasm('(module (memory 1) (func (export "run") (result i32) unreachable))',
+    d = make_workload(tmp_path, "trap", wasm=wat2wasm('(module (memory 1) (func (export "run") (param i32) (result i32) unreachable))',
                                                         tmp_path))
     proc, cells = bench_json("--device", "esp32c6", "--runtime", "wasm3", "--workload", "trap:1", "--workload-dir",
                              str(d), "--db", str(db))
@@ -119,7 +119,7 @@ def test_host_only_runtime_is_unsupported_on_boards(db):
 
 
 DEEP = ("unsigned f(volatile unsigned *p, unsigned n){ volatile unsigned a[256]; a[n & 255] = n;"
-        " return n ? f(a, n + 1) + a[3] : 0; }\nunsigned run(void){ return f(0, 1); }\n")
+        " return n ? f(a, n + 1) + a[3] : 0; }\nunsigned run(unsigned seed){ return f(0, 1); }\n")
 
 
 @pytest.mark.parametrize("device", BOARDS)
@@ -136,7 +136,7 @@ BAD = {
     "truncated": (None, "underrun|truncated|unexpected end|malformed"),
     "norun": ('(module (memory 1) (func $f (result i32) i32.const 1) (export "other" (func $f)))', "run"),
     "imports": ('(module (import "env" "host_fn" (func $h (result i32))) (memory 1) '
-                '(func (export "run") (result i32) call $h))', "import|host_fn|resolve"),
+                '(func (export "run") (param i32) (result i32) call $h))', "import|host_fn|resolve"),
 }
 
 
@@ -150,7 +150,7 @@ def test_bad_module_in_firmware_is_a_clear_error(tmp_path, db, name):
     if name == "notwasm":
         data = b"this is not wasm at all\n"
     elif name == "truncated":
-        data = wat2wasm('(module (memory 1) (func (export "run") (result i32) i32.const 7))', tmp_path)[:14]
+        data = wat2wasm('(module (memory 1) (func (export "run") (param i32) (result i32) i32.const 7))', tmp_path)[:14]
     else:
         data = wat2wasm(wat, tmp_path)
     d = make_workload(tmp_path, name, wasm=data)
@@ -163,12 +163,12 @@ def test_bad_module_in_firmware_is_a_clear_error(tmp_path, db, name):
 def test_module_needing_more_memory_than_the_device_does_not_fit(tmp_path, db):
     from conftest import wat2wasm
 
-    d = make_workload(tmp_path, "big", wasm=wat2wasm('(module (memory 10) (func (export "run") (result i32) '
+    d = make_workload(tmp_path, "big", wasm=wat2wasm('(module (memory 10) (func (export "run") (param i32) (result i32) '
                                                       'i32.const 7))', tmp_path))
     proc, cells = bench_json("--device", "pico", "--runtime", "wasm3", "--workload", "big:1", "--workload-dir",
                              str(d), "--db", str(db))
     assert cells[0]["status"] == "does-not-fit" and "640 KB of linear memory" in cells[0]["error"]
-    d2 = make_workload(tmp_path / "b", "mid", wasm=wat2wasm('(module (memory 4) (func (export "run") (result i32) '
+    d2 = make_workload(tmp_path / "b", "mid", wasm=wat2wasm('(module (memory 4) (func (export "run") (param i32) (result i32) '
                                                              'i32.const 7))', tmp_path))
     proc, cells = bench_json("--device", "pico", "--runtime", "wasm3", "--workload", "mid:1", "--workload-dir",
                              str(d2), "--db", str(db))

@@ -35,6 +35,7 @@ def test_bubblesort_oracle_matches_a_direct_computation():
         h = (h * 31 + v) % 2**32
     assert wl.expected(10) == h
     assert wl.expected(10) != wl.expected(11)
+    assert wl.expected(10, seed=43) != h  # the seed given at run time drives the input
 
 
 def test_parse_specs_sizes_and_errors():
@@ -48,7 +49,7 @@ def test_parse_specs_sizes_and_errors():
 
 
 def test_user_workload_directory(tmp_path):
-    make_workload(tmp_path, "mine", c="unsigned run(void){return 7;}\n")
+    make_workload(tmp_path, "mine", c="unsigned run(unsigned seed){return 7;}\n")
     found = workloads.discover([tmp_path])
     assert found["mine"].languages == ["c"] and found["mine"].expected(4) == 7
 
@@ -64,7 +65,7 @@ def test_invalid_workload_directory_names_file_and_field(tmp_path, toml, field):
     d = tmp_path / "x"
     d.mkdir()
     (d / "kernel.c").write_text("")
-    (d / "oracle.py").write_text("def checksum(n): return 1\n")
+    (d / "oracle.py").write_text("def checksum(n, seed): return 1\n")
     (d / "workload.toml").write_text(toml)
     with pytest.raises(ConfigError) as err:
         workloads.load_workload(d)
@@ -77,6 +78,6 @@ def test_invalid_toml_and_bad_oracle(tmp_path):
     (d / "workload.toml").write_text("name = [\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
         workloads.load_workload(d)
-    d2 = make_workload(tmp_path, "y", c="", oracle="def checksum(n):\n    return 'a'\n")
+    d2 = make_workload(tmp_path, "y", c="", oracle="def checksum(n, seed):\n    return 'a'\n")
     with pytest.raises(ConfigError, match="expected an int"):
         workloads.load_workload(d2).expected(1)

@@ -15,6 +15,7 @@ from ..measure.stats import summarize
 from ..model import OK, UNSUPPORTED, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
+from ..workloads import SEED
 from . import Backend, RunContext
 
 HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
@@ -59,7 +60,7 @@ class HostBackend(Backend):
             res.error = str(exc)
             return res
         res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode)
-        job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup)
+        job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
         out = run_worker(job, ctx.timeout_s)
         if "error" in out:
             res.error = out["error"]

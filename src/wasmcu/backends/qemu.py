@@ -186,7 +186,7 @@ class QemuBackend(Backend):
             return res
         if proc.returncode != 0 or not report.ended or counts is None:
             text = (proc.stdout + proc.stderr).decode(errors="replace")
-            fault = arm_fault(text, device)
+            fault = arm_fault(text, device, symbol_address(elf, "__heap_end"))
             if fault:
                 res.status, res.error = ERROR, fault
                 return res
@@ -217,16 +217,21 @@ class QemuBackend(Backend):
         return res
 
 
-def arm_fault(text: str, device) -> str | None:
-    """Explain QEMU's register dump after an unrecoverable Cortex-M fault (lockup)."""
+def arm_fault(text: str, device, stack_bottom: int | None = None) -> str | None:
+    """Explain QEMU's register dump after an unrecoverable Cortex-M fault (lockup).
+
+    The firmware guards the bottom of its stack region (MPU region or MSPLIM, see main.c),
+    so an overflow locks the core up with sp at the guard, or below RAM for huge frames."""
     if "Lockup" not in text and "HardFault" not in text:
         return None
     m = re.search(r"R13=([0-9a-fA-F]{8})", text)
     sp = int(m.group(1), 16) if m else None
     ram = device.section("qemu").get("ram_origin", 0x20000000)
     stack = int(device.section("build").get("stack_bytes", 8192))
-    if sp is not None and not (ram <= sp <= ram + device.ram_bytes):
-        return (f"native stack overflow: the CPU locked up with sp=0x{sp:08x}, outside RAM; the stack region is "
+    at_guard = stack_bottom is not None and sp is not None and sp < stack_bottom + 1024
+    if sp is not None and (at_guard or not (ram <= sp <= ram + device.ram_bytes)):
+        where = "at the guard below the stack region" if at_guard and sp >= ram else "outside RAM"
+        return (f"native stack overflow: the CPU locked up with sp=0x{sp:08x}, {where}; the stack region is "
                 f"{stack} bytes (set [build] stack_bytes in the device profile)")
     pc = re.search(r"R15=([0-9a-fA-F]{8})", text)
     return f"CPU fault: the core locked up (HardFault) at pc=0x{pc.group(1) if pc else '?'}"

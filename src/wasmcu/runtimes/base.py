@@ -14,7 +14,8 @@ class HostJob:
     """One host measurement, as sent to the worker process."""
 
     runtime: str
-    artifact: str = ""               # what the runtime loads: module, shared library, AOT file
+    artifact: str = ""
+    seed: int = 42                   # the argument of run(seed) (wasmcu.workloads.SEED)               # what the runtime loads: module, shared library, AOT file
     repeat: int = 20
     warmup: int = 3
     load_repeat: int = 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 
 from .base import HostJob, Runtime
 
@@ -24,5 +25,5 @@ class Native(Runtime):
         lib = ctypes.CDLL(job.artifact)
         fn = lib.run
         fn.restype = ctypes.c_uint32
-        fn.argtypes = []
-        return fn
+        fn.argtypes = [ctypes.c_uint32]
+        return functools.partial(fn, job.seed)

@@ -1,8 +1,9 @@
 // Time a wasm module's `run` export in V8: load/instantiate and calls, separately.
-// usage: node [v8 flags] v8_bench.js MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US
+// usage: node [v8 flags] v8_bench.js MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US SEED
 'use strict';
 const fs = require('fs');
-const [file, repeat, warmup, loadRepeat, minSampleUs] = process.argv.slice(2);
+const [file, repeat, warmup, loadRepeat, minSampleUs, seedArg] = process.argv.slice(2);
+const seed = +seedArg | 0;
 const now = () => process.hrtime.bigint();
 const us = (a, b) => Number(b - a) / 1000;
 try {
@@ -17,10 +18,10 @@ try {
     loadSamples.push(us(t0, now()));
   }
   if (typeof run !== 'function') throw new Error("module has no exported function 'run'");
-  const first = run() >>> 0;
-  for (let i = 0; i < +warmup; i++) run();
+  const first = run(seed) >>> 0;
+  for (let i = 0; i < +warmup; i++) run(seed);
   let t0 = now();
-  run();
+  run(seed);
   const one = Math.max(us(t0, now()), 0.01);
   const inner = one < +minSampleUs ? Math.min(10000, Math.floor(+minSampleUs / one) + 1) : 1;
   const samples = [];
@@ -28,7 +29,7 @@ try {
     let bad = null;
     t0 = now();
     for (let i = 0; i < inner; i++) {
-      const r = run() >>> 0;
+      const r = run(seed) >>> 0;
       if (r !== first) bad = r;
     }
     const t1 = now();

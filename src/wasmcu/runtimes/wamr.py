@@ -205,7 +205,7 @@ class Wamr(Runtime):
     def measure(self, job: HostJob) -> HostMeasurement:
         exe = harness(host_build(self.kind))
         cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
-               str(job.min_sample_us), str(job.min_warmup_s)]
+               str(job.min_sample_us), str(job.min_warmup_s), str(job.seed)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         try:
             out = json.loads(proc.stdout)

@@ -45,12 +45,13 @@ static uint8_t *read_file(const char *path, uint32_t *size)
 
 int main(int argc, char **argv)
 {
-    if (argc < 7) {
-        fprintf(stderr, "usage: %s MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US MIN_WARMUP_S\n", argv[0]);
+    if (argc < 8) {
+        fprintf(stderr, "usage: %s MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US MIN_WARMUP_S SEED\n", argv[0]);
         return 2;
     }
     int repeat = atoi(argv[2]), warmup = atoi(argv[3]), load_repeat = atoi(argv[4]);
     double min_sample = atof(argv[5]), min_warmup = atof(argv[6]) * 1e6;
+    uint32_t seed = (uint32_t)strtoul(argv[7], NULL, 0);
     char err[256];
     uint32_t size;
     uint8_t *bytes = read_file(argv[1], &size);
@@ -90,8 +91,8 @@ int main(int argc, char **argv)
     uint32_t args[2];
 #define CALL()                                                              \
     do {                                                                    \
-        args[0] = 0;                                                        \
-        if (!wasm_runtime_call_wasm(env, fn, 0, args))                      \
+        args[0] = seed;                                                     \
+        if (!wasm_runtime_call_wasm(env, fn, 1, args))                      \
             fail("trap", wasm_runtime_get_exception(inst));                 \
     } while (0)
 

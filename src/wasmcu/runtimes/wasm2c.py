@@ -77,9 +77,11 @@ class Wasm2c(Runtime):
         out = ctypes.c_uint32()
         ref = ctypes.byref(out)
         run = lib.wasmcu_run
+        run.argtypes = [ctypes.c_uint32, ctypes.c_void_p]
+        seed = job.seed
 
         def call():
-            code = run(ref)
+            code = run(seed, ref)
             if code:
                 raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}")
             return out.value

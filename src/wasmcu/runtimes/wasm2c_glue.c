@@ -17,12 +17,12 @@ int wasmcu_init(void)
 }
 
 /* returns 0 and the kernel's result in *out, or the trap code */
-int wasmcu_run(uint32_t *out)
+int wasmcu_run(uint32_t seed, uint32_t *out)
 {
     wasm_rt_trap_t code = wasm_rt_impl_try();
     if (code != 0)
         return (int)code;
-    *out = Z_kernZ_run(&instance);
+    *out = Z_kernZ_run(&instance, seed);
     return 0;
 }
 

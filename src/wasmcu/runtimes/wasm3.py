@@ -40,9 +40,11 @@ class Wasm3(Runtime):
         except RuntimeError as exc:
             raise CellError(f"wasm3 could not load the module: {exc}") from exc
 
+        seed = job.seed
+
         def call():
             try:
-                return fn()
+                return fn(seed)
             except RuntimeError as exc:
                 raise CellError(f"trap in wasm3: {exc}") from exc
 

@@ -55,9 +55,11 @@ class Wasmtime(Runtime):
         if fn is None:
             raise CellError("module has no exported function 'run'")
 
+        seed = job.seed
+
         def call():
             try:
-                return fn(store)
+                return fn(store, seed)
             except wasmtime.Trap as exc:
                 raise CellError(f"trap in wasmtime: {_message(exc)}") from exc
 

@@ -14,7 +14,7 @@ RUST_FLAGS = ["--edition", "2021", "--crate-type", "cdylib", "-C", "opt-level=2"
 
 
 def build_native(workload: Workload, n: int, lang: str) -> Path:
-    """Shared library exporting `uint32_t run(void)`; returns its path."""
+    """Shared library exporting `uint32_t run(uint32_t seed)`; returns its path."""
     source = workload.source(lang)
     if lang == "c":
         cc = tools.require("cc")

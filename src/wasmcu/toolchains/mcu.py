@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import tools
 from ..errors import BuildError, DoesNotFit
-from ..workloads import Workload
+from ..workloads import SEED, Workload
 from .cache import cached, digest
 from .rust import RUSTC, crate_root
 
@@ -172,7 +172,7 @@ def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *
     # the device's memory, then picolibc's own script (sections, TLS, heap and stack regions)
     script = "".join(f"{k} = {v:#x};\n" for k, v in layout.items()) + "INCLUDE picolibc.ld\n"
     flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-             "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
+             "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}", f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
     sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue]
     key = digest("firmware", flags, script, tools.version(cc), *sources, *parts)
 

@@ -22,6 +22,9 @@ except ModuleNotFoundError:  # Python 3.10
 
 BUILTIN = Path(__file__).parent / "builtin"
 LANGUAGES = ("c", "rust", "wasm")  # wasm: a prebuilt module (runs on wasm runtimes only)
+# The seed every backend passes to `run(seed)` at run time: kernels derive their inputs
+# from it, so no compiler can fold the work into a constant.
+SEED = 42
 
 
 @dataclass
@@ -44,8 +47,8 @@ class Workload:
             raise ConfigError(f"workload '{self.name}' has no {lang} source; it has: {', '.join(self.languages)}")
         return self.sources[lang]
 
-    def expected(self, n: int) -> int:
-        """The oracle's checksum for size n, masked to 32 bits."""
+    def expected(self, n: int, seed: int = SEED) -> int:
+        """The oracle's checksum for size n and `seed`, masked to 32 bits."""
         if self._oracle is None:
             spec = importlib.util.spec_from_file_location(f"wasmcu_oracle_{self.name}", self.oracle_file)
             module = importlib.util.module_from_spec(spec)
@@ -55,9 +58,9 @@ class Workload:
                 raise ConfigError(f"oracle does not load: {exc!r}", file=self.oracle_file) from exc
             fn = getattr(module, self.oracle_function, None)
             if not callable(fn):
-                raise ConfigError(f"oracle has no function '{self.oracle_function}(n)'", file=self.oracle_file)
+                raise ConfigError(f"oracle has no function '{self.oracle_function}(n, seed)'", file=self.oracle_file)
             self._oracle = fn
-        value = self._oracle(n)
+        value = self._oracle(n, seed)
         if not isinstance(value, int):
             raise ConfigError(f"oracle returned {type(value).__name__}", file=self.oracle_file, expected="an int")
         return value & 0xFFFFFFFF

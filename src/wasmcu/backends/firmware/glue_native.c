@@ -1,7 +1,7 @@
 /* wasmcu glue for the `native` runtime: the kernel linked into the firmware. */
 #include "wasmcu_fw.h"
 
-extern uint32_t run(void);
+extern uint32_t run(uint32_t seed);
 
 const char wasmcu_glue_runtime[] = "native";
 
@@ -11,9 +11,9 @@ int wasmcu_glue_load(const char **error)
     return 0;
 }
 
-int wasmcu_glue_run(uint32_t *result, const char **error)
+int wasmcu_glue_run(uint32_t seed, uint32_t *result, const char **error)
 {
     (void)error;
-    *result = run();
+    *result = run(seed);
     return 0;
 }

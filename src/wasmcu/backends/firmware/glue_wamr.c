@@ -63,10 +63,10 @@ int wasmcu_glue_load(const char **error)
     return 0;
 }
 
-int wasmcu_glue_run(uint32_t *result, const char **error)
+int wasmcu_glue_run(uint32_t seed, uint32_t *result, const char **error)
 {
-    uint32_t argv[2] = {0, 0};
-    if (!wasm_runtime_call_wasm(exec_env, function, 0, argv)) {
+    uint32_t argv[2] = {seed, 0};
+    if (!wasm_runtime_call_wasm(exec_env, function, 1, argv)) {
         const char *exc = wasm_runtime_get_exception(instance);
         *error = exc ? exc : "trap";
         return 1;

@@ -42,9 +42,9 @@ int wasmcu_glue_load(const char **error)
     return 0;
 }
 
-int wasmcu_glue_run(uint32_t *result, const char **error)
+int wasmcu_glue_run(uint32_t seed, uint32_t *result, const char **error)
 {
-    M3Result r = m3_CallV(function);
+    M3Result r = m3_CallV(function, seed);
     if (!r)
         r = m3_GetResultsV(function, result);
     if (r) {

@@ -14,10 +14,19 @@
 #include "wasmcu_fw.h"
 
 #define PAINT 0xA5A5A5A5u
+/* A guard at the bottom of the stack region, so that an overflowing stack faults at once
+ * instead of silently running through the heap and the data: a PMP region on RISC-V, an
+ * MPU region on ARMv6-M/ARMv7-M (256 bytes, the MPU's smallest region on the RP2040, at
+ * the first 256-byte boundary of the stack region), a read-only MPU region on ARMv8-M
+ * (PMSAv8 has no no-access permission; the core's stores are what overflow).
+ * Frames larger than the guard can jump over it: a second, 64 KB guard just below RAM
+ * catches those. On Arm the fault locks the core up and QEMU dumps the registers. */
 #if defined(__riscv)
-#define GUARD_BYTES 64u /* stack guard at the bottom of the stack region */
+#define GUARD_BYTES 64u
+#elif defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8M_BASE__)
+#define GUARD_BYTES (64u + 31u) /* room for a 32-byte aligned region */
 #else
-#define GUARD_BYTES 0u
+#define GUARD_BYTES (256u + 255u) /* room for a 256-byte aligned region */
 #endif
 
 extern char __heap_start[], __heap_end[], __stack[], __ram[];
@@ -31,6 +40,13 @@ MARKER(wasmcu_mark_load_end)
 
 static char *heap_top;
 
+/* The argument of run(seed): read at run time (volatile), so no compiler can fold the
+ * kernel's work into a constant. The build sets it to wasmcu.workloads.SEED. */
+#ifndef WASMCU_SEED
+#error "build with -DWASMCU_SEED=<seed>"
+#endif
+const volatile uint32_t wasmcu_seed = WASMCU_SEED;
+
 /* A runtime's glue may report more records (e.g. its own memory pool). */
 __attribute__((weak)) void wasmcu_glue_report(void) {}
 
@@ -43,6 +59,41 @@ void *__wrap_sbrk(ptrdiff_t incr)
     return p;
 }
 
+static uintptr_t guard_top; /* lowest address the stack may use */
+
+#if !defined(__riscv)
+#define REG(addr) (*(volatile uint32_t *)(addr))
+static void arm_stack_guard(uintptr_t bottom)
+{
+#if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8M_BASE__)
+    uintptr_t base = (bottom + 31u) & ~(uintptr_t)31u, below = ((uintptr_t)__ram - 65536u) & ~(uintptr_t)31u;
+    guard_top = base + 64u;
+    /* MPU (PMSAv8): RBAR = base | AP (read-only, privileged) | XN; RLAR = limit | enable */
+    REG(0xE000ED98) = 0;                                       /* MPU_RNR */
+    REG(0xE000ED9C) = base | (2u << 1) | 1u;                   /* MPU_RBAR */
+    REG(0xE000EDA0) = ((guard_top - 32u) & ~(uintptr_t)31u) | 1u; /* MPU_RLAR */
+    REG(0xE000ED98) = 1;
+    REG(0xE000ED9C) = below | (2u << 1) | 1u;
+    REG(0xE000EDA0) = (((uintptr_t)__ram - 32u) & ~(uintptr_t)31u) | 1u;
+    REG(0xE000ED94) = (1u << 2) | 1u;                          /* MPU_CTRL: PRIVDEFENA, ENABLE */
+    __asm__ volatile("dsb\n isb" ::: "memory");
+#else
+    uintptr_t base = (bottom + 255u) & ~(uintptr_t)255u;
+    guard_top = base + 256u;
+    /* MPU (PMSAv7 registers, also on the Cortex-M0+): region 0 the guard, region 1 the
+     * 64 KB below RAM; both no access, execute never; the default map elsewhere. */
+    REG(0xE000ED98) = 0;                                       /* MPU_RNR */
+    REG(0xE000ED9C) = base;                                    /* MPU_RBAR */
+    REG(0xE000EDA0) = (1u << 28) | (7u << 1) | 1u;             /* MPU_RASR: XN, AP=0, 256 B */
+    REG(0xE000ED98) = 1;
+    REG(0xE000ED9C) = ((uintptr_t)__ram - 65536u) & ~(uintptr_t)0xFFFFu;
+    REG(0xE000EDA0) = (1u << 28) | (15u << 1) | 1u;            /* 64 KB */
+    REG(0xE000ED94) = (1u << 2) | 1u;                          /* MPU_CTRL: PRIVDEFENA, ENABLE */
+    __asm__ volatile("dsb\n isb" ::: "memory");
+#endif
+}
+#endif
+
 static __attribute__((noinline)) void paint_stack(void)
 {
     uint32_t *p = (uint32_t *)(((uintptr_t)__heap_end + 3) & ~(uintptr_t)3);
@@ -53,7 +104,7 @@ static __attribute__((noinline)) void paint_stack(void)
 
 static uint32_t stack_used(void)
 {
-    uint32_t *p = (uint32_t *)((((uintptr_t)__heap_end + 3) & ~(uintptr_t)3) + GUARD_BYTES);
+    uint32_t *p = (uint32_t *)((guard_top + 3) & ~(uintptr_t)3);
     while (p < (uint32_t *)__stack && *p == PAINT)
         p++;
     return (uint32_t)((uintptr_t)__stack - (uintptr_t)p);
@@ -104,14 +155,17 @@ int main(void)
     const char *error = NULL;
     uint32_t result = 0;
     paint_stack();
-#if defined(__riscv)
+#if !defined(__riscv)
+    arm_stack_guard((uintptr_t)__heap_end);
+#else
     __asm__ volatile("csrw mtvec, %0" ::"r"(trap_entry));
     /* Locked, inaccessible PMP regions (TOR): one at the bottom of the stack region,
      * one just below RAM. An overflowing stack traps at the first, or, with frames
      * larger than it, at the second after running through the heap and data. */
     uintptr_t guard = ((uintptr_t)__heap_end + 3) & ~(uintptr_t)3;
     __asm__ volatile("csrw pmpaddr0, %0" ::"r"(guard >> 2));
-    __asm__ volatile("csrw pmpaddr1, %0" ::"r"((guard + GUARD_BYTES) >> 2));
+    guard_top = guard + GUARD_BYTES;
+    __asm__ volatile("csrw pmpaddr1, %0" ::"r"(guard_top >> 2));
     __asm__ volatile("csrw pmpaddr2, %0" ::"r"(((uintptr_t)__ram - 65536u) >> 2));
     __asm__ volatile("csrw pmpaddr3, %0" ::"r"((uintptr_t)__ram >> 2));
     __asm__ volatile("csrw pmpcfg0, %0" ::"r"((0x88u << 8) | (0x88u << 24)));
@@ -125,7 +179,8 @@ int main(void)
         return 2;
     }
     wasmcu_mark_run_begin();
-    rc = wasmcu_glue_run(&result, &error);
+    uint32_t seed = wasmcu_seed;
+    rc = wasmcu_glue_run(seed, &result, &error);
     wasmcu_mark_run_end();
     if (rc) {
         report_error("trap", error);

@@ -1,6 +1,6 @@
 /* Bubble sort of WASMCU_N 32-bit integers (control-flow heavy).
- * Input: a linear congruential generator seeded inside the kernel, so every
- * platform sorts the same data. Returns a position-weighted checksum of the
+ * Input: a linear congruential generator seeded with the run-time argument `seed`,
+ * so every platform sorts the same data and no compiler can precompute it. Returns a position-weighted checksum of the
  * sorted array. */
 #include <stdint.h>
 
@@ -10,9 +10,9 @@
 
 static uint32_t data[WASMCU_N];
 
-uint32_t run(void)
+uint32_t run(uint32_t seed)
 {
-    uint32_t x = 42u;
+    uint32_t x = seed;
     for (uint32_t i = 0; i < WASMCU_N; i++) {
         x = x * 1664525u + 1013904223u;
         data[i] = x;

@@ -1,14 +1,14 @@
 // Bubble sort of N 32-bit integers (control-flow heavy).
 // `super::N` is the size, set by the build. Input comes from a linear
-// congruential generator seeded inside the kernel; returns a position-weighted
+// congruential generator seeded with the run-time argument `seed`; returns a position-weighted
 // checksum of the sorted array.
 
 static mut DATA: [u32; super::N] = [0; super::N];
 
-pub fn run() -> u32 {
+pub fn run(seed: u32) -> u32 {
     // Single-threaded kernel: no other reference to DATA exists.
     let data = unsafe { &mut *core::ptr::addr_of_mut!(DATA) };
-    let mut x: u32 = 42;
+    let mut x: u32 = seed;
     for v in data.iter_mut() {
         x = x.wrapping_mul(1664525).wrapping_add(1013904223);
         *v = x;

@@ -3,8 +3,8 @@
 MASK = 0xFFFFFFFF
 
 
-def checksum(n: int) -> int:
-    x = 42
+def checksum(n: int, seed: int) -> int:
+    x = seed
     data = []
     for _ in range(n):
         x = (x * 1664525 + 1013904223) & MASK

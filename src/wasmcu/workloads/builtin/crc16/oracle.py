@@ -13,8 +13,8 @@ def _crc16_ccitt_false(data: bytes) -> int:
     return crc
 
 
-def checksum(n: int) -> int:
-    x = 42
+def checksum(n: int, seed: int) -> int:
+    x = seed
     words = []
     for _ in range(n):
         x = (x * 1664525 + 1013904223) & 0xFFFFFFFF

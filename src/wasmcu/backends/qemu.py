@@ -2,8 +2,9 @@
 
 Each cell becomes a bare-metal firmware image (cross compiler + picolibc, the device's
 real flash and RAM sizes), run by QEMU with `-icount shift=0` so instruction counts are
-deterministic, under wasmcu's cycle-model plugin that turns the instructions of the
-measured window into estimated cycles. The firmware reports through the same line
+deterministic, under wasmcu's event-count plugin: it counts the instructions of each
+class and the taken branches of the measured windows, and the device profile's cost
+table turns the counts into estimated cycles with a range (wasmcu.measure.cycles). The firmware reports through the same line
 protocol a real board uses over serial.
 """
 
@@ -31,10 +32,8 @@ from . import Backend, RunContext
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
 FIRMWARE = mcu.FIRMWARE
-MACHINE_ARGS = {"armv6m": ["-M", "mps2-an385"], "armv8m": ["-M", "mps2-an505"],
-                "rv32imac": ["-M", "virt", "-bios", "none"]}
-MODEL_KEYS = ("alu", "load", "store", "mul", "div", "branch_not_taken", "branch_taken", "jump", "call", "indirect",
-              "multi_base", "multi_per_reg", "pop_pc_extra", "fetch_wait")
+# QEMU options a machine needs besides -M (a profile's [qemu] args replaces them)
+MACHINE_EXTRA_ARGS = {"virt": ["-bios", "none"]}
 WASM_PAGE = 65536
 
 
@@ -75,26 +74,26 @@ FIRMWARE_RUNTIMES: dict[str, Firmware] = {
 }
 
 
-def write_model(device, path: Path) -> Path:
-    """The device's cycle model as the plugin reads it: lines '<class> <cycles>'."""
-    cm = device.section("cycle_model")
-    path.write_text("".join(f"{k} {int(cm[k])}\n" for k in MODEL_KEYS if k in cm))
-    return path
+def machine_args(device) -> list[str]:
+    """QEMU's machine options from the device profile ([qemu] machine and args)."""
+    q = device.section("qemu")
+    machine = q["machine"]
+    return ["-M", machine, *q.get("args", MACHINE_EXTRA_ARGS.get(machine, []))]
 
 
 def plugin_library() -> Path:
-    """The cycle-model plugin, compiled on first use into the cache."""
+    """The event-count plugin, compiled on first use into the cache."""
     cc = tools.require("cc")
-    src = PLUGIN_DIR / "cycles.c"
+    src = PLUGIN_DIR / "events.c"
     header = PLUGIN_DIR / "qemu-plugin-api.h"
     key = digest("qemu-plugin", src, header, tools.version(cc))
 
     def build(tmp: Path) -> dict:
-        tools.run([cc, "-O2", "-shared", "-fPIC", f"-I{PLUGIN_DIR}", str(src), "-o", str(tmp / "cycles.so")],
-                  what="compiling the QEMU cycle-model plugin")
+        tools.run([cc, "-O2", "-shared", "-fPIC", f"-I{PLUGIN_DIR}", str(src), "-o", str(tmp / "events.so")],
+                  what="compiling the QEMU event-count plugin")
         return {"compiler": tools.version(cc)}
 
-    return cached("qemu-plugin", key, build) / "cycles.so"
+    return cached("qemu-plugin", key, build) / "events.so"
 
 
 class QemuBackend(Backend):
@@ -143,8 +142,8 @@ class QemuBackend(Backend):
         res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()
-        res.provenance.update(build=meta, device_profile_hash=device.profile_hash, qemu_machine=MACHINE_ARGS[device.arch],
-                              cycle_model_source=device.section("cycle_model").get("source"))
+        res.provenance.update(build=meta, device_profile_hash=device.profile_hash, qemu_machine=machine_args(device),
+                              cycle_model=device.cycle_model.as_dict())
         return self.execute(res, elf, device, arch, ctx, fp)
 
     def build(self, runtime, workload, n, lang, device, opt):
@@ -158,12 +157,11 @@ class QemuBackend(Backend):
         plugin = plugin_library()
         marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
         with tempfile.TemporaryDirectory(prefix="wasmcu-qemu-") as tmp:
-            model = write_model(device, Path(tmp) / "model.txt")
             out = Path(tmp) / "counts.json"
-            plugin_arg = (f"{plugin},isa={arch.isa},model={model},out={out},limit={ctx.max_instructions},"
+            plugin_arg = (f"{plugin},isa={arch.isa},out={out},limit={ctx.max_instructions},"
                           f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"
                           f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
-            cmd = [qemu, *MACHINE_ARGS[device.arch], "-nographic", "-monitor", "none", "-icount", "shift=0",
+            cmd = [qemu, *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",
                    "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin_arg]
             try:
                 proc = subprocess.run(cmd, capture_output=True, timeout=ctx.timeout_s)
@@ -196,10 +194,12 @@ class QemuBackend(Backend):
             return res
         run_w, load_w = counts["windows"]
         res.checksum = report.int("checksum")
-        res.instructions, res.cycles, res.cycles_kind = run_w["insns"], run_w["cycles"], CYCLES_ESTIMATED
+        events = {"run": {"insns": run_w["insns"], **run_w["events"]}, "load": {"insns": load_w["insns"], **load_w["events"]}}
         hz = device.clock_hz
+        run_est, load_est = device.cycle_model.estimate(events["run"]), device.cycle_model.estimate(events["load"])
+        res.instructions, res.cycles, res.cycles_kind = run_w["insns"], run_est.cycles, CYCLES_ESTIMATED
         res.time_us, res.time_kind = res.cycles / hz * 1e6, "estimated"
-        res.load_us = load_w["cycles"] / hz * 1e6
+        res.load_us = load_est.cycles / hz * 1e6
         stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
         if fp.stack_reserved_bytes and stack >= fp.stack_reserved_bytes:
             res.status = ERROR
@@ -208,10 +208,14 @@ class QemuBackend(Backend):
             return res
         res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
         res.energy_uj, res.energy_kind = modelled_energy_uj(device, res.time_us)
+        res.extra.update(events=events, cycles_range=[run_est.low, run_est.high],
+                         time_us_range=[run_est.low / hz * 1e6, run_est.high / hz * 1e6])
+        if res.energy_uj is not None:
+            res.extra["energy_uj_range"] = [modelled_energy_uj(device, t)[0] for t in res.extra["time_us_range"]]
         if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)
             res.extra.update(pool_bytes=report.int("pool_bytes"), pool_hwm_bytes=report.int("pool_hwm"))
-        res.extra.update(load_cycles=load_w["cycles"], load_instructions=load_w["insns"],
-                         taken_branches=run_w["taken_branches"], total_instructions=counts["total_insns"],
+        res.extra.update(load_cycles=load_est.cycles, load_instructions=load_w["insns"],
+                         taken_branches=run_w["events"]["taken_branches"], total_instructions=counts["total_insns"],
                          stack_hwm_bytes=stack, heap_hwm_bytes=heap, clock_hz=hz)
         res.status = OK
         return res

@@ -5,8 +5,9 @@ or WASMCU_DEVICE_PATH (os.pathsep separated directories of *.toml files).
 
 Required fields: name, description, backend ('host', 'qemu' or 'board'). Devices
 with backend 'qemu' or 'board' also need: arch, core, [clock] default_hz + source,
-[memory] flash_bytes, ram_bytes + source, [qemu] machine. Optional: [cycle_model],
-[power], [build]. Every number should carry its source.
+[memory] flash_bytes, ram_bytes + source. Devices with backend 'qemu' also need [qemu]
+machine and a complete [cycle_model] (every cost and its source; see
+wasmcu.measure.cycles). Optional: [power], [build]. Every number should carry its source.
 """
 
 from __future__ import annotations
@@ -61,6 +62,13 @@ class Device:
     def section(self, name: str) -> dict[str, Any]:
         return self.data.get(name, {})
 
+    @property
+    def cycle_model(self):
+        """The validated cost table (wasmcu.measure.cycles.CostModel) of an emulated device."""
+        from ..measure.cycles import CostModel
+
+        return CostModel.from_table(self.data.get("cycle_model"), self.file)
+
 
 def _need(data: dict, path: str, kind, file: Path, expected: str):
     cur: Any = data
@@ -102,6 +110,14 @@ def load_profile(file: Path) -> Device:
         _need(data, "memory.source", str, file, "where the figures come from (datasheet section)")
         if backend == "qemu":
             _need(data, "qemu.machine", str, file, "a QEMU machine such as 'mps2-an385'")
+            args = data["qemu"].get("args", [])
+            if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+                raise ConfigError(f"invalid value {args!r}", file=file, field="qemu.args",
+                                  expected="a list of extra QEMU options, e.g. [\"-bios\", \"none\"]")
+        if backend == "qemu" or "cycle_model" in data:
+            from ..measure.cycles import CostModel
+
+            CostModel.from_table(data.get("cycle_model"), file)
     return Device(name=name, description=data["description"], backend=backend, file=file, data=data)
 
 

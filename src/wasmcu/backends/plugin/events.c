@@ -1,0 +1,306 @@
+/*
+ * wasmcu event-count plugin for QEMU (TCG plugin API version 1).
+ *
+ * At translation time every instruction is decoded into a class (ALU, load, store,
+ * multiply, divide, conditional branch, jump, call, indirect branch, load/store multiple)
+ * and each translation block keeps its static event counts. At run time the plugin only
+ * counts how often each block runs inside each window, and how many conditional branches
+ * were taken (the next block executed does not start at the fall-through address). At
+ * exit it writes, per window, the event counts: block counts times static counts, plus
+ * the taken branches. It holds no cycle costs: wasmcu turns the counts into cycles with
+ * the device profile's cost table (wasmcu/measure/cycles.py), so a changed cost table
+ * re-estimates stored results without running anything again.
+ *
+ * Windows: window 0 is the call into the kernel, window 1 module load and instantiation,
+ * each bracketed by the firmware's marker functions.
+ *
+ * Arguments (QEMU 7.2 syntax: -plugin file.so,name=value,...):
+ *   isa=thumb|rv32     instruction set to decode
+ *   begin0=ADDR end0=ADDR  marker functions of window 0 (the call into the kernel)
+ *   begin1=ADDR end1=ADDR  marker functions of window 1 (module load and instantiation)
+ *   out=PATH           where to write the counts (JSON) at exit
+ *   limit=N            stop the emulation after N instructions in total (0: no limit)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qemu-plugin-api.h"
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = WASMCU_QEMU_PLUGIN_VERSION;
+
+/* Static events of one instruction. A class per instruction (E_ALU..E_MULTI) and extra
+ * events: registers moved by load/store multiple (and the second register of LDRD/STRD),
+ * POP/LDM that load the PC, the store half of an atomic memory operation, and
+ * compressed (16-bit) RISC-V instructions. */
+enum ev {
+    E_ALU, E_LOAD, E_STORE, E_MUL, E_DIV, E_BRANCH, E_JUMP, E_CALL, E_INDIRECT, E_MULTI,
+    E_MULTI_REGS, E_POP_PC, E_COMPRESSED, E_COUNT
+};
+static const char *ev_names[E_COUNT] = {
+    "alu", "load", "store", "mul", "div", "branch", "jump", "call", "indirect", "multi",
+    "multi_regs", "pop_pc", "compressed",
+};
+
+#define WINDOWS 2
+
+struct tbinfo {
+    struct tbinfo *next;
+    uint64_t vaddr;
+    uint64_t fallthrough;
+    uint64_t execs[WINDOWS];
+    uint32_t ev[E_COUNT];
+    uint32_t ninsns;
+    uint8_t ends_cond;
+    int8_t begins;        /* window this block's start opens, or -1 */
+    int8_t ends;          /* window this block's start closes, or -1 */
+};
+
+static int isa_thumb = 1;
+static uint64_t begin_addr[WINDOWS] = {UINT64_MAX, UINT64_MAX}, end_addr[WINDOWS] = {UINT64_MAX, UINT64_MAX};
+static uint64_t limit;
+static char *out_path;
+static struct tbinfo *blocks; /* every translated block, for the sums at exit */
+static const struct tbinfo *prev;
+static int active = -1, limit_hit;
+static int seen[WINDOWS];
+static uint64_t total_insns, taken[WINDOWS];
+
+static int popcount8(unsigned v) { return __builtin_popcount(v & 0xffu); }
+
+/* Thumb (ARMv6-M and ARMv8-M mainline): adds the instruction's events to ev[];
+ * returns 1 when it is a conditional branch. */
+static int thumb_events(const uint8_t *p, size_t size, uint32_t *ev)
+{
+    unsigned hw = p[0] | (p[1] << 8);
+    if (size == 2) {
+        if ((hw >> 12) == 0xD) {
+            unsigned c = (hw >> 8) & 0xF;
+            if (c < 0xE) { ev[E_BRANCH]++; return 1; }
+            ev[E_ALU]++; /* SVC/UDF */
+            return 0;
+        }
+        if ((hw & 0xF500) == 0xB100) { ev[E_BRANCH]++; return 1; }                  /* CBZ/CBNZ */
+        if ((hw >> 11) == 0x1C) { ev[E_JUMP]++; return 0; }                          /* B */
+        if ((hw & 0xFF00) == 0x4700) { ev[E_INDIRECT]++; return 0; }                 /* BX/BLX */
+        if (((hw & 0xFF00) == 0x4400 || (hw & 0xFF00) == 0x4600) && ((hw & 7) | ((hw >> 4) & 8)) == 15) {
+            ev[E_INDIRECT]++;                                                          /* ADD/MOV pc */
+            return 0;
+        }
+        if ((hw & 0xFE00) == 0xB400 || (hw & 0xFE00) == 0xBC00) {                    /* PUSH/POP */
+            ev[E_MULTI]++;
+            ev[E_MULTI_REGS] += popcount8(hw) + ((hw >> 8) & 1);
+            if ((hw & 0xFE00) == 0xBC00 && (hw & 0x100))
+                ev[E_POP_PC]++;
+            return 0;
+        }
+        if ((hw >> 11) == 0x18 || (hw >> 11) == 0x19) {                               /* STM/LDM */
+            ev[E_MULTI]++;
+            ev[E_MULTI_REGS] += popcount8(hw);
+            return 0;
+        }
+        if ((hw >> 11) == 0x09) { ev[E_LOAD]++; return 0; }                          /* LDR literal */
+        if ((hw >> 12) == 5) { ev[((hw >> 9) & 7) < 3 ? E_STORE : E_LOAD]++; return 0; } /* reg offset */
+        if ((hw >> 12) >= 6 && (hw >> 12) <= 9) { ev[(hw & 0x800) ? E_LOAD : E_STORE]++; return 0; }
+        if ((hw & 0xFFC0) == 0x4340) { ev[E_MUL]++; return 0; }                      /* MULS */
+        ev[E_ALU]++;
+        return 0;
+    }
+    unsigned hw2 = p[2] | (p[3] << 8);
+    if ((hw & 0xF800) == 0xF000) {
+        if ((hw2 & 0xD000) == 0xD000) { ev[E_CALL]++; return 0; }                    /* BL */
+        if ((hw2 & 0xD000) == 0x9000) { ev[E_JUMP]++; return 0; }                    /* B.W */
+        if ((hw2 & 0xD000) == 0x8000 && ((hw >> 6) & 0xF) < 0xE) { ev[E_BRANCH]++; return 1; }
+        ev[E_ALU]++;
+        return 0;
+    }
+    if ((hw & 0xFFF0) == 0xE8D0 && (hw2 & 0xFFE0) == 0xF000) { ev[E_INDIRECT]++; return 0; } /* TBB/TBH */
+    if ((hw & 0xFE40) == 0xE800) {                                                    /* LDM/STM */
+        ev[E_MULTI]++;
+        ev[E_MULTI_REGS] += __builtin_popcount(hw2);
+        if ((hw & 0x10) && (hw2 & 0x8000))
+            ev[E_POP_PC]++;
+        return 0;
+    }
+    if ((hw & 0xFE40) == 0xE840) {                                                    /* LDRD/STRD/exclusive */
+        ev[(hw & 0x10) ? E_LOAD : E_STORE]++;
+        ev[E_MULTI_REGS]++;
+        return 0;
+    }
+    if ((hw >> 9) == 0x7C) {                                                          /* load/store single */
+        if ((hw & 0x10) && ((hw2 >> 12) & 0xF) == 15 && ((hw >> 5) & 3) == 2) { ev[E_INDIRECT]++; return 0; } /* LDR pc */
+        ev[(hw & 0x10) ? E_LOAD : E_STORE]++;
+        return 0;
+    }
+    if ((hw & 0xFFF0) == 0xFB90 || (hw & 0xFFF0) == 0xFBB0) { ev[E_DIV]++; return 0; } /* SDIV/UDIV */
+    if ((hw & 0xFF80) == 0xFB00 || (hw & 0xFF80) == 0xFB80) { ev[E_MUL]++; return 0; } /* MUL/MLA/long */
+    ev[E_ALU]++;
+    return 0;
+}
+
+static int rv32_events(const uint8_t *p, size_t size, uint32_t *ev)
+{
+    if (size == 4) {
+        uint32_t insn = p[0] | (p[1] << 8) | (p[2] << 16) | ((uint32_t)p[3] << 24);
+        switch (insn & 0x7F) {
+        case 0x63: ev[E_BRANCH]++; return 1;
+        case 0x6F: ev[((insn >> 7) & 0x1F) ? E_CALL : E_JUMP]++; return 0;
+        case 0x67: ev[E_INDIRECT]++; return 0;
+        case 0x03: ev[E_LOAD]++; return 0;
+        case 0x23: ev[E_STORE]++; return 0;
+        case 0x2F: ev[E_LOAD]++; ev[E_STORE]++; return 0; /* AMO: a load and a store */
+        case 0x33:
+            if ((insn >> 25) == 1) { ev[((insn >> 12) & 7) < 4 ? E_MUL : E_DIV]++; return 0; }
+            ev[E_ALU]++;
+            return 0;
+        default: ev[E_ALU]++; return 0;
+        }
+    }
+    unsigned h = p[0] | (p[1] << 8), q = h & 3, f3 = (h >> 13) & 7;
+    ev[E_COMPRESSED]++;
+    if (q == 1) {
+        if (f3 == 5) { ev[E_JUMP]++; return 0; }                /* C.J */
+        if (f3 == 1) { ev[E_CALL]++; return 0; }                /* C.JAL */
+        if (f3 == 6 || f3 == 7) { ev[E_BRANCH]++; return 1; }   /* C.BEQZ/C.BNEZ */
+    } else if (q == 2) {
+        if (f3 == 4 && ((h >> 2) & 0x1F) == 0 && ((h >> 7) & 0x1F) != 0) { ev[E_INDIRECT]++; return 0; } /* C.JR/C.JALR */
+        if (f3 == 2) { ev[E_LOAD]++; return 0; }                /* C.LWSP */
+        if (f3 == 6) { ev[E_STORE]++; return 0; }               /* C.SWSP */
+    } else if (q == 0) {
+        if (f3 == 2) { ev[E_LOAD]++; return 0; }                /* C.LW */
+        if (f3 == 6) { ev[E_STORE]++; return 0; }               /* C.SW */
+    }
+    ev[E_ALU]++;
+    return 0;
+}
+
+static void write_out(void)
+{
+    uint64_t insns[WINDOWS] = {0}, events[WINDOWS][E_COUNT];
+    memset(events, 0, sizeof events);
+    for (const struct tbinfo *t = blocks; t; t = t->next)
+        for (int w = 0; w < WINDOWS; w++) {
+            if (!t->execs[w])
+                continue;
+            insns[w] += t->execs[w] * t->ninsns;
+            for (int k = 0; k < E_COUNT; k++)
+                events[w][k] += t->execs[w] * t->ev[k];
+        }
+    FILE *f = out_path ? fopen(out_path, "w") : stdout;
+    if (!f)
+        return;
+    fprintf(f, "{\"total_insns\": %" PRIu64 ", \"limit_hit\": %d, \"windows\": [", total_insns, limit_hit);
+    for (int w = 0; w < WINDOWS; w++) {
+        fprintf(f, "%s{\"insns\": %" PRIu64 ", \"complete\": %d, \"events\": {\"taken_branches\": %" PRIu64,
+                w ? ", " : "", insns[w], seen[w] == 2, taken[w]);
+        for (int k = 0; k < E_COUNT; k++)
+            fprintf(f, ", \"%s\": %" PRIu64, ev_names[k], events[w][k]);
+        fputs("}}", f);
+    }
+    fputs("]}\n", f);
+    if (f != stdout)
+        fclose(f);
+}
+
+static void tb_exec(unsigned int vcpu, void *udata)
+{
+    struct tbinfo *t = udata;
+    (void)vcpu;
+    if (active >= 0 && prev && prev->ends_cond && t->vaddr != prev->fallthrough)
+        taken[active]++;
+    if (t->begins >= 0) {
+        active = t->begins;
+        seen[active] = 1;
+    }
+    if (active >= 0)
+        t->execs[active]++;
+    if (t->ends >= 0 && t->ends == active) {
+        seen[active] = 2;
+        active = -1;
+    }
+    prev = t;
+    total_insns += t->ninsns;
+    if (limit && total_insns > limit) {
+        limit_hit = 1;
+        write_out();
+        _exit(124);
+    }
+}
+
+static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+    (void)id;
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    struct tbinfo *t = calloc(1, sizeof *t);
+    t->vaddr = qemu_plugin_tb_vaddr(tb);
+    t->ninsns = (uint32_t)n;
+    t->begins = t->ends = -1;
+    for (int w = 0; w < WINDOWS; w++) {
+        if (t->vaddr == begin_addr[w])
+            t->begins = (int8_t)w;
+        if (t->vaddr == end_addr[w])
+            t->ends = (int8_t)w;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        size_t size = qemu_plugin_insn_size(insn);
+        const uint8_t *data = qemu_plugin_insn_data(insn);
+        int cond = isa_thumb ? thumb_events(data, size, t->ev) : rv32_events(data, size, t->ev);
+        if (i == n - 1) {
+            t->ends_cond = (uint8_t)cond;
+            t->fallthrough = qemu_plugin_insn_vaddr(insn) + size;
+        }
+    }
+    t->next = blocks;
+    blocks = t;
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, t);
+}
+
+static void at_exit(qemu_plugin_id_t id, void *p)
+{
+    (void)id;
+    (void)p;
+    write_out();
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
+{
+    /* The API this plugin is written against must lie in the range QEMU supports. */
+    if (info && (info->version.min > WASMCU_QEMU_PLUGIN_VERSION || info->version.cur < WASMCU_QEMU_PLUGIN_VERSION)) {
+        fprintf(stderr, "wasmcu plugin: written for QEMU plugin API version %d, but this QEMU supports versions "
+                "%d to %d: rebuild the plugin for it or use QEMU 7.2\n", WASMCU_QEMU_PLUGIN_VERSION,
+                info->version.min, info->version.cur);
+        return -1;
+    }
+    if (info && info->version.cur != WASMCU_QEMU_PLUGIN_VERSION)
+        fprintf(stderr, "wasmcu plugin: note: QEMU offers plugin API version %d, this plugin uses version %d\n",
+                info->version.cur, WASMCU_QEMU_PLUGIN_VERSION);
+    for (int i = 0; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq) {
+            fprintf(stderr, "wasmcu plugin: argument '%s' is not name=value\n", argv[i]);
+            return -1;
+        }
+        *eq = 0;
+        const char *k = argv[i], *v = eq + 1;
+        if (!strcmp(k, "isa"))
+            isa_thumb = strcmp(v, "rv32") != 0;
+        else if (!strncmp(k, "begin", 5) && (k[5] == '0' || k[5] == '1') && !k[6])
+            begin_addr[k[5] - '0'] = strtoull(v, NULL, 0);
+        else if (!strncmp(k, "end", 3) && (k[3] == '0' || k[3] == '1') && !k[4])
+            end_addr[k[3] - '0'] = strtoull(v, NULL, 0);
+        else if (!strcmp(k, "out"))
+            out_path = strdup(v);
+        else if (!strcmp(k, "limit"))
+            limit = strtoull(v, NULL, 0);
+        else {
+            fprintf(stderr, "wasmcu plugin: unknown argument '%s'\n", k);
+            return -1;
+        }
+    }
+    qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
+    qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+    return 0;
+}

@@ -1,4 +1,4 @@
-"""Emulation speed with and without wasmcu's cycle-model plugin, side by side.
+"""Emulation speed with and without wasmcu's event-count plugin, side by side.
 
 Runs the same wasm3 bubblesort:1000 firmware (emulated Pico) under QEMU with
 `-icount shift=0`, alternately with the plugin and without any plugin, and prints
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from wasmcu import devices, tools, workloads  # noqa: E402
-from wasmcu.backends.qemu import MACHINE_ARGS, QemuBackend, plugin_library, write_model  # noqa: E402
+from wasmcu.backends.qemu import QemuBackend, machine_args, plugin_library  # noqa: E402
 from wasmcu.toolchains import mcu  # noqa: E402
 
 ROUNDS = 3
@@ -34,12 +34,11 @@ def main() -> None:
     arch = mcu.ARCHES[device.arch]
     elf, _ = QemuBackend().build("wasm3", wl, 1000, "c", device, device.section("build").get("opt", "-O2"))
     qemu = tools.require(arch.qemu)
-    base = [qemu, *MACHINE_ARGS[device.arch], "-nographic", "-monitor", "none", "-icount", "shift=0",
+    base = [qemu, *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",
             "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
     with tempfile.TemporaryDirectory() as tmp:
-        model = write_model(device, Path(tmp) / "model.txt")
         out = Path(tmp) / "out.json"
-        with_plugin = base + ["-plugin", f"{plugin_library()},isa={arch.isa},model={model},out={out}"]
+        with_plugin = base + ["-plugin", f"{plugin_library()},isa={arch.isa},out={out}"]
         plain, plugged = [], []
         for _ in range(ROUNDS):
             for cmd, times in ((base, plain), (with_plugin, plugged)):

@@ -4,6 +4,7 @@
                    [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]
+    wasmcu recost  --model FILE [--device NAME] [--db PATH] [--run ID] [--json]
     wasmcu list    devices|runtimes|workloads
     wasmcu doctor
 """
@@ -65,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("b", help="candidate: run id or a JSON file")
     c.add_argument("--db", type=Path)
     c.add_argument("--threshold", type=float, default=5.0, help="regression threshold in percent (default 5)")
+
+    rc = sub.add_parser("recost", help="re-estimate stored emulated cells with another cost table (no re-run)")
+    rc.add_argument("--model", type=Path, required=True, help="TOML file with a [cycle_model] table, as in a profile")
+    rc.add_argument("--device", help="only cells of this device (a cost table describes one core)")
+    rc.add_argument("--db", type=Path)
+    rc.add_argument("--run", type=int, help="run id (default: the latest)")
+    rc.add_argument("--json", action="store_true", help="print one JSON array on stdout")
 
     lst = sub.add_parser("list", help="list devices, runtimes or workloads")
     lst.add_argument("what", choices=["devices", "runtimes", "workloads"])
@@ -168,6 +176,28 @@ def cmd_compare(args) -> int:
     return compare_main(args)
 
 
+def cmd_recost(args) -> int:
+    from dataclasses import asdict
+
+    from .measure.cycles import CostModel, recost
+    from .store import Store
+
+    model = CostModel.from_file(args.model)
+    with Store(args.db) as store:
+        rows = recost(store.results(args.run), model, args.device)
+    if not rows:
+        raise WasmcuError("no stored emulated cell with event counts matches (run `wasmcu bench` on an emulated "
+                          "device first; results stored before event counts existed cannot be re-costed)")
+    if args.json:
+        print(json.dumps([asdict(r) for r in rows], indent=1))
+        return 0
+    for r in rows:
+        was = f"{r.stored_cycles:,}" if r.stored_cycles is not None else "-"
+        print(f"{r.key}: {r.cycles:,} cycles [{r.low:,} .. {r.high:,}] (stored: {was}); "
+              f"{r.time_us:,.1f} µs [{r.time_us_range[0]:,.1f} .. {r.time_us_range[1]:,.1f}]")
+    return 0
+
+
 def cmd_list(args) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -208,7 +238,7 @@ def cmd_doctor(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
-    handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "list": cmd_list,
+    handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "list": cmd_list,
                 "doctor": cmd_doctor}
     try:
         return handlers[args.command](args)

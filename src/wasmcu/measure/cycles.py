@@ -161,3 +161,33 @@ def _cost(raw, file, field: str) -> Cost:
         return Cost(value, low, high, why)
     value = number(raw, "cost")
     return Cost(value, value, value)
+
+
+@dataclass(frozen=True)
+class Recosted:
+    """A stored emulated result costed again with another table."""
+
+    key: str
+    stored_cycles: int | None
+    cycles: int
+    low: int
+    high: int
+    time_us: float
+    time_us_range: tuple[float, float]
+
+
+def recost(results, model: CostModel, device: str | None = None) -> list[Recosted]:
+    """Re-estimate stored results from their event counts with `model` (nothing runs again).
+
+    Only results that carry event counts (emulated boards) are re-costed; `device`
+    restricts them to one device (a cost table describes one core)."""
+    out = []
+    for r in results:
+        events = (r.extra or {}).get("events")
+        hz = (r.extra or {}).get("clock_hz")
+        if not events or not hz or (device and r.cell.device != device):
+            continue
+        est = model.estimate(events["run"])
+        out.append(Recosted(r.cell.key, r.cycles, est.cycles, est.low, est.high, est.cycles / hz * 1e6,
+                            (est.low / hz * 1e6, est.high / hz * 1e6)))
+    return out

@@ -1,0 +1,250 @@
+"""Cycle estimates that can be checked by hand: hand-written instruction sequences run
+under the event-count plugin, whose exact counts and cycles follow from the manuals."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from wasmcu import devices
+from wasmcu.backends.qemu import machine_args, plugin_library
+from wasmcu.errors import ConfigError
+from wasmcu.measure.cycles import CostModel, recost
+from wasmcu.measure.footprint import symbol_address
+from wasmcu.model import Cell, Result
+
+pytestmark = pytest.mark.qemu
+
+LINK = "ENTRY(_start)\nSECTIONS {{ . = {origin}; .text : {{ KEEP(*(.vectors)) *(.text*) }} }}\n"
+
+THUMB_EXIT = """
+    movs r0, #0x18
+    ldr r1, =0x20026
+    bkpt 0xab
+"""
+
+# ARMv6-M: the Pico's core. Every count below is read off the listing.
+THUMB_V6M = """
+    .syntax unified
+    .thumb
+    .section .vectors, "a"
+    .word 0x20001000
+    .word _start
+    .text
+    .thumb_func
+    .global _start
+_start:
+    bl mark_begin
+    bl kernel
+    bl mark_end
+""" + THUMB_EXIT + """
+    .ltorg
+    .thumb_func
+kernel:
+    push {r4, lr}
+    movs r0, #0
+    movs r1, #3
+1:  adds r0, #1
+    subs r1, #1
+    bne 1b
+    ldr r2, =0x20000100
+    str r0, [r2]
+    ldr r3, [r2]
+    muls r3, r0, r3
+    b 2f
+    nop
+2:  pop {r4, pc}
+    .ltorg
+    .thumb_func
+mark_begin: bx lr
+    .thumb_func
+mark_end: bx lr
+"""
+
+# ARMv8-M mainline: the nRF5340's core. IT block, CBZ, UDIV, LDRD, LDM with pc.
+THUMB_V8M = """
+    .syntax unified
+    .thumb
+    .section .vectors, "a"
+    .word 0x20001000
+    .word _start
+    .text
+    .thumb_func
+    .global _start
+_start:
+    bl mark_begin
+    bl kernel
+    bl mark_end
+""" + THUMB_EXIT + """
+    .ltorg
+    .thumb_func
+kernel:
+    push {r4, r5, lr}
+    movs r0, #6
+    movs r1, #2
+    udiv r2, r0, r1
+    cmp r2, #3
+    ite eq
+    moveq r3, #1
+    movne r3, #2
+    cbz r3, 1f
+    ldrd r4, r5, [sp]
+    ldmia.w sp!, {r4, r5, pc}
+1:  b 1b
+    .thumb_func
+mark_begin: bx lr
+    .thumb_func
+mark_end: bx lr
+"""
+
+# RV32IMAC: the ESP32-C6's core; compressed instructions are chosen explicitly.
+RV32 = """
+    .option norvc
+    .text
+    .global _start
+_start:
+    li sp, 0x80010000
+    jal ra, mark_begin
+    jal ra, kernel
+    jal ra, mark_end
+    li a0, 0x18
+    li a1, 0x20026
+    slli x0, x0, 0x1f
+    ebreak
+    srai x0, x0, 7
+kernel:
+    .option rvc
+    c.li a0, 0
+    c.li a1, 3
+1:  c.addi a0, 1
+    c.addi a1, -1
+    c.bnez a1, 1b
+    .option norvc
+    lui a2, 0x80008
+    .option rvc
+    c.sw a0, 0(a2)
+    c.lw a3, 0(a2)
+    .option norvc
+    mul a3, a3, a0
+    .option rvc
+    c.j 2f
+    c.nop
+2:  c.jr ra
+    .option norvc
+mark_begin: ret
+mark_end: ret
+"""
+
+
+def run_sequence(tmp_path, device_name, source, cflags):
+    dev = devices.discover()[device_name]
+    cc = "riscv64-unknown-elf-gcc" if dev.arch == "rv32imac" else "arm-none-eabi-gcc"
+    if shutil.which(cc) is None:
+        pytest.skip(f"{cc} is not installed")
+    origin = dev.section("qemu").get("flash_origin", 0)
+    (tmp_path / "seq.S").write_text(source)
+    (tmp_path / "seq.ld").write_text(LINK.format(origin=hex(origin)))
+    elf = tmp_path / "seq.elf"
+    subprocess.run([cc, *cflags, "-nostdlib", "-nostartfiles", "-T", str(tmp_path / "seq.ld"), str(tmp_path / "seq.S"),
+                    "-o", str(elf)], check=True, capture_output=True, text=True)
+    out = tmp_path / "counts.json"
+    isa = "rv32" if dev.arch == "rv32imac" else "thumb"
+    qemu = "qemu-system-riscv32" if dev.arch == "rv32imac" else "qemu-system-arm"
+    plugin = (f"{plugin_library()},isa={isa},out={out},begin0={symbol_address(elf, 'mark_begin'):#x},"
+              f"end0={symbol_address(elf, 'mark_end'):#x}")
+    proc = subprocess.run([qemu, *machine_args(dev), "-nographic", "-monitor", "none", "-icount", "shift=0",
+                           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    window = json.loads(out.read_text())["windows"][0]
+    assert window["complete"]
+    return dev, {"insns": window["insns"], **window["events"]}
+
+
+def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
+    dev, ev = run_sequence(tmp_path, "pico", THUMB_V6M, ["-mcpu=cortex-m0plus", "-mthumb"])
+    assert {k: ev[k] for k in ev if k != "compressed"} == {
+        "insns": 22, "alu": 8, "load": 2, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
+        "jump": 1, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 4, "pop_pc": 1}
+    # Cortex-M0+ TRM table 3-1: MOVS/ADDS/SUBS 1, LDR/STR 2, MULS 1 (RP2040's fast multiplier),
+    # B<cond> 2 taken / 1 not, B 2, BL 3, BX 2, PUSH 1+N, POP {..pc} 3+N
+    est = dev.cycle_model.estimate(ev)
+    assert (est.cycles, est.low, est.high) == (40, 40, 40)
+
+
+def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
+    dev, ev = run_sequence(tmp_path, "nrf5340", THUMB_V8M, ["-mcpu=cortex-m33", "-mthumb"])
+    assert {k: ev[k] for k in ev if k != "compressed"} == {
+        "insns": 15, "alu": 6, "load": 1, "store": 0, "mul": 0, "div": 1, "branch": 1, "taken_branches": 0,
+        "jump": 0, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 7, "pop_pc": 1}
+    est = dev.cycle_model.estimate(ev)
+    # alu 6 + LDRD 2 [1..2] + UDIV 7 [2..12] + CBZ not taken 1 + BL 2x3 [2x2..2x4] + BX 2x3 [2x2..2x4]
+    # + PUSH/LDM 2x1 + 7 registers (3 + 3 + LDRD's second) + pc refill 2 [1..3]
+    assert (est.cycles, est.low, est.high) == (39, 28, 49)
+
+
+def test_rv32_compressed_instructions_and_taken_branches(tmp_path):
+    dev, ev = run_sequence(tmp_path, "esp32c6", RV32, ["-march=rv32imac", "-mabi=ilp32"])
+    assert ev == {"insns": 21, "alu": 9, "load": 1, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
+                  "jump": 1, "call": 2, "indirect": 3, "multi": 0, "multi_regs": 0, "pop_pc": 0, "compressed": 15}
+    est = dev.cycle_model.estimate(ev)
+    assert (est.cycles, est.low, est.high) == (35, 26, 47)
+
+
+FULL = {"alu": 1, "load": 2, "store": 2, "mul": 1, "div": 1, "branch_not_taken": 1, "branch_taken": 2, "jump": 2,
+        "call": 3, "indirect": 2, "multi_base": 1, "multi_per_reg": 1, "pop_pc_extra": 2, "fetch_wait": 0,
+        "source": "a manual"}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"drop": "branch_taken"}, "missing branch_taken"),
+    ({"drop": "source"}, "missing source"),
+    ({"set": ("branch_taken", 0)}, "a taken branch cannot be cheaper"),
+    ({"set": ("lod", 2)}, "unknown key 'lod'"),
+    ({"set": ("load", -1)}, "invalid cost -1"),
+    ({"set": ("load", {"value": 2, "low": 3, "high": 4, "why": "x"})}, "does not hold the value"),
+    ({"set": ("load", {"value": 2, "low": 1, "high": 4})}, "a range without its reason"),
+])
+def test_incomplete_or_impossible_cost_tables_are_rejected(tmp_path, change, message):
+    table = dict(FULL)
+    if "drop" in change:
+        del table[change["drop"]]
+    else:
+        table[change["set"][0]] = change["set"][1]
+    with pytest.raises(ConfigError, match=message):
+        CostModel.from_table(table, "x.toml")
+    CostModel.from_table(FULL, "x.toml")  # the complete table is accepted
+
+
+def test_a_profile_without_a_complete_cycle_model_is_rejected(tmp_path):
+    text = devices.BUILTIN.joinpath("pico.toml").read_text()
+    start = text.index("[cycle_model]")
+    end = text.index("[power]")
+    (tmp_path / "p.toml").write_text(text[:start] + "[cycle_model]\nalu = 1\nsource = \"x\"\n\n" + text[end:])
+    with pytest.raises(ConfigError, match=r"p.toml: field 'cycle_model': incomplete cycle model: missing load"):
+        devices.load_profile(tmp_path / "p.toml")
+    (tmp_path / "q.toml").write_text(text[:start] + text[end:])
+    with pytest.raises(ConfigError, match=r"q.toml: field 'cycle_model': missing"):
+        devices.load_profile(tmp_path / "q.toml")
+
+
+def test_the_profile_machine_is_honoured(tmp_path):
+    text = devices.BUILTIN.joinpath("nrf5340.toml").read_text().replace('machine = "mps2-an505"',
+                                                                          'machine = "no-such-board"')
+    (tmp_path / "n.toml").write_text(text)
+    dev = devices.load_profile(tmp_path / "n.toml")
+    assert machine_args(dev)[:2] == ["-M", "no-such-board"]
+
+
+def test_recost_uses_stored_counts_without_running():
+    dev = devices.discover()["pico"]
+    ev = {"insns": 100, "alu": 60, "load": 20, "store": 10, "mul": 0, "div": 0, "branch": 10, "taken_branches": 4,
+          "jump": 0, "call": 0, "indirect": 0, "multi": 0, "multi_regs": 0, "pop_pc": 0}
+    r = Result(cell=Cell("w", 1, "c", "native", "pico"), backend="qemu", cycles=dev.cycle_model.estimate(ev).cycles,
+               extra={"events": {"run": ev, "load": ev}, "clock_hz": 125_000_000})
+    assert r.cycles == 60 + 40 + 20 + 6 + 8
+    slow = CostModel.from_table(dict(FULL, fetch_wait={"value": 1, "low": 0, "high": 2, "why": "flash"}), "t.toml")
+    [row] = recost([r], slow)
+    assert (row.stored_cycles, row.cycles, row.low, row.high) == (134, 234, 134, 334)
+    assert recost([r], slow, device="esp32c6") == []

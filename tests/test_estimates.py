@@ -137,7 +137,40 @@ mark_end: ret
 """
 
 
-def run_sequence(tmp_path, device_name, source, cflags):
+# Cache lines are 8 bytes; the kernel starts on a line (A), its loop spans A and B, and
+# the marker functions follow in line B.
+THUMB_CACHE = """
+    .syntax unified
+    .thumb
+    .section .vectors, "a"
+    .word 0x20001000
+    .word _start
+    .text
+    .thumb_func
+    .global _start
+_start:
+    bl mark_begin
+    bl kernel
+    bl mark_end
+""" + THUMB_EXIT + """
+    .ltorg
+    .balign 8
+    .thumb_func
+kernel:
+    movs r1, #3
+    nop
+    nop
+1:  subs r1, #1
+    bne 1b
+    bx lr
+    .thumb_func
+mark_begin: bx lr
+    .thumb_func
+mark_end: bx lr
+"""
+
+
+def run_sequence(tmp_path, device_name, source, cflags, cache=None):
     dev = devices.discover()[device_name]
     cc = "riscv64-unknown-elf-gcc" if dev.arch == "rv32imac" else "arm-none-eabi-gcc"
     if shutil.which(cc) is None:
@@ -153,6 +186,8 @@ def run_sequence(tmp_path, device_name, source, cflags):
     qemu = "qemu-system-riscv32" if dev.arch == "rv32imac" else "qemu-system-arm"
     plugin = (f"{plugin_library()},isa={isa},out={out},begin0={symbol_address(elf, 'mark_begin'):#x},"
               f"end0={symbol_address(elf, 'mark_end'):#x}")
+    if cache:  # (cache bytes, ways): only the kernel's two lines are fetched through it
+        plugin += f",cache={symbol_address(elf, 'kernel'):#x}:16:{cache[0]}:{cache[1]}:8"
     proc = subprocess.run([qemu, *machine_args(dev), "-nographic", "-monitor", "none", "-icount", "shift=0",
                            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin],
                           capture_output=True, text=True, timeout=30)
@@ -164,7 +199,7 @@ def run_sequence(tmp_path, device_name, source, cflags):
 
 def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
     dev, ev = run_sequence(tmp_path, "pico", THUMB_V6M, ["-mcpu=cortex-m0plus", "-mthumb"])
-    assert {k: ev[k] for k in ev if k != "compressed"} == {
+    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss")} == {
         "insns": 22, "alu": 8, "load": 2, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
         "jump": 1, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 4, "pop_pc": 1}
     # Cortex-M0+ TRM table 3-1: MOVS/ADDS/SUBS 1, LDR/STR 2, MULS 1 (RP2040's fast multiplier),
@@ -175,7 +210,7 @@ def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
 
 def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
     dev, ev = run_sequence(tmp_path, "nrf5340", THUMB_V8M, ["-mcpu=cortex-m33", "-mthumb"])
-    assert {k: ev[k] for k in ev if k != "compressed"} == {
+    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss")} == {
         "insns": 15, "alu": 6, "load": 1, "store": 0, "mul": 0, "div": 1, "branch": 1, "taken_branches": 0,
         "jump": 0, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 7, "pop_pc": 1}
     est = dev.cycle_model.estimate(ev)
@@ -186,15 +221,30 @@ def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
 
 def test_rv32_compressed_instructions_and_taken_branches(tmp_path):
     dev, ev = run_sequence(tmp_path, "esp32c6", RV32, ["-march=rv32imac", "-mabi=ilp32"])
-    assert ev == {"insns": 21, "alu": 9, "load": 1, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
+    assert {k: ev[k] for k in ev if k not in ("ifetch_hit", "ifetch_miss")} == {"insns": 21, "alu": 9, "load": 1, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
                   "jump": 1, "call": 2, "indirect": 3, "multi": 0, "multi_regs": 0, "pop_pc": 0, "compressed": 15}
     est = dev.cycle_model.estimate(ev)
     assert (est.cycles, est.low, est.high) == (35, 26, 47)
 
 
+@pytest.mark.parametrize("cache, misses, hits", [
+    ((16, 2), 2, 7),   # both lines fit: each misses once, then everything hits
+    ((16, 1), 2, 7),   # direct-mapped, two sets: A and B fall in different sets
+    ((8, 1), 7, 2),    # one line: blocks spanning A and B evict each other on every pass
+])
+def test_instruction_cache_hits_and_misses(tmp_path, cache, misses, hits):
+    # blocks through the cache, in order: mark_begin (B), kernel..bne (A, B), the loop 1:..bne (A, B)
+    # twice, bx lr (B), mark_end (B): 9 lookups
+    dev, ev = run_sequence(tmp_path, "pico", THUMB_CACHE, ["-mcpu=cortex-m0plus", "-mthumb"], cache=cache)
+    assert (ev["ifetch_miss"], ev["ifetch_hit"]) == (misses, hits)
+    base = dev.cycle_model.estimate({**ev, "ifetch_miss": 0})
+    assert dev.cycle_model.estimate(ev).cycles == base.cycles + 60 * misses  # RP2040: 60 [50..80] per refill
+    assert dev.cycle_model.estimate(ev).high == base.high + 80 * misses
+
+
 FULL = {"alu": 1, "load": 2, "store": 2, "mul": 1, "div": 1, "branch_not_taken": 1, "branch_taken": 2, "jump": 2,
         "call": 3, "indirect": 2, "multi_base": 1, "multi_per_reg": 1, "pop_pc_extra": 2, "fetch_wait": 0,
-        "source": "a manual"}
+        "ifetch_miss": 0, "source": "a manual"}
 
 
 @pytest.mark.parametrize("change, message", [

@@ -81,6 +81,15 @@ def machine_args(device) -> list[str]:
     return ["-M", machine, *q.get("args", MACHINE_EXTRA_ARGS.get(machine, []))]
 
 
+def memory_args(device) -> str:
+    """The plugin's memory-system options from the profile's [memory_system] (empty without one)."""
+    ms = device.section("memory_system")
+    if not ms:
+        return ""
+    flash = device.section("qemu").get("flash_origin", 0)
+    return f",cache={flash:#x}:{device.flash_bytes:#x}:{ms['cache_bytes']}:{ms['cache_ways']}:{ms['line_bytes']}"
+
+
 def plugin_library() -> Path:
     """The event-count plugin, compiled on first use into the cache."""
     cc = tools.require("cc")
@@ -143,7 +152,8 @@ class QemuBackend(Backend):
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()
         res.provenance.update(build=meta, device_profile_hash=device.profile_hash, qemu_machine=machine_args(device),
-                              cycle_model=device.cycle_model.as_dict())
+                              cycle_model=device.cycle_model.as_dict(),
+                              memory_system=device.section("memory_system") or None)
         return self.execute(res, elf, device, arch, ctx, fp)
 
     def build(self, runtime, workload, n, lang, device, opt):
@@ -158,7 +168,7 @@ class QemuBackend(Backend):
         marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
         with tempfile.TemporaryDirectory(prefix="wasmcu-qemu-") as tmp:
             out = Path(tmp) / "counts.json"
-            plugin_arg = (f"{plugin},isa={arch.isa},out={out},limit={ctx.max_instructions},"
+            plugin_arg = (f"{plugin},isa={arch.isa},out={out},limit={ctx.max_instructions}{memory_args(device)},"
                           f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"
                           f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
             cmd = [qemu, *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",

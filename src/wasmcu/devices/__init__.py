@@ -114,11 +114,37 @@ def load_profile(file: Path) -> Device:
             if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
                 raise ConfigError(f"invalid value {args!r}", file=file, field="qemu.args",
                                   expected="a list of extra QEMU options, e.g. [\"-bios\", \"none\"]")
+        if "memory_system" in data:
+            _check_memory_system(data["memory_system"], file)
         if backend == "qemu" or "cycle_model" in data:
             from ..measure.cycles import CostModel
 
             CostModel.from_table(data.get("cycle_model"), file)
     return Device(name=name, description=data["description"], backend=backend, file=file, data=data)
+
+
+MEMORY_SYSTEM_KEYS = {"cache_bytes": int, "cache_ways": int, "line_bytes": int, "code_in": str, "source": str}
+
+
+def _check_memory_system(ms, file: Path) -> None:
+    """[memory_system]: the flash cache the code and flash data go through."""
+    if not isinstance(ms, dict):
+        raise ConfigError("invalid value", file=file, field="memory_system", expected="a table")
+    for key in ms:
+        if key not in MEMORY_SYSTEM_KEYS:
+            raise ConfigError(f"unknown key {key!r}", file=file, field=f"memory_system.{key}",
+                              expected="one of " + ", ".join(MEMORY_SYSTEM_KEYS))
+    for key, kind in MEMORY_SYSTEM_KEYS.items():
+        value = _need({"memory_system": ms}, f"memory_system.{key}", kind, file, f"a {kind.__name__}")
+        if kind is int and value <= 0:
+            raise ConfigError(f"invalid value {value}", file=file, field=f"memory_system.{key}", expected="> 0")
+    if ms["cache_bytes"] % (ms["cache_ways"] * ms["line_bytes"]):
+        raise ConfigError("cache_bytes is not a multiple of cache_ways x line_bytes", file=file,
+                          field="memory_system.cache_bytes", expected="sets x ways x line bytes")
+    if ms["code_in"] != "flash":
+        raise ConfigError(f"invalid value {ms['code_in']!r}", file=file, field="memory_system.code_in",
+                          expected="'flash' (code executed in place through the cache: the only placement the "
+                                   "firmware builds today)")
 
 
 def discover(extra: list[Path] | None = None) -> dict[str, Device]:

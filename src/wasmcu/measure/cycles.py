@@ -43,11 +43,14 @@ COSTS = {
     "multi_base": ("multi", "load/store multiple, PUSH, POP: fixed part"),
     "multi_per_reg": ("multi_regs", "load/store multiple: per register moved"),
     "pop_pc_extra": ("pop_pc", "POP or LDM that loads the pc: extra refill"),
-    "fetch_wait": ("insns", "wait states per instruction fetch"),
+    "fetch_wait": ("insns", "wait states per instruction fetch (cache hit or memory without a cache)"),
+    "ifetch_miss": ("ifetch_miss", "instruction-cache line refill from flash"),
 }
 META_KEYS = ("source", "note")
 EVENTS = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
           "multi", "multi_regs", "pop_pc", "compressed")
+# memory-system events: counted only when the device has a [memory_system] (0 otherwise)
+MEMORY_EVENTS = ("ifetch_hit", "ifetch_miss")
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class CostModel:
 def coefficients(events: dict) -> dict[str, int]:
     """What each cost multiplies, from a window's event counts."""
     missing = [e for e in EVENTS if e not in events and e != "compressed"]
+    events = {**{e: 0 for e in MEMORY_EVENTS}, **events}
     if missing:
         raise ValueError(f"event counts lack {', '.join(missing)}")
     out = {}

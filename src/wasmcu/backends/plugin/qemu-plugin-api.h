@@ -1,5 +1,5 @@
 /*
- * The subset of QEMU's TCG plugin API (version 1, as in QEMU 7.2) that cycles.c uses,
+ * The subset of QEMU's TCG plugin API (version 1, as in QEMU 7.2) that events.c uses,
  * declared here because the distribution packages QEMU without its plugin header.
  * The functions are exported by the qemu-system-* executables and resolved at load time.
  */
@@ -46,6 +46,7 @@ enum qemu_plugin_op {
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
 typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
+
 
 void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
 void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,

@@ -298,3 +298,30 @@ def test_recost_uses_stored_counts_without_running():
     [row] = recost([r], slow)
     assert (row.stored_cycles, row.cycles, row.low, row.high) == (134, 234, 134, 334)
     assert recost([r], slow, device="esp32c6") == []
+
+
+def test_energy_model_uses_the_whole_board_by_default_with_its_range(tmp_path):
+    from wasmcu.measure.energy import modelled_energy
+
+    pico = devices.discover()["pico"]
+    e, (lo, hi), kind, scope = modelled_energy(pico, 1000.0, (900.0, 1200.0))
+    # board: 24 mA [20..30] at 5 V = 120 mW [100..150]; 1000 µs [900..1200]
+    assert (kind, scope) == ("model", "board")
+    assert e == pytest.approx(120.0) and lo == pytest.approx(90.0) and hi == pytest.approx(180.0)
+    text = devices.BUILTIN.joinpath("pico.toml").read_text().replace('scope = "board"', 'scope = "soc"', 1)
+    (tmp_path / "p.toml").write_text(text)
+    e_soc, _, _, scope = modelled_energy(devices.load_profile(tmp_path / "p.toml"), 1000.0)
+    assert scope == "soc" and e_soc == pytest.approx(18 * 3.3)
+    assert modelled_energy(devices.parse("nrf5340@128", devices.discover(), [])[0], 1000.0)[0] is None
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('scope = "board"', 'scope = "chip"', "invalid scope 'chip'"),
+    ("voltage_v = 5.0", "voltage_v = 0", "invalid value 0"),
+    ("[power.soc]", "[power.cpu]", "unknown key 'cpu'"),
+])
+def test_bad_power_tables_are_rejected(tmp_path, old, new, message):
+    text = devices.BUILTIN.joinpath("pico.toml").read_text().replace(old, new, 1)
+    (tmp_path / "p.toml").write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        devices.load_profile(tmp_path / "p.toml")

@@ -27,8 +27,11 @@ def test_profiles_carry_sources(env):
     for name in BOARDS:
         d = devs[name]
         assert d.backend == "qemu" and d.clock_hz and d.flash_bytes and d.ram_bytes
-        for section in ("clock", "memory", "cycle_model", "power"):
+        for section in ("clock", "memory", "memory_system", "cycle_model"):
             assert d.section(section).get("source"), (name, section)
+        for scope in ("board", "soc"):
+            assert d.section("power")[scope]["source"], (name, scope)
+        assert d.section("power")["scope"] == "board"
     assert devs["pico"].ram_bytes == 264 * 1024 and devs["nrf5340"].section("clock")["options_hz"][-1] == 128_000_000
 
 

@@ -20,7 +20,7 @@ from typing import Callable
 
 from .. import tools
 from ..errors import BuildError, DoesNotFit, RuntimeUnavailable, ToolMissing, ToolTooOld
-from ..measure.energy import modelled_energy_uj
+from ..measure.energy import modelled_energy
 from ..measure.footprint import footprint, symbol_address
 from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Result
 from ..protocol import parse
@@ -217,11 +217,11 @@ class QemuBackend(Backend):
                          f"region (set [build] stack_bytes in the device profile)")
             return res
         res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
-        res.energy_uj, res.energy_kind = modelled_energy_uj(device, res.time_us)
-        res.extra.update(events=events, cycles_range=[run_est.low, run_est.high],
-                         time_us_range=[run_est.low / hz * 1e6, run_est.high / hz * 1e6])
+        time_range = [run_est.low / hz * 1e6, run_est.high / hz * 1e6]
+        res.extra.update(events=events, cycles_range=[run_est.low, run_est.high], time_us_range=time_range)
+        res.energy_uj, energy_range, res.energy_kind, scope = modelled_energy(device, res.time_us, time_range)
         if res.energy_uj is not None:
-            res.extra["energy_uj_range"] = [modelled_energy_uj(device, t)[0] for t in res.extra["time_us_range"]]
+            res.extra.update(energy_uj_range=energy_range, energy_scope=scope)
         if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)
             res.extra.update(pool_bytes=report.int("pool_bytes"), pool_hwm_bytes=report.int("pool_hwm"))
         res.extra.update(load_cycles=load_est.cycles, load_instructions=load_w["insns"],

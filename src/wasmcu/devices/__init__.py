@@ -114,6 +114,10 @@ def load_profile(file: Path) -> Device:
             if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
                 raise ConfigError(f"invalid value {args!r}", file=file, field="qemu.args",
                                   expected="a list of extra QEMU options, e.g. [\"-bios\", \"none\"]")
+        if "power" in data:
+            from ..measure.energy import check_power
+
+            check_power(data["power"], file)
         if "memory_system" in data:
             _check_memory_system(data["memory_system"], file)
         if backend == "qemu" or "cycle_model" in data:

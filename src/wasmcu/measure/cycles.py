@@ -142,10 +142,11 @@ def coefficients(events: dict) -> dict[str, int]:
     return out
 
 
-def _cost(raw, file, field: str) -> Cost:
+def _cost(raw, file, field: str, unit: str = "cycles") -> Cost:
+    """A figure that is a number, or { value, low, high, why } when the documents leave a range."""
     def number(v, what):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise ConfigError(f"invalid {what} {v!r}", file=file, field=field, expected="a number of cycles >= 0")
+            raise ConfigError(f"invalid {what} {v!r}", file=file, field=field, expected=f"a number of {unit} >= 0")
         return float(v)
 
     if isinstance(raw, dict):

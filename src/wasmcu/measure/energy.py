@@ -1,26 +1,80 @@
-"""Energy. On emulated boards: a model, E = P_active x estimated time, P from the
-device profile's datasheet figures. Always labelled `model`, never `measured`."""
+"""Energy. On emulated boards: a model, E = V x I x estimated time, from the device
+profile's datasheet figures. Always labelled `model`, never `measured`.
+
+A profile's [power] gives two currents, each with its source and range: the SoC's
+([power.soc]) and the whole development board's ([power.board]: regulators, USB bridge,
+LEDs), and `scope` says which one energy figures use by default (`board`: what a power
+profiler on the board measures). `clock_hz`, when given, is the clock the figures are for:
+at another clock there is no model.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from ..errors import ConfigError
 from ..model import ENERGY_MODEL
 
+SCOPES = ("board", "soc")
 
-def active_power_mw(device) -> float | None:
-    """Active power at the device's clock; None when the datasheet figure is for another clock."""
+
+@dataclass(frozen=True)
+class Power:
+    scope: str
+    mw: float
+    low_mw: float
+    high_mw: float
+
+
+def check_power(power, file) -> None:
+    """Validate a profile's [power] table; errors name the file and the key."""
+    if not isinstance(power, dict):
+        raise ConfigError("invalid value", file=file, field="power", expected="a table")
+    unknown = set(power) - {"scope", "clock_hz", *SCOPES}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(f"unknown key {key!r}", file=file, field=f"power.{key}",
+                          expected="scope, clock_hz, [power.board] and [power.soc]")
+    scope = power.get("scope", "board")
+    if scope not in SCOPES or scope not in power:
+        raise ConfigError(f"invalid scope {scope!r}", file=file, field="power.scope",
+                          expected="'board' or 'soc', with its [power.<scope>] table")
+    for s in SCOPES:
+        if s in power:
+            _figure(power, s, file)
+
+
+def _figure(power: dict, scope: str, file) -> Power:
+    from .cycles import _cost
+
+    table = power[scope]
+    if not isinstance(table, dict) or set(table) - {"current_ma", "voltage_v", "source"} or \
+            not {"current_ma", "voltage_v", "source"} <= set(table):
+        raise ConfigError(f"invalid [power.{scope}]", file=file, field=f"power.{scope}",
+                          expected="current_ma (a number or { value, low, high, why }), voltage_v and source")
+    current = _cost(table["current_ma"], file, f"power.{scope}.current_ma", unit="mA")
+    volts = table["voltage_v"]
+    if isinstance(volts, bool) or not isinstance(volts, (int, float)) or volts <= 0:
+        raise ConfigError(f"invalid value {volts!r}", file=file, field=f"power.{scope}.voltage_v", expected="volts > 0")
+    return Power(scope, current.value * volts, current.low * volts, current.high * volts)
+
+
+def active_power(device, scope: str | None = None) -> Power | None:
+    """Active power at the device's clock; None without a figure for that clock and scope."""
     power = device.section("power")
-    if power.get("clock_hz") not in (None, device.clock_hz):
+    if not power or power.get("clock_hz") not in (None, device.clock_hz):
         return None
-    if "active_mw" in power:
-        return float(power["active_mw"])
-    if "current_ma" in power and "voltage_v" in power:
-        return float(power["current_ma"]) * float(power["voltage_v"])
-    return None
+    scope = scope or power.get("scope", "board")
+    if scope not in power:
+        return None
+    return _figure(power, scope, device.file)
 
 
-def modelled_energy_uj(device, time_us: float | None) -> tuple[float | None, str | None]:
-    """(energy in µJ, kind) for an estimated time; (None, None) without a power figure."""
-    p = active_power_mw(device)
+def modelled_energy(device, time_us: float | None, time_range=None):
+    """(energy µJ, [low, high] µJ, kind, scope) for an estimated time, or Nones without a figure."""
+    p = active_power(device)
     if p is None or time_us is None:
-        return None, None
-    return p * time_us / 1000.0, ENERGY_MODEL  # mW x µs = nJ
+        return None, None, None, None
+    lo_t, hi_t = time_range or (time_us, time_us)
+    # mW x µs = nJ
+    return p.mw * time_us / 1000.0, [p.low_mw * lo_t / 1000.0, p.high_mw * hi_t / 1000.0], ENERGY_MODEL, p.scope

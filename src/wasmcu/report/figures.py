@@ -98,13 +98,14 @@ def time_figure(results: list[Result], out: Path, wl: tuple[str, int, str]) -> d
     devices, runtimes = _ordered(rs)
     values = {(r.cell.device, r.cell.runtime): r.time_us for r in rs}
     kinds = {(r.cell.device, r.cell.runtime): r.time_kind != "measured" for r in rs}
-    errors = {(r.cell.device, r.cell.runtime): tuple(r.time_us_ci) for r in rs if r.time_us_ci}
+    errors = {(r.cell.device, r.cell.runtime): tuple(r.time_us_ci or r.extra.get("time_us_range"))
+              for r in rs if r.time_us_ci or r.extra.get("time_us_range")}
     colors = runtime_colors(runtimes)
     fig, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
     _grouped_bars(ax, devices, runtimes, values, colors, kinds=kinds, errors=errors, log=_spans_orders(values.values()))
     ax.set_ylabel("execution time per call (µs)")
     ax.set_title(f"Execution time: {wl[0]}:{wl[1]} ({wl[2]}). Host: measured (median, 95% CI); "
-                 "boards: estimated from cycle model", fontsize=10)
+                 "boards: estimated from event counts (bars: the cost table's low-high range)", fontsize=10)
     _legend(fig, runtimes, colors, "estimated (QEMU + cycle model)")
     fig.savefig(out, dpi=DPI)
     plt.close(fig)

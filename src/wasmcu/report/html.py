@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from ..model import OK, Result
-from .tables import fmt_time, native_of, overhead
+from .tables import fmt_energy, fmt_time, native_of, overhead
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -65,7 +65,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
                  "<th>runtime share flash KB</th><th>UF2 KB</th><th>energy µJ</th><th>notes</th></tr>")
     kb = lambda v: "" if not v else f"{v / 1024:,.1f}"  # noqa: E731
     for r in sorted(results, key=lambda r: r.cell):
-        energy = f"{r.energy_uj:,.2f} ({r.energy_kind})" if r.energy_uj else ""
+        energy = fmt_energy(r)
         note = r.extra.get("warning") or ""
         parts.append(f"<tr><td>{_e(r.cell.key)}</td><td class='{'' if r.status == OK else 'bad'}'>{_e(r.status)}</td>"
                      f"<td>{'' if r.checksum is None else hex(r.checksum)}</td><td class='num'>{_e(fmt_time(r))}</td>"

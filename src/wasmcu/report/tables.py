@@ -7,11 +7,16 @@ from collections import defaultdict
 from ..model import OK, Result
 
 
+def _range(values) -> str:
+    return f" [{values[0]:,.1f}–{values[1]:,.1f}]" if values else ""
+
+
 def _fmt_time(r: Result) -> str:
     if r.status != OK or r.time_us is None:
         return r.status
-    mark = "" if r.time_kind == "measured" else " (est.)"
-    return f"{r.time_us:,.1f}{mark}"
+    if r.time_kind == "measured":
+        return f"{r.time_us:,.1f}"
+    return f"{r.time_us:,.1f} (est.{_range(r.extra.get('time_us_range'))})"
 
 
 def native_of(results: list[Result]) -> dict[tuple, Result]:
@@ -90,7 +95,19 @@ def fmt_time(r: Result) -> str:
     if r.time_kind == "measured":
         ci = f" [{r.time_us_ci[0]:,.1f}–{r.time_us_ci[1]:,.1f}]" if r.time_us_ci else ""
         return f"{r.time_us:,.1f}{ci}"
-    return f"{r.time_us:,.1f} (est., {r.cycles:,} cycles exact)"
+    cycles = r.extra.get("cycles_range")
+    cyc = f"{r.cycles:,} cycles [{cycles[0]:,}–{cycles[1]:,}]" if cycles else f"{r.cycles:,} cycles"
+    return f"{r.time_us:,.1f}{_range(r.extra.get('time_us_range'))} (est. from {cyc})"
+
+
+def fmt_energy(r: Result) -> str:
+    """Energy with its kind, its range (estimates) and what was powered."""
+    if not r.energy_uj:
+        return ""
+    rng = r.extra.get("energy_uj_range")
+    rng = f" [{rng[0]:,.2f}–{rng[1]:,.2f}]" if rng else ""
+    scope = r.extra.get("energy_scope")
+    return f"{r.energy_uj:,.2f}{rng} ({r.energy_kind}{', ' + scope if scope else ''})"
 
 
 def _kb(v) -> str:
@@ -98,10 +115,10 @@ def _kb(v) -> str:
 
 
 def results_markdown(results: list[Result]) -> str:
-    lines = ["| cell | status | time µs [95% CI] | flash KB | RAM static/peak KB | energy µJ | notes |",
+    lines = ["| cell | status | time µs [95% CI, or estimate range] | flash KB | RAM static/peak KB | energy µJ | notes |",
              "|---|---|---|---:|---:|---:|---|"]
     for r in sorted(results, key=lambda r: (r.cell.device, r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime)):
-        energy = f"{r.energy_uj:,.2f} ({r.energy_kind})" if r.energy_uj else "–"
+        energy = fmt_energy(r) or "–"
         ram = f"{_kb(r.ram_static_bytes)} / {_kb(r.ram_peak_bytes)}"
         notes = r.error if r.status != OK else (r.extra.get("warning") or "")
         lines.append(f"| {r.cell.key} | {r.status} | {fmt_time(r)} | {_kb(r.flash_bytes)} | {ram} | {energy} | "

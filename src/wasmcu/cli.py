@@ -1,6 +1,6 @@
 """Command-line interface: a thin layer over the library.
 
-    wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...]
+    wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
                    [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]
@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--runtime", help="comma-separated runtimes (see `wasmcu list runtimes`)")
     b.add_argument("--workload", help="comma-separated workload[:n] (see `wasmcu list workloads`)")
     b.add_argument("--lang", help="comma-separated languages: c,rust")
+    b.add_argument("--build", help="build modes on the boards: o2 (default: -O2 everywhere) and/or sdk "
+                                   "(each board's vendor-SDK default optimisation), e.g. o2,sdk")
     b.add_argument("--repeat", type=int, help="host samples per cell (default 20)")
     b.add_argument("--warmup", type=int, help="host warm-up calls per cell (default 3)")
     b.add_argument("--timeout", type=float, help="seconds before a cell is stopped (default 300)")
@@ -93,7 +95,8 @@ def cmd_bench(args) -> int:
                 devices=values.get("devices"), runtimes=values.get("runtimes"),
                 workloads=values.get("workloads"), langs=values.get("langs"))
     for flag, field in (("suite", "suite"), ("device", "devices"), ("runtime", "runtimes"), ("workload", "workloads"),
-                        ("lang", "langs"), ("repeat", "repeat"), ("warmup", "warmup"), ("timeout", "timeout")):
+                        ("lang", "langs"), ("build", "build"), ("repeat", "repeat"), ("warmup", "warmup"),
+                        ("timeout", "timeout")):
         value = getattr(args, flag)
         if value is not None:
             setattr(spec, field, value)

@@ -15,6 +15,10 @@ CYCLES_ESTIMATED = "estimated cycles"
 CYCLES_INSTRUCTIONS = "instructions"
 ENERGY_MODEL = "model"
 
+# build modes: `o2`, the same flags everywhere; `sdk`, each board's vendor-SDK default
+# optimisation level (the device profile's [build] sdk_opt)
+BUILD_MODES = ("o2", "sdk")
+
 
 @dataclass(frozen=True, order=True)
 class Cell:
@@ -25,10 +29,12 @@ class Cell:
     lang: str
     runtime: str
     device: str
+    build: str = "o2"
 
     @property
     def key(self) -> str:
-        return f"{self.workload}:{self.n}/{self.lang}/{self.runtime}/{self.device}"
+        key = f"{self.workload}:{self.n}/{self.lang}/{self.runtime}/{self.device}"
+        return key if self.build == "o2" else f"{key}/{self.build}"
 
     def __str__(self) -> str:
         return self.key
@@ -71,6 +77,7 @@ class Result:
             "lang": self.cell.lang,
             "runtime": self.cell.runtime,
             "device": self.cell.device,
+            "build": self.cell.build,
         }
         body = asdict(self)
         body.pop("cell")

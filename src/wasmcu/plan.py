@@ -9,7 +9,7 @@ from . import devices as devices_mod
 from . import runtimes as runtimes_mod
 from . import workloads as workloads_mod
 from .errors import ConfigError
-from .model import Cell
+from .model import BUILD_MODES, Cell
 
 try:
     import tomllib
@@ -35,7 +35,8 @@ DEFAULT_RUNTIMES = {
 }
 
 SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
-             "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list}
+             "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
+             "build": list}
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Spec:
     runtimes: str | None = None
     workloads: str | None = None
     langs: str | None = None
+    build: str | None = None   # comma-separated build modes (default o2)
     repeat: int = 20
     warmup: int = 3
     timeout: float = 300.0
@@ -105,6 +107,11 @@ def plan(spec: Spec):
             raise ConfigError(f"unknown language '{lang}'; known: {', '.join(workloads_mod.LANGUAGES)}")
     devs = devices_mod.parse(spec.devices, all_devices, suite.get("devices", ["host"]))
     explicit = runtimes_mod.parse(spec.runtimes, []) if spec.runtimes else None
+    builds = [b.strip() for b in (spec.build or "o2").split(",") if b.strip()]
+    for b in builds:
+        if b not in BUILD_MODES:
+            raise ConfigError(f"unknown build mode '{b}'; known: {', '.join(BUILD_MODES)} (o2: the same -O2 "
+                              "everywhere; sdk: each board's vendor-SDK default)")
     cells = []
     for dev in devs:
         rts = explicit or [r for r in DEFAULT_RUNTIMES.get(dev.backend, []) if r in runtimes_mod.RUNTIMES]
@@ -113,5 +120,6 @@ def plan(spec: Spec):
                 if lang not in wl.sources:
                     continue
                 for rt in rts:
-                    cells.append(Cell(wl.name, n, lang, rt, dev.name))
+                    for b in builds:
+                        cells.append(Cell(wl.name, n, lang, rt, dev.name, b))
     return cells, all_workloads, all_devices

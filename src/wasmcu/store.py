@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS results (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     created REAL NOT NULL,
     workload TEXT NOT NULL, n INTEGER NOT NULL, lang TEXT NOT NULL,
-    runtime TEXT NOT NULL, device TEXT NOT NULL, backend TEXT NOT NULL,
+    runtime TEXT NOT NULL, device TEXT NOT NULL, build TEXT NOT NULL DEFAULT 'o2', backend TEXT NOT NULL,
     status TEXT NOT NULL, error TEXT,
     checksum INTEGER, expected INTEGER,
     time_us REAL, time_us_ci_low REAL, time_us_ci_high REAL, time_kind TEXT, load_us REAL,
@@ -73,11 +73,18 @@ class Store:
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.executescript(SCHEMA)
+                self._add_build_column()
                 break
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or attempt == 199:
                     raise
                 time.sleep(0.05)
+
+    def _add_build_column(self) -> None:
+        """Stores written before build modes existed: their cells were all built with `o2`."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
+        if "build" not in columns:
+            self.db.execute("ALTER TABLE results ADD COLUMN build TEXT NOT NULL DEFAULT 'o2'")
 
     def close(self):
         self.db.close()
@@ -119,10 +126,10 @@ class Store:
         with self.db:  # one transaction per cell
             self.db.execute("BEGIN IMMEDIATE")
             cur = self.db.execute(
-                f"INSERT INTO results(run_id, created, workload, n, lang, runtime, device, "
+                f"INSERT INTO results(run_id, created, workload, n, lang, runtime, device, build, "
                 f"{', '.join(SCALAR_FIELDS)}, time_us_ci_low, time_us_ci_high, extra, provenance) "
-                f"VALUES ({', '.join('?' * (7 + len(SCALAR_FIELDS) + 4))})",
-                [run_id, time.time(), c.workload, c.n, c.lang, c.runtime, c.device, *values, ci[0], ci[1],
+                f"VALUES ({', '.join('?' * (8 + len(SCALAR_FIELDS) + 4))})",
+                [run_id, time.time(), c.workload, c.n, c.lang, c.runtime, c.device, c.build, *values, ci[0], ci[1],
                  json.dumps(r.extra, default=str), json.dumps(r.provenance, default=str)])
             rid = int(cur.lastrowid)
             rows = [(rid, "run", i, v) for i, v in enumerate(r.samples_us)]
@@ -144,11 +151,12 @@ class Store:
         return list(latest.values())
 
     def done_cells(self, run_id: int) -> set[Cell]:
-        rows = self.db.execute("SELECT workload, n, lang, runtime, device FROM results WHERE run_id=?", (run_id,))
+        rows = self.db.execute("SELECT workload, n, lang, runtime, device, build FROM results WHERE run_id=?",
+                               (run_id,))
         return {Cell(*row) for row in rows}
 
     def _row_to_result(self, row: sqlite3.Row) -> Result:
-        cell = Cell(row["workload"], row["n"], row["lang"], row["runtime"], row["device"])
+        cell = Cell(row["workload"], row["n"], row["lang"], row["runtime"], row["device"], row["build"])
         r = Result(cell=cell, backend=row["backend"])
         for f in SCALAR_FIELDS:
             setattr(r, f, row[f])

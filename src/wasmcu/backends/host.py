@@ -41,6 +41,10 @@ class HostBackend(Backend):
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
         rt = runtimes.get(cell.runtime)
         res = Result(cell=cell, backend=self.name)
+        if cell.build != "o2":
+            res.status, res.error = UNSUPPORTED, (f"build mode '{cell.build}' applies to boards (their vendor SDK's "
+                                                  "default optimisation); host builds use -O2")
+            return res
         reason = rt.unavailable_reason()
         if reason:
             res.status, res.error = UNSUPPORTED, reason

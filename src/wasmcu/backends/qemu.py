@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import tools
-from ..errors import BuildError, DoesNotFit, RuntimeUnavailable, ToolMissing, ToolTooOld
+from ..errors import BuildError, ConfigError, DoesNotFit, RuntimeUnavailable, ToolMissing, ToolTooOld
 from ..measure.energy import modelled_energy
 from ..measure.footprint import footprint, symbol_address
 from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Result
@@ -74,6 +74,17 @@ FIRMWARE_RUNTIMES: dict[str, Firmware] = {
 }
 
 
+def build_opt(device, mode: str) -> str:
+    """The optimisation flag of a build mode: `o2`, or the vendor SDK's default ([build] sdk_opt)."""
+    build = device.section("build")
+    if mode == "sdk":
+        if "sdk_opt" not in build:
+            raise ConfigError("no vendor-SDK optimisation level for build mode 'sdk'", file=device.file,
+                              field="build.sdk_opt", expected="the SDK's default flag, e.g. \"-Os\", with sdk_source")
+        return build["sdk_opt"]
+    return build.get("opt", "-O2")
+
+
 def machine_args(device) -> list[str]:
     """QEMU's machine options from the device profile ([qemu] machine and args)."""
     q = device.section("qemu")
@@ -122,7 +133,7 @@ class QemuBackend(Backend):
         res = Result(cell=cell, backend=self.name)
         fw = FIRMWARE_RUNTIMES[cell.runtime]
         arch = mcu.ARCHES[device.arch]
-        opt = device.section("build").get("opt", "-O2")
+        opt = build_opt(device, cell.build)
         try:
             if fw.wasm:
                 try:
@@ -148,6 +159,9 @@ class QemuBackend(Backend):
             base = footprint(native_elf)
             res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes
             res.runtime_ram_bytes = fp.ram_static_bytes - base.ram_static_bytes
+        res.provenance["build_mode"] = {"mode": cell.build, "opt": opt,
+                                        "source": device.section("build").get("sdk_source") if cell.build == "sdk" else
+                                        "wasmcu's default: -O2 on every board"}
         res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()

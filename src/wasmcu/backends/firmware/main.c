@@ -2,7 +2,7 @@
  * wasmcu bare-metal firmware main: load the kernel, call it once, report through the
  * line protocol (see wasmcu/protocol.py) on semihosting stdout, exit.
  *
- * The marker functions bracket the two measured windows; the cycle-model plugin finds
+ * The marker functions bracket the two measured windows; the event-count plugin finds
  * them by symbol. Stack use is measured by painting the stack region; heap use by
  * tracking the highest program break (sbrk is wrapped at link time).
  */

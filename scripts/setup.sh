@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what wasmcu needs, only what is missing; quick when everything is there.
 #   Debian packages (compilers, wabt, binaryen, QEMU, cross toolchains, Node.js),
-#   a virtual environment in .venv with wasmcu and its PyPI dependencies.
+#   a virtual environment in .venv with wasmcu and its PyPI dependencies, and the npm
+#   package rp2040js (the RP2040 emulator of `wasmcu validate`) beside it.
 # Sourced by scripts/paper.sh and scripts/test.sh; can be run on its own.
 set -euo pipefail
 
@@ -24,6 +25,7 @@ install_debian_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   command -v node >/dev/null 2>&1 || command -v nodejs >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
   if ((${#missing[@]})); then
     local sudo=""
@@ -47,6 +49,17 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
+RP2040JS_VERSION=1.4.1
+install_npm_packages() {
+  local pkg="$VENV/node_modules/rp2040js/package.json"
+  if [[ -f "$pkg" ]] && grep -q "\"version\": \"$RP2040JS_VERSION\"" "$pkg"; then
+    return
+  fi
+  log "installing rp2040js $RP2040JS_VERSION (npm) into $VENV"
+  npm install --prefix "$VENV" --no-audit --no-fund --no-save --silent "rp2040js@$RP2040JS_VERSION" >/dev/null
+}
+
 install_debian_packages
 install_venv
+install_npm_packages
 export PATH="$VENV/bin:$PATH"

@@ -199,7 +199,8 @@ def run_sequence(tmp_path, device_name, source, cflags, cache=None):
 
 def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
     dev, ev = run_sequence(tmp_path, "pico", THUMB_V6M, ["-mcpu=cortex-m0plus", "-mthumb"])
-    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss")} == {
+    assert ev["push_lr"] == 1
+    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss", "push_lr")} == {
         "insns": 22, "alu": 8, "load": 2, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
         "jump": 1, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 4, "pop_pc": 1}
     # Cortex-M0+ TRM table 3-1: MOVS/ADDS/SUBS 1, LDR/STR 2, MULS 1 (RP2040's fast multiplier),
@@ -210,7 +211,7 @@ def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
 
 def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
     dev, ev = run_sequence(tmp_path, "nrf5340", THUMB_V8M, ["-mcpu=cortex-m33", "-mthumb"])
-    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss")} == {
+    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss", "push_lr")} == {
         "insns": 15, "alu": 6, "load": 1, "store": 0, "mul": 0, "div": 1, "branch": 1, "taken_branches": 0,
         "jump": 0, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 7, "pop_pc": 1}
     est = dev.cycle_model.estimate(ev)
@@ -221,7 +222,7 @@ def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
 
 def test_rv32_compressed_instructions_and_taken_branches(tmp_path):
     dev, ev = run_sequence(tmp_path, "esp32c6", RV32, ["-march=rv32imac", "-mabi=ilp32"])
-    assert {k: ev[k] for k in ev if k not in ("ifetch_hit", "ifetch_miss")} == {"insns": 21, "alu": 9, "load": 1, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
+    assert {k: ev[k] for k in ev if k not in ("ifetch_hit", "ifetch_miss", "push_lr")} == {"insns": 21, "alu": 9, "load": 1, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
                   "jump": 1, "call": 2, "indirect": 3, "multi": 0, "multi_regs": 0, "pop_pc": 0, "compressed": 15}
     est = dev.cycle_model.estimate(ev)
     assert (est.cycles, est.low, est.high) == (35, 26, 47)

@@ -5,6 +5,7 @@
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]
     wasmcu recost  --model FILE [--device NAME] [--db PATH] [--run ID] [--json]
+    wasmcu validate [--device pico] [--workload ...] [--runtime native,wasm3] [--lang c,rust] [--json]
     wasmcu list    devices|runtimes|workloads
     wasmcu doctor
 """
@@ -75,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--db", type=Path)
     rc.add_argument("--run", type=int, help="run id (default: the latest)")
     rc.add_argument("--json", action="store_true", help="print one JSON array on stdout")
+
+    v = sub.add_parser("validate", help="cross-check the Pico's cycle estimates against rp2040js")
+    v.add_argument("--device", default="pico", help="an emulated RP2040 device (default pico)")
+    v.add_argument("--workload", help="comma-separated workload[:n] (default: the paper suite's)")
+    v.add_argument("--runtime", default="native,wasm3", help="comma-separated runtimes (default native,wasm3)")
+    v.add_argument("--lang", default="c,rust", help="comma-separated languages (default c,rust)")
+    v.add_argument("--json", action="store_true", help="print one JSON array on stdout")
 
     lst = sub.add_parser("list", help="list devices, runtimes or workloads")
     lst.add_argument("what", choices=["devices", "runtimes", "workloads"])
@@ -201,6 +209,39 @@ def cmd_recost(args) -> int:
     return 0
 
 
+def cmd_validate(args) -> int:
+    from dataclasses import asdict
+
+    from .plan import Spec, plan
+    from .validate import WHY, validate
+
+    cells, wls, devs = plan(Spec(suite="paper", devices=args.device, runtimes=args.runtime, workloads=args.workload,
+                                 langs=args.lang))
+    device = devs[args.device]
+    if device.arch != "armv6m" or device.backend != "qemu":
+        raise WasmcuError(f"wasmcu validate compares an emulated RP2040 with rp2040js; '{args.device}' is "
+                          f"{device.backend}/{device.arch} (use --device pico)")
+    checks = validate(wls, device, cells)
+    if args.json:
+        print(json.dumps([dict(asdict(c), difference=c.difference, explained_difference=c.explained_difference)
+                          for c in checks], indent=1))
+    else:
+        print(f"{'cell':34} {'estimate [range]':>34} {'no cache model':>15} {'rp2040js':>12} {'diff':>7} "
+              f"{'explained':>9}")
+        for c in checks:
+            if c.estimate is None:
+                print(f"{c.cell:34} {c.error}")
+                continue
+            rng = f"{c.estimate:,} [{c.estimate_low:,}–{c.estimate_high:,}]"
+            rp = f"{c.rp2040js:,}" if c.rp2040js is not None else "-"
+            diff = f"{c.difference:+.1%}" if c.difference is not None else "-"
+            expl = f"{c.explained_difference:+.2%}" if c.explained_difference is not None else "-"
+            print(f"{c.cell:34} {rng:>34} {c.estimate_no_cache:>15,} {rp:>12} {diff:>7} {expl:>9}"
+                  + (f"  {c.error}" if c.error else ""))
+        print(WHY)
+    return 0 if all(c.checksum_ok for c in checks) else 1
+
+
 def cmd_list(args) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -241,7 +282,7 @@ def cmd_doctor(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
-    handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "list": cmd_list,
+    handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "list": cmd_list,
                 "doctor": cmd_doctor}
     try:
         return handlers[args.command](args)

@@ -170,11 +170,12 @@ class QemuBackend(Backend):
                               memory_system=device.section("memory_system") or None)
         return self.execute(res, elf, device, arch, ctx, fp)
 
-    def build(self, runtime, workload, n, lang, device, opt):
+    def build(self, runtime, workload, n, lang, device, opt, chip=None):
         fw = FIRMWARE_RUNTIMES[runtime]
         arch = mcu.ARCHES[device.arch]
         parts, includes, defines = fw.parts(workload, n, lang, device, arch, opt)
-        return mcu.link_firmware(device, arch, FIRMWARE / fw.glue, parts, opt, includes=includes, defines=defines)
+        return mcu.link_firmware(device, arch, FIRMWARE / fw.glue, parts, opt, includes=includes, defines=defines,
+                                 chip=chip)
 
     def execute(self, res: Result, elf: Path, device, arch, ctx: RunContext, fp) -> Result:
         qemu = tools.require(arch.qemu)

@@ -48,7 +48,7 @@ COSTS = {
 }
 META_KEYS = ("source", "note")
 EVENTS = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
-          "multi", "multi_regs", "pop_pc", "compressed")
+          "multi", "multi_regs", "pop_pc", "push_lr", "compressed")
 # memory-system events: counted only when the device has a [memory_system] (0 otherwise)
 MEMORY_EVENTS = ("ifetch_hit", "ifetch_miss")
 
@@ -129,7 +129,7 @@ class CostModel:
 
 def coefficients(events: dict) -> dict[str, int]:
     """What each cost multiplies, from a window's event counts."""
-    missing = [e for e in EVENTS if e not in events and e != "compressed"]
+    missing = [e for e in EVENTS if e not in events and e not in ("compressed", "push_lr")]
     events = {**{e: 0 for e in MEMORY_EVENTS}, **events}
     if missing:
         raise ValueError(f"event counts lack {', '.join(missing)}")

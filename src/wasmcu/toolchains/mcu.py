@@ -161,26 +161,42 @@ OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
 NOFIT = re.compile(r"section `?([.\w]+)'? will not fit in region `(\w+)'")
 
 
+# Firmware for a chip's own memory map and console, instead of QEMU's board with semihosting:
+# the chip layer's source, where the image starts, and its RAM.
+CHIPS = {
+    "rp2040": {"source": "chips/rp2040.c", "flash": 0x10000100, "flash_size": 2 * 1024 * 1024 - 0x100,
+               "ram": 0x20000000, "ram_size": 264 * 1024},
+}
+
+
 def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *, includes: list[Path] = (),
-                  defines: list[str] = ()) -> tuple[Path, dict]:
-    """Link a firmware image for `device`; raise DoesNotFit when it exceeds the device."""
+                  defines: list[str] = (), chip: str | None = None) -> tuple[Path, dict]:
+    """Link a firmware image for `device` (emulated by QEMU, with semihosting), or with
+    `chip` for that chip's real memory map and UART; raise DoesNotFit when it exceeds the device."""
     cc = _cc(arch)
     q = device.section("qemu")
     stack = int(device.section("build").get("stack_bytes", 8192))
-    layout = {"__flash": q.get("flash_origin", 0), "__flash_size": device.flash_bytes,
-              "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes, "__stack_size": stack}
+    if chip:
+        c = CHIPS[chip]
+        layout = {"__flash": c["flash"], "__flash_size": c["flash_size"], "__ram": c["ram"], "__ram_size": c["ram_size"]}
+        oslib, extra = ["--crt0=hosted"], [FIRMWARE / c["source"]]
+    else:
+        layout = {"__flash": q.get("flash_origin", 0), "__flash_size": device.flash_bytes,
+                  "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes}
+        oslib, extra = ["--oslib=semihost", "--crt0=semihost"], []
+    layout["__stack_size"] = stack
     # the device's memory, then picolibc's own script (sections, TLS, heap and stack regions)
     script = "".join(f"{k} = {v:#x};\n" for k, v in layout.items()) + "INCLUDE picolibc.ld\n"
-    flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
+    flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", *oslib,
              "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}", f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
-    sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue]
+    sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue, *extra]
     key = digest("firmware", flags, script, tools.version(cc), *sources, *parts)
 
     def build(tmp: Path) -> dict:
         elf = tmp / "firmware.elf"
         (tmp / "device.ld").write_text(script)
-        cmd = [cc, *flags, "-T", str(tmp / "device.ld"), str(FIRMWARE / "main.c"), str(glue), *map(str, parts),
-               "-o", str(elf)]
+        cmd = [cc, *flags, "-T", str(tmp / "device.ld"), str(FIRMWARE / "main.c"), str(glue), *map(str, extra),
+               *map(str, parts), "-o", str(elf)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             _raise_link_error(proc.stderr, device)

@@ -40,15 +40,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = WASMCU_QEMU_PLUGIN_VERSION;
 
 /* Static events of one instruction. A class per instruction (E_ALU..E_MULTI) and extra
  * events: registers moved by load/store multiple (and the second register of LDRD/STRD),
- * POP/LDM that load the PC, the store half of an atomic memory operation, and
+ * POP/LDM that load the PC, PUSH that stores the LR (counted apart to compare with models
+ * that do not charge a cycle for it), the store half of an atomic memory operation, and
  * compressed (16-bit) RISC-V instructions. */
 enum ev {
     E_ALU, E_LOAD, E_STORE, E_MUL, E_DIV, E_BRANCH, E_JUMP, E_CALL, E_INDIRECT, E_MULTI,
-    E_MULTI_REGS, E_POP_PC, E_COMPRESSED, E_COUNT
+    E_MULTI_REGS, E_POP_PC, E_PUSH_LR, E_COMPRESSED, E_COUNT
 };
 static const char *ev_names[E_COUNT] = {
     "alu", "load", "store", "mul", "div", "branch", "jump", "call", "indirect", "multi",
-    "multi_regs", "pop_pc", "compressed",
+    "multi_regs", "pop_pc", "push_lr", "compressed",
 };
 /* dynamic memory-system events */
 enum mev { M_IHIT, M_IMISS, M_COUNT };
@@ -139,6 +140,8 @@ static int thumb_events(const uint8_t *p, size_t size, uint32_t *ev)
             ev[E_MULTI_REGS] += popcount8(hw) + ((hw >> 8) & 1);
             if ((hw & 0xFE00) == 0xBC00 && (hw & 0x100))
                 ev[E_POP_PC]++;
+            if ((hw & 0xFE00) == 0xB400 && (hw & 0x100))
+                ev[E_PUSH_LR]++;
             return 0;
         }
         if ((hw >> 11) == 0x18 || (hw >> 11) == 0x19) {                               /* STM/LDM */

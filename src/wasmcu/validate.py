@@ -1,0 +1,124 @@
+"""An independent cross-check of the Pico's cycle estimates: rp2040js.
+
+rp2040js (npm) emulates the RP2040 itself and counts Cortex-M0+ cycles per the Arm
+manual. The same kernel and runtime sources are built for the RP2040's own memory map
+and UART0 (`toolchains.mcu.CHIPS["rp2040"]`), run in rp2040js, and the cycles of the
+same window (the call into the kernel, between the firmware's marker functions) are set
+beside wasmcu's estimate from QEMU event counts — with the device's memory model, and
+without it (the instruction-cache refill cost set to 0), because rp2040js models no XIP
+cache: every flash fetch costs what an SRAM fetch costs there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import tools
+from .backends import RunContext
+from .bench import execute_cell
+from .errors import ToolMissing, WasmcuError
+from .measure.cycles import CostModel
+from .measure.footprint import symbol_address
+from .model import OK, Cell
+
+SCRIPT = Path(__file__).resolve().parent / "backends" / "rp2040js_run.js"
+RP2040JS_VERSION = "1.4.1"
+
+
+@dataclass
+class Check:
+    cell: str
+    checksum_ok: bool
+    estimate: int | None          # QEMU event counts x the profile's costs, memory model on
+    estimate_low: int | None
+    estimate_high: int | None
+    estimate_no_cache: int | None  # the same counts, instruction-cache refills at 0 cycles
+    rp2040js: int | None
+    lr_pc_transfers: int | None = None  # PUSH {.., lr} + POP {.., pc}: rp2040js charges them no cycle
+    error: str | None = None
+
+    @property
+    def difference(self) -> float | None:
+        """rp2040js vs the estimate without the memory model, relative."""
+        if not self.rp2040js or not self.estimate_no_cache:
+            return None
+        return self.estimate_no_cache / self.rp2040js - 1
+
+    @property
+    def explained_difference(self) -> float | None:
+        """The same, once the LR/PC transfers that rp2040js does not charge are taken out."""
+        if not self.rp2040js or not self.estimate_no_cache or self.lr_pc_transfers is None:
+            return None
+        return (self.estimate_no_cache - self.lr_pc_transfers) / self.rp2040js - 1
+
+
+def rp2040js_dir() -> Path:
+    """The rp2040js package: $WASMCU_RP2040JS, or the set-up's copy beside the virtual environment."""
+    for candidate in (os.environ.get("WASMCU_RP2040JS"), Path(sys.prefix) / "node_modules" / "rp2040js"):
+        if candidate and (Path(candidate) / "package.json").is_file():
+            return Path(candidate)
+    raise ToolMissing("rp2040js", hint=f"npm install --prefix {sys.prefix} rp2040js@{RP2040JS_VERSION} "
+                                       "(scripts/setup.sh does it), or set WASMCU_RP2040JS to its directory")
+
+
+def run_rp2040js(elf: Path, max_steps: int = 2_000_000_000) -> dict:
+    """Run an RP2040 firmware image in rp2040js; its UART0 text and the call's cycles."""
+    from .toolchains.mcu import CHIPS
+
+    node = tools.require("node")
+    objcopy = tools.require("arm-none-eabi-objcopy")
+    begin, end = (symbol_address(elf, f"wasmcu_mark_run_{k}") for k in ("begin", "end"))
+    offset = CHIPS["rp2040"]["flash"] - 0x10000000
+    with tempfile.TemporaryDirectory(prefix="wasmcu-rp2040js-") as tmp:
+        image = Path(tmp) / "flash.bin"
+        tools.run([objcopy, "-O", "binary", str(elf), str(image)], what="objcopy (flash image for rp2040js)")
+        proc = subprocess.run([node, str(SCRIPT), str(rp2040js_dir()), str(image), str(offset), hex(begin), hex(end),
+                               str(max_steps)], capture_output=True, text=True)
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise WasmcuError(f"rp2040js failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()[-400:]}")
+
+
+def validate(workloads: dict, device, cells: list[Cell]) -> list[Check]:
+    """Each cell: the estimate (QEMU) beside rp2040js's cycle count; a broken cell is reported, not raised."""
+    from .backends.qemu import QemuBackend, build_opt
+    from .protocol import parse
+
+    model = device.cycle_model
+    no_cache = CostModel.from_table(dict(device.section("cycle_model"), ifetch_miss=0), device.file)
+    out = []
+    for cell in cells:
+        wl = workloads[cell.workload]
+        res = execute_cell(cell, wl, device, RunContext())
+        if res.status != OK:
+            out.append(Check(cell.key, False, None, None, None, None, None, f"{res.status}: {res.error}"))
+            continue
+        events = res.extra["events"]["run"]
+        est, flat = model.estimate(events), no_cache.estimate(events)
+        try:
+            elf, _ = QemuBackend().build(cell.runtime, wl, cell.n, cell.lang, device, build_opt(device, cell.build),
+                                         chip="rp2040")
+            run = run_rp2040js(elf)
+            report = parse(run["output"].encode())
+            ok = report.int("checksum") is not None and (report.int("checksum") & 0xFFFFFFFF) == res.expected
+            error = None if ok else f"rp2040js run reported {run['output'][-200:]!r}"
+            out.append(Check(cell.key, ok, est.cycles, est.low, est.high, flat.cycles, run["cycles"],
+                             events.get("push_lr", 0) + events["pop_pc"], error))
+        except WasmcuError as exc:
+            out.append(Check(cell.key, False, est.cycles, est.low, est.high, flat.cycles, None, str(exc)))
+    return out
+
+
+WHY = ("rp2040js charges every instruction fetch as a zero-wait-state access (it has no XIP cache or QSPI timing), "
+       "so it is compared with the estimate without the memory model; the estimate with the model adds the XIP "
+       "cache refills. Both count the same window with the Cortex-M0+ timings of the Arm manual, with one "
+       "difference: rp2040js (1.4.1) charges no cycle for the LR in PUSH {.., lr} nor for the PC in POP {.., pc}, "
+       "where the Cortex-M0+ TRM (table 3-1) gives 1+N and 3+N with N counting them; 'explained' takes those "
+       "transfers out. Interpreters call and return far more often than the native kernels, so they show it.")

@@ -45,10 +45,11 @@ COSTS = {
     "pop_pc_extra": ("pop_pc", "POP or LDM that loads the pc: extra refill"),
     "fetch_wait": ("insns", "wait states per instruction fetch (cache hit or memory without a cache)"),
     "ifetch_miss": ("ifetch_miss", "instruction-cache line refill from flash"),
+    "load_use": ("load_use", "stall of an instruction reading the register loaded just before (counted on RISC-V)"),
 }
 META_KEYS = ("source", "note")
 EVENTS = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
-          "multi", "multi_regs", "pop_pc", "push_lr", "compressed")
+          "multi", "multi_regs", "pop_pc", "push_lr", "compressed", "load_use")
 # memory-system events: counted only when the device has a [memory_system] (0 otherwise)
 MEMORY_EVENTS = ("ifetch_hit", "ifetch_miss")
 
@@ -129,7 +130,8 @@ class CostModel:
 
 def coefficients(events: dict) -> dict[str, int]:
     """What each cost multiplies, from a window's event counts."""
-    missing = [e for e in EVENTS if e not in events and e not in ("compressed", "push_lr")]
+    missing = [e for e in EVENTS if e not in events and e not in ("compressed", "push_lr", "load_use")]
+    events = {"load_use": 0, **events}
     events = {**{e: 0 for e in MEMORY_EVENTS}, **events}
     if missing:
         raise ValueError(f"event counts lack {', '.join(missing)}")

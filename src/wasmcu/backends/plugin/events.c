@@ -41,15 +41,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = WASMCU_QEMU_PLUGIN_VERSION;
 /* Static events of one instruction. A class per instruction (E_ALU..E_MULTI) and extra
  * events: registers moved by load/store multiple (and the second register of LDRD/STRD),
  * POP/LDM that load the PC, PUSH that stores the LR (counted apart to compare with models
- * that do not charge a cycle for it), the store half of an atomic memory operation, and
- * compressed (16-bit) RISC-V instructions. */
+ * that do not charge a cycle for it), the store half of an atomic memory operation,
+ * compressed (16-bit) RISC-V instructions, and (RISC-V) load-use pairs: a load whose
+ * result the next instruction of the block reads, where an in-order pipeline stalls. */
 enum ev {
     E_ALU, E_LOAD, E_STORE, E_MUL, E_DIV, E_BRANCH, E_JUMP, E_CALL, E_INDIRECT, E_MULTI,
-    E_MULTI_REGS, E_POP_PC, E_PUSH_LR, E_COMPRESSED, E_COUNT
+    E_MULTI_REGS, E_POP_PC, E_PUSH_LR, E_COMPRESSED, E_LOAD_USE, E_COUNT
 };
 static const char *ev_names[E_COUNT] = {
     "alu", "load", "store", "mul", "div", "branch", "jump", "call", "indirect", "multi",
-    "multi_regs", "pop_pc", "push_lr", "compressed",
+    "multi_regs", "pop_pc", "push_lr", "compressed", "load_use",
 };
 /* dynamic memory-system events */
 enum mev { M_IHIT, M_IMISS, M_COUNT };
@@ -224,6 +225,64 @@ static int rv32_events(const uint8_t *p, size_t size, uint32_t *ev)
     return 0;
 }
 
+/* RISC-V register use, for load-use pairs: the register a load writes (0: not a load), and
+ * the registers an instruction reads (a bit mask, x0 never counts). */
+static unsigned rv_load_rd(const uint8_t *p, size_t size)
+{
+    unsigned h = p[0] | (p[1] << 8);
+    if (size == 4) {
+        uint32_t insn = h | (p[2] << 16) | ((uint32_t)p[3] << 24);
+        return (insn & 0x7F) == 0x03 ? (insn >> 7) & 0x1F : 0;
+    }
+    unsigned q = h & 3, f3 = (h >> 13) & 7;
+    if (q == 0 && f3 == 2)
+        return 8 + ((h >> 2) & 7); /* C.LW rd' */
+    if (q == 2 && f3 == 2)
+        return (h >> 7) & 0x1F;    /* C.LWSP rd */
+    return 0;
+}
+
+static uint32_t rv_reads(const uint8_t *p, size_t size)
+{
+    unsigned h = p[0] | (p[1] << 8);
+    uint32_t m = 0;
+    if (size == 4) {
+        uint32_t insn = h | (p[2] << 16) | ((uint32_t)p[3] << 24), rs1 = (insn >> 15) & 0x1F, rs2 = (insn >> 20) & 0x1F;
+        switch (insn & 0x7F) {
+        case 0x33: case 0x23: case 0x63: case 0x2F: m = (1u << rs1) | (1u << rs2); break;
+        case 0x13: case 0x03: case 0x67: m = 1u << rs1; break;
+        case 0x73: if ((insn >> 12) & 3) m = 1u << rs1; break;
+        default: break;
+        }
+        return m & ~1u;
+    }
+    unsigned q = h & 3, f3 = (h >> 13) & 7, r1 = (h >> 7) & 0x1F, r2 = (h >> 2) & 0x1F;
+    unsigned r1p = 8 + ((h >> 7) & 7), r2p = 8 + ((h >> 2) & 7);
+    if (q == 0) {
+        if (f3 == 2) m = 1u << r1p;                                    /* C.LW */
+        else if (f3 == 6) m = (1u << r1p) | (1u << r2p);               /* C.SW */
+    } else if (q == 1) {
+        if (f3 == 0 || f3 == 1) m = 1u << r1;                          /* C.ADDI, C.JAL(rd ra: none) */
+        if (f3 == 1) m = 0;
+        if (f3 == 3 && r1 == 2) m = 1u << 2;                           /* C.ADDI16SP */
+        if (f3 == 4) {
+            m = 1u << r1p;                                             /* C.SRLI/SRAI/ANDI */
+            if (((h >> 10) & 3) == 3) m |= 1u << r2p;                  /* C.SUB/XOR/OR/AND */
+        }
+        if (f3 == 6 || f3 == 7) m = 1u << r1p;                         /* C.BEQZ/C.BNEZ */
+    } else if (q == 2) {
+        if (f3 == 0) m = 1u << r1;                                     /* C.SLLI */
+        else if (f3 == 2) m = 1u << 2;                                 /* C.LWSP */
+        else if (f3 == 6) m = (1u << 2) | (1u << r2);                  /* C.SWSP */
+        else if (f3 == 4) {
+            if (r2 == 0) m = 1u << r1;                                 /* C.JR/C.JALR */
+            else if ((h >> 12) & 1) m = (1u << r1) | (1u << r2);      /* C.ADD */
+            else m = 1u << r2;                                         /* C.MV */
+        }
+    }
+    return m & ~1u;
+}
+
 static void write_out(void)
 {
     uint64_t insns[WINDOWS] = {0}, events[WINDOWS][E_COUNT];
@@ -300,11 +359,17 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (t->vaddr == end_addr[w])
             t->ends = (int8_t)w;
     }
+    unsigned loaded = 0; /* register the previous instruction loaded (RISC-V), or 0 */
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         size_t size = qemu_plugin_insn_size(insn);
         const uint8_t *data = qemu_plugin_insn_data(insn);
         int cond = isa_thumb ? thumb_events(data, size, t->ev) : rv32_events(data, size, t->ev);
+        if (!isa_thumb) {
+            if (loaded && (rv_reads(data, size) >> loaded) & 1)
+                t->ev[E_LOAD_USE]++;
+            loaded = rv_load_rd(data, size);
+        }
         if (i == n - 1) {
             t->ends_cond = (uint8_t)cond;
             t->fallthrough = qemu_plugin_insn_vaddr(insn) + size;

@@ -49,6 +49,17 @@ install_venv() {
   echo "$want" > "$stamp"
 }
 
+# wasm3's C sources for the firmware come in pywasm3's source distribution: fetched here,
+# so that building firmware needs no network
+install_wasm3_sources() {
+  local ver dir="$VENV/share/wasmcu"
+  ver="$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("pywasm3"))')"
+  [[ -f "$dir/pywasm3-$ver.tar.gz" ]] && return
+  log "fetching the pywasm3 $ver source distribution (wasm3's C sources) into $dir"
+  mkdir -p "$dir"
+  "$VENV/bin/python" -m pip download -q --no-binary :all: --no-deps -d "$dir" "pywasm3==$ver" >/dev/null
+}
+
 RP2040JS_VERSION=1.4.1
 install_npm_packages() {
   local pkg="$VENV/node_modules/rp2040js/package.json"
@@ -61,5 +72,6 @@ install_npm_packages() {
 
 install_debian_packages
 install_venv
+install_wasm3_sources
 install_npm_packages
 export PATH="$VENV/bin:$PATH"

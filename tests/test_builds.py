@@ -82,3 +82,48 @@ def test_no_binary_holds_the_checksum_as_a_constant(wl, name, n, lang):
     wat = wasm.build_wasm(wl[name], n, lang).wat.read_text()
     signed = expected - (1 << 32) if expected >= 1 << 31 else expected
     assert not re.search(rf"i32\.const {signed}\b", wat)
+
+
+def test_one_rustc_builds_the_sysroot_and_the_board_kernels(wl, tmp_path, monkeypatch):
+    """WASMCU_RUSTC (or the rustc found) builds both: a kernel is never built by another rustc."""
+    import stat
+
+    from wasmcu.errors import BuildError
+    from wasmcu.toolchains import mcu
+
+    wrapper = tmp_path / "my-rustc"
+    wrapper.write_text("#!/bin/sh\nexec /usr/bin/rustc \"$@\"\n")
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("WASMCU_RUSTC", str(wrapper))
+    monkeypatch.setenv("WASMCU_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(mcu, "rust_sysroot", lambda arch: tmp_path / "sysroot")  # built by tools.require("rustc")
+    used = []
+
+    def run(cmd, **kw):
+        used.append(cmd[0])
+        raise BuildError("stopped by the test")
+
+    monkeypatch.setattr(mcu.tools, "run", run)
+    with pytest.raises(BuildError, match="stopped by the test"):
+        mcu.kernel_object(wl["crc16"], 4, "rust", mcu.ARCHES["armv6m"], "-O2")
+    assert used == [str(wrapper)]
+
+
+def test_wasm3_sources_come_from_the_set_up_without_network(tmp_path, monkeypatch):
+    """The set-up fetched pywasm3's source distribution: a firmware build needs no download."""
+    import subprocess
+
+    from wasmcu.toolchains import mcu
+
+    if not list(mcu.SDIST_DIR.glob("pywasm3-*.tar.gz")):
+        pytest.skip(f"no pywasm3 source distribution in {mcu.SDIST_DIR}: run scripts/setup.sh")
+    monkeypatch.setenv("WASMCU_CACHE", str(tmp_path / "cache"))
+    real = subprocess.run
+
+    def no_pip(cmd, *a, **kw):
+        assert "pip" not in cmd, "a firmware build tried to download"
+        return real(cmd, *a, **kw)
+
+    monkeypatch.setattr(mcu.subprocess, "run", no_pip)
+    src = mcu.wasm3_sources()
+    assert (src / "wasm3.h").is_file() and (src / "m3_compile.c").is_file()

@@ -27,7 +27,6 @@ BAD_MODULES = {
     "norun": ('(module (memory 1) (func $f (result i32) i32.const 1) (export "other" (func $f)))', "run"),
     "imports": ('(module (import "env" "host_fn" (func $h (result i32))) (memory 1) '
                 '(func (export "run") (param i32) (result i32) call $h))', "import|host_fn"),
-    "bigmemory": ('(module (memory 20000) (func (export "run") (param i32) (result i32) i32.const 7))', "linear memory"),
 }
 
 TRAPS = {
@@ -36,6 +35,20 @@ TRAPS = {
     "divzero": ('(module (memory 1) (func (export "run") (param i32) (result i32) i32.const 1 i32.const 0 i32.div_u))',
                 "divi|zero"),
 }
+
+
+def test_too_much_linear_memory_does_not_fit_on_host_and_boards(tmp_path, db):
+    """The same condition, the same status: does-not-fit with the sizes, on every backend."""
+    d = _module_dir(tmp_path, "bigmemory",
+                    '(module (memory 20000) (func (export "run") (param i32) (result i32) i32.const 7))')
+    proc, cells = bench_json("--device", "host,pico", "--runtime", "wasm3,wasmtime", "--workload", "bigmemory:4",
+                             "--workload-dir", str(d), "--repeat", "1", "--db", str(db))
+    assert proc.returncode == 1, proc.stderr
+    statuses = {(c["device"], c["runtime"]): (c["status"], c["error"]) for c in cells}
+    assert ("pico", "wasmtime") in statuses and statuses.pop(("pico", "wasmtime"))[0] == "unsupported"
+    for (device, runtime), (status, error) in statuses.items():
+        assert status == "does-not-fit", (device, runtime, status, error)
+        assert "1280000 KB of linear memory" in error, error
 
 
 def _module_dir(tmp_path, name, wat):
@@ -264,3 +277,21 @@ def test_profile_for_a_real_board_is_unsupported_not_a_crash(tmp_path, db):
     proc, cells = bench_json("--device-dir", str(d), "--device", "mypico", "--runtime", "native",
                              "--workload", "crc16:4", "--lang", "c", "--db", str(db))
     assert proc.returncode == 0 and cells[0]["status"] == "unsupported" and "not supported yet" in cells[0]["error"]
+
+
+@pytest.mark.parametrize("oracle, message", [
+    ("def checksum(n, seed):\n    return 1 // 0\n", "raised ZeroDivisionError: integer division or modulo by zero"),
+    ("def checksum(n, seed):\n    return 'seven'\n", "oracle returned str"),
+])
+def test_a_broken_oracle_is_an_error_cell_and_the_run_goes_on(tmp_path, db, oracle, message):
+    broken = make_workload(tmp_path, "broken", c="unsigned run(unsigned seed){return 7;}\n", oracle=oracle)
+    good = make_workload(tmp_path, "good", c="unsigned run(unsigned seed){return 7;}\n")
+    proc, cells = bench_json("--device", "host", "--runtime", "native", "--workload", "broken:4,good:4",
+                             "--workload-dir", str(broken), "--workload-dir", str(good), "--repeat", "2",
+                             "--db", str(db))
+    assert proc.returncode == 1, proc.stderr
+    by = {c["workload"]: c for c in cells}
+    assert by["broken"]["status"] == "error" and message in by["broken"]["error"]
+    assert by["good"]["status"] == "ok"
+    with Store(db) as s:
+        assert len(s.results()) == 2

@@ -42,3 +42,13 @@ def test_bigger_kernel_takes_longer(env):
     small = execute_cell(Cell("bubblesort", 50, "c", "wasm3", "host"), wls["bubblesort"], devs["host"], CTX)
     big = execute_cell(Cell("bubblesort", 400, "c", "wasm3", "host"), wls["bubblesort"], devs["host"], CTX)
     assert big.time_us > 10 * small.time_us  # O(n^2): 64x the work
+
+
+@pytest.mark.parametrize("runtime", ["native", "wasm2c"])
+def test_every_load_of_a_shared_library_is_a_real_load(env, runtime):
+    """dlopen of a path already loaded only bumps a reference count: each load gets a fresh copy."""
+    wls, devs = env
+    r = execute_cell(Cell("crc16", 12, "c", runtime, "host"), wls["crc16"], devs["host"], CTX)
+    assert r.status == "ok", r.error
+    first, *later = r.load_samples_us
+    assert len(later) == 2 and min(later) > first / 5, r.load_samples_us

@@ -45,9 +45,11 @@ def verify(result: Result, workload) -> Result:
     """Compare the checksum with the oracle's; a difference is a failed cell."""
     try:
         result.expected = workload.expected(result.cell.n)
-    except WasmcuError as exc:
-        if result.status == OK:
-            result.status, result.error = ERROR, str(exc)
+    except Exception as exc:  # the oracle is user code: whatever it raises is this cell's error
+        message = str(exc) if isinstance(exc, WasmcuError) else \
+            f"the oracle {workload.oracle_file} raised {type(exc).__name__}: {exc}"
+        if result.status in (OK, MISMATCH):
+            result.status, result.error = ERROR, message
         return result
     if result.status == OK:
         if result.checksum is None:

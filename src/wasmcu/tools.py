@@ -22,6 +22,7 @@ TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
     "node": (("node", "nodejs"), "nodejs"),
     "cc": (("clang-19", "gcc", "cc"), "clang-19"),
     "arm-none-eabi-gcc": (("arm-none-eabi-gcc",), "gcc-arm-none-eabi picolibc-arm-none-eabi"),
+    "arm-none-eabi-objcopy": (("arm-none-eabi-objcopy",), "binutils-arm-none-eabi"),
     "riscv64-unknown-elf-gcc": (("riscv64-unknown-elf-gcc",), "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"),
     "qemu-system-arm": (("qemu-system-arm",), "qemu-system-arm"),
     "qemu-system-riscv32": (("qemu-system-riscv32",), "qemu-system-misc"),

@@ -10,9 +10,9 @@ import sys
 from dataclasses import asdict
 
 from .. import runtimes
-from ..errors import BuildError, CellError, ToolMissing, ToolTooOld
+from ..errors import BuildError, CellError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.stats import summarize
-from ..model import OK, UNSUPPORTED, Result
+from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..workloads import SEED
@@ -28,8 +28,8 @@ def check_linear_memory(wasm, limit: int, device: str) -> None:
     except ValueError:
         return  # not a valid module: the runtime reports its own error
     if pages is not None and pages * 65536 > limit:
-        raise CellError(f"the module needs {pages} pages ({pages * 64} KiB) of linear memory; "
-                        f"{device} allows {limit // 1024} KiB")
+        raise DoesNotFit(f"does not fit {device}: the module needs {pages * 64} KB of linear memory "
+                         f"({pages} pages), {device} allows {limit // 1024} KB")
 
 
 class HostBackend(Backend):
@@ -59,6 +59,9 @@ class HostBackend(Backend):
             artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
         except (BuildError, ToolMissing, ToolTooOld) as exc:
             res.error = f"build failed: {exc}"
+            return res
+        except DoesNotFit as exc:
+            res.status, res.error = DOES_NOT_FIT, str(exc)
             return res
         except CellError as exc:
             res.error = str(exc)

@@ -13,6 +13,7 @@ class Native(Runtime):
     mode = "native"
     summary = "the kernel compiled natively (C with clang, Rust with rustc): the baseline"
     wasm = False
+    shared_library = True
 
     def prepare(self, workload, n, lang):
         from ..toolchains.cache import meta

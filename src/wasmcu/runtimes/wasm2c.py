@@ -50,6 +50,7 @@ class Wasm2c(Runtime):
     name = "wasm2c"
     mode = "transpiler"
     summary = "wabt's wasm2c: the module as C, compiled ahead of time with the host compiler"
+    shared_library = True
 
     def unavailable_reason(self):
         if tools.find("wasm2c") is None or _rt_impl() is None:

@@ -20,10 +20,13 @@ from .. import tools
 from ..errors import BuildError, DoesNotFit
 from ..workloads import SEED, Workload
 from .cache import cached, digest
-from .rust import RUSTC, crate_root
+from .rust import crate_root
 
 FIRMWARE = Path(__file__).resolve().parent.parent / "backends" / "firmware"
-RUST_CORE = Path("/usr/lib/rustlib/src/rust/library/core/src/lib.rs")
+RUST_CORE = Path("lib/rustlib/src/rust/library/core/src/lib.rs")  # under rustc's sysroot (Debian's rust-src)
+# where the set-up puts the pywasm3 source distribution (it carries wasm3's C sources), so
+# that no firmware build needs the network
+SDIST_DIR = Path(sys.prefix) / "share" / "wasmcu"
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,10 @@ def rust_sysroot(arch: Arch) -> Path:
     """A sysroot with `core` built from Debian's rust-src and an empty compiler_builtins
     (the intrinsics come from GCC's libgcc at link time). About 10-30 s once per target."""
     rustc = tools.require("rustc")
-    if not RUST_CORE.is_file():
-        raise BuildError("Rust's core sources were not found: apt-get install rust-src")
+    root = subprocess.run([rustc, "--print", "sysroot"], capture_output=True, text=True).stdout.strip()
+    core_src = Path(root) / RUST_CORE
+    if not core_src.is_file():
+        raise BuildError(f"Rust's core sources were not found at {core_src}: apt-get install rust-src")
     key = digest("rust-sysroot", arch.rust_target, tools.version(rustc))
 
     def build(tmp: Path) -> dict:
@@ -66,7 +71,7 @@ def rust_sysroot(arch: Arch) -> Path:
         env = dict(os.environ, RUSTC_BOOTSTRAP="1")
         common = ["--edition", "2021", "--crate-type", "rlib", "--target", arch.rust_target,
                   "-C", "opt-level=2", "-C", "panic=abort", "-C", "debuginfo=0"]
-        tools.run([rustc, *common, "--crate-name", "core", str(RUST_CORE), "-o", str(lib / "libcore.rlib")],
+        tools.run([rustc, *common, "--crate-name", "core", str(core_src), "-o", str(lib / "libcore.rlib")],
                   env=env, what=f"building Rust core for {arch.rust_target}")
         cb = tmp / "compiler_builtins.rs"
         cb.write_text("#![feature(compiler_builtins)]\n#![compiler_builtins]\n#![no_std]\n")
@@ -91,24 +96,26 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
 
         return cached("mcu-kernel", key, build) / "kernel.o"
     if lang == "rust":
+        rustc = tools.require("rustc")  # the same rustc as the sysroot's, WASMCU_RUSTC included
         sysroot = rust_sysroot(arch)
         flags = ["--edition", "2021", "--crate-type", "staticlib", "--target", arch.rust_target,
                  "-C", f"opt-level={RUST_OPT.get(opt, '2')}", "-C", "panic=abort", "-C", "debuginfo=0"]
-        key = digest("mcu-kernel-rust", source, flags, n, tools.version(RUSTC), str(sysroot))
+        key = digest("mcu-kernel-rust", source, flags, n, tools.version(rustc), str(sysroot))
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(crate_root(source, n))
-            tools.run([RUSTC, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
+            tools.run([rustc, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
                       cwd=tmp, what=f"rustc for {arch.rust_target}")
-            return {"compiler": tools.version(RUSTC), "flags": flags}
+            return {"compiler": tools.version(rustc), "flags": flags}
 
         return cached("mcu-kernel", key, build) / "libkernel.a"
     raise BuildError(f"a {lang} workload has no native build for a board")
 
 
 def wasm3_sources() -> Path:
-    """wasm3's C sources, from the pywasm3 source distribution on PyPI (cached)."""
+    """wasm3's C sources, from the pywasm3 source distribution (cached). The set-up puts the
+    distribution in SDIST_DIR; without it, pip downloads it from PyPI (network needed)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -118,13 +125,16 @@ def wasm3_sources() -> Path:
     key = digest("wasm3-src", ver)
 
     def build(tmp: Path) -> dict:
-        dl = tmp / "dl"
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
-                               "-q", "-d", str(dl), f"pywasm3=={ver}"], capture_output=True, text=True)
-        archives = list(dl.glob("pywasm3-*.tar.gz")) if dl.is_dir() else []
-        if proc.returncode != 0 or not archives:
-            raise BuildError(f"could not download the pywasm3 {ver} source distribution (it carries wasm3's "
-                             f"C sources): {proc.stderr.strip()[-300:]}")
+        archives = sorted(SDIST_DIR.glob(f"pywasm3-{ver}.tar.gz"))
+        if not archives:
+            dl = tmp / "dl"
+            proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
+                                   "-q", "-d", str(dl), f"pywasm3=={ver}"], capture_output=True, text=True)
+            archives = list(dl.glob("pywasm3-*.tar.gz")) if dl.is_dir() else []
+            if proc.returncode != 0 or not archives:
+                raise BuildError(f"the pywasm3 {ver} source distribution (it carries wasm3's C sources) is not in "
+                                 f"{SDIST_DIR} and could not be downloaded: run scripts/setup.sh with network "
+                                 f"access ({proc.stderr.strip()[-300:]})")
         with tarfile.open(archives[0]) as tar:
             members = [m for m in tar.getmembers() if "/wasm3/" in m.name and m.isfile()]
             for m in members:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-RUSTC = "/usr/bin/rustc"  # Debian's rustc: it has the wasm32 std and rust-src
-
-
 def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}") -> str:
     return (
         "#![no_std]\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 UF2_PAYLOAD = 256   # bytes of image per UF2 block (the Pico's flashing format)
@@ -25,31 +24,51 @@ class Footprint:
         return blocks * UF2_BLOCK
 
 
-def footprint(elf_path: Path) -> Footprint:
+def footprint(elf_path: Path, flash: tuple[int, int] | None = None, ram: tuple[int, int] | None = None) -> Footprint:
+    """Flash and static RAM of an image, by loadable segment and address, as vendor size tools count.
+
+    A segment's load image (its file bytes at its load address, LMA) counts in flash when
+    that address lies in flash; its memory image (VMA) counts in RAM when that lies in RAM.
+    So `.data`, and code copied to RAM, count in both; TLS sections, which also appear in a
+    PT_TLS segment, count once; the stack region counts apart. The regions are `flash` and
+    `ram` (origin, size), else the image's own `__flash`/`__flash_size`/`__ram`/`__ram_size`
+    symbols, else a segment is flash when it is not writable and RAM when it is.
+    """
     with open(elf_path, "rb") as f:
         elf = ELFFile(f)
-        flash = ram = stack = 0
-        for sec in elf.iter_sections():
-            flags = sec["sh_flags"]
-            if not flags & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
-                continue
-            if sec.name == ".stack":
-                stack = sec["sh_size"]
-                continue
-            if sec["sh_type"] != "SHT_NOBITS":
-                flash += sec["sh_size"]  # code, rodata and the load image of .data
-            if flags & SH_FLAGS.SHF_WRITE:
-                ram += sec["sh_size"]
         symbols = {}
         symtab = elf.get_section_by_name(".symtab")
         if symtab is not None:
-            for name in ("__heap_start", "__heap_end"):
+            for name in ("__heap_start", "__heap_end", "__flash", "__flash_size", "__ram", "__ram_size"):
                 syms = symtab.get_symbol_by_name(name)
                 if syms:
                     symbols[name] = syms[0]["st_value"]
+        if flash is None and "__flash" in symbols and "__flash_size" in symbols:
+            flash = (symbols["__flash"], symbols["__flash_size"])
+        if ram is None and "__ram" in symbols and "__ram_size" in symbols:
+            ram = (symbols["__ram"], symbols["__ram_size"])
+        stack_sec = elf.get_section_by_name(".stack")
+        stack = stack_sec["sh_size"] if stack_sec is not None else 0
+
+        def inside(addr: int, region) -> bool:
+            return region[0] <= addr < region[0] + region[1]
+
+        flash_bytes = ram_bytes = 0
+        for seg in elf.iter_segments():
+            if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+                continue
+            writable = bool(seg["p_flags"] & 2)  # PF_W
+            in_flash = inside(seg["p_paddr"], flash) if flash else not writable
+            in_ram = inside(seg["p_vaddr"], ram) if ram else writable
+            if in_flash:
+                flash_bytes += seg["p_filesz"]
+            if in_ram:
+                ram_bytes += seg["p_memsz"]
+        if stack_sec is not None and stack and (inside(stack_sec["sh_addr"], ram) if ram else True):
+            ram_bytes -= stack
         heap = symbols.get("__heap_end", 0) - symbols.get("__heap_start", 0)
-    # writable sections with a load image (.data) count in flash and in RAM
-    return Footprint(flash_bytes=flash, ram_static_bytes=ram, heap_limit_bytes=max(heap, 0), stack_reserved_bytes=stack)
+    return Footprint(flash_bytes=flash_bytes, ram_static_bytes=ram_bytes, heap_limit_bytes=max(heap, 0),
+                     stack_reserved_bytes=stack)
 
 
 def symbol_address(elf_path: Path, name: str) -> int | None:

@@ -38,14 +38,15 @@ install_debian_packages() {
 
 install_venv() {
   local stamp="$VENV/.wasmcu-installed" want
-  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/requirements.lock" | sha256sum | cut -d' ' -f1)"
   if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     return
   fi
   [[ -x "$VENV/bin/python" ]] || { log "creating $VENV"; python3 -m venv "$VENV"; }
   log "installing wasmcu and its Python dependencies into $VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+  # the versions in requirements.lock, so that a result can be reproduced with the same packages
+  "$VENV/bin/python" -m pip install -q -c "$ROOT/requirements.lock" -e "$ROOT[test]"
   echo "$want" > "$stamp"
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 
@@ -22,7 +24,36 @@ PURPOSE = {
     "riscv64-unknown-elf-gcc": "firmware for esp32c6",
     "qemu-system-arm": "emulated pico and nrf5340",
     "qemu-system-riscv32": "emulated esp32c6",
+    "arm-none-eabi-objcopy": "RP2040 flash images for rp2040js (wasmcu validate)",
 }
+
+LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
+
+
+def pinned_versions(lock: Path = LOCK) -> dict[str, str]:
+    """The Python packages the set-up pins (requirements.lock), by normalised name."""
+    if not lock.is_file():
+        return {}
+    pins = {}
+    for line in lock.read_text().splitlines():
+        name, sep, ver = line.strip().partition("==")
+        if sep and not name.startswith("#"):
+            pins[name.lower().replace("_", "-")] = ver
+    return pins
+
+
+def package_rows(lock: Path = LOCK) -> list[tuple[str, str, str, bool]]:
+    """(package, pinned, installed, same) for every pinned package."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    rows = []
+    for name, pin in sorted(pinned_versions(lock).items()):
+        try:
+            got = version(name)
+        except PackageNotFoundError:
+            got = "not installed"
+        rows.append((name, pin, got, got == pin))
+    return rows
 
 
 def doctor() -> int:
@@ -42,6 +73,16 @@ def doctor() -> int:
         reason = rt.unavailable_reason()
         r.add_row(rt.name, rt.mode, "[green]available[/]" if not reason else f"[yellow]unavailable[/]: {reason}")
     console.print(r)
+    rows = package_rows()
+    if rows:
+        p = Table("package", "pinned", "installed", title=f"Python packages ({LOCK.name})")
+        for name, pin, got, same in rows:
+            p.add_row(name, pin, f"[green]{got}[/]" if same else f"[yellow]{got}[/]")
+        console.print(p)
+        differ = [name for name, _, _, same in rows if not same]
+        if differ:
+            console.print(f"[yellow]{len(differ)} package(s) differ from the pinned versions[/] ({', '.join(differ)}): "
+                          "results may not reproduce; scripts/setup.sh installs the pinned ones")
     for extra in _extra_checks():
         console.print(extra)
     console.print("all tools present" if not missing else f"{missing} tool(s) missing: the cells needing them are "

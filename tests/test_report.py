@@ -148,3 +148,26 @@ def test_compare_against_bench_json_baseline(stored, tmp_path):
     assert proc.returncode == 0, proc.stdout
     bad = wasmcu("compare", "99", str(run), "--db", str(db))
     assert bad.returncode == 2 and "there is no run 99" in bad.stderr
+
+
+def test_compare_warns_or_refuses_when_runs_differ_in_machine_or_tools(stored):
+    db, _, _, run = stored
+    with Store(db) as s:
+        other = s.begin_run({}, [], {"machine": {"cpu": "another cpu"}, "tools": {"clang": "clang 18"}})
+        for r in s.results(run):
+            s.add_result(other, r)
+        s.finish_run(other)
+    proc = wasmcu("compare", str(run), str(other), "--db", str(db))
+    assert proc.returncode == 0
+    assert "warning: the runs were not made under the same conditions: machine.cpu: 'test' vs 'another cpu'" \
+        in proc.stdout and "not comparable" in proc.stdout
+    strict = wasmcu("compare", str(run), str(other), "--db", str(db), "--strict")
+    assert strict.returncode == 2 and "--strict refuses" in strict.stderr
+
+
+def test_compare_says_when_cost_tables_differ(stored):
+    db, _, _, run = stored
+    first = _second_run(db, lambda r: r.provenance.update(cycle_model={"alu": 1}))
+    second = _second_run(db, lambda r: r.provenance.update(cycle_model={"alu": 2}))
+    proc = wasmcu("compare", str(first), str(second), "--db", str(db))
+    assert "cost tables differ" in proc.stdout

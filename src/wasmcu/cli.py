@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("b", help="candidate: run id or a JSON file")
     c.add_argument("--db", type=Path)
     c.add_argument("--threshold", type=float, default=5.0, help="regression threshold in percent (default 5)")
+    c.add_argument("--strict", action="store_true",
+                   help="refuse when the runs differ in machine, Python or tool versions (default: warn)")
 
     rc = sub.add_parser("recost", help="re-estimate stored emulated cells with another cost table (no re-run)")
     rc.add_argument("--model", type=Path, required=True, help="TOML file with a [cycle_model] table, as in a profile")

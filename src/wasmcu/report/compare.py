@@ -78,6 +78,10 @@ def _bootstrap_ratio(a: list[float], b: list[float], resamples: int = 2000, seed
     return float(lo), float(hi)
 
 
+def _cost_table(r: Result):
+    return (r.provenance or {}).get("cycle_model")
+
+
 def compare(a: list[Result], b: list[Result], threshold_pct: float) -> list[Diff]:
     index_a = {r.cell: r for r in a}
     diffs = []
@@ -87,6 +91,8 @@ def compare(a: list[Result], b: list[Result], threshold_pct: float) -> list[Diff
         if ra is None:
             continue
         d = Diff(rb.cell, ra.status, rb.status)
+        if _cost_table(ra) and _cost_table(rb) and _cost_table(ra) != _cost_table(rb):
+            d.note = "cost tables differ: re-cost one run with the other's table (wasmcu recost) to compare"
         if ra.status == OK and rb.status != OK:
             d.regression, d.note = True, f"was ok, now {rb.status}: {rb.error}"
         elif ra.status == OK and rb.status == OK and ra.time_us and rb.time_us:
@@ -114,11 +120,23 @@ def compare_main(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from ..provenance import incomparable
+
     with Store(args.db) as store:
         a, b = load(args.a, store), load(args.b, store)
+        runs = [store.run(int(ref)) if ref.isdigit() else None for ref in (args.a, args.b)]
     diffs = compare(a, b, args.threshold)
     if not diffs:
         raise WasmcuError("the two runs have no cell in common")
+    differ = []
+    if all(runs):
+        differ = incomparable(json.loads(runs[0]["provenance"] or "{}"), json.loads(runs[1]["provenance"] or "{}"))
+    if differ:
+        host = any(d.cell.device == "host" or (d.ratio and not d.exact) for d in diffs)
+        message = "the runs were not made under the same conditions: " + "; ".join(differ)
+        if args.strict:
+            raise WasmcuError(message + " (--strict refuses such a comparison)")
+        print(f"warning: {message}" + ("; measured host times are not comparable" if host else ""))
     t = Table("cell", "A", "B", "B/A", "95% interval", "difference", title=f"wasmcu compare {args.a} {args.b}")
     for d in diffs:
         if d.exact:
@@ -128,6 +146,8 @@ def compare_main(args) -> int:
             what = "significant" if d.significant else "not significant"
         if d.regression:
             what = f"[red]REGRESSION[/] {what} {d.note}"
+        elif d.note:
+            what = f"{what} ({d.note})"
         interval = f"{d.interval[0]:.3f}–{d.interval[1]:.3f}" if d.interval else ""
         t.add_row(d.cell.key, d.status_a, d.status_b, f"{d.ratio:.3f}" if d.ratio else "", interval, what)
     import sys

@@ -81,6 +81,7 @@ class HostBackend(Backend):
         res.load_us = float(sorted(res.load_samples_us)[len(res.load_samples_us) // 2])
         res.ram_peak_bytes = out.get("peak_rss_bytes")
         res.extra.update(stats=s.as_dict(), calls_per_sample=out.get("calls_per_sample", 1),
+                         binding_us=out.get("binding_us"),
                          peak_rss_kind="process max RSS", **out.get("extra", {}))
         if s.warning:
             res.extra["warning"] = s.warning

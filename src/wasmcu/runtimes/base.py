@@ -1,4 +1,22 @@
-"""What a runtime is, and the timing loop every in-process runtime shares."""
+"""What a runtime is, and wasmcu's one timing protocol.
+
+The timing protocol, implemented once per language — here in Python (`time_calls`),
+in C (`timing_loop.c`, the wasm2c glue, WAMR's `wamr_bench.c`) and in JavaScript
+(`v8_bench.js`) — and the same in all of them:
+
+1. The first call's result is the reference checksum.
+2. Warm-up: at least `warmup` calls and at least `min_warmup_s` seconds.
+3. Calibration: one call is timed; a sample is `inner` consecutive calls, with `inner`
+   the smallest count lasting at least `min_sample_us` (1 to 10,000).
+4. `repeat` samples; every call's result is compared with the reference (a difference
+   fails the cell); the per-call time of a sample is its time divided by `inner`.
+5. The calls of a sample are timed inside the runtime's own host program where it has
+   one (a C loop for native and wasm2c, the JS loop for V8, WAMR's C program), so no
+   binding call is in the figure. Runtimes driven through a Python binding (wasm3,
+   wasmtime) are timed from a Python loop: the same protocol is run on a module whose
+   `run` returns its argument, and that per-call binding cost is reported apart
+   (`binding_us`) and taken out of the kernel's samples.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +51,17 @@ class HostMeasurement:
     samples_us: list[float]
     load_samples_us: list[float]
     calls_per_sample: int = 1
+    binding_us: float | None = None   # per-call cost of the binding, taken out of samples_us
     extra: dict = field(default_factory=dict)
+
+
+# a module whose run(x) returns x: timing it through a binding gives the binding's cost
+IDENTITY_WASM = bytes.fromhex("0061736d01000000" "01060160017f017f" "03020100" "070701037275" "6e0000"
+                              "0a0601040020000b")
+
+# Loop(n, expect) -> (elapsed µs of n calls timed inside the runtime's program, a result
+# that differed from `expect` or None)
+Loop = Callable[[int, int], "tuple[float, int | None]"]
 
 
 class Runtime:
@@ -65,6 +93,20 @@ class Runtime:
         """Load and instantiate; return a zero-argument callable that runs the kernel once."""
         raise NotImplementedError
 
+    def loop(self, call, job: HostJob) -> Loop | None:
+        """The timing loop inside the runtime's program for a loaded kernel, or None: the
+        calls are then timed from Python and the binding's cost is measured apart."""
+        return None
+
+    def identity(self, job: HostJob, tmp: Path) -> Callable[[], int] | None:
+        """A loaded function that returns its argument, through the same binding as `load`
+        (None: there is no binding to measure)."""
+        if not self.wasm:
+            return None
+        path = tmp / "identity.wasm"
+        path.write_bytes(IDENTITY_WASM)
+        return self.load(dataclasses.replace(job, artifact=str(path)))
+
     def measure(self, job: HostJob) -> HostMeasurement:
         """Default in-process measurement: time `load` and then repeated calls."""
         load_samples = []
@@ -79,35 +121,54 @@ class Runtime:
                 t0 = time.perf_counter_ns()
                 call = self.load(this)
                 load_samples.append((time.perf_counter_ns() - t0) / 1000)
-            return time_calls(call, job, load_samples)
+            loop = self.loop(call, job)
+            m = time_calls(call, job, load_samples, loop)
+            ident = self.identity(job, Path(tmp))
+            if ident is not None:  # the binding's per-call cost, by the same protocol
+                b = time_calls(ident, job, [])
+                m.binding_us = sorted(b.samples_us)[len(b.samples_us) // 2]
+                if loop is None:  # timed from Python: take the binding out of the kernel's figure
+                    m.extra["raw_samples_us"] = m.samples_us
+                    m.samples_us = [max(x - m.binding_us, 0.0) for x in m.samples_us]
+            return m
 
 
-def time_calls(call: Callable[[], int], job: HostJob, load_samples: list[float]) -> HostMeasurement:
-    """Warm up, calibrate calls per sample, then take `job.repeat` samples."""
+def time_calls(call: Callable[[], int], job: HostJob, load_samples: list[float],
+               loop: Loop | None = None) -> HostMeasurement:
+    """The timing protocol (module docstring): from Python, or through the runtime's own `loop`."""
     first = _u32(call())
     deadline = time.perf_counter() + job.min_warmup_s
     done = 0
     while done < job.warmup or time.perf_counter() < deadline:
         _check(call(), first)
         done += 1
-    # calibration: how many calls make one sample last at least min_sample_us
-    t0 = time.perf_counter_ns()
-    _check(call(), first)
-    one = max((time.perf_counter_ns() - t0) / 1000, 0.01)
+    perf = time.perf_counter_ns
+    if loop is not None:
+        one, bad = loop(1, first)
+    else:
+        t0 = perf()
+        bad = call()
+        one = (perf() - t0) / 1000
+        bad = None if _u32(bad) == first else bad
+    if bad is not None:
+        _check(bad, first)
+    one = max(one, 0.01)
     inner = max(1, min(10_000, int(job.min_sample_us / one) + 1)) if one < job.min_sample_us else 1
     samples = []
-    perf = time.perf_counter_ns
     for _ in range(max(1, job.repeat)):
-        bad = None
-        t0 = perf()
-        for _ in range(inner):
-            r = call()
-            if r != first and _u32(r) != first:
-                bad = r
-        t1 = perf()
+        if loop is not None:
+            elapsed, bad = loop(inner, first)
+        else:
+            bad = None
+            t0 = perf()
+            for _ in range(inner):
+                r = call()
+                if r != first and _u32(r) != first:
+                    bad = r
+            elapsed = (perf() - t0) / 1000
         if bad is not None:
             _check(bad, first)
-        samples.append((t1 - t0) / 1000 / inner)
+        samples.append(elapsed / inner)
     return HostMeasurement(checksum=first, samples_us=samples, load_samples_us=load_samples, calls_per_sample=inner)
 
 

@@ -31,7 +31,7 @@ class V8(Runtime):
     def measure(self, job: HostJob) -> HostMeasurement:
         node = tools.require("node")
         cmd = [node, *self.flags, str(SCRIPT), job.artifact, str(job.repeat), str(job.warmup),
-               str(job.load_repeat), str(job.min_sample_us), str(job.seed)]
+               str(job.load_repeat), str(job.min_sample_us), str(job.seed), str(job.min_warmup_s)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         try:
             out = json.loads(proc.stdout)

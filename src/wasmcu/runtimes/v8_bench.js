@@ -1,8 +1,9 @@
 // Time a wasm module's `run` export in V8: load/instantiate and calls, separately.
-// usage: node [v8 flags] v8_bench.js MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US SEED
+// wasmcu's timing protocol (see wasmcu/runtimes/base.py) in JavaScript.
+// usage: node [v8 flags] v8_bench.js MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US SEED MIN_WARMUP_S
 'use strict';
 const fs = require('fs');
-const [file, repeat, warmup, loadRepeat, minSampleUs, seedArg] = process.argv.slice(2);
+const [file, repeat, warmup, loadRepeat, minSampleUs, seedArg, minWarmupS] = process.argv.slice(2);
 const seed = +seedArg | 0;
 const now = () => process.hrtime.bigint();
 const us = (a, b) => Number(b - a) / 1000;
@@ -19,7 +20,11 @@ try {
   }
   if (typeof run !== 'function') throw new Error("module has no exported function 'run'");
   const first = run(seed) >>> 0;
-  for (let i = 0; i < +warmup; i++) run(seed);
+  const deadline = now() + BigInt(Math.round(+minWarmupS * 1e9));
+  for (let i = 0; i < +warmup || now() < deadline; i++) {
+    const r = run(seed) >>> 0;
+    if (r !== first) throw new Error(`kernel is not deterministic: returned ${r} after ${first}`);
+  }
   let t0 = now();
   run(seed);
   const one = Math.max(us(t0, now()), 0.01);

@@ -64,8 +64,10 @@ class Wasm2c(Runtime):
 
     def prepare(self, workload, n, lang):
         from ..toolchains.cache import meta
+        from ..toolchains.host import timing_loop_library
         from ..toolchains.wasm import build_wasm
 
+        timing_loop_library()
         lib = build_wasm2c(build_wasm(workload, n, lang).wasm)
         return str(lib), meta(lib.parent)
 
@@ -87,4 +89,25 @@ class Wasm2c(Runtime):
                 raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}")
             return out.value
 
+        call.lib = lib
         return call
+
+    def loop(self, call, job: HostJob):
+        lib = call.lib
+        loop = lib.wasmcu_run_loop
+        u32p = ctypes.POINTER(ctypes.c_uint32)
+        loop.argtypes = [ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint64), u32p, u32p]
+
+        def run(n: int, expect: int):
+            ns, bad, got = ctypes.c_uint64(0), ctypes.c_uint32(0), ctypes.c_uint32(0)
+            code = loop(job.seed, expect, n, ctypes.byref(ns), ctypes.byref(bad), ctypes.byref(got))
+            if code:
+                raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}")
+            return ns.value / 1000, (got.value if bad.value else None)
+
+        return run
+
+    def identity(self, job: HostJob, tmp):
+        from .native import ctypes_identity
+
+        return ctypes_identity(job.seed)  # the binding is ctypes, as for `native`

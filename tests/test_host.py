@@ -63,11 +63,13 @@ def test_the_binding_cost_is_reported_apart_and_kept_out_of_the_kernel_figure(en
         assert r.extra["binding_us"] > 0, rt
     # native and wasm2c: timed by the C loop, nothing to take out
     assert "raw_samples_us" not in res["native"].extra and "raw_samples_us" not in res["wasm2c"].extra
-    # wasmtime through its Python binding: the samples are the raw ones minus the binding's cost
+    # wasmtime through its Python binding: each sample is the raw one minus the binding's cost
+    # measured right after it, so the kernel's figure is the raw one less about the binding's
     w = res["wasmtime"]
     raw = w.extra["raw_samples_us"]
-    assert w.samples_us == [max(x - w.extra["binding_us"], 0.0) for x in raw]
-    assert w.time_us < sorted(raw)[len(raw) // 2]
+    assert len(raw) == len(w.samples_us) and all(k < r for k, r in zip(w.samples_us, raw))
+    raw_median = sorted(raw)[len(raw) // 2]
+    assert abs((raw_median - w.time_us) - w.extra["binding_us"]) < 0.5 * w.extra["binding_us"]
 
 
 NONDETERMINISTIC_C = ("static unsigned k;\n"

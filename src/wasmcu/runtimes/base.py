@@ -122,20 +122,28 @@ class Runtime:
                 call = self.load(this)
                 load_samples.append((time.perf_counter_ns() - t0) / 1000)
             loop = self.loop(call, job)
-            m = time_calls(call, job, load_samples, loop)
             ident = self.identity(job, Path(tmp))
-            if ident is not None:  # the binding's per-call cost, by the same protocol
-                b = time_calls(ident, job, [])
-                m.binding_us = sorted(b.samples_us)[len(b.samples_us) // 2]
-                if loop is None:  # timed from Python: take the binding out of the kernel's figure
-                    m.extra["raw_samples_us"] = m.samples_us
-                    m.samples_us = [max(x - m.binding_us, 0.0) for x in m.samples_us]
-            return m
+            return time_calls(call, job, load_samples, loop, ident)
+
+
+def _python_batch(call: Callable[[], int], first: int, inner: int) -> tuple[float, int | None]:
+    bad = None
+    perf = time.perf_counter_ns
+    t0 = perf()
+    for _ in range(inner):
+        r = call()
+        if r != first and _u32(r) != first:
+            bad = r
+    return (perf() - t0) / 1000, bad
 
 
 def time_calls(call: Callable[[], int], job: HostJob, load_samples: list[float],
-               loop: Loop | None = None) -> HostMeasurement:
-    """The timing protocol (module docstring): from Python, or through the runtime's own `loop`."""
+               loop: Loop | None = None, identity: Callable[[], int] | None = None) -> HostMeasurement:
+    """The timing protocol (module docstring): from Python, or through the runtime's own `loop`.
+
+    `identity` is the same binding calling a function that returns its argument: each
+    sample of it is taken right after a sample of the kernel, so the binding's cost is
+    measured under the same conditions; without a `loop` it is taken out of each sample."""
     first = _u32(call())
     deadline = time.perf_counter() + job.min_warmup_s
     done = 0
@@ -154,22 +162,26 @@ def time_calls(call: Callable[[], int], job: HostJob, load_samples: list[float],
         _check(bad, first)
     one = max(one, 0.01)
     inner = max(1, min(10_000, int(job.min_sample_us / one) + 1)) if one < job.min_sample_us else 1
-    samples = []
+    ident_first = _u32(identity()) if identity is not None else None
+    samples, binding = [], []
     for _ in range(max(1, job.repeat)):
-        if loop is not None:
-            elapsed, bad = loop(inner, first)
-        else:
-            bad = None
-            t0 = perf()
-            for _ in range(inner):
-                r = call()
-                if r != first and _u32(r) != first:
-                    bad = r
-            elapsed = (perf() - t0) / 1000
+        elapsed, bad = loop(inner, first) if loop is not None else _python_batch(call, first, inner)
         if bad is not None:
             _check(bad, first)
         samples.append(elapsed / inner)
-    return HostMeasurement(checksum=first, samples_us=samples, load_samples_us=load_samples, calls_per_sample=inner)
+        if identity is not None:
+            b, _ = _python_batch(identity, ident_first, inner)
+            binding.append(b / inner)
+    m = HostMeasurement(checksum=first, samples_us=samples, load_samples_us=load_samples, calls_per_sample=inner)
+    if binding:
+        m.binding_us = sorted(binding)[len(binding) // 2]
+        if loop is None:  # timed from Python: take the binding out of each sample
+            m.extra["raw_samples_us"] = samples
+            m.samples_us = [k - b for k, b in zip(samples, binding)]
+            if sorted(m.samples_us)[len(m.samples_us) // 2] <= 0:
+                m.extra["warning"] = (f"the kernel's time is below what the binding lets wasmcu resolve "
+                                      f"({m.binding_us:.2f} µs per call through it): use a larger n")
+    return m
 
 
 def _u32(value) -> int:

@@ -25,11 +25,13 @@ def test_cell_ok_and_checksum_equals_oracle(env, runtime, lang, workload, n):
     r = execute_cell(Cell(workload, n, lang, runtime, "host"), wls[workload], devs["host"], CTX)
     assert r.status == "ok", r.error
     assert r.checksum == r.expected == wls[workload].expected(n)
-    assert len(r.samples_us) == 3 and r.time_us > 0 and r.time_kind == "measured"
+    assert len(r.samples_us) == 3 and r.time_kind == "measured"
+    if "below what the binding lets" not in (r.extra.get("warning") or ""):
+        assert r.time_us > 0  # else a tiny kernel behind a 12 µs binding: said so, not hidden
     lo, hi = r.time_us_ci
     assert lo <= r.time_us <= hi
     assert r.load_us > 0 and len(r.load_samples_us) >= 1
-    assert r.ram_peak_bytes > 1_000_000  # a process, in bytes
+    assert r.host_rss_bytes > 1_000_000 and r.ram_peak_bytes is None  # a process, in bytes; no firmware
 
 
 def test_all_host_runtimes_registered_and_available():
@@ -95,3 +97,17 @@ def test_every_implementation_of_the_protocol_checks_every_call(tmp_path, db):
     assert {cell["runtime"] for cell in checked} == {"native", "wasm2c", "wasm3", "wasmtime", "v8-turbofan"}
     for cell in checked:
         assert cell["status"] == "error" and "not deterministic" in cell["error"], cell
+
+
+def test_an_out_of_process_runtime_reports_its_own_peak_memory_only():
+    """Not that of another tool run before it (a WAMR build's `nm` once made every WAMR cell 112 MB)."""
+    import subprocess
+    import sys
+
+    from wasmcu.runtimes.base import run_measured
+
+    subprocess.run([sys.executable, "-c", "x = bytearray(300 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"],
+                   check=True)
+    proc, rss = run_measured(["/bin/true"])
+    # (a child's peak counts the memory it shared with this process when it was forked)
+    assert proc.returncode == 0 and 0 < rss < 150 * 1024 * 1024

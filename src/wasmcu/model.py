@@ -59,7 +59,8 @@ class Result:
     instructions: int | None = None
     flash_bytes: int | None = None
     ram_static_bytes: int | None = None
-    ram_peak_bytes: int | None = None
+    ram_peak_bytes: int | None = None     # firmware: static RAM + heap and stack high-water marks
+    host_rss_bytes: int | None = None     # host: peak resident memory of the runtime's own process
     runtime_flash_bytes: int | None = None
     runtime_ram_bytes: int | None = None
     energy_uj: float | None = None

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS results (
     checksum INTEGER, expected INTEGER,
     time_us REAL, time_us_ci_low REAL, time_us_ci_high REAL, time_kind TEXT, load_us REAL,
     cycles INTEGER, cycles_kind TEXT, instructions INTEGER,
-    flash_bytes INTEGER, ram_static_bytes INTEGER, ram_peak_bytes INTEGER,
+    flash_bytes INTEGER, ram_static_bytes INTEGER, ram_peak_bytes INTEGER, host_rss_bytes INTEGER,
     runtime_flash_bytes INTEGER, runtime_ram_bytes INTEGER,
     energy_uj REAL, energy_kind TEXT,
     extra TEXT, provenance TEXT
@@ -52,7 +52,7 @@ CREATE INDEX IF NOT EXISTS samples_result ON samples(result_id);
 """
 
 SCALAR_FIELDS = ("backend", "status", "error", "checksum", "expected", "time_us", "time_kind", "load_us", "cycles",
-                 "cycles_kind", "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes",
+                 "cycles_kind", "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "host_rss_bytes",
                  "runtime_flash_bytes", "runtime_ram_bytes", "energy_uj", "energy_kind")
 
 
@@ -81,10 +81,15 @@ class Store:
                 time.sleep(0.05)
 
     def _add_build_column(self) -> None:
-        """Stores written before build modes existed: their cells were all built with `o2`."""
+        """Columns added since a store was written: build modes (its cells were all built
+        with `o2`) and the host process's RSS (older host cells kept it in ram_peak_bytes)."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
         if "build" not in columns:
             self.db.execute("ALTER TABLE results ADD COLUMN build TEXT NOT NULL DEFAULT 'o2'")
+        if "host_rss_bytes" not in columns:
+            self.db.execute("ALTER TABLE results ADD COLUMN host_rss_bytes INTEGER")
+            self.db.execute("UPDATE results SET host_rss_bytes = ram_peak_bytes, ram_peak_bytes = NULL "
+                            "WHERE backend = 'host'")
 
     def close(self):
         self.db.close()

@@ -19,16 +19,18 @@ def main() -> int:
     from .runtimes.base import HostJob
 
     job = HostJob(**json.loads(sys.stdin.read()))
+    own = None
     try:
         m = get(job.runtime).measure(job)
         out = asdict(m)
+        own = m.peak_rss_bytes
     except WasmcuError as exc:
         out = {"error": str(exc)}
     except Exception as exc:  # a runtime binding failing in an unexpected way
         out = {"error": f"{type(exc).__name__}: {exc}"}
-    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    out["peak_rss_bytes"] = max(self_rss, child_rss)
+    # the runtime's own process: this one for in-process runtimes, the runtime's program
+    # for out-of-process ones (never other tools this process ran, such as nm or a compiler)
+    out["peak_rss_bytes"] = own or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     sys.stdout.write(json.dumps(out))
     return 0
 

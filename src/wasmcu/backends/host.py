@@ -79,12 +79,12 @@ class HostBackend(Backend):
         s = summarize(res.samples_us)
         res.time_us, res.time_us_ci, res.time_kind = s.median, [s.ci_low, s.ci_high], "measured"
         res.load_us = float(sorted(res.load_samples_us)[len(res.load_samples_us) // 2])
-        res.ram_peak_bytes = out.get("peak_rss_bytes")
+        res.host_rss_bytes = out.get("peak_rss_bytes")
         res.extra.update(stats=s.as_dict(), calls_per_sample=out.get("calls_per_sample", 1),
                          binding_us=out.get("binding_us"),
                          peak_rss_kind="process max RSS", **out.get("extra", {}))
         if s.warning:
-            res.extra["warning"] = s.warning
+            res.extra["warning"] = "; ".join(w for w in (res.extra.get("warning"), s.warning) if w)
         return res
 
 

@@ -21,7 +21,9 @@ in C (`timing_loop.c`, the wasm2c glue, WAMR's `wamr_bench.c`) and in JavaScript
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ class HostMeasurement:
     load_samples_us: list[float]
     calls_per_sample: int = 1
     binding_us: float | None = None   # per-call cost of the binding, taken out of samples_us
+    peak_rss_bytes: int | None = None  # an out-of-process runtime's own peak RSS (run_measured)
     extra: dict = field(default_factory=dict)
 
 
@@ -124,6 +127,18 @@ class Runtime:
             loop = self.loop(call, job)
             ident = self.identity(job, Path(tmp))
             return time_calls(call, job, load_samples, loop, ident)
+
+
+def run_measured(cmd: list[str]) -> tuple[subprocess.CompletedProcess, int]:
+    """Run an out-of-process runtime; its output and the peak RSS of that process alone
+    (not of other tools the worker ran, which RUSAGE_CHILDREN would include)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read()), usage.ru_maxrss * 1024
 
 
 def _python_batch(call: Callable[[], int], first: int, inner: int) -> tuple[float, int | None]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from .. import tools
 from ..errors import CellError
-from .base import HostJob, HostMeasurement, Runtime
+from .base import HostJob, HostMeasurement, Runtime, run_measured
 
 SCRIPT = Path(__file__).with_name("v8_bench.js")
 
@@ -32,7 +31,7 @@ class V8(Runtime):
         node = tools.require("node")
         cmd = [node, *self.flags, str(SCRIPT), job.artifact, str(job.repeat), str(job.warmup),
                str(job.load_repeat), str(job.min_sample_us), str(job.seed), str(job.min_warmup_s)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc, rss = run_measured(cmd)
         try:
             out = json.loads(proc.stdout)
         except json.JSONDecodeError:
@@ -41,7 +40,7 @@ class V8(Runtime):
             raise CellError(f"V8: {out['error']}")
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
-                               extra={"node": out["node"], "v8": out["v8"]})
+                               peak_rss_bytes=rss, extra={"node": out["node"], "v8": out["v8"]})
 
 
 class V8Turbofan(V8):

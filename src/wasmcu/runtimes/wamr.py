@@ -29,7 +29,7 @@ from pathlib import Path
 from .. import config, tools
 from ..errors import CellError, RuntimeUnavailable
 from ..toolchains.cache import cached, digest
-from .base import HostJob, HostMeasurement, Runtime
+from .base import HostJob, HostMeasurement, Runtime, run_measured
 
 HARNESS = Path(__file__).with_name("wamr_bench.c")
 KINDS = {"wamr-classic": "classic", "wamr-fast": "fast", "wamr-aot": "aot"}
@@ -206,7 +206,7 @@ class Wamr(Runtime):
         exe = harness(host_build(self.kind))
         cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
                str(job.min_sample_us), str(job.min_warmup_s), str(job.seed)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc, rss = run_measured(cmd)
         try:
             out = json.loads(proc.stdout)
         except json.JSONDecodeError:
@@ -215,4 +215,5 @@ class Wamr(Runtime):
         if "error" in out:
             raise CellError(f"WAMR: {out['error']}")
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
-                               load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"])
+                               load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
+                               peak_rss_bytes=rss)

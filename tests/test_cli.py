@@ -18,6 +18,8 @@ def test_bench_json_contract_store_and_report(db, tmp_path):
         assert c["status"] == "ok" and c["checksum"] == c["expected"] and c["device"] == "host"
         assert c["cycles"] is None and c["energy_kind"] is None  # does not apply on host
         assert c["time_us_ci"][0] <= c["time_us"] <= c["time_us_ci"][1]
+        assert len(c["samples_us"]) == c["samples"] == 3 and c["load_samples_us"]  # every sample, in the JSON
+        assert c["host_rss_bytes"] > 1_000_000 and c["ram_peak_bytes"] is None
     assert "ok crc16:10/c/native/host" in proc.stderr  # progress and logs on stderr
     with Store(db) as s:
         stored = s.results()

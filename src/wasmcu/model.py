@@ -82,8 +82,6 @@ class Result:
         }
         body = asdict(self)
         body.pop("cell")
-        body.pop("samples_us")
-        body.pop("load_samples_us")
         d.update(body)
         d["samples"] = len(self.samples_us)
         return d

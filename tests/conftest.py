@@ -59,3 +59,23 @@ def wat2wasm(text: str, tmp: Path) -> bytes:
     src.write_text(text)
     subprocess.run(["wat2wasm", str(src), "-o", str(tmp / "m.wasm")], check=True)
     return (tmp / "m.wasm").read_bytes()
+
+
+# tools each marker needs: a test carrying the marker is skipped, with the missing tool and
+# the package that provides it, when one is absent (the set-up installs them all)
+MARKER_TOOLS = {"qemu": ("qemu-system-arm", "qemu-system-riscv32", "arm-none-eabi-gcc", "riscv64-unknown-elf-gcc")}
+
+
+def pytest_collection_modifyitems(config, items):
+    from wasmcu import tools
+
+    missing = {}
+    for marker, needed in MARKER_TOOLS.items():
+        absent = [t for t in needed if tools.find(t) is None]
+        if absent:
+            packages = " ".join(tools.TOOLS[t][1] for t in absent)
+            missing[marker] = pytest.mark.skip(reason=f"needs {', '.join(absent)} (apt-get install {packages})")
+    for item in items:
+        for marker, skip in missing.items():
+            if marker in item.keywords:
+                item.add_marker(skip)

@@ -37,6 +37,7 @@ TRAPS = {
 }
 
 
+@pytest.mark.qemu
 def test_too_much_linear_memory_does_not_fit_on_host_and_boards(tmp_path, db):
     """The same condition, the same status: does-not-fit with the sizes, on every backend."""
     d = _module_dir(tmp_path, "bigmemory",

@@ -29,15 +29,26 @@ def test_record_round_trip():
 
 @settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=2000))
-def test_parser_never_raises_on_arbitrary_bytes(data):
+def test_arbitrary_bytes_never_raise_and_never_end_a_report_by_themselves(data):
     r = protocol.parse(data)
-    assert isinstance(r.fields, dict)
+    # a report ends only on an `end` record at the start of a line
+    assert r.ended == (b"@wasmcu end=1\n" in b"\n" + data + b"\n" and
+                       any(line.strip() == b"@wasmcu end=1" for line in data.split(b"\n")[:-1]))
+
+
+KEYS = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True).filter(lambda k: k != "end")
+VALUES = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80), max_size=30))
-def test_parser_on_protocol_like_text(lines):
-    text = "\n".join("@wasmcu " + ln if i % 2 else ln for i, ln in enumerate(lines))
-    r = protocol.parse(text)
-    for key, value in r.fields.items():
-        assert isinstance(key, str) and isinstance(value, str)
+@given(st.lists(st.tuples(KEYS, VALUES), min_size=1, max_size=8), st.lists(st.binary(max_size=60), max_size=5))
+def test_records_survive_noise_between_them(pairs, noise):
+    """Every field written with protocol.record comes back, whatever chatter lies between records."""
+    lines = []
+    for (key, value), chatter in zip(pairs, noise + [b""] * len(pairs)):
+        lines.append(chatter.replace(b"\n", b" ").replace(b"@", b"a"))
+        lines.append(protocol.record(**{key: value}).encode())
+    lines.append(protocol.record(end=1).encode())
+    r = protocol.parse(b"\n".join(lines))
+    expected = dict(pairs)  # a later record of the same key wins
+    assert r.ended and {k: r.fields[k] for k in expected} == expected

@@ -185,13 +185,10 @@ def test_missing_qemu_names_the_package(db):
 
 
 @pytest.mark.parametrize("script, expect", [
-    ("echo 'QEMU emulator version 7.2.0'; exit 0", None),  # --version probe
     ("printf '\\x00\\xffgarbage\\n@wasmcu checksum=12'; exit 0", "cut off"),
     ("echo 'qemu: fatal: something broke' >&2; exit 1", "exited with status 1"),
 ])
 def test_qemu_crash_or_garbage_is_an_error(tmp_path, db, script, expect):
-    if expect is None:
-        return
     fake = tmp_path / "qemu-system-arm"
     fake.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'QEMU emulator version 7.2.0'; exit 0; fi\n"
                     + script + "\n")

@@ -54,7 +54,7 @@ def _tokens(body: str) -> list[tuple[str, str]] | None:
         if eq <= i:
             return None
         key = body[i:eq]
-        if " " in key or not key.replace("_", "").isalnum():
+        if not key.isascii() or not key.replace("_", "a").isalnum():
             return None
         i = eq + 1
         if i < n and body[i] == '"':

@@ -49,3 +49,19 @@ def test_a_store_from_before_build_modes_is_migrated(tmp_path):
     with Store(path) as s:
         [r] = s.results(1)
     assert r.cell.build == "o2" and r.cell.key == "crc16:100/c/native/pico"
+
+
+def test_a_store_from_a_newer_wasmcu_is_refused_and_every_result_field_has_a_column(tmp_path):
+    import dataclasses
+
+    from wasmcu.model import Result
+    from wasmcu.store import SCALAR_FIELDS, SCHEMA_VERSION, Store, StoreError
+
+    path = tmp_path / "new.sqlite"
+    with Store(path) as s:
+        assert s.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        s.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="written by a newer wasmcu"):
+        Store(path)
+    kept_apart = {"cell", "time_us_ci", "samples_us", "load_samples_us", "extra", "provenance"}
+    assert {f.name for f in dataclasses.fields(Result)} - kept_apart == set(SCALAR_FIELDS)

@@ -14,7 +14,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+from .errors import WasmcuError
 from .model import Cell, Result
+
+
+class StoreError(WasmcuError):
+    """A store this wasmcu cannot read or write."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -51,6 +56,8 @@ CREATE TABLE IF NOT EXISTS samples (
 CREATE INDEX IF NOT EXISTS samples_result ON samples(result_id);
 """
 
+# the version of the layout below; a store written by a newer wasmcu is refused, an older one migrated
+SCHEMA_VERSION = 3
 SCALAR_FIELDS = ("backend", "status", "error", "checksum", "expected", "time_us", "time_kind", "load_us", "cycles",
                  "cycles_kind", "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "host_rss_bytes",
                  "runtime_flash_bytes", "runtime_ram_bytes", "energy_uj", "energy_kind")
@@ -72,8 +79,13 @@ class Store:
         for attempt in range(200):
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
+                found = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if found > SCHEMA_VERSION:
+                    raise StoreError(f"{self.path} was written by a newer wasmcu (store schema {found}; this "
+                                     f"wasmcu reads up to {SCHEMA_VERSION}): upgrade wasmcu, or use another --db")
                 self.db.executescript(SCHEMA)
                 self._add_build_column()
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 break
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or attempt == 199:

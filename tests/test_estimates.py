@@ -24,8 +24,8 @@ THUMB_EXIT = """
     bkpt 0xab
 """
 
-# ARMv6-M: the Pico's core. Every count below is read off the listing.
-THUMB_V6M = """
+# vector table, then: call the begin marker, the kernel, the end marker; exit by semihosting
+THUMB_HEAD = """
     .syntax unified
     .thumb
     .section .vectors, "a"
@@ -40,7 +40,10 @@ _start:
     bl mark_end
 """ + THUMB_EXIT + """
     .ltorg
-    .thumb_func
+"""
+
+# ARMv6-M: the Pico's core. Every count below is read off the listing.
+THUMB_V6M = THUMB_HEAD + """    .thumb_func
 kernel:
     push {r4, lr}
     movs r0, #0
@@ -63,22 +66,7 @@ mark_end: bx lr
 """
 
 # ARMv8-M mainline: the nRF5340's core. IT block, CBZ, UDIV, LDRD, LDM with pc.
-THUMB_V8M = """
-    .syntax unified
-    .thumb
-    .section .vectors, "a"
-    .word 0x20001000
-    .word _start
-    .text
-    .thumb_func
-    .global _start
-_start:
-    bl mark_begin
-    bl kernel
-    bl mark_end
-""" + THUMB_EXIT + """
-    .ltorg
-    .thumb_func
+THUMB_V8M = THUMB_HEAD + """    .thumb_func
 kernel:
     push {r4, r5, lr}
     movs r0, #6
@@ -139,22 +127,7 @@ mark_end: ret
 
 # Cache lines are 8 bytes; the kernel starts on a line (A), its loop spans A and B, and
 # the marker functions follow in line B.
-THUMB_CACHE = """
-    .syntax unified
-    .thumb
-    .section .vectors, "a"
-    .word 0x20001000
-    .word _start
-    .text
-    .thumb_func
-    .global _start
-_start:
-    bl mark_begin
-    bl kernel
-    bl mark_end
-""" + THUMB_EXIT + """
-    .ltorg
-    .balign 8
+THUMB_CACHE = THUMB_HEAD + """    .balign 8
     .thumb_func
 kernel:
     movs r1, #3

@@ -68,9 +68,6 @@ class Estimate:
     low: int
     high: int
 
-    def scaled(self, factor: float) -> tuple[float, float, float]:
-        return self.cycles * factor, self.low * factor, self.high * factor
-
 
 @dataclass(frozen=True)
 class CostModel:

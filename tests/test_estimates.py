@@ -16,6 +16,10 @@ from wasmcu.model import Cell, Result
 
 pytestmark = pytest.mark.qemu
 
+# the instruction-class counts every sequence checks exactly
+EXACT = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
+         "multi", "multi_regs", "pop_pc")
+
 LINK = "ENTRY(_start)\nSECTIONS {{ . = {origin}; .text : {{ KEEP(*(.vectors)) *(.text*) }} }}\n"
 
 THUMB_EXIT = """
@@ -143,7 +147,7 @@ mark_end: bx lr
 """
 
 
-def run_sequence(tmp_path, device_name, source, cflags, cache=None):
+def run_sequence(tmp_path, device_name, source, cflags, cache=None, data=False):
     dev = devices.discover()[device_name]
     cc = "riscv64-unknown-elf-gcc" if dev.arch == "rv32imac" else "arm-none-eabi-gcc"
     if shutil.which(cc) is None:
@@ -161,6 +165,8 @@ def run_sequence(tmp_path, device_name, source, cflags, cache=None):
               f"end0={symbol_address(elf, 'mark_end'):#x}")
     if cache:  # (cache bytes, ways): only the kernel's two lines are fetched through it
         plugin += f",cache={symbol_address(elf, 'kernel'):#x}:16:{cache[0]}:{cache[1]}:8"
+    if data:  # loads by region: "flash" is the image, RAM the 64 KB at 0x20000000
+        plugin += f",cache={origin:#x}:0x10000:64:2:8,ram=0x20000000:0x10000,data=1"
     proc = subprocess.run([qemu, *machine_args(dev), "-nographic", "-monitor", "none", "-icount", "shift=0",
                            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin],
                           capture_output=True, text=True, timeout=30)
@@ -173,7 +179,7 @@ def run_sequence(tmp_path, device_name, source, cflags, cache=None):
 def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
     dev, ev = run_sequence(tmp_path, "pico", THUMB_V6M, ["-mcpu=cortex-m0plus", "-mthumb"])
     assert ev["push_lr"] == 1
-    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss", "push_lr", "load_use")} == {
+    assert {k: ev[k] for k in ev if k in EXACT} == {
         "insns": 22, "alu": 8, "load": 2, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
         "jump": 1, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 4, "pop_pc": 1}
     # Cortex-M0+ TRM table 3-1: MOVS/ADDS/SUBS 1, LDR/STR 2, MULS 1 (RP2040's fast multiplier),
@@ -184,7 +190,7 @@ def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
 
 def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
     dev, ev = run_sequence(tmp_path, "nrf5340", THUMB_V8M, ["-mcpu=cortex-m33", "-mthumb"])
-    assert {k: ev[k] for k in ev if k not in ("compressed", "ifetch_hit", "ifetch_miss", "push_lr", "load_use")} == {
+    assert {k: ev[k] for k in ev if k in EXACT} == {
         "insns": 15, "alu": 6, "load": 1, "store": 0, "mul": 0, "div": 1, "branch": 1, "taken_branches": 0,
         "jump": 0, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 7, "pop_pc": 1}
     est = dev.cycle_model.estimate(ev)
@@ -195,13 +201,21 @@ def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
 
 def test_rv32_compressed_instructions_and_taken_branches(tmp_path):
     dev, ev = run_sequence(tmp_path, "esp32c6", RV32, ["-march=rv32imac", "-mabi=ilp32"])
-    assert {k: ev[k] for k in ev if k not in ("ifetch_hit", "ifetch_miss", "push_lr")} == {"insns": 21, "alu": 9, "load": 1, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
-                  "jump": 1, "call": 2, "indirect": 3, "multi": 0, "multi_regs": 0, "pop_pc": 0, "compressed": 15,
+    assert {k: ev[k] for k in ev if k in EXACT or k in ("compressed", "load_use")} == {
+        "insns": 21, "alu": 9, "load": 1, "store": 1, "mul": 1, "div": 0, "branch": 3, "taken_branches": 2,
+        "jump": 1, "call": 2, "indirect": 3, "multi": 0, "multi_regs": 0, "pop_pc": 0, "compressed": 15,
         "load_use": 1}  # c.lw a3 then mul a3, a3, a0
     est = dev.cycle_model.estimate(ev)
     # alu 9 + load 1 [1..2] + load-use 1 [0..2] + store 1 [1..2] + mul 1 [1..3] + not taken 1 + taken 2x3
     # [2x2..2x4] + c.j 2 [1..3] + jal 2x2 [2x1..2x3] + jr/ret 3x3 [3x2..3x4]
     assert (est.cycles, est.low, est.high) == (35, 26, 48)
+
+
+def test_loads_are_counted_by_region_and_flash_loads_go_through_the_cache(tmp_path):
+    # the v6-M sequence: LDR literal (flash), LDR from 0x20000100 (RAM), POP {r4, pc} (two RAM reads)
+    dev, ev = run_sequence(tmp_path, "pico", THUMB_V6M, ["-mcpu=cortex-m0plus", "-mthumb"], data=True)
+    assert (ev["load_flash"], ev["load_ram"], ev["load_other"]) == (1, 3, 0)
+    assert ev["dfetch_hit"] + ev["dfetch_miss"] == 1
 
 
 @pytest.mark.parametrize("cache, misses, hits", [
@@ -219,7 +233,7 @@ def test_instruction_cache_hits_and_misses(tmp_path, cache, misses, hits):
     assert dev.cycle_model.estimate(ev).high == base.high + 80 * misses
 
 
-FULL = {"load_use": 0, "alu": 1, "load": 2, "store": 2, "mul": 1, "div": 1, "branch_not_taken": 1, "branch_taken": 2, "jump": 2,
+FULL = {"load_use": 0, "dfetch_miss": 0, "alu": 1, "load": 2, "store": 2, "mul": 1, "div": 1, "branch_not_taken": 1, "branch_taken": 2, "jump": 2,
         "call": 3, "indirect": 2, "multi_base": 1, "multi_per_reg": 1, "pop_pc_extra": 2, "fetch_wait": 0,
         "ifetch_miss": 0, "source": "a manual"}
 

@@ -97,8 +97,12 @@ def memory_args(device) -> str:
     ms = device.section("memory_system")
     if not ms:
         return ""
-    flash = device.section("qemu").get("flash_origin", 0)
-    return f",cache={flash:#x}:{device.flash_bytes:#x}:{ms['cache_bytes']}:{ms['cache_ways']}:{ms['line_bytes']}"
+    q = device.section("qemu")
+    flash, ram = q.get("flash_origin", 0), q.get("ram_origin", 0x20000000)
+    args = f",cache={flash:#x}:{device.flash_bytes:#x}:{ms['cache_bytes']}:{ms['cache_ways']}:{ms['line_bytes']}"
+    if ms.get("data_reads", False):
+        args += f",ram={ram:#x}:{device.ram_bytes:#x},data=1"
+    return args
 
 
 def plugin_library() -> Path:

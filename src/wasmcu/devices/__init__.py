@@ -127,7 +127,8 @@ def load_profile(file: Path) -> Device:
     return Device(name=name, description=data["description"], backend=backend, file=file, data=data)
 
 
-MEMORY_SYSTEM_KEYS = {"cache_bytes": int, "cache_ways": int, "line_bytes": int, "code_in": str, "source": str}
+MEMORY_SYSTEM_KEYS = {"cache_bytes": int, "cache_ways": int, "line_bytes": int, "code_in": str, "source": str,
+                      "data_reads": bool}
 
 
 def _check_memory_system(ms, file: Path) -> None:
@@ -139,6 +140,11 @@ def _check_memory_system(ms, file: Path) -> None:
             raise ConfigError(f"unknown key {key!r}", file=file, field=f"memory_system.{key}",
                               expected="one of " + ", ".join(MEMORY_SYSTEM_KEYS))
     for key, kind in MEMORY_SYSTEM_KEYS.items():
+        if key == "data_reads":  # optional: model data reads too (slower emulation)
+            if not isinstance(ms.get(key, False), bool):
+                raise ConfigError(f"invalid value {ms[key]!r}", file=file, field="memory_system.data_reads",
+                                  expected="true or false")
+            continue
         value = _need({"memory_system": ms}, f"memory_system.{key}", kind, file, f"a {kind.__name__}")
         if kind is int and value <= 0:
             raise ConfigError(f"invalid value {value}", file=file, field=f"memory_system.{key}", expected="> 0")

@@ -45,13 +45,14 @@ COSTS = {
     "pop_pc_extra": ("pop_pc", "POP or LDM that loads the pc: extra refill"),
     "fetch_wait": ("insns", "wait states per instruction fetch (cache hit or memory without a cache)"),
     "ifetch_miss": ("ifetch_miss", "instruction-cache line refill from flash"),
+    "dfetch_miss": ("dfetch_miss", "data read from flash missing the cache: line refill"),
     "load_use": ("load_use", "stall of an instruction reading the register loaded just before (counted on RISC-V)"),
 }
 META_KEYS = ("source", "note")
 EVENTS = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
           "multi", "multi_regs", "pop_pc", "push_lr", "compressed", "load_use")
 # memory-system events: counted only when the device has a [memory_system] (0 otherwise)
-MEMORY_EVENTS = ("ifetch_hit", "ifetch_miss")
+MEMORY_EVENTS = ("ifetch_hit", "ifetch_miss", "dfetch_hit", "dfetch_miss", "load_flash", "load_ram", "load_other")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,11 @@
  * Memory system: with cache=..., instruction fetches from the cached region (the flash
  * the code executes in place from) go through a set-associative LRU cache model of the
  * device's geometry: every cache line a block spans is looked up each time the block
- * runs (hits and misses counted). Data reads are not modelled: QEMU 7.2's memory
- * callbacks were seen to miss loads (none at all on riscv32), so they cannot be trusted.
+ * runs (hits and misses counted). With data=1 every load reports its address too: loads
+ * are counted by region (the cached flash, RAM, anything else: peripherals), and loads from
+ * the cached region go through the same cache (data hits and misses). (QEMU 7.2 reports no
+ * access at all to callbacks registered for reads only: they are registered for reads and
+ * writes, and the writes are left out with qemu_plugin_mem_is_store.)
  *
  * Arguments (QEMU 7.2 syntax: -plugin file.so,name=value,...):
  *   isa=thumb|rv32     instruction set to decode
@@ -27,6 +30,8 @@
  *   out=PATH           where to write the counts (JSON) at exit
  *   limit=N            stop the emulation after N instructions in total (0: no limit)
  *   cache=BASE:SIZE:BYTES:WAYS:LINE  cached region and the cache's geometry
+ *   ram=BASE:SIZE      the RAM region (for data=1)
+ *   data=1             count loads by region; loads from the cached region through the cache
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,8 +58,10 @@ static const char *ev_names[E_COUNT] = {
     "multi_regs", "pop_pc", "push_lr", "compressed", "load_use",
 };
 /* dynamic memory-system events */
-enum mev { M_IHIT, M_IMISS, M_COUNT };
-static const char *mev_names[M_COUNT] = {"ifetch_hit", "ifetch_miss"};
+enum mev { M_IHIT, M_IMISS, M_DHIT, M_DMISS, M_LOAD_FLASH, M_LOAD_RAM, M_LOAD_OTHER, M_COUNT };
+static const char *mev_names[M_COUNT] = {
+    "ifetch_hit", "ifetch_miss", "dfetch_hit", "dfetch_miss", "load_flash", "load_ram", "load_other",
+};
 
 #define WINDOWS 2
 
@@ -84,7 +91,8 @@ static uint64_t total_insns, taken[WINDOWS];
 static uint64_t mem_events[WINDOWS][M_COUNT];
 
 /* the cache: sets x ways tags, LRU by a use stamp per way */
-static uint64_t cache_base, cache_size;
+static uint64_t cache_base, cache_size, ram_base, ram_size;
+static int data_on;
 static uint32_t line_bytes, nsets, nways, set_mask; /* set_mask: nsets - 1 when a power of two */
 static uint32_t *tags, *stamps;
 static uint32_t clock_stamp;
@@ -113,6 +121,24 @@ static int cache_access(uint32_t line, uint8_t *hint)
     st[victim] = clock_stamp;
     *hint = (uint8_t)victim;
     return 0;
+}
+
+static void mem_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)vcpu;
+    (void)udata;
+    if (qemu_plugin_mem_is_store(info))
+        return;
+    if (nsets && vaddr - cache_base < cache_size) {
+        uint8_t way = 0;
+        int hit = cache_access((uint32_t)((vaddr - cache_base) / line_bytes), &way);
+        if (active >= 0) {
+            mem_events[active][M_LOAD_FLASH]++;
+            mem_events[active][hit ? M_DHIT : M_DMISS]++;
+        }
+    } else if (active >= 0) {
+        mem_events[active][vaddr - ram_base < ram_size ? M_LOAD_RAM : M_LOAD_OTHER]++;
+    }
 }
 
 static int popcount8(unsigned v) { return __builtin_popcount(v & 0xffu); }
@@ -298,8 +324,8 @@ static void write_out(void)
     FILE *f = out_path ? fopen(out_path, "w") : stdout;
     if (!f)
         return;
-    fprintf(f, "{\"total_insns\": %" PRIu64 ", \"limit_hit\": %d, \"cache\": %d, \"windows\": [",
-            total_insns, limit_hit, nsets > 0);
+    fprintf(f, "{\"total_insns\": %" PRIu64 ", \"limit_hit\": %d, \"cache\": %d, \"data\": %d, \"windows\": [",
+            total_insns, limit_hit, nsets > 0, data_on);
     for (int w = 0; w < WINDOWS; w++) {
         fprintf(f, "%s{\"insns\": %" PRIu64 ", \"complete\": %d, \"events\": {\"taken_branches\": %" PRIu64,
                 w ? ", " : "", insns[w], seen[w] == 2, taken[w]);
@@ -364,7 +390,10 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         size_t size = qemu_plugin_insn_size(insn);
         const uint8_t *data = qemu_plugin_insn_data(insn);
+        uint32_t reads = t->ev[E_LOAD] + t->ev[E_MULTI] + t->ev[E_INDIRECT];
         int cond = isa_thumb ? thumb_events(data, size, t->ev) : rv32_events(data, size, t->ev);
+        if (data_on && t->ev[E_LOAD] + t->ev[E_MULTI] + t->ev[E_INDIRECT] != reads) /* may read memory */
+            qemu_plugin_register_vcpu_mem_cb(insn, mem_access, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
         if (!isa_thumb) {
             if (loaded && (rv_reads(data, size) >> loaded) & 1)
                 t->ev[E_LOAD_USE]++;
@@ -434,7 +463,15 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             set_mask = (nsets & (nsets - 1)) == 0 ? nsets - 1 : 0;
             tags = calloc((size_t)nsets * nways, sizeof *tags);
             stamps = calloc((size_t)nsets * nways, sizeof *stamps);
-        }
+        } else if (!strcmp(k, "ram")) {
+            unsigned long long base, size;
+            if (sscanf(v, "%lli:%lli", &base, &size) != 2) {
+                fprintf(stderr, "wasmcu plugin: ram=%s is not BASE:SIZE\n", v);
+                return -1;
+            }
+            ram_base = base, ram_size = size;
+        } else if (!strcmp(k, "data"))
+            data_on = atoi(v);
         else {
             fprintf(stderr, "wasmcu plugin: unknown argument '%s'\n", k);
             return -1;

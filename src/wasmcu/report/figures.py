@@ -104,9 +104,9 @@ def time_figure(results: list[Result], out: Path, wl: tuple[str, int, str]) -> d
     fig, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
     _grouped_bars(ax, devices, runtimes, values, colors, kinds=kinds, errors=errors, log=_spans_orders(values.values()))
     ax.set_ylabel("execution time per call (µs)")
-    ax.set_title(f"Execution time: {wl[0]}:{wl[1]} ({wl[2]}). Host: measured (median, 95% CI); "
-                 "boards: estimated from event counts (bars: the cost table's low-high range)", fontsize=10)
-    _legend(fig, runtimes, colors, "estimated (QEMU + cycle model)")
+    ax.set_title(f"Execution time: {wl[0]}:{wl[1]} ({wl[2]}). Host: measured (median, 95% CI);\n"
+                 "boards: estimated from event counts (whiskers: the cost table's low-high range)", fontsize=10)
+    _legend(fig, runtimes, colors, "estimated (QEMU event counts x cost table)")
     fig.savefig(out, dpi=DPI)
     plt.close(fig)
     return values

@@ -3,9 +3,10 @@
 Each cell becomes a bare-metal firmware image (cross compiler + picolibc, the device's
 real flash and RAM sizes), run by QEMU with `-icount shift=0` so instruction counts are
 deterministic, under wasmcu's event-count plugin: it counts the instructions of each
-class and the taken branches of the measured windows, and the device profile's cost
-table turns the counts into estimated cycles with a range (wasmcu.measure.cycles). The firmware reports through the same line
-protocol a real board uses over serial.
+class, the taken branches and the flash-cache hits and misses of the measured windows,
+and the device profile's cost table turns the counts into estimated cycles with a range
+(wasmcu.measure.cycles). The firmware reports through the same line protocol a real
+board uses over serial.
 """
 
 from __future__ import annotations

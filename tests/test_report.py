@@ -6,28 +6,34 @@ import re
 
 import pytest
 
-from wasmcu.model import Cell, Result
+from wasmcu.model import Cell, Draft, Result
 from wasmcu.report import figures, write_report
 from wasmcu.store import Store
 
 from conftest import wasmcu
 
 
+def draft(r: Result) -> Draft:
+    import dataclasses
+
+    return Draft(**{f.name: copy.deepcopy(getattr(r, f.name)) for f in dataclasses.fields(r)})
+
+
 def host(rt, lang, t, n=100, wl="bubblesort"):
-    r = Result(Cell(wl, n, lang, rt, "host"), "host", status="ok", checksum=1, expected=1, time_kind="measured")
+    r = Draft(Cell(wl, n, lang, rt, "host"), "host", status="ok", checksum=1, expected=1, time_kind="measured")
     r.samples_us = [t * f for f in (0.98, 1.0, 1.01, 0.99, 1.02, 1.0, 0.995, 1.005)]
     r.time_us, r.time_us_ci = t, [t * 0.99, t * 1.01]
-    r.ram_peak_bytes = 30_000_000
-    return r
+    r.host_rss_bytes = 30_000_000
+    return r.freeze()
 
 
 def board(rt, device, cycles, n=100, wl="bubblesort", lang="c"):
-    r = Result(Cell(wl, n, lang, rt, device), "qemu", status="ok", checksum=1, expected=1, time_kind="estimated")
+    r = Draft(Cell(wl, n, lang, rt, device), "qemu", status="ok", checksum=1, expected=1, time_kind="estimated")
     r.cycles, r.instructions, r.cycles_kind = cycles, cycles // 2, "estimated cycles"
     r.time_us = cycles / 125
     r.flash_bytes, r.ram_static_bytes, r.ram_peak_bytes = 10_000 + (80_000 if rt != "native" else 0), 2000, 90_000
     r.energy_uj, r.energy_kind = r.time_us * 0.12, "model"
-    return r
+    return r.freeze()
 
 
 @pytest.fixture
@@ -97,9 +103,9 @@ def _second_run(db, mutate):
         results = s.results()
         run = s.begin_run({}, [], {})
         for r in results:
-            r2 = copy.deepcopy(r)
+            r2 = draft(r)
             mutate(r2)
-            s.add_result(run, r2)
+            s.add_result(run, r2.freeze())
         s.finish_run(run)
     return run
 
@@ -171,3 +177,14 @@ def test_compare_says_when_cost_tables_differ(stored):
     second = _second_run(db, lambda r: r.provenance.update(cycle_model={"alu": 2}))
     proc = wasmcu("compare", str(first), str(second), "--db", str(db))
     assert "cost tables differ" in proc.stdout
+
+
+def test_a_result_is_immutable_and_carries_its_schema_version():
+    import dataclasses
+
+    r = host("native", "c", 2.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.time_us = 1.0
+    changed = r.replace(status="mismatch")
+    assert (r.status, changed.status) == ("ok", "mismatch")
+    assert r.to_json()["schema"] == Result.SCHEMA

@@ -44,19 +44,18 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
 def verify(result: Result, workload) -> Result:
     """Compare the checksum with the oracle's; a difference is a failed cell."""
     try:
-        result.expected = workload.expected(result.cell.n)
+        expected = workload.expected(result.cell.n)
     except Exception as exc:  # the oracle is user code: whatever it raises is this cell's error
         message = str(exc) if isinstance(exc, WasmcuError) else \
             f"the oracle {workload.oracle_file} raised {type(exc).__name__}: {exc}"
-        if result.status in (OK, MISMATCH):
-            result.status, result.error = ERROR, message
-        return result
+        return result.replace(status=ERROR, error=message) if result.status in (OK, MISMATCH) else result
+    result = result.replace(expected=expected)
     if result.status == OK:
         if result.checksum is None:
-            result.status, result.error = ERROR, "the run reported no checksum"
-        elif (result.checksum & 0xFFFFFFFF) != result.expected:
-            result.status = MISMATCH
-            result.error = f"checksum {result.checksum:#010x} differs from the oracle's {result.expected:#010x}"
+            return result.replace(status=ERROR, error="the run reported no checksum")
+        if (result.checksum & 0xFFFFFFFF) != expected:
+            return result.replace(status=MISMATCH, error=f"checksum {result.checksum:#010x} differs from the "
+                                                         f"oracle's {expected:#010x}")
     return result
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT = "ok", "mismatch", "error", "unsupported", "does-not-fit"
 STATUSES = (OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT)
@@ -40,9 +41,12 @@ class Cell:
         return self.key
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
-    """What one run of a cell gave. Fields that do not apply stay None."""
+    """What one run of a cell gave, once measured: immutable. Fields that do not apply
+    stay None. Backends fill a `Draft` and freeze it; a changed copy is `replace(...)`."""
+
+    SCHEMA: ClassVar[int] = 3  # the version of this layout (and of the store's, which derives from it)
 
     cell: Cell
     backend: str
@@ -70,6 +74,9 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
 
+    def replace(self, **changes) -> "Result":
+        return dataclasses.replace(self, **changes)
+
     def to_json(self) -> dict[str, Any]:
         """The CLI contract's object for this cell (see DESIGN: `bench --json`)."""
         d = {
@@ -84,4 +91,21 @@ class Result:
         body.pop("cell")
         d.update(body)
         d["samples"] = len(self.samples_us)
+        d["schema"] = self.SCHEMA
         return d
+
+
+def _draft_field(f: dataclasses.Field):
+    if f.default is not dataclasses.MISSING:
+        return field(default=f.default)
+    if f.default_factory is not dataclasses.MISSING:
+        return field(default_factory=f.default_factory)
+    return field()
+
+
+# The mutable form a backend fills while it measures, with the fields of Result; freeze()
+# gives the immutable Result.
+Draft = dataclasses.make_dataclass(
+    "Draft", [(f.name, f.type, _draft_field(f)) for f in dataclasses.fields(Result)],
+    namespace={"freeze": lambda self: Result(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Result)}),
+               "__doc__": "A Result being measured (mutable); freeze() gives the Result."})

@@ -8,6 +8,7 @@ cell, and several wasmcu processes can write to one file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -21,7 +22,22 @@ from .model import Cell, Result
 class StoreError(WasmcuError):
     """A store this wasmcu cannot read or write."""
 
-SCHEMA = """
+# Result's scalar fields are the results table's columns; the rest are stored apart: the cell
+# (its own columns), the CI (two columns), samples (their table), extra and provenance (JSON)
+KEPT_APART = ("cell", "time_us_ci", "samples_us", "load_samples_us", "extra", "provenance")
+SCALAR_FIELDS = tuple(f.name for f in dataclasses.fields(Result) if f.name not in KEPT_APART)
+NOT_NULL = {"backend", "status"}
+SQL_TYPES = {"int": "INTEGER", "float": "REAL", "str": "TEXT"}
+
+
+def _column(f: dataclasses.Field) -> str:
+    kind = SQL_TYPES.get(str(f.type).split("|")[0].strip(), "TEXT")
+    return f"{f.name} {kind}" + (" NOT NULL" if f.name in NOT_NULL else "")
+
+
+SCALAR_COLUMNS = [_column(f) for f in dataclasses.fields(Result) if f.name in SCALAR_FIELDS]
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     started REAL NOT NULL,
@@ -36,14 +52,9 @@ CREATE TABLE IF NOT EXISTS results (
     run_id INTEGER NOT NULL REFERENCES runs(id),
     created REAL NOT NULL,
     workload TEXT NOT NULL, n INTEGER NOT NULL, lang TEXT NOT NULL,
-    runtime TEXT NOT NULL, device TEXT NOT NULL, build TEXT NOT NULL DEFAULT 'o2', backend TEXT NOT NULL,
-    status TEXT NOT NULL, error TEXT,
-    checksum INTEGER, expected INTEGER,
-    time_us REAL, time_us_ci_low REAL, time_us_ci_high REAL, time_kind TEXT, load_us REAL,
-    cycles INTEGER, cycles_kind TEXT, instructions INTEGER,
-    flash_bytes INTEGER, ram_static_bytes INTEGER, ram_peak_bytes INTEGER, host_rss_bytes INTEGER,
-    runtime_flash_bytes INTEGER, runtime_ram_bytes INTEGER,
-    energy_uj REAL, energy_kind TEXT,
+    runtime TEXT NOT NULL, device TEXT NOT NULL, build TEXT NOT NULL DEFAULT 'o2',
+    {", ".join(SCALAR_COLUMNS)},
+    time_us_ci_low REAL, time_us_ci_high REAL,
     extra TEXT, provenance TEXT
 );
 CREATE INDEX IF NOT EXISTS results_run ON results(run_id);
@@ -56,11 +67,8 @@ CREATE TABLE IF NOT EXISTS samples (
 CREATE INDEX IF NOT EXISTS samples_result ON samples(result_id);
 """
 
-# the version of the layout below; a store written by a newer wasmcu is refused, an older one migrated
-SCHEMA_VERSION = 3
-SCALAR_FIELDS = ("backend", "status", "error", "checksum", "expected", "time_us", "time_kind", "load_us", "cycles",
-                 "cycles_kind", "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "host_rss_bytes",
-                 "runtime_flash_bytes", "runtime_ram_bytes", "energy_uj", "energy_kind")
+# the version of the layout; a store written by a newer wasmcu is refused, an older one migrated
+SCHEMA_VERSION = Result.SCHEMA
 
 
 def default_path() -> Path:
@@ -84,7 +92,7 @@ class Store:
                     raise StoreError(f"{self.path} was written by a newer wasmcu (store schema {found}; this "
                                      f"wasmcu reads up to {SCHEMA_VERSION}): upgrade wasmcu, or use another --db")
                 self.db.executescript(SCHEMA)
-                self._add_build_column()
+                self._migrate()
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 break
             except sqlite3.OperationalError as exc:
@@ -92,9 +100,10 @@ class Store:
                     raise
                 time.sleep(0.05)
 
-    def _add_build_column(self) -> None:
+    def _migrate(self) -> None:
         """Columns added since a store was written: build modes (its cells were all built
-        with `o2`) and the host process's RSS (older host cells kept it in ram_peak_bytes)."""
+        with `o2`), the host process's RSS (older host cells kept it in ram_peak_bytes), and
+        any Result field added later (NULL in older cells)."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
         if "build" not in columns:
             self.db.execute("ALTER TABLE results ADD COLUMN build TEXT NOT NULL DEFAULT 'o2'")
@@ -102,6 +111,10 @@ class Store:
             self.db.execute("ALTER TABLE results ADD COLUMN host_rss_bytes INTEGER")
             self.db.execute("UPDATE results SET host_rss_bytes = ram_peak_bytes, ram_peak_bytes = NULL "
                             "WHERE backend = 'host'")
+            columns.add("host_rss_bytes")
+        for column in SCALAR_COLUMNS:
+            if column.split()[0] not in columns:
+                self.db.execute(f"ALTER TABLE results ADD COLUMN {column.replace(' NOT NULL', '')}")
 
     def close(self):
         self.db.close()
@@ -174,14 +187,11 @@ class Store:
 
     def _row_to_result(self, row: sqlite3.Row) -> Result:
         cell = Cell(row["workload"], row["n"], row["lang"], row["runtime"], row["device"], row["build"])
-        r = Result(cell=cell, backend=row["backend"])
-        for f in SCALAR_FIELDS:
-            setattr(r, f, row[f])
-        if row["time_us_ci_low"] is not None:
-            r.time_us_ci = [row["time_us_ci_low"], row["time_us_ci_high"]]
-        r.extra = json.loads(row["extra"] or "{}")
-        r.provenance = json.loads(row["provenance"] or "{}")
+        samples: dict[str, list[float]] = {"run": [], "load": []}
         for kind, value in self.db.execute("SELECT kind, value_us FROM samples WHERE result_id=? ORDER BY idx",
                                            (row["id"],)):
-            (r.samples_us if kind == "run" else r.load_samples_us).append(value)
-        return r
+            samples[kind].append(value)
+        ci = [row["time_us_ci_low"], row["time_us_ci_high"]] if row["time_us_ci_low"] is not None else None
+        return Result(cell=cell, **{f: row[f] for f in SCALAR_FIELDS}, time_us_ci=ci,
+                      extra=json.loads(row["extra"] or "{}"), provenance=json.loads(row["provenance"] or "{}"),
+                      samples_us=samples["run"], load_samples_us=samples["load"])

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from .. import runtimes
 from ..errors import BuildError, CellError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.stats import summarize
-from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Result
+from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..workloads import SEED
@@ -39,8 +39,11 @@ class HostBackend(Backend):
         return runtimes.get(runtime).unavailable_reason()
 
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
+        return self._measure(cell, workload, device, ctx).freeze()
+
+    def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
         rt = runtimes.get(cell.runtime)
-        res = Result(cell=cell, backend=self.name)
+        res = Draft(cell=cell, backend=self.name)
         if cell.build != "o2":
             res.status, res.error = UNSUPPORTED, (f"build mode '{cell.build}' applies to boards (their vendor SDK's "
                                                   "default optimisation); host builds use -O2")

@@ -23,7 +23,7 @@ from .. import tools
 from ..errors import BuildError, ConfigError, DoesNotFit, RuntimeUnavailable, ToolMissing, ToolTooOld
 from ..measure.energy import modelled_energy
 from ..measure.footprint import footprint, symbol_address
-from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Result
+from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Draft, Result
 from ..protocol import parse
 from ..runtimes import wamr
 from ..toolchains import mcu
@@ -135,7 +135,10 @@ class QemuBackend(Backend):
         return None
 
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
-        res = Result(cell=cell, backend=self.name)
+        return self._measure(cell, workload, device, ctx).freeze()
+
+    def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
+        res = Draft(cell=cell, backend=self.name)
         fw = FIRMWARE_RUNTIMES[cell.runtime]
         arch = mcu.ARCHES[device.arch]
         opt = build_opt(device, cell.build)
@@ -182,7 +185,7 @@ class QemuBackend(Backend):
         return mcu.link_firmware(device, arch, FIRMWARE / fw.glue, parts, opt, includes=includes, defines=defines,
                                  chip=chip)
 
-    def execute(self, res: Result, elf: Path, device, arch, ctx: RunContext, fp) -> Result:
+    def execute(self, res: Draft, elf: Path, device, arch, ctx: RunContext, fp) -> Draft:
         qemu = tools.require(arch.qemu)
         plugin = plugin_library()
         marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}

@@ -47,13 +47,13 @@ def _from_json(path: Path) -> list[Result]:
     out = []
     for c in cells:
         try:
-            r = Result(cell=Cell(c["workload"], c["n"], c["lang"], c["runtime"], c["device"], c.get("build", "o2")),
-                       backend=c["backend"])
+            cell = Cell(c["workload"], c["n"], c["lang"], c["runtime"], c["device"], c.get("build", "o2"))
+            backend = c["backend"]
         except (KeyError, TypeError) as exc:
             raise WasmcuError(f"{path}: a cell lacks the field {exc}") from None
-        for k in ("status", "time_us", "time_us_ci", "time_kind", "cycles", "cycles_kind", "instructions", "error"):
-            setattr(r, k, c.get(k))
-        out.append(r)
+        keys = ("status", "time_us", "time_us_ci", "time_kind", "cycles", "cycles_kind", "instructions", "error",
+                "samples_us", "provenance")
+        out.append(Result(cell=cell, backend=backend, **{k: c[k] for k in keys if c.get(k) is not None}))
     return out
 
 

@@ -72,6 +72,9 @@ def test_without_wamr_every_cell_is_unsupported_with_instructions(tmp_path, db):
     empty = tmp_path / "nothing"
     empty.mkdir()
     env = {"WASMCU_CONFIG": str(tmp_path / "none.toml"), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    # a WAMR configured in the environment of the test run does not count here (empty means unset)
+    env.update({f"WASMCU_WAMR_{k}": "" for k in ("CLASSIC", "FAST", "AOT")}, WASMCU_WAMRC="")
+    env.update({f"WASMCU_WAMR_FIRMWARE_{a}_{k}": "" for a in ("ARMV6M", "ARMV8M", "RV32IMAC") for k in ("CLASSIC", "FAST")})
     proc, cells = bench_json("--runtime", "wamr-classic,wamr-fast,wamr-aot", "--device", "host,pico,esp32c6,nrf5340",
                              "--workload", "crc16:4", "--lang", "c", "--db", str(db), env=env)
     assert proc.returncode == 0, proc.stderr

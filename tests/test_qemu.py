@@ -206,3 +206,31 @@ def test_documented_second_clock_halves_the_time_and_drops_the_energy_model(db):
     assert a["energy_kind"] == "model" and b["energy_uj"] is None  # the datasheet figure is for 64 MHz
     bad = bench_json("--device", "nrf5340@100", "--db", str(db))[0]
     assert bad.returncode == 2 and "documented clocks (MHz): 64, 128" in bad.stderr
+
+
+@pytest.mark.parametrize("device", BOARDS)
+@pytest.mark.parametrize("lang", ["c", "rust"])
+def test_wasm2c_on_boards_is_ahead_of_time_code(env, device, lang):
+    wls, devs = env
+    native = execute_cell(Cell("bubblesort", 20, lang, "native", device), wls["bubblesort"], devs[device], CTX)
+    r = execute_cell(Cell("bubblesort", 20, lang, "wasm2c", device), wls["bubblesort"], devs[device], CTX)
+    assert r.status == "ok", r.error
+    assert r.checksum == r.expected == wls["bubblesort"].expected(20)
+    assert r.provenance["mode"] == "aot" and r.time_kind == "estimated" and r.energy_uj > 0
+    assert r.extra["heap_hwm_bytes"] >= 65536  # the linear memory, allocated by wabt's runtime
+    assert 0 < r.runtime_flash_bytes < 16_000  # no interpreter: the translated module and wabt's runtime
+    wasm3 = execute_cell(Cell("bubblesort", 20, lang, "wasm3", device), wls["bubblesort"], devs[device], CTX)
+    assert native.cycles < r.cycles < wasm3.cycles
+
+
+@pytest.mark.parametrize("device", ["pico", "esp32c6"])
+def test_wasm2c_on_a_board_checks_memory_bounds_in_code(tmp_path, db, device):
+    from conftest import wat2wasm
+
+    wat = ('(module (memory 1) (func (export "run") (param i32) (result i32) '
+           'local.get 0 i32.const 65536 i32.add i32.load))')
+    d = make_workload(tmp_path, "oob", wasm=wat2wasm(wat, tmp_path))
+    proc, cells = bench_json("--device", device, "--runtime", "wasm2c", "--workload", "oob:1", "--workload-dir", str(d),
+                             "--db", str(db))
+    assert cells[0]["status"] == "error"
+    assert "out-of-bounds" in cells[0]["error"].lower(), cells[0]["error"]

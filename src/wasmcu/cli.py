@@ -8,6 +8,7 @@
     wasmcu validate [--device pico] [--workload ...] [--runtime native,wasm3] [--lang c,rust] [--json]
     wasmcu list    devices|runtimes|workloads
     wasmcu doctor
+    wasmcu wamr build PATH [--out DIR] [--only NAMES] [--jobs N] [--any-version] [--no-config]
 """
 
 from __future__ import annotations
@@ -92,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--device-dir", type=Path, action="append", default=[])
 
     sub.add_parser("doctor", help="which toolchains, emulators and runtimes are present, and how to get the rest")
+
+    wm = sub.add_parser("wamr", help="build WAMR (from a WAMR source tree you have) for every runtime wasmcu uses")
+    wsub = wm.add_subparsers(dest="wamr_command", required=True)
+    wb = wsub.add_parser("build", help="run WAMR's CMake for every host and board configuration, write the config")
+    wb.add_argument("path", type=Path, help="the WAMR source tree (a clone or release archive, 2.4.x)")
+    wb.add_argument("--out", type=Path, help="where the builds go (default: ~/.local/share/wasmcu/wamr-VERSION)")
+    wb.add_argument("--only", help="comma-separated configurations, e.g. host-classic,armv6m-fast (default: all)")
+    wb.add_argument("--jobs", type=int, help="parallel compile jobs (default: number of cores)")
+    wb.add_argument("--any-version", action="store_true", help="try a WAMR release other than 2.4.x")
+    wb.add_argument("--no-config", action="store_true", help="do not write the build paths to the config file")
     return p
 
 
@@ -138,7 +149,7 @@ def cmd_bench(args) -> int:
             if result.time_us is not None:
                 detail = f"{result.time_us:,.1f} µs ({result.time_kind})"
             if result.status not in ("ok",) and result.error:
-                detail = result.error.splitlines()[0][:160]
+                detail = _brief(result.error)
             progress.console.print(f"{mark} {result.cell.key} {detail}", highlight=False)
 
         run_id = None
@@ -281,11 +292,41 @@ def cmd_doctor(args) -> int:
     return doctor()
 
 
+def cmd_wamr(args) -> int:
+    import os
+
+    from . import wamr_build
+
+    version = ".".join(map(str, wamr_build.source_version(args.path)))
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    out = args.out or data / "wasmcu" / f"wamr-{version}"
+    only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
+    console = _console()
+    console.print(f"WAMR {version} at {args.path.resolve()}: building into {out}", highlight=False)
+    outcome = wamr_build.build(args.path, out, only=only, jobs=args.jobs, any_version=args.any_version,
+                               write_config=not args.no_config, progress=lambda m: console.print(m, highlight=False))
+    for name, path in outcome.built.items():
+        console.print(f"[green]built[/] {name}: {path}", highlight=False)
+    for name, why in outcome.skipped.items():
+        console.print(f"[yellow]skipped[/] {name}: {why}", highlight=False)
+    if outcome.config_file:
+        console.print(f"wrote the build paths to {outcome.config_file}; `wasmcu doctor` shows what wasmcu finds",
+                      highlight=False)
+    return 0
+
+
+def _brief(text: str, width: int = 200) -> str:
+    """The first line of a message, shortened at a word boundary."""
+    import textwrap
+
+    return textwrap.shorten(text.splitlines()[0] if text else "", width=width, placeholder=" …")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
     handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "list": cmd_list,
-                "doctor": cmd_doctor}
+                "doctor": cmd_doctor, "wamr": cmd_wamr}
     try:
         return handlers[args.command](args)
     except WasmcuError as exc:

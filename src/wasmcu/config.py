@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 
 from .errors import ConfigError
@@ -44,8 +45,22 @@ def settings() -> dict:
 
 def lookup(env: str, *path: str) -> str | None:
     """The environment variable `env`, else the value at `path` in the config file."""
+    return lookup_origin(env, *path)[0]
+
+
+def lookup_origin(env: str, *path: str) -> tuple[str | None, str | None]:
+    """Like `lookup`, with where the value came from: 'ENV=value' or '[table] key in FILE'."""
     if os.environ.get(env):
-        return os.environ[env]
+        return os.environ[env], f"{env}={os.environ[env]}"
+    value = _from_file(*path)
+    if value is None:
+        return None, None
+    table = ".".join(path[:-1])
+    key = path[-1] if re.fullmatch(r"[A-Za-z0-9_-]+", path[-1]) else f'"{path[-1]}"'
+    return value, f"[{table}] {key} = \"{value}\" in {config_file()}"
+
+
+def _from_file(*path: str) -> str | None:
     cur = settings()
     for p in path:
         if not isinstance(cur, dict) or p not in cur:

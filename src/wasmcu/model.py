@@ -20,6 +20,11 @@ ENERGY_MODEL = "model"
 # optimisation level (the device profile's [build] sdk_opt)
 BUILD_MODES = ("o2", "sdk")
 
+# execution modes of a runtime, in the order reports show them: the kernel compiled for
+# the target; the module interpreted; compiled ahead of time (before the run, on the
+# build machine: wasm2c, wamrc); compiled just in time (while loading, on the target)
+EXECUTION_MODES = ("native", "aot", "jit", "interpreter")
+
 
 @dataclass(frozen=True, order=True)
 class Cell:

@@ -30,7 +30,7 @@ SUITES = {
 DEFAULT_RUNTIMES = {
     "host": ["native", "wasm3", "wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan", "wasm2c",
              "wamr-classic", "wamr-fast", "wamr-aot"],
-    "qemu": ["native", "wasm3", "wamr-classic", "wamr-fast"],
+    "qemu": ["native", "wasm3", "wasm2c", "wamr-classic", "wamr-fast", "wamr-aot"],
     "board": ["native", "wasm3", "wamr-classic", "wamr-fast"],
 }
 

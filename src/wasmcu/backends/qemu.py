@@ -25,10 +25,11 @@ from ..measure.energy import modelled_energy
 from ..measure.footprint import footprint, symbol_address
 from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Draft, Result
 from ..protocol import parse
-from ..runtimes import wamr
+from .. import runtimes as runtimes_mod
+from ..runtimes import wamr, wasm2c
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
-from ..toolchains.wasm import build_wasm, memory_pages
+from ..toolchains.wasm import build_wasm, c_array_source, memory_pages
 from . import Backend, RunContext
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
@@ -56,13 +57,31 @@ def _wasm3_parts(workload, n, lang, device, arch, opt):
     return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], []
 
 
+def _wasm2c_parts(workload, n, lang, device, arch, opt):
+    library, headers = mcu.wasm2c_library(build_wasm(workload, n, lang).wasm, arch, opt)
+    rt = wasm2c.runtime_sources()
+    return [library], [headers, rt], mcu.wasm2c_abi_flags(arch)
+
+
 def _wamr_parts(kind):
     def parts(workload, n, lang, device, arch, opt):
         build = wamr.firmware_build(device.arch, kind)
         module = build_wasm(workload, n, lang)
-        return [module.c_array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="wamr-{kind}"']
+        array = module.c_array if kind != "aot" else aot_c_array(wamr.compile_aot(module.wasm, device.arch))
+        return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="wamr-{kind}"']
 
     return parts
+
+
+def aot_c_array(aot: Path) -> Path:
+    """An AOT module as a C array in flash, where WAMR runs its code in place (XIP)."""
+    key = digest("wamr-aot-array", aot)
+
+    def build(tmp: Path) -> dict:
+        (tmp / "module_aot.c").write_text(c_array_source(aot.read_bytes()))
+        return {"aot_bytes": aot.stat().st_size}
+
+    return cached("wamr-aot-array", key, build) / "module_aot.c"
 
 
 # Runtimes that have a firmware build. A runtime is added with its glue file (the
@@ -70,8 +89,10 @@ def _wamr_parts(kind):
 FIRMWARE_RUNTIMES: dict[str, Firmware] = {
     "native": Firmware("glue_native.c", _native_parts, wasm=False),
     "wasm3": Firmware("glue_wasm3.c", _wasm3_parts),
+    "wasm2c": Firmware("glue_wasm2c.c", _wasm2c_parts),
     "wamr-classic": Firmware("glue_wamr.c", _wamr_parts("classic")),
     "wamr-fast": Firmware("glue_wamr.c", _wamr_parts("fast")),
+    "wamr-aot": Firmware("glue_wamr.c", _wamr_parts("aot")),
 }
 
 
@@ -174,6 +195,7 @@ class QemuBackend(Backend):
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()
         res.provenance.update(build=meta, device_profile_hash=device.profile_hash, qemu_machine=machine_args(device),
+                              mode=runtimes_mod.get(cell.runtime).mode,
                               cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
         return self.execute(res, elf, device, arch, ctx, fp)
@@ -284,11 +306,5 @@ def doctor_lines() -> list[str]:
         if proc is not None and proc.returncode == 0:
             ok = "qemu_plugin_register_vcpu_tb_trans_cb" in proc.stdout
             lines.append(f"{name}: TCG plugin support {'present' if ok else '[red]missing[/]: cycle estimates need it'}")
-    for arch in mcu.ARCHES:
-        for kind in ("classic", "fast"):
-            try:
-                build = wamr.firmware_build(arch, kind)
-                lines.append(f"WAMR for {arch} ({kind}): [green]{build.library}[/]")
-            except RuntimeUnavailable as exc:
-                lines.append(f"WAMR for {arch} ({kind}): [yellow]not configured[/]: {exc}")
+    lines += wamr.doctor_lines(list(mcu.ARCHES))
     return lines

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from ..model import OK, Result
+from .modes import METRICS, by_mode, mode_of, ordered_modes
 from .tables import fmt_energy, fmt_time, native_of, overhead
 
 CSS = """
@@ -46,15 +47,33 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
              "<li><b>Footprint</b>: flash and static RAM read from the firmware ELF; peak RAM adds the heap and "
              "painted-stack high-water marks the firmware reports. On the host, RAM is the process's peak RSS.</li>",
              "</ul>", "<h2>Figures</h2>"]
-    for name in ("time", "footprint", "energy", "overhead"):
+    for name in ("time", "footprint", "energy", "overhead", "modes"):
         if name in figures:
             parts.append(_img(figures[name]))
-    # overhead table
-    parts.append("<h2>Overhead: runtime ÷ native</h2><table><tr><th>device</th><th>workload</th><th>runtime</th>"
-                 "<th>time µs</th><th>× native</th><th>kind</th></tr>")
-    for r in sorted(ok, key=lambda r: (r.cell.device, r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime)):
+    # execution modes
+    summary = by_mode(results)
+    parts.append("<h2>Execution modes: geometric mean of ratio to native (×/÷ geometric SD, cells)</h2><table>"
+                 "<tr><th>device</th><th>mode</th>" + "".join(f"<th>{_e(label)}</th>" for label, _ in METRICS.values())
+                 + "</tr>")
+    for device in dict.fromkeys(d for d, _, _ in summary):
+        for mode in ordered_modes(m for d, m, _ in summary if d == device):
+            cells = []
+            for metric in METRICS:
+                s = summary.get((device, mode, metric))
+                cells.append("<td></td>" if s is None else
+                             f"<td class='num{' est' if s.estimated else ''}'>{s.geomean:,.2f}× "
+                             f"(×/÷{s.gsd:.2f}, {s.cells})</td>")
+            parts.append(f"<tr><td>{_e(device)}</td><td>{_e(mode)}</td>{''.join(cells)}</tr>")
+    parts.append("</table>")
+    # overhead table, grouped by execution mode
+    parts.append("<h2>Overhead: runtime ÷ native</h2><table><tr><th>device</th><th>mode</th><th>workload</th>"
+                 "<th>runtime</th><th>time µs</th><th>× native</th><th>kind</th></tr>")
+    order = ordered_modes(mode_of(r) for r in ok)
+    for r in sorted(ok, key=lambda r: (r.cell.device, order.index(mode_of(r)), r.cell.runtime, r.cell.workload,
+                                       r.cell.n, r.cell.lang)):
         ratio = overhead(r, natives)
-        parts.append(f"<tr><td>{_e(r.cell.device)}</td><td>{_e(r.cell.workload)}:{r.cell.n}/{_e(r.cell.lang)}</td>"
+        parts.append(f"<tr><td>{_e(r.cell.device)}</td><td>{_e(mode_of(r))}</td>"
+                     f"<td>{_e(r.cell.workload)}:{r.cell.n}/{_e(r.cell.lang)}</td>"
                      f"<td>{_e(r.cell.runtime)}</td><td class='num'>{_e(fmt_time(r))}</td>"
                      f"<td class='num'>{'' if ratio is None else f'{ratio:.2f}×'}</td>"
                      f"<td class='{'' if r.time_kind == 'measured' else 'est'}'>{_e(r.time_kind)}</td></tr>")

@@ -33,19 +33,25 @@ def overhead(r: Result, natives: dict[tuple, Result]) -> float | None:
 
 
 def time_table_markdown(results: list[Result]) -> str:
-    """One table per device: rows workload:n/lang, columns runtimes, cells 'time µs (x native)'."""
+    """One table per device: rows workload:n/lang, columns runtimes grouped by execution mode,
+    cells 'time µs (x native)'."""
+    from .modes import mode_of, ordered_modes
+
     natives = native_of(results)
     by_device: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_device[r.cell.device].append(r)
     parts = []
     for device, rs in by_device.items():
-        runtimes = list(dict.fromkeys(r.cell.runtime for r in sorted(rs, key=lambda r: r.cell.runtime != "native")))
+        modes = {r.cell.runtime: mode_of(r) for r in rs}
+        order = ordered_modes(modes.values())
+        runtimes = sorted(modes, key=lambda rt: (order.index(modes[rt]), rt))
         rows = sorted({(r.cell.workload, r.cell.n, r.cell.lang) for r in rs})
         index = {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime): r for r in rs}
         parts.append(f"### {device}: execution time, µs (× native)\n")
         parts.append("| workload | " + " | ".join(runtimes) + " |")
         parts.append("|---|" + "---:|" * len(runtimes))
+        parts.append("| *mode* | " + " | ".join(f"*{modes[rt]}*" for rt in runtimes) + " |")
         for w, n, lang in rows:
             cells = []
             for rt in runtimes:

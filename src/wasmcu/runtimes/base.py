@@ -71,7 +71,7 @@ class Runtime:
     """A way to execute a kernel. Subclasses fill in the class attributes and methods."""
 
     name: str = ""
-    mode: str = ""          # native, interpreter, jit, aot, transpiler
+    mode: str = ""          # one of wasmcu.model.EXECUTION_MODES
     summary: str = ""
     wasm: bool = True       # runs a wasm module (False: native code)
     # the artifact is a shared library: the dynamic loader would hand out the library it

@@ -93,25 +93,30 @@ def open_build(location: str) -> WamrBuild:
     lib = next((p / n for n in ("libiwasm.a", "libvmlib.a") if (p / n).is_file()), None)
     if lib is None:
         raise RuntimeUnavailable(f"{p} holds no libiwasm.a: point wasmcu at the WAMR build directory ({DOC})")
-    src = _wamr_source(p)
-    if src is None:
-        raise RuntimeUnavailable(f"cannot find WAMR's sources for the build in {p} (no CMakeCache.txt) ({DOC})")
+    if (p / "include" / "wasm_export.h").is_file():  # headers copied by `wasmcu wamr build`
+        include = p / "include"
+    else:  # a build by hand: the headers are in the source tree it was configured from
+        src = _wamr_source(p)
+        if src is None:
+            raise RuntimeUnavailable(f"cannot find WAMR's headers for the build in {p}: no include/ in it and no "
+                                     f"source tree in its CMakeCache.txt (did the source tree move?) ({DOC})")
+        include = src / "core" / "iwasm" / "include"
     interp, aot = identify(lib)
-    return WamrBuild(p, lib, src / "core" / "iwasm" / "include", interp, aot)
+    return WamrBuild(p, lib, include, interp, aot)
 
 
 def host_build(kind: str) -> WamrBuild:
     """The host build for kind 'classic', 'fast' or 'aot', checked against what it really is."""
     env = f"WASMCU_WAMR_{kind.upper()}"
-    location = config.lookup(env, "wamr", kind)
-    origin = f"{env}={location}" if location else None
+    location, origin = config.lookup_origin(env, "wamr", kind)
     if location is None:
         iwasm = shutil.which("iwasm")
         if iwasm is None:
             option = "-DWAMR_BUILD_AOT=1" if kind == "aot" else f"-DWAMR_BUILD_FAST_INTERP={int(kind == 'fast')}"
             raise RuntimeUnavailable(
-                f"no WAMR build found for wamr-{kind}: build WAMR 2.4 (product-mini/platforms/linux, {option}) "
-                f"and set {env} to its build directory, or put its iwasm on PATH ({DOC})")
+                f"no WAMR build found for wamr-{kind}: run `wasmcu wamr build PATH-TO-WAMR-SOURCE`, or build "
+                f"WAMR 2.4 (product-mini/platforms/linux, {option}) and set {env} to its build directory, or put "
+                f"its iwasm on PATH ({DOC})")
         location, origin = iwasm, f"iwasm on PATH ({iwasm})"
     build = open_build(location)
     if kind == "aot" and not build.aot:
@@ -119,31 +124,63 @@ def host_build(kind: str) -> WamrBuild:
                                  f"rebuild with -DWAMR_BUILD_AOT=1 ({DOC})")
     if kind != "aot" and build.interp != kind:
         raise RuntimeUnavailable(f"the WAMR build at {origin} is a {build.describe()} build, not the {kind} "
-                                 f"interpreter: point {env} at a build with -DWAMR_BUILD_FAST_INTERP="
+                                 f"interpreter: point it at a build with -DWAMR_BUILD_FAST_INTERP="
                                  f"{int(kind == 'fast')} ({DOC})")
     return build
 
 
 def firmware_build(arch: str, kind: str) -> WamrBuild:
     env = f"WASMCU_WAMR_FIRMWARE_{arch.upper()}_{kind.upper()}"
-    location = config.lookup(env, "wamr", "firmware", f"{arch}-{kind}")
+    location, origin = config.lookup_origin(env, "wamr", "firmware", f"{arch}-{kind}")
+    what = "AOT loader" if kind == "aot" else f"{kind} interpreter"
     if location is None:
         raise RuntimeUnavailable(
-            f"no WAMR library for {arch} ({kind} interpreter): build WAMR's vmlib target with wasmcu's platform "
-            f"layer and toolchain file for {arch} and set {env} to the build directory ({DOC})")
+            f"no WAMR library for {arch} ({what}): run `wasmcu wamr build PATH-TO-WAMR-SOURCE`, or build WAMR's "
+            f"vmlib target with wasmcu's platform layer and toolchain file for {arch} and set {env} to the build "
+            f"directory ({DOC})")
     build = open_build(location)
-    if build.interp != kind:
-        raise RuntimeUnavailable(f"the WAMR library at {env}={location} is a {build.describe()} build, "
-                                 f"not the {kind} interpreter ({DOC})")
+    if (kind == "aot" and not build.aot) or (kind != "aot" and build.interp != kind):
+        raise RuntimeUnavailable(f"the WAMR library at {origin} is a {build.describe()} build, not the {what} ({DOC})")
     return build
 
 
 def wamrc() -> str:
-    path = config.lookup("WASMCU_WAMRC", "wamr", "wamrc") or shutil.which("wamrc")
-    if not path or not os.access(path, os.X_OK):
-        raise RuntimeUnavailable(f"wamrc (WAMR's AOT compiler) was not found: build wamr-compiler and set "
-                                 f"WASMCU_WAMRC to it, or put it on PATH ({DOC})")
+    path, origin = config.lookup_origin("WASMCU_WAMRC", "wamr", "wamrc")
+    if path is None:
+        path = shutil.which("wamrc")
+        if path is None:
+            raise RuntimeUnavailable(f"wamrc (WAMR's AOT compiler) was not found: run `wasmcu wamr build "
+                                     f"PATH-TO-WAMR-SOURCE` (needs llvm-19-dev), or build wamr-compiler and set "
+                                     f"WASMCU_WAMRC to it, or put it on PATH ({DOC})")
+    if not os.access(path, os.X_OK):
+        raise RuntimeUnavailable(f"wamrc at {origin} is not an executable file ({DOC})")
     return path
+
+
+# wamrc's target options for each board architecture. --xip: the code runs in place from
+# flash (calls go through the runtime's function table, no relocation patches the code);
+# soft float, as the firmware is built (the FPU is not enabled).
+WAMRC_TARGETS = {
+    "armv6m": ["--target=thumbv6m", "--target-abi=eabi", "--cpu=cortex-m0plus", "--xip"],
+    "armv8m": ["--target=thumbv8m.main", "--target-abi=eabi", "--cpu=cortex-m33", "--cpu-features=-fpregs", "--xip"],
+    "rv32imac": ["--target=riscv32", "--target-abi=ilp32", "--cpu=generic-rv32", "--cpu-features=+m,+a,+c", "--xip"],
+}
+
+
+def compile_aot(wasm: Path, arch: str | None = None) -> Path:
+    """The module compiled by the user's wamrc, for the host or a board architecture (cached)."""
+    compiler = wamrc()
+    options = WAMRC_TARGETS[arch] if arch else []
+    key = digest("wamr-aot", wasm, options, tools.version(compiler))
+
+    def build(tmp: Path) -> dict:
+        proc = subprocess.run([compiler, *options, "-o", str(tmp / "module.aot"), str(wasm)], capture_output=True,
+                              text=True)
+        if proc.returncode != 0 or not (tmp / "module.aot").is_file():
+            raise CellError(f"wamrc could not compile the module: {(proc.stdout + proc.stderr).strip()[-300:]}")
+        return {"wamrc": tools.version(compiler), "options": options}
+
+    return cached("wamr-aot", key, build) / "module.aot"
 
 
 def harness(build: WamrBuild) -> Path:
@@ -190,16 +227,7 @@ class Wamr(Runtime):
         meta = dict(meta, harness=str(harness(build)))
         if self.kind != "aot":
             return artifact, meta
-        compiler = wamrc()
-        key = digest("wamr-aot", Path(artifact), tools.version(compiler))
-
-        def compile_aot(tmp: Path) -> dict:
-            proc = subprocess.run([compiler, "-o", str(tmp / "module.aot"), artifact], capture_output=True, text=True)
-            if proc.returncode != 0 or not (tmp / "module.aot").is_file():
-                raise CellError(f"wamrc could not compile the module: {(proc.stdout + proc.stderr).strip()[-300:]}")
-            return {"wamrc": tools.version(compiler)}
-
-        aot = cached("wamr-aot", key, compile_aot) / "module.aot"
+        aot = compile_aot(Path(artifact))
         return str(aot), dict(meta, aot=str(aot))
 
     def measure(self, job: HostJob) -> HostMeasurement:
@@ -217,3 +245,22 @@ class Wamr(Runtime):
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss)
+
+
+def doctor_lines(arches: list[str]) -> list[str]:
+    """What `wasmcu doctor` says about WAMR: every host build, wamrc and every board library."""
+    lines = []
+
+    def line(what, find, show):
+        try:
+            lines.append(f"{what}: [green]{show(find())}[/]")
+        except RuntimeUnavailable as exc:
+            lines.append(f"{what}: [yellow]not configured[/]: {exc}")
+
+    for kind in ("classic", "fast", "aot"):
+        line(f"WAMR host ({kind})", lambda k=kind: host_build(k), lambda b: f"{b.directory} ({b.describe()})")
+    line("wamrc", wamrc, lambda path: f"{path} ({tools.version(path)})")
+    for arch in arches:
+        for kind in ("classic", "fast", "aot"):
+            line(f"WAMR for {arch} ({kind})", lambda a=arch, k=kind: firmware_build(a, k), lambda b: str(b.library))
+    return lines

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import ctypes
 import re
+import shutil
 from pathlib import Path
 
 from .. import tools
-from ..errors import CellError
+from ..errors import CellError, ToolMissing
 from ..toolchains.cache import cached, digest
 from .base import HostJob, Runtime
 
 GLUE = Path(__file__).with_name("wasm2c_glue.c")
-RT_DIRS = [Path("/usr/share/wabt/wasm2c"), Path("/usr/src/wasm2c")]
+RT_DIRS = [Path("/usr/share/wabt/wasm2c"), Path("/usr/src/wasm2c")]  # wabt's runtime sources
+HEADER_DIRS = [Path("/usr/include"), *RT_DIRS]  # wasm-rt.h
 CFLAGS = ["-O2", "-fPIC", "-shared"]
 
 
@@ -23,33 +25,56 @@ def _rt_impl() -> Path | None:
     return None
 
 
-def build_wasm2c(wasm: Path) -> Path:
-    """Translate and compile a module into a shared library (cached)."""
-    wasm2c = tools.require("wasm2c")
-    cc = tools.require("cc")
+def runtime_sources() -> Path:
+    """The directory of wabt's wasm2c runtime (wasm-rt-impl.c and .h)."""
     rt = _rt_impl()
-    key = digest("wasm2c", wasm, GLUE, CFLAGS, tools.version(wasm2c), tools.version(cc))
+    if rt is None:
+        raise ToolMissing("wasm-rt-impl.c", "wabt", "wabt's wasm2c runtime")
+    return rt
 
+
+def translate(wasm: Path) -> Path:
+    """The module as C (kern.c, kern.h, beside a copy of wabt's wasm-rt.h so that a cross
+    compiler, which does not search the host's /usr/include, finds it). Cached."""
+    wasm2c = tools.require("wasm2c")
+    header = next((d / "wasm-rt.h" for d in HEADER_DIRS if (d / "wasm-rt.h").is_file()), None)
+    if header is None:
+        raise ToolMissing("wasm-rt.h", "wabt", "wabt's wasm2c runtime header")
     wat = wasm.with_name("module.wat")
     imports = re.findall(r'\(import "([^"]*)" "([^"]*)"', wat.read_text()) if wat.is_file() else []
     if imports:
         names = ", ".join(f"{m}.{f}" for m, f in imports)
         raise CellError(f"the module imports {names}; wasmcu's wasm2c glue provides no imports "
                         "(kernels must be self-contained)")
+    key = digest("wasm2c-translate", wasm, header, tools.version(wasm2c))
 
     def build(tmp: Path) -> dict:
         tools.run([wasm2c, str(wasm), "-n", "kern", "-o", str(tmp / "kern.c")], what="wasm2c")
-        tools.run([cc, *CFLAGS, f"-I{tmp}", f"-I{rt}", str(tmp / "kern.c"), str(rt / "wasm-rt-impl.c"), str(GLUE),
+        shutil.copyfile(header, tmp / "wasm-rt.h")
+        return {"wasm2c": tools.version(wasm2c)}
+
+    return cached("wasm2c-translate", key, build)
+
+
+def build_wasm2c(wasm: Path) -> Path:
+    """Translate and compile a module into a shared library for the host (cached)."""
+    cc = tools.require("cc")
+    src = translate(wasm)
+    rt = runtime_sources()
+    key = digest("wasm2c", src / "kern.c", GLUE, CFLAGS, tools.version(cc))
+
+    def build(tmp: Path) -> dict:
+        tools.run([cc, *CFLAGS, f"-I{src}", f"-I{rt}", str(src / "kern.c"), str(rt / "wasm-rt-impl.c"), str(GLUE),
                    "-o", str(tmp / "kern.so"), "-lm"], what="compiling wasm2c output")
-        return {"wasm2c": tools.version(wasm2c), "compiler": tools.version(cc), "flags": CFLAGS}
+        return {"wasm2c": tools.version(tools.require("wasm2c")), "compiler": tools.version(cc), "flags": CFLAGS}
 
     return cached("wasm2c", key, build) / "kern.so"
 
 
 class Wasm2c(Runtime):
     name = "wasm2c"
-    mode = "transpiler"
-    summary = "wabt's wasm2c: the module as C, compiled ahead of time with the host compiler"
+    mode = "aot"
+    summary = "wabt's wasm2c: the module as C, compiled ahead of time (host or board compiler)"
     shared_library = True
 
     def unavailable_reason(self):

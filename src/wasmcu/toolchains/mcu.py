@@ -167,6 +167,42 @@ def wasm3_library(arch: Arch, opt: str) -> Path:
     return cached("wasm3-lib", key, build) / "libwasm3.a"
 
 
+def wasm2c_abi_flags(arch: Arch) -> list[str]:
+    """The Arm EABI's default short enums make wabt's runtime call va_arg with a one-byte
+    enum (undefined behaviour: GCC compiles it to a trap). wasm2c code, its runtime and its
+    glue are built with int-sized enums; no enum crosses into picolibc."""
+    return ["-fno-short-enums", "-Wl,--no-enum-size-warning"] if arch.isa == "thumb" else []
+
+
+def wasm2c_library(wasm: Path, arch: Arch, opt: str) -> tuple[Path, Path]:
+    """A module translated by wabt's wasm2c and compiled for the board with wabt's runtime:
+    (the static library, the directory of its headers). Memory accesses are bounds-checked
+    in code; `backends/firmware/wasm2c` declares the POSIX calls the runtime names but
+    never makes on a 32-bit target."""
+    from ..runtimes.wasm2c import runtime_sources, translate
+
+    src, rt = translate(wasm), runtime_sources()
+    cc = _cc(arch)
+    flags = [*arch.cflags, *wasm2c_abi_flags(arch), opt, *SECTION_FLAGS, "--specs=picolibc.specs",
+             "-Wno-unused-value", f"-I{src}", f"-I{rt}", f"-I{FIRMWARE / 'wasm2c'}"]
+    files = [src / "kern.c", rt / "wasm-rt-impl.c"]
+    key = digest("wasm2c-lib", flags, tools.version(cc), *[f.read_bytes() for f in files],
+                 FIRMWARE / "wasm2c" / "sys" / "mman.h")
+
+    def build(tmp: Path) -> dict:
+        objs = []
+        for f in files:
+            obj = tmp / (f.stem + ".o")
+            tools.run([cc, *flags, "-c", str(f), "-o", str(obj)], what=f"compiling {f.name} for the board")
+            objs.append(str(obj))
+        tools.run([cc.replace("-gcc", "-ar"), "rcs", str(tmp / "libkern.a"), *objs], what="archiving wasm2c output")
+        for o in objs:
+            os.unlink(o)
+        return {"compiler": tools.version(cc), "flags": flags}
+
+    return cached("wasm2c-lib", key, build) / "libkern.a", src
+
+
 OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
 NOFIT = re.compile(r"section `?([.\w]+)'? will not fit in region `(\w+)'")
 

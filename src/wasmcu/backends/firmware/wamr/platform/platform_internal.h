@@ -44,4 +44,9 @@ os_get_invalid_handle(void)
     return -1;
 }
 
+/* WAMR's core calls it; WAMR's platform API headers do not declare it (each platform's
+ * platform_internal.h does): undeclared, it is an error with GCC 14 and later. */
+int
+os_getpagesize(void);
+
 #endif

@@ -1,0 +1,192 @@
+"""`wasmcu wamr build PATH`: every WAMR build wasmcu uses, from a WAMR source tree the user has.
+
+wasmcu contains no WAMR code: this drives WAMR's own CMake on the user's tree, once per
+configuration (host interpreters, the AOT compiler, and each board's runtime library with
+wasmcu's bare-metal platform layer), copies WAMR's public headers next to each build so
+the builds keep working if the source tree moves, and writes where they are into the
+user's config file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import config
+from .errors import ConfigError, WasmcuError
+
+SUPPORTED = (2, 4)  # the WAMR release series wasmcu is tested with
+FIRMWARE_DIR = Path(__file__).resolve().parent / "backends" / "firmware" / "wamr"
+FIRMWARE_ARCHES = {"armv6m": "THUMBV6M", "armv8m": "THUMBV8M", "rv32imac": "RISCV32_ILP32"}  # WAMR_BUILD_TARGET
+HEADERS = ("wasm_export.h", "lib_export.h", "wasm_c_api.h")
+COMMON = ["-DCMAKE_BUILD_TYPE=Release", "-DWAMR_BUILD_SIMD=0", "-DWAMR_BUILD_LIBC_WASI=0"]
+BOARD = ["-DWAMR_BUILD_PLATFORM=wasmcu", "-DWAMR_BUILD_LIBC_BUILTIN=0", "-DWAMR_BUILD_THREAD_MGR=0",
+         "-DWAMR_BUILD_LIB_PTHREAD=0", "-DWAMR_DISABLE_HW_BOUND_CHECK=1", "-DWAMR_BUILD_INVOKE_NATIVE_GENERAL=1"]
+
+
+class WamrBuildError(WasmcuError):
+    """A WAMR configuration did not configure or build; the message names its log."""
+
+
+@dataclass
+class Step:
+    name: str              # e.g. "host-classic", "armv6m-fast", "wamrc"
+    source: str            # directory of the CMake project, relative to the WAMR tree
+    options: list[str]
+    target: str | None     # cmake --build --target (None: all)
+    config_key: tuple      # where the build goes in the config file
+    product: str           # the file a finished build holds
+    headers: bool = True
+
+
+@dataclass
+class Outcome:
+    built: dict[str, Path] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
+    version: str = ""
+
+
+def source_version(tree: Path) -> tuple[int, int, int]:
+    """The release version of a WAMR source tree (core/version.h); ConfigError if not a WAMR tree."""
+    tree = Path(tree)
+    expected = ("a WAMR source tree (a clone or release archive of bytecodealliance/wasm-micro-runtime, "
+                "holding core/version.h, core/iwasm/include/wasm_export.h and wamr-compiler/)")
+    if not tree.is_dir():
+        raise ConfigError("no such directory", file=tree, expected=expected)
+    version_h = tree / "core" / "version.h"
+    if not version_h.is_file() or not (tree / "core" / "iwasm" / "include" / "wasm_export.h").is_file():
+        raise ConfigError("not a WAMR source tree: core/version.h or core/iwasm/include/wasm_export.h is missing",
+                          file=tree, expected=expected)
+    text = version_h.read_text(errors="replace")
+    parts = [re.search(rf"#define\s+WAMR_VERSION_{k}\s+(\d+)", text) for k in ("MAJOR", "MINOR", "PATCH")]
+    if not all(parts):
+        raise ConfigError("no WAMR_VERSION_MAJOR/MINOR/PATCH in core/version.h", file=version_h, expected=expected)
+    return tuple(int(m.group(1)) for m in parts)
+
+
+def llvm_cmake_dir() -> Path | None:
+    """Debian's LLVM (llvm-N-dev) for wamr-compiler: the newest installed one."""
+    found = []
+    for d in Path("/usr/lib").glob("llvm-*/lib/cmake/llvm/LLVMConfig.cmake"):
+        m = re.match(r"llvm-(\d+)", d.parts[3])
+        if m:
+            found.append((int(m.group(1)), d.parent))
+    return max(found)[1] if found else None
+
+
+def steps(arches=tuple(FIRMWARE_ARCHES), *, wamrc: bool = True) -> list[Step]:
+    out = [
+        Step("host-classic", "product-mini/platforms/linux", [*COMMON, "-DWAMR_BUILD_FAST_INTERP=0", "-DWAMR_BUILD_AOT=1"],
+             None, ("classic",), "libiwasm.a"),
+        # the fast-interpreter build also loads AOT modules: it is wasmcu's `wamr-aot` host runtime
+        Step("host-fast", "product-mini/platforms/linux", [*COMMON, "-DWAMR_BUILD_FAST_INTERP=1", "-DWAMR_BUILD_AOT=1"],
+             None, ("fast",), "libiwasm.a"),
+    ]
+    if wamrc:
+        out.append(Step("wamrc", "wamr-compiler", ["-DCMAKE_BUILD_TYPE=Release", "-DWAMR_BUILD_WITH_CUSTOM_LLVM=1"],
+                        None, ("wamrc",), "wamrc", headers=False))
+    for arch in arches:
+        toolchain = [f"-DCMAKE_TOOLCHAIN_FILE={FIRMWARE_DIR / f'toolchain-{arch}.cmake'}",
+                     f"-DSHARED_PLATFORM_CONFIG={FIRMWARE_DIR / 'platform' / 'shared_platform.cmake'}",
+                     f"-DWAMR_BUILD_TARGET={FIRMWARE_ARCHES[arch]}", *COMMON, *BOARD]
+        for kind, opts in (("classic", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=0", "-DWAMR_BUILD_AOT=0"]),
+                           ("fast", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=1", "-DWAMR_BUILD_AOT=0"]),
+                           # AOT only: modules compiled by wamrc --xip run in place from flash
+                           ("aot", ["-DWAMR_BUILD_INTERP=0", "-DWAMR_BUILD_AOT=1"])):
+            out.append(Step(f"{arch}-{kind}", ".", toolchain + opts, "vmlib", ("firmware", f"{arch}-{kind}"),
+                            "libiwasm.a"))
+    return out
+
+
+def _run(cmd: list[str], log: Path, what: str, cwd: Path | None = None) -> None:
+    with open(log, "a") as f:
+        f.write("$ " + " ".join(cmd) + "\n")
+        f.flush()
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=cwd)
+    if proc.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise WamrBuildError(f"{what} failed (exit {proc.returncode}); full log: {log}\n{tail}")
+
+
+def build(tree: Path, out: Path, *, only: list[str] | None = None, jobs: int | None = None, any_version: bool = False,
+          write_config: bool = True, progress: Callable[[str], None] = print) -> Outcome:
+    """Configure and build every configuration (or those named in `only`) of WAMR at `tree` into `out`."""
+    tree = Path(tree).resolve()
+    version = source_version(tree)
+    vtext = ".".join(map(str, version))
+    if version[:2] != SUPPORTED and not any_version:
+        raise ConfigError(f"WAMR {vtext} is not the release series wasmcu supports", file=tree,
+                          expected=f"WAMR {SUPPORTED[0]}.{SUPPORTED[1]}.x (or pass --any-version to try it anyway)")
+    if shutil.which("cmake") is None:
+        raise ConfigError("cmake was not found", expected="apt-get install cmake")
+    out = Path(out).expanduser().resolve()
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    llvm = llvm_cmake_dir()
+    plan = steps()
+    if only:
+        unknown = set(only) - {s.name for s in plan}
+        if unknown:
+            raise ConfigError(f"unknown WAMR configuration(s) {', '.join(sorted(unknown))}",
+                              expected="some of " + ", ".join(s.name for s in plan))
+        plan = [s for s in plan if s.name in only]
+    outcome = Outcome(version=vtext)
+    jobs = jobs or os.cpu_count() or 1
+    for i, step in enumerate(plan, 1):
+        where = out / step.name
+        log = out / "logs" / f"{step.name}.log"
+        log.write_text("")
+        options = list(step.options)
+        if step.name == "wamrc":
+            if llvm is None:
+                outcome.skipped[step.name] = "no LLVM development files: apt-get install llvm-19-dev (then run again)"
+                progress(f"[{i}/{len(plan)}] {step.name}: skipped, {outcome.skipped[step.name]}")
+                continue
+            options.append(f"-DLLVM_DIR={llvm}")
+        progress(f"[{i}/{len(plan)}] {step.name}: configuring")
+        _run(["cmake", "-S", str(tree / step.source), "-B", str(where), *options], log, f"configuring {step.name}")
+        progress(f"[{i}/{len(plan)}] {step.name}: building (log: {log})")
+        cmd = ["cmake", "--build", str(where), "-j", str(jobs)]
+        if step.target:
+            cmd += ["--target", step.target]
+        _run(cmd, log, f"building {step.name}")
+        product = where / step.product
+        if not product.exists():
+            raise WamrBuildError(f"building {step.name} finished without {product}; log: {log}")
+        if step.headers:
+            inc = where / "include"
+            inc.mkdir(exist_ok=True)
+            for h in HEADERS:
+                shutil.copyfile(tree / "core" / "iwasm" / "include" / h, inc / h)
+        outcome.built[step.name] = product if step.name == "wamrc" else where
+    if write_config and outcome.built:
+        outcome.config_file = _write_config(outcome, plan)
+    return outcome
+
+
+def _write_config(outcome: Outcome, plan: list[Step]) -> Path:
+    """Merge the build paths into the user's config file (the one wasmcu reads, else the user-wide one)."""
+    import tomli_w
+
+    path = Path(os.environ["WASMCU_CONFIG"]) if os.environ.get("WASMCU_CONFIG") else \
+        config.config_file() or Path.home() / ".config" / "wasmcu" / "config.toml"
+    data = config.settings() if path.is_file() else {}
+    wamr = data.setdefault("wamr", {})
+    for step in plan:
+        if step.name not in outcome.built:
+            continue
+        table = wamr
+        for key in step.config_key[:-1]:
+            table = table.setdefault(key, {})
+        table[step.config_key[-1]] = str(outcome.built[step.name])
+        if step.name == "host-fast":
+            wamr["aot"] = str(outcome.built[step.name])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# written by `wasmcu wamr build` (comments of an earlier file are not kept)\n"
+                    + tomli_w.dumps(data))
+    return path

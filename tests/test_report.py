@@ -7,6 +7,7 @@ import re
 import pytest
 
 from wasmcu.model import Cell, Draft, Result
+from wasmcu.report.modes import mode_figure
 from wasmcu.report import figures, write_report
 from wasmcu.store import Store
 
@@ -58,7 +59,7 @@ def test_report_writes_every_file_and_figure_has_every_ok_cell(stored, tmp_path)
         files = write_report(s, tmp_path / "rep")
     names = {p.name for p in files}
     assert names == {"report.html", "report.md", "results.csv", "time.png", "footprint.png", "energy.png",
-                     "overhead.png"}
+                     "overhead.png", "modes.png"}
     assert all(p.stat().st_size > 1000 for p in files)
     wl = ("bubblesort", 100, "c")
     shown = figures.time_figure(results, tmp_path / "t.png", wl)
@@ -69,6 +70,9 @@ def test_report_writes_every_file_and_figure_has_every_ok_cell(stored, tmp_path)
     heat = figures.overhead_figure(results, tmp_path / "o.png")
     assert heat[("pico", ("bubblesort:100/c", "wasm3"))] == pytest.approx(50.0)
     assert heat[("host", ("bubblesort:100/c", "wasm3"))] == pytest.approx(20.0)
+    modes = mode_figure(results, tmp_path / "m.png")
+    assert modes[("pico", "interpreter", "time")] == pytest.approx(50.0)
+    assert modes[("pico", "native", "time")] == pytest.approx(1.0)
 
 
 def test_html_is_self_contained_and_lists_failures(stored, tmp_path):
@@ -77,7 +81,8 @@ def test_html_is_self_contained_and_lists_failures(stored, tmp_path):
         write_report(s, tmp_path)
     page = (tmp_path / "report.html").read_text()
     assert not re.search(r'(src|href)="(?!data:)', page)  # nothing loaded from elsewhere
-    assert page.count("data:image/png;base64,") == 4
+    assert page.count("data:image/png;base64,") == 5
+    assert "Execution modes" in page and "<td>interpreter</td>" in page
     assert "does not fit nrf5340: needs 600 KB of RAM, has 512 KB" in page
     assert "estimated" in page and "modelled" in page and "abc123" in page
 

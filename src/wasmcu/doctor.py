@@ -92,8 +92,6 @@ def doctor() -> int:
 
 def _extra_checks():
     """Hook for backends to add their own lines (QEMU plugin, WAMR libraries)."""
-    try:
-        from .backends.qemu import doctor_lines
-    except ImportError:
-        return []
-    return doctor_lines()
+    from .backends import board, qemu
+
+    return qemu.doctor_lines() + board.doctor_lines()

@@ -42,5 +42,8 @@ def get_backend(name: str) -> Backend:
         from .qemu import QemuBackend
 
         return QemuBackend()
-    raise ConfigError(f"backend '{name}' is not available in this version of wasmcu: real boards over serial are "
-                      "not supported yet; use the emulated profile (backend = \"qemu\")")
+    if name == "board":
+        from .board import BoardBackend
+
+        return BoardBackend()
+    raise ConfigError(f"unknown backend '{name}'", expected="host, qemu or board")

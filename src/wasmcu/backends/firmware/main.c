@@ -50,6 +50,14 @@ const volatile uint32_t wasmcu_seed = WASMCU_SEED;
 /* A runtime's glue may report more records (e.g. its own memory pool). */
 __attribute__((weak)) void wasmcu_glue_report(void) {}
 
+/* A real chip's layer reads its hardware timer (microseconds) here; 0 = no timer, as
+ * under QEMU, where time is estimated from event counts instead. */
+__attribute__((weak)) int wasmcu_chip_timer_us(uint32_t *now)
+{
+    (void)now;
+    return 0;
+}
+
 void *__real_sbrk(ptrdiff_t incr);
 void *__wrap_sbrk(ptrdiff_t incr)
 {
@@ -178,14 +186,18 @@ int main(void)
         report_error("load", error);
         return 2;
     }
+    uint32_t seed = wasmcu_seed, t0 = 0, t1 = 0;
+    int timed = wasmcu_chip_timer_us(&t0);
     wasmcu_mark_run_begin();
-    uint32_t seed = wasmcu_seed;
     rc = wasmcu_glue_run(seed, &result, &error);
     wasmcu_mark_run_end();
+    timed = timed && wasmcu_chip_timer_us(&t1);
     if (rc) {
         report_error("trap", error);
         return 3;
     }
+    if (timed)
+        printf("@wasmcu time_us=%lu\n", (unsigned long)(t1 - t0));
     unsigned long heap = heap_top ? (unsigned long)(heap_top - __heap_start) : 0ul;
     printf("@wasmcu checksum=%lu stack_hwm=%lu heap_hwm=%lu\n", (unsigned long)result,
            (unsigned long)stack_used(), heap);

@@ -3,9 +3,10 @@
  * breakpoint. Linked with picolibc's hosted crt0 (vector table, .data/.bss set-up) at
  * 0x10000100, after the 256 bytes the RP2040 boot ROM reserves for the second-stage boot.
  *
- * Built for the cross-check in rp2040js (an RP2040 emulator with a Cortex-M0+ cycle
- * counter), which starts the image at its vector table: the boot ROM and the
- * second-stage boot, which a real Pico runs first, are not part of this image.
+ * A Pico runs it from a UF2 file that adds wasmcu's second-stage boot (rp2040_boot2.S,
+ * toolchains/uf2.py); the cross-check in rp2040js starts the image at its vector table.
+ * The call into the kernel is timed by the RP2040's 1 MHz timer (TIMERAWL, Datasheet
+ * 4.6.5), which the boot ROM leaves running from the 12 MHz crystal's watchdog tick.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,67 @@ static FILE uart_stdio = FDEV_SETUP_STREAM(uart_putc, NULL, NULL, _FDEV_SETUP_WR
 FILE *const stdin = &uart_stdio;
 FILE *const stdout = &uart_stdio;
 FILE *const stderr = &uart_stdio;
+
+#define REG(a) (*(volatile uint32_t *)(a))
+#define CLR(a) REG((a) + 0x3000u) /* atomic bit-clear alias (Datasheet 2.1.2) */
+#define TIMER_TIMERAWL REG(0x40054028u)
+
+/* Wait for a status bit, boundedly (an emulator that does not model it must not hang). */
+static void wait_set(uint32_t addr, uint32_t mask)
+{
+    for (uint32_t i = 0; i < 1000000u && !(REG(addr) & mask); i++)
+        ;
+}
+
+/* What the Pico SDK's start-up does and a bare image must do itself (Datasheet 2.14-2.18,
+ * 4.2, 4.6): the 12 MHz crystal, clk_sys at 125 MHz from PLL_SYS (12 MHz / 1 x 125 = 1500
+ * MHz VCO, / 6 / 2), clk_peri from clk_sys, the 1 MHz timer tick, UART0 at 115200 baud on
+ * GPIO0/1. Runs before main (a constructor). */
+__attribute__((constructor)) static void rp2040_init(void)
+{
+    REG(0x40024000u) = 0xAA0u;                 /* XOSC_CTRL: 1-15 MHz range */
+    REG(0x4002400Cu) = 47u;                    /* XOSC_STARTUP: about 1 ms */
+    REG(0x40024000u) = 0xAA0u | (0xFABu << 12); /* ENABLE */
+    wait_set(0x40024004u, 1u << 31);           /* XOSC_STATUS.STABLE */
+    REG(0x40008030u) = 2u;                     /* CLK_REF_CTRL.SRC = xosc */
+    REG(0x4000803Cu) = 0u;                     /* CLK_SYS_CTRL.SRC = clk_ref while the PLL starts */
+    CLR(0x4000C000u) = (1u << 12) | (1u << 5) | (1u << 8) | (1u << 21) | (1u << 22); /* out of reset: pll_sys, io_bank0, pads_bank0, timer, uart0 */
+    wait_set(0x4000C008u, 1u << 12);           /* RESET_DONE.pll_sys */
+    REG(0x40028000u) = 1u;                     /* PLL_CS.REFDIV = 1 */
+    REG(0x40028008u) = 125u;                   /* PLL_FBDIV_INT */
+    CLR(0x40028004u) = (1u << 0) | (1u << 5);  /* PLL_PWR: power up PD and VCOPD */
+    wait_set(0x40028000u, 1u << 31);           /* PLL_CS.LOCK */
+    REG(0x4002800Cu) = (6u << 16) | (2u << 12); /* PLL_PRIM: POSTDIV1 6, POSTDIV2 2 */
+    CLR(0x40028004u) = 1u << 3;                /* power up POSTDIVPD */
+    REG(0x4000803Cu) = 1u;                     /* CLK_SYS_CTRL: AUXSRC pll_sys, SRC aux */
+    wait_set(0x40008044u, 1u << 1);            /* CLK_SYS_SELECTED */
+    REG(0x40008048u) = 1u << 11;               /* CLK_PERI_CTRL: ENABLE, AUXSRC clk_sys */
+    REG(0x4005802Cu) = 12u | (1u << 9);        /* WATCHDOG_TICK: 12 clk_ref cycles = 1 us, ENABLE */
+    REG(0x40014004u) = 2u;                     /* GPIO0_CTRL: UART0 TX */
+    REG(0x4001400Cu) = 2u;                     /* GPIO1_CTRL: UART0 RX */
+    REG(0x40034024u) = 67u;                    /* UARTIBRD: 125 MHz / (16 x 115200) = 67.82 */
+    REG(0x40034028u) = 52u;                    /* UARTFBRD: 0.82 x 64 */
+}
+
+int wasmcu_chip_timer_us(uint32_t *now)
+{
+    *now = TIMER_TIMERAWL;
+    return 1;
+}
+
+/* abort() (a failed assertion in a runtime) raises SIGABRT: no processes here, so it ends
+ * the program like _exit. */
+int getpid(void)
+{
+    return 1;
+}
+
+int kill(int pid, int sig)
+{
+    (void)pid;
+    printf("@wasmcu error=\"abort: signal %d\"\n@wasmcu end=1\n", sig);
+    _exit(128 + sig);
+}
 
 void _exit(int status)
 {

@@ -1,0 +1,234 @@
+"""The `board` backend: a real board on a serial port.
+
+Jobs, as for the emulated boards: the firmware is built by the same code as QEMU's (the
+chip's own memory map and UART instead of QEMU's board and semihosting); it is moved to
+the board by a flasher; the firmware's report is read from the serial port and turned
+into a result. The call into the kernel is timed by the chip's hardware timer, so the
+time is *measured*; no energy is reported unless a power meter measured it.
+
+Flashers (`[board] flasher` in the device profile, or WASMCU_FLASHER):
+
+- `uf2-drive`: the UF2 file copied to the RP2040's BOOTSEL drive (a mounted volume with
+  INFO_UF2.TXT; WASMCU_UF2_DRIVE names it, else it is looked for under /media and /run/media).
+- `picotool`: `picotool load -x` (Raspberry Pi's tool, when installed).
+- `rp2040js`: no board: the image runs in the rp2040js emulator, whose UART0 is a
+  pseudo-terminal; the rest of the path (serial port, protocol) is the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .. import runtimes as runtimes_mod
+from .. import tools
+from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld, WasmcuError
+from ..measure.footprint import footprint
+from ..model import DOES_NOT_FIT, ERROR, OK, Draft, Result
+from ..protocol import parse
+from ..toolchains import mcu
+from ..toolchains.uf2 import pico_uf2
+from . import Backend, RunContext
+
+FLASHERS = ("uf2-drive", "picotool", "rp2040js")
+RUNNER = Path(__file__).resolve().parent / "rp2040js_board.js"
+BAUD = 115200
+
+
+class BoardError(WasmcuError):
+    """The board could not be found, flashed or read; the message says which and what to do."""
+
+
+def board_settings(device) -> dict:
+    b = device.section("board")
+    chip = b.get("chip")
+    if chip not in mcu.CHIPS:
+        raise ConfigError(f"unknown chip {chip!r}", file=device.file, field="board.chip",
+                          expected=" or ".join(mcu.CHIPS))
+    flasher = os.environ.get("WASMCU_FLASHER") or b.get("flasher", "uf2-drive")
+    if flasher not in FLASHERS:
+        raise ConfigError(f"unknown flasher {flasher!r}", file=device.file, field="board.flasher",
+                          expected=" or ".join(FLASHERS))
+    return {"chip": chip, "flasher": flasher, "port": os.environ.get("WASMCU_BOARD_PORT") or b.get("port")}
+
+
+class BoardBackend(Backend):
+    name = "board"
+
+    def unsupported_reason(self, runtime, device):
+        from .qemu import QemuBackend
+
+        return QemuBackend().unsupported_reason(runtime, device)
+
+    def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
+        from .qemu import QemuBackend, build_opt
+
+        res = Draft(cell=cell, backend=self.name)
+        settings = board_settings(device)
+        opt = build_opt(device, cell.build)
+        try:
+            elf, meta = QemuBackend().build(cell.runtime, workload, cell.n, cell.lang, device, opt,
+                                            chip=settings["chip"])
+            image = pico_uf2(elf)
+        except DoesNotFit as exc:
+            res.status, res.error = DOES_NOT_FIT, str(exc)
+            return res.freeze()
+        except (BuildError, ToolMissing, ToolTooOld) as exc:
+            res.status, res.error = ERROR, f"build failed: {exc}"
+            return res.freeze()
+        fp = footprint(elf)
+        res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
+        res.extra.update(uf2_bytes=len(image), flasher=settings["flasher"], opt=opt)
+        res.provenance.update(build=meta, device_profile_hash=device.profile_hash,
+                              mode=runtimes_mod.get(cell.runtime).mode, board=settings)
+        try:
+            text = flash_and_read(image, settings, ctx.timeout_s)
+        except BoardError as exc:
+            res.status, res.error = ERROR, str(exc)
+            return res.freeze()
+        report = parse(text.encode())
+        if "error" in report.fields:
+            res.status, res.error = ERROR, f"firmware reported {report.fields['error']}"
+            return res.freeze()
+        if not report.ended or report.int("time_us") is None:
+            res.status, res.error = ERROR, f"the board's report was incomplete: {text.strip()[-300:]!r}"
+            return res.freeze()
+        res.checksum = report.int("checksum")
+        res.time_us, res.time_kind = float(report.int("time_us")), "measured"
+        stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
+        res.ram_peak_bytes = fp.ram_static_bytes + stack + heap
+        res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap, timer="RP2040 TIMER (1 MHz)",
+                         time_resolution_us=1)
+        res.status = OK
+        return res.freeze()
+
+
+def flash_and_read(image: bytes, settings: dict, timeout_s: float) -> str:
+    """Put the image on the board and return what it printed up to `@wasmcu end`."""
+    flasher = settings["flasher"]
+    if flasher == "rp2040js":
+        return _run_rp2040js(image, timeout_s)
+    port = settings["port"] or _find_port()
+    with _open_port(port) as serial_port:
+        serial_port.reset_input_buffer()
+        if flasher == "picotool":
+            _picotool(image)
+        else:
+            _copy_to_drive(image)
+        return read_report(serial_port, timeout_s)
+
+
+def _open_port(port: str):
+    import serial
+
+    try:
+        return serial.Serial(port, BAUD, timeout=0.5, exclusive=True)
+    except serial.SerialException as exc:
+        busy = "busy" in str(exc).lower() or "lock" in str(exc).lower()
+        raise BoardError(f"cannot open the board's serial port {port}: {exc}"
+                         + ("; another program holds it (close it and run again)" if busy else
+                            "; check the cable, or set [board] port / WASMCU_BOARD_PORT")) from None
+
+
+def read_report(serial_port, timeout_s: float) -> str:
+    """Lines from the port until `@wasmcu end`; BoardError when the board goes silent first."""
+    deadline = time.monotonic() + timeout_s
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        try:
+            raw = serial_port.readline()
+        except Exception as exc:  # the port vanished: the board reset or was unplugged
+            raise BoardError(f"the board's serial port failed after {len(lines)} line(s): {exc}") from None
+        if not raw:
+            continue
+        line = raw.decode(errors="replace").rstrip("\r\n")
+        if line.startswith("@wasmcu runtime="):
+            lines = []  # the board (re)started: what came before is from an earlier run
+        lines.append(line)
+        if line.startswith("@wasmcu end"):
+            return "\n".join(lines) + "\n"
+    got = f"; it printed: {' / '.join(lines)[-300:]!r}" if lines else " (nothing was received)"
+    raise BoardError(f"the board stopped talking: no `@wasmcu end` within {timeout_s:g} s{got}")
+
+
+def _find_port() -> str:
+    from serial.tools import list_ports
+
+    ports = [p.device for p in list_ports.comports() if p.vid == 0x2E8A]  # Raspberry Pi (debug probe, Pico)
+    if not ports:
+        raise BoardError("board not found: no Raspberry Pi serial port (USB vendor 2e8a) is connected; connect the "
+                         "Pico's UART0 (GPIO0/1) through a debug probe or USB-serial adapter, or set [board] port")
+    return ports[0]
+
+
+def _picotool(image: bytes) -> None:
+    picotool = shutil.which("picotool")
+    if picotool is None:
+        raise BoardError("picotool was not found: install it, or use flasher = \"uf2-drive\"")
+    with tempfile.NamedTemporaryFile(suffix=".uf2") as f:
+        f.write(image)
+        f.flush()
+        proc = subprocess.run([picotool, "load", "-x", f.name], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise BoardError(f"flashing with picotool failed: {(proc.stderr or proc.stdout).strip()[-300:]} (hold BOOTSEL "
+                         "while plugging the Pico in)")
+
+
+def _copy_to_drive(image: bytes) -> None:
+    drive = os.environ.get("WASMCU_UF2_DRIVE")
+    candidates = [Path(drive)] if drive else [p.parent for root in ("/media", "/run/media")
+                                              for p in Path(root).glob("**/INFO_UF2.TXT")]
+    if not candidates or not (candidates[0] / "INFO_UF2.TXT").is_file():
+        raise BoardError("board not found: no RP2040 BOOTSEL drive (a volume with INFO_UF2.TXT) is mounted; hold "
+                         "BOOTSEL while plugging the Pico in, or set WASMCU_UF2_DRIVE")
+    try:
+        (candidates[0] / "wasmcu.uf2").write_bytes(image)
+    except OSError as exc:
+        raise BoardError(f"flashing failed: copying the UF2 file to {candidates[0]}: {exc.strerror}") from None
+
+
+def _run_rp2040js(image: bytes, timeout_s: float) -> str:
+    """The image in rp2040js, its UART0 on a pseudo-terminal read as a serial port."""
+    from ..validate import rp2040js_dir
+
+    node = tools.require("node")
+    master, slave = os.openpty()
+    import tty
+
+    tty.setraw(slave)
+    port = os.ttyname(slave)
+    with tempfile.TemporaryDirectory(prefix="wasmcu-pico-") as tmp:
+        uf2 = Path(tmp) / "image.uf2"
+        uf2.write_bytes(image)
+        proc = subprocess.Popen([node, str(RUNNER), str(rp2040js_dir()), str(uf2), str(int(timeout_s * 125e6))],
+                                stdout=master, stderr=subprocess.PIPE)
+        os.close(master)
+        try:
+            with _open_port(port) as serial_port:
+                try:
+                    return read_report(serial_port, timeout_s)
+                except BoardError:
+                    if proc.poll() not in (None, 0):
+                        raise BoardError(f"the emulated board failed: {proc.stderr.read().decode().strip()[-300:]}")
+                    raise
+        finally:
+            proc.kill()
+            proc.wait()
+            os.close(slave)
+
+
+def doctor_lines() -> list[str]:
+    """Connected boards and probes, for `wasmcu doctor`."""
+    try:
+        from serial.tools import list_ports
+    except ImportError:
+        return ["serial ports: pyserial is not installed"]
+    known = {0x2E8A: "Raspberry Pi (Pico / debug probe)", 0x1915: "Nordic (PPK2 / nRF)", 0x303A: "Espressif (ESP32-C6)",
+             0x1366: "SEGGER J-Link"}
+    lines = [f"serial port {p.device}: {known[p.vid]} {p.description}" for p in list_ports.comports() if p.vid in known]
+    return lines or ["connected boards: none found (no serial port of a known vendor)"]
+

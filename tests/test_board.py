@@ -1,0 +1,101 @@
+"""Real-board path: the Pico's UF2 image (boot2 + firmware), run in rp2040js behind a
+pseudo-terminal and read through the serial backend; its faults."""
+
+import os
+import shutil
+import struct
+import subprocess
+import threading
+import time
+
+import pytest
+
+from wasmcu.backends.board import BoardError, RUNNER, read_report
+from wasmcu.toolchains.uf2 import boot2, boot2_block, crc32_mpeg2, read_uf2, uf2
+
+from conftest import bench_json
+
+
+def test_crc32_mpeg2_check_value():
+    assert crc32_mpeg2(b"123456789") == 0x0376E6E7  # the catalogued check value of CRC-32/MPEG-2
+
+
+def test_boot2_block_carries_its_crc_and_fits():
+    block = boot2_block(b"\x01\x02")
+    assert len(block) == 256 and block[2:252] == bytes(250)
+    assert struct.unpack("<I", block[252:])[0] == crc32_mpeg2(block[:252])
+    with pytest.raises(Exception):
+        boot2_block(bytes(253))
+
+
+def test_uf2_blocks_round_trip():
+    data = uf2([(0x10000000, b"a" * 300), (0x10000000 + 300, b"b")])
+    assert len(data) % 512 == 0 and len(data) // 512 == 2
+    blocks = dict(read_uf2(data))
+    assert blocks[0x10000000][:256] == b"a" * 256
+    assert blocks[0x10000100][:44] == b"a" * 44 and blocks[0x10000100][44] == ord("b")
+    assert struct.unpack_from("<I", data, 28)[0] == 0xE48BFF56  # the RP2040 family id
+
+
+needs_pico = pytest.mark.skipif(not (shutil.which("node") and shutil.which("arm-none-eabi-gcc")),
+                                reason="needs node and arm-none-eabi-gcc (scripts/setup.sh installs them)")
+
+
+@needs_pico
+def test_pico_board_in_rp2040js_gives_measured_times(db):
+    proc, cells = bench_json("--device", "pico-board", "--runtime", "native,wasm3", "--workload", "bubblesort:30",
+                             "--lang", "c", "--db", str(db), env={"WASMCU_FLASHER": "rp2040js"})
+    assert proc.returncode == 0, proc.stderr
+    by = {c["runtime"]: c for c in cells}
+    for c in cells:
+        assert c["status"] == "ok" and c["checksum"] == c["expected"], c
+        assert c["time_kind"] == "measured" and c["backend"] == "board" and c["energy_uj"] is None
+        assert c["extra"]["uf2_bytes"] % 512 == 0 and c["extra"]["flasher"] == "rp2040js"
+    assert 0 < by["native"]["time_us"] * 10 < by["wasm3"]["time_us"]
+
+
+@needs_pico
+def test_boot_rom_step_refuses_a_bad_boot2_crc(tmp_path):
+    from wasmcu.validate import rp2040js_dir
+
+    image = bytearray(uf2([(0x10000000, boot2())]))
+    image[32 + 10] ^= 0xFF  # one byte of the second-stage boot
+    (tmp_path / "bad.uf2").write_bytes(image)
+    proc = subprocess.run(["node", str(RUNNER), str(rp2040js_dir()), str(tmp_path / "bad.uf2"), "1000"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3 and "would not boot" in proc.stderr
+
+
+def test_missing_port_is_a_clear_error_per_cell_and_the_run_goes_on(db):
+    proc, cells = bench_json("--device", "pico-board,host", "--runtime", "native", "--workload", "crc16:4", "--lang",
+                             "c", "--repeat", "3", "--db", str(db),
+                             env={"WASMCU_FLASHER": "uf2-drive", "WASMCU_BOARD_PORT": "/dev/nonexistent-wasmcu"})
+    assert proc.returncode == 1
+    board = next(c for c in cells if c["device"] == "pico-board")
+    host = next(c for c in cells if c["device"] == "host")
+    assert board["status"] == "error" and "cannot open the board's serial port /dev/nonexistent-wasmcu" in board["error"]
+    assert host["status"] == "ok"
+
+
+def test_a_board_that_stops_talking_mid_run_is_reported():
+    import serial
+
+    master, slave = os.openpty()
+    import tty
+
+    tty.setraw(slave)
+
+    def board():
+        os.write(master, b"garbage from an earlier run\n@wasmcu runtime=native\n@wasmcu checksum=1 ")
+        time.sleep(2)
+
+    t = threading.Thread(target=board)
+    t.start()
+    with serial.Serial(os.ttyname(slave), 115200, timeout=0.2) as port:
+        with pytest.raises(BoardError) as exc:
+            read_report(port, 1.0)
+    t.join()
+    os.close(master)
+    os.close(slave)
+    assert "stopped talking" in str(exc.value) and "@wasmcu runtime=native" in str(exc.value)
+    assert "garbage" not in str(exc.value)  # lines before the board's restart are not its report

@@ -268,7 +268,7 @@ def test_too_old_compiler_is_an_error_naming_the_package(tmp_path, db):
     assert cells[0]["status"] == "error" and "needs clang 14 or newer: apt-get install clang-19" in cells[0]["error"]
 
 
-def test_profile_for_a_real_board_is_unsupported_not_a_crash(tmp_path, db):
+def test_profile_for_a_real_board_without_its_chip_is_refused_with_the_field(tmp_path, db):
     from wasmcu.devices import BUILTIN
 
     d = tmp_path / "devs"
@@ -277,7 +277,7 @@ def test_profile_for_a_real_board_is_unsupported_not_a_crash(tmp_path, db):
     (d / "mypico.toml").write_text(text.replace('backend = "qemu"', 'backend = "board"'))
     proc, cells = bench_json("--device-dir", str(d), "--device", "mypico", "--runtime", "native",
                              "--workload", "crc16:4", "--lang", "c", "--db", str(db))
-    assert proc.returncode == 0 and cells[0]["status"] == "unsupported" and "not supported yet" in cells[0]["error"]
+    assert proc.returncode == 2 and "mypico.toml" in proc.stderr and "board.chip" in proc.stderr and "rp2040" in proc.stderr
 
 
 @pytest.mark.parametrize("oracle, message", [

@@ -31,7 +31,7 @@ def test_native_and_wasm3_agree_with_rp2040js(rp2040js, lang):
     for check in (native, wasm3):
         assert check.checksum_ok and check.error is None, check.error
         assert check.rp2040js > 1000
-        assert abs(check.explained_difference) < 0.001  # the same count, once the LR/PC transfers are out
+        assert abs(check.explained_difference) < 0.002  # the same count, once the LR/PC transfers are out
         assert check.estimate >= check.estimate_no_cache  # the cache model only adds refills
     assert abs(native.difference) < 0.01
     # the interpreter calls and returns all the time: rp2040js's uncharged LR/PC transfers show

@@ -108,6 +108,8 @@ def load_profile(file: Path) -> Device:
             if v <= 0:
                 raise ConfigError(f"invalid value {v}", file=file, field=f"memory.{key}", expected="a positive integer")
         _need(data, "memory.source", str, file, "where the figures come from (datasheet section)")
+        if backend == "board":
+            _need(data, "board.chip", str, file, "the chip wasmcu builds firmware for: \"rp2040\"")
         if backend == "qemu":
             _need(data, "qemu.machine", str, file, "a QEMU machine such as 'mps2-an385'")
             args = data["qemu"].get("args", [])

@@ -23,10 +23,11 @@ pub fn run(seed: u32) -> u32 {
     }
     let mut h = 0u32;
     for i in 0..xs.len() {
-        let kmax = if i < TAPS - 1 { i } else { TAPS - 1 };
+        // taps h[0..] against samples x[i], x[i-1], ... (at most TAPS of them)
+        let first = (i + 1).saturating_sub(TAPS);
         let mut acc: i32 = 1 << 14;
-        for k in 0..=kmax {
-            acc = acc.wrapping_add(H[k] as i32 * xs[i - k] as i32);
+        for (&c, &v) in H.iter().zip(xs[first..=i].iter().rev()) {
+            acc = acc.wrapping_add(c as i32 * v as i32);
         }
         let y = (acc >> 15).clamp(-32768, 32767);
         h = h.wrapping_mul(31).wrapping_add(y as u16 as u32);

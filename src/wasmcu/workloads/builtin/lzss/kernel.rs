@@ -38,12 +38,10 @@ fn compress(text: &[u8; N], packed: &mut [u8]) -> usize {
         let (mut best, mut dist) = (0, 0);
         if maxlen >= MIN_MATCH {
             let reach = core::cmp::min(i, WINDOW);
-            for d in 1..=reach {
-                let (p, q) = (&text[i - d..], &text[i..i + maxlen]);
-                let mut len = 0;
-                while len < maxlen && p[len] == q[len] {
-                    len += 1;
-                }
+            let q = &text[i..i + maxlen];
+            for d in 1..reach + 1 {
+                let p = &text[i - d..i - d + maxlen];
+                let len = p.iter().zip(q).take_while(|(a, b)| a == b).count();
                 if len > best {
                     best = len;
                     dist = d;

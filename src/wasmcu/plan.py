@@ -23,6 +23,13 @@ SUITES = {
         "langs": ["c", "rust"],
         "devices": ["host", "pico", "esp32c6", "nrf5340"],
     },
+    # embedded kernels at their default sizes (tens of milliseconds natively on the Pico)
+    "embedded": {
+        "workloads": ["fir", "matmul", "sha256", "aes128", "crc32", "base64", "quicksort", "dijkstra", "frames",
+                      "lzss", "fft", "biquad"],
+        "langs": ["c", "rust"],
+        "devices": ["host", "pico", "esp32c6", "nrf5340"],
+    },
 }
 
 # runtimes each backend runs when the user names none (a named runtime that a backend

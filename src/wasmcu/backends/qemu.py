@@ -276,17 +276,31 @@ class QemuBackend(Backend):
         return res
 
 
+PAINT = 0xA5A5A5A5  # what firmware/main.c paints the stack region with
+
+
 def arm_fault(text: str, device, stack_bottom: int | None = None) -> str | None:
     """Explain QEMU's register dump after an unrecoverable Cortex-M fault (lockup).
 
     The firmware guards the bottom of its stack region (MPU region or MSPLIM, see main.c),
     so an overflow locks the core up with sp at the guard, or below RAM for huge frames."""
+    stack = int(device.section("build").get("stack_bytes", 8192))
+    # picolibc's fault handler prints the exception frame it finds at sp. A frame that is all
+    # stack paint was never pushed: stacking faulted (MSTKERR) because sp had reached the
+    # guard, which happens when a deep chain of small frames (wasm3's operations calling one
+    # another: GCC makes no sibling calls in Thumb-1 code) runs down the stack.
+    m = re.search(r"ARM fault: (\w+)((?:\s+\w+:\s+0x[0-9a-fA-F]{8})+)", text)
+    if m:
+        regs = re.findall(r"\w+:\s+0x([0-9a-fA-F]{8})", m.group(2))
+        if regs and all(v.lower() == f"{PAINT:08x}" for v in regs):
+            return (f"native stack overflow: a {m.group(1)} was taken with sp at the guard below the stack region "
+                    f"(the exception frame could not be pushed; the registers shown are stack paint); the stack "
+                    f"region is {stack} bytes (set [build] stack_bytes in the device profile)")
     if "Lockup" not in text and "HardFault" not in text:
         return None
     m = re.search(r"R13=([0-9a-fA-F]{8})", text)
     sp = int(m.group(1), 16) if m else None
     ram = device.section("qemu").get("ram_origin", 0x20000000)
-    stack = int(device.section("build").get("stack_bytes", 8192))
     at_guard = stack_bottom is not None and sp is not None and sp < stack_bottom + 1024
     if sp is not None and (at_guard or not (ram <= sp <= ram + device.ram_bytes)):
         where = "at the guard below the stack region" if at_guard and sp >= ram else "outside RAM"

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..errors import WasmcuError
 from ..store import Store
 from .modes import mode_figure, mode_table_markdown
+from .score import score_figure, score_table_markdown
 from .tables import results_markdown, time_table_markdown, write_csv
 
 
@@ -29,15 +30,17 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
         logging.getLogger("wasmcu").warning("no ok cell of %s:%s (%s) in this run; the figures show %s:%s (%s)",
                                             workload, n or "*", lang or "*", *wl)
     figs = {"time": out / "time.png", "footprint": out / "footprint.png", "energy": out / "energy.png",
-            "overhead": out / "overhead.png", "modes": out / "modes.png"}
+            "overhead": out / "overhead.png", "modes": out / "modes.png", "score": out / "score.png"}
     figures.time_figure(results, figs["time"], wl)
     figures.footprint_figure(results, figs["footprint"], wl)
     figures.energy_figure(results, figs["energy"], wl)
     figures.overhead_figure(results, figs["overhead"])
     mode_figure(results, figs["modes"])
+    score_figure(results, figs["score"])
     md = out / "report.md"
     md.write_text("# wasmcu report\n\n" + time_table_markdown(results) + "\n## Execution modes\n\n"
-                  + mode_table_markdown(results) + "\n## All cells\n\n" + results_markdown(results))
+                  + mode_table_markdown(results) + "\n## Score per runtime\n\n"
+                  + score_table_markdown(results) + "\n## All cells\n\n" + results_markdown(results))
     csv_path = out / "results.csv"
     write_csv(results, csv_path)
     page = out / "report.html"

@@ -47,7 +47,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
              "<li><b>Footprint</b>: flash and static RAM read from the firmware ELF; peak RAM adds the heap and "
              "painted-stack high-water marks the firmware reports. On the host, RAM is the process's peak RSS.</li>",
              "</ul>", "<h2>Figures</h2>"]
-    for name in ("time", "footprint", "energy", "overhead", "modes"):
+    for name in ("time", "footprint", "energy", "overhead", "modes", "score"):
         if name in figures:
             parts.append(_img(figures[name]))
     # execution modes
@@ -65,6 +65,9 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
                              f"(×/÷{s.gsd:.2f}, {s.cells})</td>")
             parts.append(f"<tr><td>{_e(device)}</td><td>{_e(mode)}</td>{''.join(cells)}</tr>")
     parts.append("</table>")
+    from .score import score_table_html
+
+    parts.append(score_table_html(results))
     # overhead table, grouped by execution mode
     parts.append("<h2>Overhead: runtime ÷ native</h2><table><tr><th>device</th><th>mode</th><th>workload</th>"
                  "<th>runtime</th><th>time µs</th><th>× native</th><th>kind</th></tr>")

@@ -7,6 +7,7 @@ memory and a 4 KiB shadow stack so small boards can host them.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,26 @@ def _finish(tmp: Path, wasm: Path, *, strict: bool = True) -> dict:
     return info
 
 
+TOO_SMALL = re.compile(r"initial memory too small, (\d+) bytes needed")
+
+
+def _link(cmd: list, what: str, name: str, n: int, **kw) -> None:
+    """Run a compiler that links a module; a module whose static data and shadow stack exceed
+    its one page of linear memory does not fit (with the sizes), rather than failing to build."""
+    from ..errors import BuildError, DoesNotFit
+
+    try:
+        tools.run(cmd, what=what, **kw)
+    except BuildError as exc:
+        m = TOO_SMALL.search(str(exc))
+        if not m:
+            raise
+        need = int(m.group(1))
+        raise DoesNotFit(f"does not fit one 64 KB page of linear memory: {name}:{n} needs {need / 1024:.1f} KB "
+                         f"(static data and the 4 KB shadow stack); every module gets one page so that small "
+                         f"boards can host it: choose a smaller n") from None
+
+
 def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
     """Build (or find in the cache) the wasm module of `workload` at size n in `lang`."""
     source = workload.source(lang)
@@ -88,7 +109,8 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            tools.run([clang, *flags, str(source), "-o", str(out)], what=f"clang (C -> wasm) for {workload.name}")
+            _link([clang, *flags, str(source), "-o", str(out)], f"clang (C -> wasm) for {workload.name}",
+                  workload.name, n)
             return {"compiler": tools.version(clang), "flags": flags, "wasm_opt_run_by_clang": bool(wasm_opt),
                     **_finish(tmp, out)}
     elif lang == "rust":
@@ -101,7 +123,8 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
             root = tmp / "lib.rs"
             root.write_text(crate_root(source, n, panic_body="core::arch::wasm32::unreachable()"))
             out = tmp / "module.wasm"
-            tools.run([rustc, *flags, str(root), "-o", str(out)], cwd=tmp, what=f"rustc (Rust -> wasm) for {workload.name}")
+            _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
+                  workload.name, n, cwd=tmp)
             return {"compiler": tools.version(rustc), "flags": flags, **_finish(tmp, out)}
     elif lang == "wasm":  # a prebuilt module: copied as it is
         key = digest("wasm-prebuilt", source)

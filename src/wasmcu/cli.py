@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="build, run, verify and store cells")
     b.add_argument("--config", type=Path, help="experiment file (TOML) with the same keys as these flags")
-    b.add_argument("--suite", default=None, help="named set of cells (default: paper)")
+    b.add_argument("--suite", default=None, help="named set of cells: paper (default) or embedded")
     b.add_argument("--device", help="comma-separated devices (see `wasmcu list devices`)")
     b.add_argument("--runtime", help="comma-separated runtimes (see `wasmcu list runtimes`)")
     b.add_argument("--workload", help="comma-separated workload[:n] (see `wasmcu list workloads`)")

@@ -168,9 +168,10 @@ def score_figure(results: list[Result], out) -> dict:
     colors = runtime_colors(runtimes)
     fig, axes = plt.subplots(1, len(METRICS), figsize=(14, 4.2), layout="constrained", squeeze=False)
     for ax, (metric, (label, _)) in zip(axes[0], METRICS.items()):
-        width = 0.8 / max(1, len(runtimes))
-        for j, rt in enumerate(runtimes):
-            for i, dev in enumerate(devices):
+        for i, dev in enumerate(devices):
+            present = [rt for rt in runtimes if any((dev, rt, m) in table for m in METRICS)]  # each device's own
+            width = 0.8 / max(1, len(present))
+            for j, rt in enumerate(present):
                 s = table.get((dev, rt, metric))
                 if s is None:
                     continue

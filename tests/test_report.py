@@ -59,7 +59,7 @@ def test_report_writes_every_file_and_figure_has_every_ok_cell(stored, tmp_path)
         files = write_report(s, tmp_path / "rep")
     names = {p.name for p in files}
     assert names == {"report.html", "report.md", "results.csv", "time.png", "footprint.png", "energy.png",
-                     "overhead.png", "modes.png"}
+                     "overhead.png", "modes.png", "score.png"}
     assert all(p.stat().st_size > 1000 for p in files)
     wl = ("bubblesort", 100, "c")
     shown = figures.time_figure(results, tmp_path / "t.png", wl)
@@ -81,7 +81,7 @@ def test_html_is_self_contained_and_lists_failures(stored, tmp_path):
         write_report(s, tmp_path)
     page = (tmp_path / "report.html").read_text()
     assert not re.search(r'(src|href)="(?!data:)', page)  # nothing loaded from elsewhere
-    assert page.count("data:image/png;base64,") == 5
+    assert page.count("data:image/png;base64,") == 6
     assert "Execution modes" in page and "<td>interpreter</td>" in page
     assert "does not fit nrf5340: needs 600 KB of RAM, has 512 KB" in page
     assert "estimated" in page and "modelled" in page and "abc123" in page

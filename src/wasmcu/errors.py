@@ -53,3 +53,15 @@ class CellError(WasmcuError):
 
 class DoesNotFit(WasmcuError):
     """A firmware image exceeds the device's flash or RAM; the cell becomes 'does-not-fit'."""
+
+
+class PowerMeterError(WasmcuError):
+    """The power meter (a PPK2) could not be found, opened, configured or read: no measured energy."""
+
+
+class PowerMeterDisconnected(PowerMeterError):
+    """The power meter stopped streaming or vanished during a measurement."""
+
+
+class EnergyAnalysisError(WasmcuError):
+    """A current trace holds no measurable window (no marker pulse, no active level above idle)."""

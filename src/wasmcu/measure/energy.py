@@ -1,5 +1,6 @@
 """Energy. On emulated boards: a model, E = V x I x estimated time, from the device
-profile's datasheet figures. Always labelled `model`, never `measured`.
+profile's datasheet figures. Always labelled `model`, never `measured`. On a real board a
+PPK2 measures it (`[power.ppk2]`: wasmcu.measure.ppk2 and powertrace), labelled `measured`.
 
 A profile's [power] gives two currents, each with its source and range: the SoC's
 ([power.soc]) and the whole development board's ([power.board]: regulators, USB bridge,
@@ -30,11 +31,11 @@ def check_power(power, file) -> None:
     """Validate a profile's [power] table; errors name the file and the key."""
     if not isinstance(power, dict):
         raise ConfigError("invalid value", file=file, field="power", expected="a table")
-    unknown = set(power) - {"scope", "clock_hz", *SCOPES}
+    unknown = set(power) - {"scope", "clock_hz", "ppk2", *SCOPES}
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(f"unknown key {key!r}", file=file, field=f"power.{key}",
-                          expected="scope, clock_hz, [power.board] and [power.soc]")
+                          expected="scope, clock_hz, [power.board], [power.soc] and [power.ppk2]")
     scope = power.get("scope", "board")
     if scope not in SCOPES or scope not in power:
         raise ConfigError(f"invalid scope {scope!r}", file=file, field="power.scope",
@@ -42,6 +43,10 @@ def check_power(power, file) -> None:
     for s in SCOPES:
         if s in power:
             _figure(power, s, file)
+    if "ppk2" in power:  # a PPK2 supplies the scope's rail at its voltage_v and measures it
+        from .ppk2 import check_ppk2
+
+        check_ppk2(power["ppk2"], power, file)
 
 
 def _figure(power: dict, scope: str, file) -> Power:

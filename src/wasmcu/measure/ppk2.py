@@ -1,0 +1,472 @@
+"""Measured energy: a Nordic Power Profiler Kit II (PPK2) in source-meter mode.
+
+The PPK2 powers the board from its VOUT pin at the profile's voltage and streams 100,000
+samples a second over USB serial, 4 bytes each (a little-endian 32-bit word):
+
+    bits 0-13  ADC code          bits 14-16  measurement range (which shunt)
+    bits 18-23 a 6-bit counter   bits 24-31  the logic inputs D0-D7 (bit 24 is D0)
+
+Commands and the calibration metadata go through ppk2-api (`ppk2_api.ppk2_api.PPK2_API`).
+The samples are not parsed in Python one by one, which could not keep up: a thread of our
+own drains the port into raw chunks, and `stop()` converts them with numpy — ppk2-api's
+calibration formula and its spike filter (applied after a range switch), vectorised and
+checked against ppk2-api's own parser by the tests. The counter tells lost samples: they
+become NaN in the trace, and are counted.
+
+    with PowerMeter.open(port, voltage_mv=5000) as meter:   # or PowerMeter.for_device(device)
+        meter.start()            # powers the board, starts streaming
+        ...                      # the board runs the kernel
+        trace = meter.stop()     # a powertrace.Trace
+    # leaving the block (normally or on an error) powers the board off
+
+Errors are `PowerMeterError` (not found, not a PPK2, cannot configure) and
+`PowerMeterDisconnected` (the stream stopped or the port vanished); both leave the board
+unpowered as far as the PPK2 can still be told.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError, PowerMeterDisconnected, PowerMeterError
+
+VID, PID = 0x1915, 0xC00A          # Nordic Semiconductor, PPK2
+RATE_HZ = 100_000                  # the PPK2 samples every 10 µs
+ADC_MULT = 1.8 / 163840            # volts per ADC unit (ADC code x 4)
+RANGES = 5
+COUNTER_MOD = 64
+VOUT_MV = (800, 5000)              # what the PPK2 can source
+MODIFIER_KEYS = ("R", "GS", "GI", "O", "S", "I", "UG")
+# ppk2-api's spike filter: after a range switch the next samples are rolling averages
+SPIKE_ALPHA, SPIKE_ALPHA4, SPIKE_SAMPLES = 0.18, 0.06, 3
+
+
+# --- the sample stream -----------------------------------------------------------------------
+
+@dataclass
+class Decoded:
+    """Raw words split into fields, with lost samples filled in (NaN current, logic held)."""
+    current_ua: np.ndarray
+    logic: np.ndarray
+    ranges: np.ndarray
+    lost: int
+    received: int
+
+
+def fields(words: np.ndarray):
+    """(adc code, range, counter, logic) of 32-bit sample words."""
+    w = np.asarray(words, dtype=np.uint32)
+    return (w & 0x3FFF), np.minimum((w >> 14) & 0x7, RANGES - 1), (w >> 18) & 0x3F, (w >> 24).astype(np.uint8)
+
+
+def modifier_arrays(modifiers: dict) -> dict[str, np.ndarray]:
+    """ppk2-api's modifiers ({"R": {"0": ..}, ...}) as arrays indexed by range."""
+    return {k: np.array([float(modifiers[k][str(r)]) for r in range(RANGES)]) for k in MODIFIER_KEYS}
+
+
+def to_amps(adc: np.ndarray, ranges: np.ndarray, mods: dict[str, np.ndarray], vdd_mv: float) -> np.ndarray:
+    """ppk2-api's get_adc_result before its spike filter: the calibrated current in A."""
+    m = {k: v[ranges] for k, v in mods.items()}
+    raw = (adc.astype(np.float64) * 4 - m["O"]) * (ADC_MULT / m["R"])
+    return m["UG"] * (raw * (m["GS"] * raw + m["GI"]) + (m["S"] * (vdd_mv / 1000) + m["I"]))
+
+
+def _ema(x: np.ndarray, alpha: float, block: int = 64) -> np.ndarray:
+    """r[0] = x[0], r[n] = alpha x[n] + (1 - alpha) r[n-1], exactly, a block at a time."""
+    n = len(x)
+    nb = -(-n // block)
+    xs = np.zeros(nb * block)
+    xs[:n] = x
+    xs = xs.reshape(nb, block)
+    k = np.arange(block)
+    decay = (1 - alpha) ** (k[:, None] - k[None, :])
+    local = xs @ (alpha * np.tril(decay)).T          # each block from a zero state
+    carry_in = (1 - alpha) ** (k + 1)
+    out = np.empty_like(local)
+    state = x[0]                                       # as if x[0] had always been there
+    for b in range(nb):
+        out[b] = local[b] + carry_in * state
+        state = out[b, -1]
+    return out.reshape(-1)[:n]
+
+
+def spike_filter(amps: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    """ppk2-api's (and nRF Connect's) filter: the SPIKE_SAMPLES samples from a range switch on
+    are replaced by a rolling average (alpha 0.18; 0.06 in range 4, where the first two are
+    also left out of the averages). Same result as its per-sample code, vectorised: the
+    averages are linear recurrences computed whole, and only the left-out samples need a
+    correction, carried forward from one to the next."""
+    n = len(amps)
+    switches = np.flatnonzero(ranges[1:] != ranges[:-1]) + 1
+    if n == 0 or not len(switches):
+        return amps
+    lin = _ema(amps, SPIKE_ALPHA)
+    lin4 = _ema(amps, SPIKE_ALPHA4)
+    out = amps.copy()
+    is_switch = np.zeros(n + SPIKE_SAMPLES, dtype=bool)
+    is_switch[switches] = True
+    d = d4 = 0.0       # true average - linear average, after sample `last`
+    last = 0
+    for s in switches.tolist():
+        for j in range(SPIKE_SAMPLES):
+            k = s + j
+            if k >= n or (j and is_switch[k]):
+                break
+            gap = k - 1 - last
+            d *= (1 - SPIKE_ALPHA) ** gap                   # at k - 1
+            d4 *= (1 - SPIKE_ALPHA4) ** gap
+            if ranges[k] == RANGES - 1 and j < 2:           # left out: the averages hold
+                d += lin[k - 1] - lin[k]
+                d4 += lin4[k - 1] - lin4[k]
+            else:
+                d *= 1 - SPIKE_ALPHA
+                d4 *= 1 - SPIKE_ALPHA4
+            out[k] = lin4[k] + d4 if ranges[k] == RANGES - 1 else lin[k] + d
+            last = k
+    return out
+
+
+def _align(raw: bytes) -> np.ndarray:
+    """The words of a stream, at the byte offset whose counter runs best (0 unless bytes were lost)."""
+    best = None
+    for off in range(4):
+        body = raw[off:]
+        words = np.frombuffer(body[: len(body) - len(body) % 4], dtype="<u4")
+        if len(words) < 2:
+            return words
+        steps = np.diff((words >> 18) & 0x3F) % COUNTER_MOD
+        bad = int(np.count_nonzero(steps != 1))
+        if best is None or bad < best[0]:
+            best = (bad, words)
+        if bad <= len(words) // 100:
+            break
+    return best[1]
+
+
+def decode(raw: bytes, modifiers: dict, vdd_mv: float, *, filtered: bool = True) -> Decoded:
+    """Raw stream bytes -> current (µA), logic bits and range per sample, lost samples as NaN.
+
+    A counter step of k+1 means k samples were lost (modulo 64: a loss of 64 in a row is not
+    seen by the counter; the benchmark also counts samples against the clock)."""
+    words = _align(raw)
+    adc, ranges, counter, logic = fields(words)
+    amps = to_amps(adc, ranges, modifier_arrays(modifiers), vdd_mv)
+    if filtered:
+        amps = spike_filter(amps, ranges)
+    ua = amps * 1e6
+    n = len(words)
+    if n < 2:
+        return Decoded(ua, logic, ranges.astype(np.uint8), 0, n)
+    gaps = (np.diff(counter.astype(np.int64)) - 1) % COUNTER_MOD
+    lost = int(gaps.sum())
+    if lost > n // 10:
+        raise PowerMeterDisconnected(f"the PPK2's sample stream is corrupted: its counter skips {lost} samples in "
+                                     f"{n}; unplug and replug the PPK2")
+    if lost:
+        pos = np.concatenate([[0], np.cumsum(gaps + 1)])
+        full_ua = np.full(n + lost, np.nan)
+        full_ua[pos] = ua
+        full_logic = np.zeros(n + lost, dtype=np.uint8)
+        full_logic[pos] = logic
+        present = np.zeros(n + lost, dtype=bool)
+        present[pos] = True
+        held = np.maximum.accumulate(np.where(present, np.arange(n + lost), 0))
+        full_logic = full_logic[held]          # a lost sample keeps the logic level before it
+        full_range = np.zeros(n + lost, dtype=np.uint8)
+        full_range[pos] = ranges
+        return Decoded(full_ua, full_logic, full_range[held], lost, n)
+    return Decoded(ua, logic, ranges.astype(np.uint8), 0, n)
+
+
+# --- the instrument --------------------------------------------------------------------------
+
+def find_ppk2() -> list[str]:
+    """Serial ports of connected PPK2s (Nordic's USB vendor and the PPK2's product id)."""
+    try:
+        from serial.tools import list_ports
+    except ImportError:
+        return []
+    return sorted(p.device for p in list_ports.comports() if p.vid == VID and p.pid == PID)
+
+
+def doctor_lines() -> list[str]:
+    """Connected PPK2s, for `wasmcu doctor`."""
+    ports = find_ppk2()
+    if not ports:
+        return [f"power meters: no PPK2 connected (USB {VID:04x}:{PID:04x}); measured energy needs one"]
+    return [f"power meter: PPK2 on {p} (measured energy; WASMCU_PPK2_PORT or [power.ppk2] port selects one)"
+            for p in ports]
+
+
+@dataclass(frozen=True)
+class MeterSettings:
+    voltage_mv: int
+    scope: str
+    port: str | None = None
+    marker_channel: int = 0
+
+
+PPK2_KEYS = {"port", "marker_channel"}
+
+
+def check_ppk2(table, power: dict, file) -> None:
+    """[power.ppk2]: a PPK2 supplies the scope's rail at the scope's voltage_v (0.8-5 V)."""
+    if not isinstance(table, dict):
+        raise ConfigError("invalid value", file=file, field="power.ppk2", expected="a table")
+    unknown = set(table) - PPK2_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(f"unknown key {key!r}", file=file, field=f"power.ppk2.{key}",
+                          expected="port and marker_channel")
+    if "port" in table and not isinstance(table["port"], str):
+        raise ConfigError(f"invalid value {table['port']!r}", file=file, field="power.ppk2.port",
+                          expected="a serial port such as \"/dev/ttyACM0\"")
+    ch = table.get("marker_channel", 0)
+    if isinstance(ch, bool) or not isinstance(ch, int) or not 0 <= ch <= 7:
+        raise ConfigError(f"invalid value {ch!r}", file=file, field="power.ppk2.marker_channel",
+                          expected="the PPK2 logic input the marker GPIO is wired to, 0-7 (D0-D7)")
+    scope = power.get("scope", "board")
+    volts = power.get(scope, {}).get("voltage_v")
+    if isinstance(volts, (int, float)) and not VOUT_MV[0] <= volts * 1000 <= VOUT_MV[1]:
+        raise ConfigError(f"a PPK2 cannot source {volts} V", file=file, field=f"power.{scope}.voltage_v",
+                          expected="0.8 to 5.0 V with [power.ppk2]")
+
+
+def meter_settings(device) -> MeterSettings:
+    """What the device profile says about its PPK2: VOUT feeds the rail of [power] scope, at
+    that scope's voltage_v. WASMCU_PPK2_PORT overrides the port."""
+    power = device.section("power")
+    if "ppk2" not in power:
+        raise ConfigError("no [power.ppk2] table: the device has no power meter", file=device.file,
+                          field="power.ppk2", expected="a table (port, marker_channel) and [power] scope")
+    table = power["ppk2"]
+    scope = power.get("scope", "board")
+    return MeterSettings(voltage_mv=round(power[scope]["voltage_v"] * 1000), scope=scope,
+                         port=os.environ.get("WASMCU_PPK2_PORT") or table.get("port"),
+                         marker_channel=table.get("marker_channel", 0))
+
+
+class PowerMeter:
+    """A PPK2 in source-meter mode: powers the board, records its current and logic inputs."""
+
+    rate_hz = RATE_HZ
+
+    def __init__(self, api, port: str, voltage_mv: int, *, scope: str = "board", marker_channel: int = 0,
+                 stall_s: float = 1.0, spike_filter: bool = True):
+        self.api, self.port, self.voltage_mv = api, port, voltage_mv
+        self.scope, self.marker_channel, self.stall_s, self.filtered = scope, marker_channel, stall_s, spike_filter
+        self.powered = False
+        self._thread: threading.Thread | None = None
+        self._chunks: list[bytes] = []
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self.reader_cpu_s = 0.0
+        self.decode_cpu_s = 0.0
+        self.started_at = 0.0
+        self._stop_at = 0.0
+
+    # opening and closing
+
+    @classmethod
+    def open(cls, port: str | None = None, voltage_mv: int = 3300, **kw) -> PowerMeter:
+        """Open and configure the PPK2 on `port` (default: the only one connected), board unpowered."""
+        if not VOUT_MV[0] <= voltage_mv <= VOUT_MV[1]:
+            raise PowerMeterError(f"a PPK2 sources {VOUT_MV[0]}-{VOUT_MV[1]} mV, not {voltage_mv} mV")
+        if port is None:
+            ports = find_ppk2()
+            if not ports:
+                raise PowerMeterError(f"no PPK2 found: no serial port with USB id {VID:04x}:{PID:04x}; connect "
+                                      "the PPK2's DATA/POWER USB port, or name its port (WASMCU_PPK2_PORT)")
+            if len(ports) > 1:
+                raise PowerMeterError(f"{len(ports)} PPK2s are connected ({', '.join(ports)}): name one with "
+                                      "WASMCU_PPK2_PORT or [power.ppk2] port")
+            port = ports[0]
+        import serial
+        from ppk2_api.ppk2_api import PPK2_API
+
+        try:
+            api = PPK2_API(port, timeout=0.05, write_timeout=1)
+        except (serial.SerialException, OSError) as exc:
+            raise PowerMeterError(f"cannot open the PPK2 on {port}: {exc}") from None
+        meter = cls(api, port, voltage_mv, **kw)
+        try:
+            meter._configure()
+        except BaseException:
+            meter.close()
+            raise
+        return meter
+
+    @classmethod
+    def for_device(cls, device, **kw) -> PowerMeter:
+        s = meter_settings(device)
+        return cls.open(s.port, s.voltage_mv, scope=s.scope, marker_channel=s.marker_channel, **kw)
+
+    def _configure(self) -> None:
+        api = self.api
+        api.stop_measuring()                     # a PPK2 left streaming by an earlier program
+        self._flush()
+        try:
+            ok = api.get_modifiers()
+        except UnicodeDecodeError:
+            ok = None
+        if not ok:
+            raise PowerMeterError(f"{self.port} did not answer as a PPK2 (no calibration metadata): is it the "
+                                  "PPK2's port, and is no other program (nRF Connect) using it?")
+        api.use_source_meter()
+        api.set_source_voltage(self.voltage_mv)
+        self.power(False)
+
+    def _flush(self) -> None:
+        ser = self.api.ser
+        deadline = time.monotonic() + 1.0
+        time.sleep(0.05)
+        while time.monotonic() < deadline:
+            if not ser.in_waiting:
+                return
+            ser.reset_input_buffer()
+            time.sleep(0.05)
+
+    def power(self, on: bool) -> None:
+        """Switch the board's supply (VOUT) on or off."""
+        self._write_checked(lambda: self.api.toggle_DUT_power("ON" if on else "OFF"))
+        self.powered = on
+
+    def _write_checked(self, command) -> None:
+        # ppk2-api logs and swallows write errors: look at the port ourselves
+        ser = self.api.ser
+        if ser is None or not ser.is_open:
+            raise PowerMeterDisconnected(f"the PPK2 on {self.port} is closed")
+        command()
+        try:
+            ser.flush()
+        except Exception as exc:
+            raise PowerMeterDisconnected(f"the PPK2 on {self.port} stopped answering: {exc}") from None
+
+    def close(self) -> None:
+        """Stop streaming, power the board off and release the port; safe to call twice."""
+        try:
+            if self._thread is not None:
+                try:
+                    self.api.stop_measuring()
+                finally:
+                    self._end_thread()
+            if self.api.ser is not None and self.api.ser.is_open:
+                try:
+                    self.api.stop_measuring()
+                    self.power(False)
+                except PowerMeterError:
+                    pass
+        finally:
+            ser, self.api.ser = self.api.ser, None
+            if ser is not None:
+                try:
+                    ser.close()
+                except Exception:
+                    pass
+
+    def __enter__(self) -> PowerMeter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # measuring
+
+    def start(self, *, power_on: bool = True) -> None:
+        """Power the board (unless told not to) and start recording."""
+        if self._thread is not None:
+            raise PowerMeterError("the PPK2 is already recording: stop() first")
+        if power_on and not self.powered:
+            self.power(True)
+        self._flush()
+        self._chunks, self._error = [], None
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._drain, name="ppk2-reader", daemon=True)
+        self._thread.start()
+        self.started_at = time.monotonic()
+        self._write_checked(self.api.start_measuring)
+
+    def _drain(self) -> None:
+        """Reader thread: raw bytes from the port into a list, nothing else (it must keep up).
+        After stop is asked, it reads until the port is quiet (the last samples are in)."""
+        ser = self.api.ser
+        t0 = time.thread_time()
+        last = time.monotonic()
+        chunks = self._chunks
+        try:
+            while True:
+                waiting = ser.in_waiting
+                chunk = ser.read(waiting or 1)       # blocks up to ser.timeout for the first byte
+                now = time.monotonic()
+                if chunk:
+                    chunks.append(chunk)
+                    last = now
+                    if self._stop.is_set() and now - self._stop_at > 1.0:
+                        break                         # still streaming a second after the stop command
+                    if waiting < 16384:
+                        time.sleep(0.002)            # let a few kB gather: fewer, larger reads
+                    continue
+                if self._stop.is_set():
+                    break
+                if now - last > self.stall_s:
+                    raise PowerMeterDisconnected(f"the PPK2 on {self.port} sent no samples for {self.stall_s:g} s "
+                                                 f"(after {sum(map(len, chunks)) // 4} samples)")
+        except PowerMeterDisconnected as exc:
+            self._error = exc
+        except Exception as exc:                      # SerialException, OSError: the port vanished
+            self._error = PowerMeterDisconnected(
+                f"the PPK2 on {self.port} disconnected after {sum(map(len, chunks)) // 4} samples: {exc}")
+        finally:
+            self.reader_cpu_s = time.thread_time() - t0
+
+    def _end_thread(self) -> None:
+        self._stop_at = time.monotonic()
+        self._stop.set()
+        self._thread.join()
+        self._thread = None
+
+    def received_samples(self) -> int:
+        """Samples received so far (while recording)."""
+        return sum(map(len, list(self._chunks))) // 4
+
+    def stop(self):
+        """Stop recording; the trace (powertrace.Trace). The board stays powered (close() or
+        power(False) switch it off); on an error it is switched off first."""
+        from .powertrace import Trace
+
+        if self._thread is None:
+            raise PowerMeterError("the PPK2 is not recording: start() first")
+        try:
+            if self._error is None:
+                self._write_checked(self.api.stop_measuring)
+        except BaseException:
+            self._end_thread()
+            self._fail_safe()
+            raise
+        self._end_thread()
+        if self._error is not None:
+            self._fail_safe()
+            raise self._error
+        t0 = time.process_time()
+        raw = b"".join(self._chunks)
+        self._chunks = []
+        d = decode(raw, self.api.modifiers, self.voltage_mv, filtered=self.filtered)
+        self.decode_cpu_s = time.process_time() - t0
+        return Trace(current_ua=d.current_ua, logic=d.logic, rate_hz=self.rate_hz, voltage_v=self.voltage_mv / 1000,
+                     scope=self.scope, lost=d.lost,
+                     meta={"meter": "PPK2", "port": self.port, "received": d.received, "spike_filter": self.filtered,
+                           "marker_channel": self.marker_channel,
+                           "calibrated": self.api.modifiers.get("Calibrated"), "hw": self.api.modifiers.get("HW")})
+
+    def _fail_safe(self) -> None:
+        """Power off after an error, if the PPK2 still listens."""
+        try:
+            self.api.stop_measuring()
+            self.power(False)
+        except Exception:
+            pass

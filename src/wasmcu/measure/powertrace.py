@@ -164,9 +164,10 @@ def threshold_windows(trace: Trace, *, idle_fraction: float = 0.05, smooth: int 
     if n < 4 * m:
         raise EnergyAnalysisError(f"the trace is too short ({n} samples) to hold idle before and after a run")
     s = _moving_average(x, smooth | 1)
-    edges = np.concatenate([s[:m], s[-m:]])
-    idle = float(np.median(edges))
-    noise = MAD_SCALE * float(np.median(np.abs(edges - idle)))
+    head, tail = s[:m], s[-m:]
+    quiet = head if np.median(head) <= np.median(tail) else tail   # the lower end, if one end is not idle
+    idle = float(np.median(quiet))
+    noise = MAD_SCALE * float(np.median(np.abs(quiet - idle)))
     peak = float(s.max())
     if peak - idle <= max(8 * noise, 1.0):
         raise EnergyAnalysisError(
@@ -188,7 +189,7 @@ def threshold_windows(trace: Trace, *, idle_fraction: float = 0.05, smooth: int 
     if not windows:
         raise EnergyAnalysisError(f"no active window of at least {min_active_s * 1e6:g} µs above "
                                   f"{threshold / 1000:.3f} mA")
-    if windows[0][0] == 0 or windows[-1][1] == n:
+    if windows[0][0] == 0 or windows[-1][1] == n or max(np.median(head), np.median(tail)) > threshold:
         raise EnergyAnalysisError("the current is above the idle level at the start or the end of the trace: "
                                   "record longer before and after the run (the method needs idle on both sides)")
     return windows, idle, active, threshold

@@ -287,7 +287,12 @@ class PowerMeter:
                                       "WASMCU_PPK2_PORT or [power.ppk2] port")
             port = ports[0]
         import serial
-        from ppk2_api.ppk2_api import PPK2_API
+
+        try:
+            from ppk2_api.ppk2_api import PPK2_API
+        except ImportError:
+            raise PowerMeterError("the PPK2 needs the Python package ppk2-api: pip install 'wasmcu[ppk2]' "
+                                  "(scripts/setup.sh installs it)") from None
 
         try:
             api = PPK2_API(port, timeout=0.05, write_timeout=1)

@@ -150,6 +150,15 @@ class FakePPK2:
                     pass
         self.master = self.slave = None
 
+    def settle(self, quiet_s: float = 0.1, timeout_s: float = 2.0) -> None:
+        """Wait until the commands sent so far have been acted on (none new for quiet_s)."""
+        deadline = time.monotonic() + timeout_s
+        seen, since = len(self.commands), time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
+            time.sleep(0.01)
+            if len(self.commands) != seen:
+                seen, since = len(self.commands), time.monotonic()
+
     # the device
 
     def _run(self) -> None:

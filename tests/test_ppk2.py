@@ -211,7 +211,7 @@ def test_a_ppk2_that_disconnects_mid_measurement_is_a_clear_error():
                 time.sleep(0.3)
                 meter.stop()
         assert isinstance(err.value, WasmcuError)
-        assert meter.api.ser is None and meter._thread is None         # port released, reader ended
+        assert meter.api.ser is None and meter._reader is None         # port released, reader process ended
         assert fake.disconnected
 
 
@@ -230,7 +230,10 @@ def test_a_ppk2_that_falls_silent_is_an_error_and_the_board_is_powered_off():
         assert not fake.powered and fake.commands[-1] == (0x0C, 0)
 
 
-def test_an_error_while_measuring_powers_the_board_off():
+def test_an_error_while_measuring_powers_the_board_off(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with FakePPK2(steps(RUN)) as fake:
         with pytest.raises(RuntimeError):
             with PowerMeter.open(fake.port, V_MV) as meter:
@@ -238,7 +241,8 @@ def test_an_error_while_measuring_powers_the_board_off():
                 time.sleep(0.05)
                 raise RuntimeError("the board backend failed")
         fake.settle()
-        assert not fake.powered and not fake.measuring and meter._thread is None
+        assert not fake.powered and not fake.measuring and meter._reader is None
+        assert not list(tmp_path.iterdir())           # the reader's raw file is gone
 
 
 def test_a_port_that_is_not_a_ppk2_is_refused():

@@ -93,5 +93,6 @@ def doctor() -> int:
 def _extra_checks():
     """Hook for backends to add their own lines (QEMU plugin, WAMR libraries)."""
     from .backends import board, qemu
+    from .measure import ppk2
 
-    return qemu.doctor_lines() + board.doctor_lines()
+    return qemu.doctor_lines() + board.doctor_lines() + ppk2.doctor_lines()

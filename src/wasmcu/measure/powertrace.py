@@ -68,6 +68,12 @@ class Trace:
     def duration_s(self) -> float:
         return self.n / self.rate_hz
 
+    def slice(self, start: int, end: int) -> Trace:
+        """Samples [start, end) as a trace of their own (the lost count is theirs)."""
+        cur = self.current_ua[start:end]
+        return Trace(cur, self.logic[start:end], self.rate_hz, self.voltage_v, self.scope,
+                     int(np.isnan(cur).sum()), dict(self.meta))
+
     def channel(self, ch: int) -> np.ndarray:
         """Logic input Dch as 0/1 per sample."""
         return (self.logic >> ch) & 1

@@ -7,8 +7,9 @@ samples a second over USB serial, 4 bytes each (a little-endian 32-bit word):
     bits 18-23 a 6-bit counter   bits 24-31  the logic inputs D0-D7 (bit 24 is D0)
 
 Commands and the calibration metadata go through ppk2-api (`ppk2_api.ppk2_api.PPK2_API`).
-The samples are not parsed in Python one by one, which could not keep up: a thread of our
-own drains the port into raw chunks, and `stop()` converts them with numpy — ppk2-api's
+The samples are not parsed in Python one by one, which could not keep up: a process of our
+own (ppk2_drain.py: no thread of the measuring program can starve it of the GIL) drains the
+port into a file, and `stop()` converts the bytes with numpy — ppk2-api's
 calibration formula and its spike filter (applied after a range switch), vectorised and
 checked against ppk2-api's own parser by the tests. The counter tells lost samples: they
 become NaN in the trace, and are counted.
@@ -27,9 +28,12 @@ unpowered as far as the PPK2 can still be told.
 from __future__ import annotations
 
 import os
-import threading
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +48,7 @@ VOUT_MV = (800, 5000)              # what the PPK2 can source
 MODIFIER_KEYS = ("R", "GS", "GI", "O", "S", "I", "UG")
 # ppk2-api's spike filter: after a range switch the next samples are rolling averages
 SPIKE_ALPHA, SPIKE_ALPHA4, SPIKE_SAMPLES = 0.18, 0.06, 3
+DRAIN = Path(__file__).with_name("ppk2_drain.py")   # the reader process
 
 
 # --- the sample stream -----------------------------------------------------------------------
@@ -261,14 +266,11 @@ class PowerMeter:
         self.api, self.port, self.voltage_mv = api, port, voltage_mv
         self.scope, self.marker_channel, self.stall_s, self.filtered = scope, marker_channel, stall_s, spike_filter
         self.powered = False
-        self._thread: threading.Thread | None = None
-        self._chunks: list[bytes] = []
-        self._error: BaseException | None = None
-        self._stop = threading.Event()
+        self._reader: subprocess.Popen | None = None
+        self._raw_path: str | None = None
         self.reader_cpu_s = 0.0
         self.decode_cpu_s = 0.0
         self.started_at = 0.0
-        self._stop_at = 0.0
 
     # opening and closing
 
@@ -355,11 +357,13 @@ class PowerMeter:
     def close(self) -> None:
         """Stop streaming, power the board off and release the port; safe to call twice."""
         try:
-            if self._thread is not None:
+            if self._reader is not None:
                 try:
                     self.api.stop_measuring()
                 finally:
-                    self._end_thread()
+                    self._end_reader()
+                    if self._raw_path and os.path.exists(self._raw_path):
+                        os.unlink(self._raw_path)
             if self.api.ser is not None and self.api.ser.is_open:
                 try:
                     self.api.stop_measuring()
@@ -384,82 +388,71 @@ class PowerMeter:
 
     def start(self, *, power_on: bool = True) -> None:
         """Power the board (unless told not to) and start recording."""
-        if self._thread is not None:
+        if self._reader is not None:
             raise PowerMeterError("the PPK2 is already recording: stop() first")
         if power_on and not self.powered:
             self.power(True)
         self._flush()
-        self._chunks, self._error = [], None
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._drain, name="ppk2-reader", daemon=True)
-        self._thread.start()
+        fd, self._raw_path = tempfile.mkstemp(prefix="wasmcu-ppk2-", suffix=".raw")
+        os.close(fd)
+        port_fd = self.api.ser.fileno()
+        self._reader = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(DRAIN), str(port_fd), self._raw_path, str(self.stall_s)],
+            pass_fds=(port_fd,), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if self._reader.stdout.readline().strip() != "ready":
+            err = self._end_reader()
+            raise PowerMeterError(f"the PPK2 reader process did not start: {err}")
         self.started_at = time.monotonic()
         self._write_checked(self.api.start_measuring)
 
-    def _drain(self) -> None:
-        """Reader thread: raw bytes from the port into a list, nothing else (it must keep up).
-        After stop is asked, it reads until the port is quiet (the last samples are in)."""
-        ser = self.api.ser
-        t0 = time.thread_time()
-        last = time.monotonic()
-        chunks = self._chunks
+    def _end_reader(self) -> str:
+        """Ask the reader process to finish; its stderr (why it stopped early), '' if all went well."""
+        proc, self._reader = self._reader, None
         try:
-            while True:
-                waiting = ser.in_waiting
-                chunk = ser.read(waiting or 1)       # blocks up to ser.timeout for the first byte
-                now = time.monotonic()
-                if chunk:
-                    chunks.append(chunk)
-                    last = now
-                    if self._stop.is_set() and now - self._stop_at > 1.0:
-                        break                         # still streaming a second after the stop command
-                    if waiting < 16384:
-                        time.sleep(0.002)            # let a few kB gather: fewer, larger reads
-                    continue
-                if self._stop.is_set():
-                    break
-                if now - last > self.stall_s:
-                    raise PowerMeterDisconnected(f"the PPK2 on {self.port} sent no samples for {self.stall_s:g} s "
-                                                 f"(after {sum(map(len, chunks)) // 4} samples)")
-        except PowerMeterDisconnected as exc:
-            self._error = exc
-        except Exception as exc:                      # SerialException, OSError: the port vanished
-            self._error = PowerMeterDisconnected(
-                f"the PPK2 on {self.port} disconnected after {sum(map(len, chunks)) // 4} samples: {exc}")
-        finally:
-            self.reader_cpu_s = time.thread_time() - t0
+            out, err = proc.communicate("stop\n", timeout=10)
+        except (subprocess.TimeoutExpired, BrokenPipeError, ValueError):
+            proc.kill()
+            out, err = proc.communicate()
+        fields = (out or "").split()
+        self.reader_cpu_s = float(fields[-1]) if len(fields) >= 2 else 0.0
+        return (err or "").strip() if proc.returncode else ""
 
-    def _end_thread(self) -> None:
-        self._stop_at = time.monotonic()
-        self._stop.set()
-        self._thread.join()
-        self._thread = None
-
-    def received_samples(self) -> int:
-        """Samples received so far (while recording)."""
-        return sum(map(len, list(self._chunks))) // 4
+    def recording(self) -> bool:
+        """True while the reader runs (it ends by itself when the port fails or falls silent)."""
+        return self._reader is not None and self._reader.poll() is None
 
     def stop(self):
         """Stop recording; the trace (powertrace.Trace). The board stays powered (close() or
         power(False) switch it off); on an error it is switched off first."""
         from .powertrace import Trace
 
-        if self._thread is None:
+        if self._reader is None:
             raise PowerMeterError("the PPK2 is not recording: start() first")
+        path = self._raw_path
         try:
-            if self._error is None:
+            failed = self._reader.poll() is not None
+            if not failed:
                 self._write_checked(self.api.stop_measuring)
         except BaseException:
-            self._end_thread()
+            self._end_reader()
             self._fail_safe()
+            os.unlink(path)
             raise
-        self._end_thread()
-        if self._error is not None:
+        try:
+            err = self._end_reader()
+            with open(path, "rb") as f:
+                raw = f.read()
+        finally:
+            os.unlink(path)
+        if err:
             self._fail_safe()
-            raise self._error
+            n = len(raw) // 4
+            if err.startswith("no samples"):
+                msg = f"the PPK2 on {self.port} sent no samples for {self.stall_s:g} s (after {n} samples)"
+            else:
+                msg = f"the PPK2 on {self.port} disconnected after {n} samples ({err}): check its USB cable"
+            raise PowerMeterDisconnected(msg)
         t0 = time.process_time()
-        raw = b"".join(self._chunks)
-        self._chunks = []
         d = decode(raw, self.api.modifiers, self.voltage_mv, filtered=self.filtered)
         self.decode_cpu_s = time.process_time() - t0
         return Trace(current_ua=d.current_ua, logic=d.logic, rate_hz=self.rate_hz, voltage_v=self.voltage_mv / 1000,

@@ -70,22 +70,24 @@ def main() -> int:
                 spins += 1
         else:
             time.sleep(args.seconds)
+        wall = time.monotonic() - wall0
         trace = meter.stop()
-        wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+        cpu, stop_s = time.process_time() - cpu0, time.monotonic() - wall0 - wall
     parent.send("done")
     dev = parent.recv()
     proc.join()
 
     received = trace.meta["received"]
     lost = dev["dropped"] + trace.lost
-    print(f"recording: {wall:.1f} s at {args.rate:,.0f} samples/s{' (main thread busy in Python)' if args.busy else ''}")
+    print(f"recording: {wall:.1f} s at {args.rate:,.0f} samples/s{' (main thread busy in Python)' if args.busy else ''}; "
+          f"stop() took {stop_s:.2f} s")
     print(f"samples expected (made by the device): {dev['generated']:,}")
     print(f"samples received:                      {received:,}")
     print(f"samples lost:                          {lost:,} (dropped at the device: {dev['dropped']:,}; "
           f"counter gaps: {trace.lost:,}; received - sent: {received - dev['written']:,})")
     print(f"reader process CPU: {meter.reader_cpu_s:.2f} s = {100 * meter.reader_cpu_s / wall:.1f} % of one core")
-    print(f"measuring process CPU while recording (main thread{', spinning' if args.busy else ''}, decoding): "
-          f"{cpu:.2f} s = {100 * cpu / wall:.1f} %")
+    print(f"measuring process CPU while recording (main thread{', spinning' if args.busy else ''}): "
+          f"{cpu - meter.decode_cpu_s:.2f} s = {100 * (cpu - meter.decode_cpu_s) / wall:.1f} %")
     print(f"decoding {trace.n:,} samples at stop(): {meter.decode_cpu_s:.2f} s CPU")
     falls = np.flatnonzero(np.diff(trace.channel(0).astype(np.int8)) == -1)
     a = analyse(trace.slice(0, int(falls[-1]) + 2), "marker")     # the pulse cut by the stop left out

@@ -302,3 +302,30 @@ def test_doctor_lists_connected_ppk2s(monkeypatch):
     assert "PPK2 on /dev/ttyACM7" in ppk2.doctor_lines()[0] and len(ppk2.doctor_lines()) == 1
     monkeypatch.setattr(list_ports, "comports", lambda: [])
     assert "no PPK2 connected" in ppk2.doctor_lines()[0]
+
+
+def test_the_report_draws_each_stored_trace(tmp_path):
+    from wasmcu.model import Cell, Draft
+    from wasmcu.report import write_report
+    from wasmcu.store import Store
+
+    db = tmp_path / "results.sqlite"
+    trace = _trace([(3000, IDLE, 0), (1000, ACTIVE, 1), (3000, IDLE, 0)])
+    a = analyse(trace, "marker")
+    r = Draft(Cell("crc16", 100, "c", "wasm3", "pico-board"), "board", status="ok", checksum=1, expected=1,
+              time_kind="measured", time_us=10_000.0)
+    ref = powertrace.store_trace(trace, db, "crc16_100_c_wasm3_pico-board", a)
+    r.energy_uj, r.energy_kind, extra = powertrace.result_fields(a.summary(), ref)
+    r.extra.update(extra)
+    with Store(db) as store:
+        store.add_result(store.begin_run({}), r.freeze())
+        files = write_report(store, tmp_path / "report")
+    png = tmp_path / "report" / "traces" / "crc16_100_c_wasm3_pico-board.png"
+    assert png in files and png.stat().st_size > 10_000
+
+
+def test_doctor_has_a_line_on_power_meters():
+    from conftest import wasmcu
+
+    proc = wasmcu("doctor")
+    assert proc.returncode == 0 and "PPK2" in proc.stdout

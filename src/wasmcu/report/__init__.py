@@ -45,4 +45,6 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
     write_csv(results, csv_path)
     page = out / "report.html"
     page.write_text(html.render(results, store.run(run_id), figs, wl))
-    return [page, md, csv_path, *figs.values()]
+    from .trace import trace_figures
+
+    return [page, md, csv_path, *figs.values(), *trace_figures(results, store.path, out)]

@@ -77,3 +77,26 @@ def trace_figure(trace: Trace, analysis: Analysis | None, out: Path, *, title: s
     fig.savefig(out, dpi=DPI)
     plt.close(fig)
     return plotted
+
+
+def trace_figures(results, db_path: Path, out: Path) -> list[Path]:
+    """A figure of each result whose current trace is stored (`extra.power_trace`, written
+    by powertrace.store_trace), as traces/<the trace's name>.png under `out`."""
+    from ..measure.powertrace import Analysis, Window, load_trace, trace_path
+
+    written = []
+    for r in results:
+        ref = r.extra.get("power_trace")
+        if not ref or not trace_path(db_path, ref).is_file():
+            continue
+        trace, stored = load_trace(trace_path(db_path, ref))
+        analysis = None
+        if stored:
+            stored = dict(stored, windows=[Window(**w) for w in stored["windows"]])
+            analysis = Analysis(**stored)
+        png = Path(out) / "traces" / (Path(ref).stem + ".png")
+        png.parent.mkdir(parents=True, exist_ok=True)
+        c = r.cell
+        trace_figure(trace, analysis, png, title=f"{c.workload}:{c.n} ({c.lang}), {c.runtime} on {c.device}")
+        written.append(png)
+    return written

@@ -3,7 +3,8 @@
 A pseudo-terminal PPK2 (wasmcu.measure.ppk2_fake) runs in a child process, so that its
 work does not count as the reader's: it streams samples paced by the clock at the PPK2's
 rate — 10 ms idle at 5 mA and 10 ms "kernel" at 25 mA with the marker on D0, over and
-over — and drops whatever the port cannot take, as a PPK2 does. The meter (the real code
+over — and drops whatever the port (a pseudo-terminal holds about 17 kB, 42 ms of samples)
+cannot take at once: stricter than a USB serial port, which buffers more in the kernel. The meter (the real code
 path: ppk2-api over pyserial, the reader process, the numpy decoding) records it all. Prints
 samples expected (made by the device in the recording), received, lost (device-side drops,
 and gaps the 6-bit counter shows), the reader process's and the measuring process's CPU use, the
@@ -40,7 +41,7 @@ def device(conn, rate: float, seconds: float) -> None:
     period = int(rate * 0.01)                    # 10 ms idle, 10 ms active
     cycles = int(seconds * 50) + 100
     segments = [seg for _ in range(cycles) for seg in ((period, IDLE_UA, 0), (period, ACTIVE_UA, 1))]
-    with FakePPK2(steps(segments, noise_ua=20.0), rate_hz=rate) as fake:
+    with FakePPK2(steps(segments, noise_ua=20.0), rate_hz=rate, buffer_samples=0) as fake:
         conn.send(fake.port)
         conn.recv()                              # recording done
         fake.settle()

@@ -7,7 +7,8 @@ stop), and while measuring streams 4-byte samples paced by the clock at 100 kS/s
 synthesised from a signal — `signal(first_index, count) -> (current µA, logic bits)` — and
 encoded the way the PPK2 does (auto-ranging, calibration inverted, counter, logic byte).
 Samples that the port cannot take are dropped, as a PPK2 drops what the host does not read
-in time: the counter shows the gap. It can also disconnect or fall silent on cue.
+in time (beyond `buffer_samples` held back: a second's worth by default): the counter shows the gap. It
+can also disconnect or fall silent on cue.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class FakePPK2:
     """The device end of a pseudo-terminal; `port` is the path to open as the PPK2's port."""
 
     def __init__(self, signal=None, *, rate_hz: float = RATE_HZ, cal: dict = CALIBRATION, tick_s: float = 0.002,
-                 disconnect_after: int | None = None, stall_after: int | None = None):
+                 buffer_samples: int = RATE_HZ, disconnect_after: int | None = None, stall_after: int | None = None):
         self.signal = signal or steps([(1, 1000.0, 0)])
         self.rate_hz, self.cal, self.tick_s = rate_hz, cal, tick_s
         self.disconnect_after, self.stall_after = disconnect_after, stall_after
@@ -119,10 +120,11 @@ class FakePPK2:
         self.source_mode = False
         self.vdd_mv: int | None = None
         self.generated = 0          # samples made since the last start
-        self.written = 0            # of which reached the port
-        self.dropped = 0            # did not fit: lost, as on the device
+        self.dropped = 0            # did not fit into the port nor the device's buffer: lost
+        self.buffer_samples = buffer_samples
+        self._bytes_written = 0
+        self._backlog = bytearray()
         self.disconnected = False
-        self._pending = b""
         self._t0 = 0.0
         self._encoder: Encoder | None = None
         self._quit = threading.Event()
@@ -190,10 +192,15 @@ class FakePPK2:
             if op == 0x19:
                 self._write_all(metadata_text(self.cal).encode())
             elif op == 0x06:
-                self.measuring, self.generated, self.written, self.dropped, self._pending = True, 0, 0, 0, b""
+                self.measuring, self.generated, self.dropped, self._bytes_written = True, 0, 0, 0
+                self._backlog = bytearray()
                 self._t0 = time.monotonic()
             elif op == 0x07:
                 self.measuring = False
+                if self._backlog:                  # what the device still held goes out first
+                    self._write_all(bytes(self._backlog))
+                    self._bytes_written += len(self._backlog)
+                    self._backlog = bytearray()
             elif op == 0x0D:
                 self.vdd_mv = (cmd[1] - 3) * 256 + cmd[2] + 800 - 32
                 self._encoder = Encoder(self.cal, self.vdd_mv)
@@ -211,6 +218,11 @@ class FakePPK2:
             except BlockingIOError:
                 time.sleep(0.001)
 
+    @property
+    def written(self) -> int:
+        """Samples that reached the port (whole or begun)."""
+        return -(-self._bytes_written // 4)
+
     def _write(self, data: bytes) -> int:
         try:
             return os.write(self.master, data)
@@ -226,17 +238,18 @@ class FakePPK2:
         else:
             ua, bits = np.zeros(count), np.zeros(count, dtype=np.uint8)
         enc = self._encoder or Encoder(self.cal, self.vdd_mv or 3300)
-        data = enc.words(ua, bits, first).astype("<u4").tobytes()
+        buf = self._backlog
+        buf += enc.words(ua, bits, first).astype("<u4").tobytes()
         self.generated += count
-        if self._pending:                         # the rest of a sample half sent at the last tick
-            self._pending = self._pending[self._write(self._pending):]
-        wrote = 0 if self._pending else self._write(data)
-        whole, part = divmod(wrote, 4)
-        if part:
-            self._pending = data[wrote:(whole + 1) * 4]
-        sent = whole + (1 if part else 0)
-        self.written += sent
-        self.dropped += count - sent              # did not fit into the port: lost
+        wrote = self._write(bytes(buf))
+        self._bytes_written += wrote
+        del buf[:wrote]
+        # what the port did not take waits in the device's buffer; beyond it, the newest samples are lost
+        head = (-self._bytes_written) % 4          # the rest of a sample half written
+        keep = head + max(self.buffer_samples * 4 - head, 0) // 4 * 4
+        if len(buf) > keep:
+            self.dropped += (len(buf) - keep) // 4
+            del buf[keep:]
         if self.disconnect_after is not None and self.generated >= self.disconnect_after:
             self.disconnected = True
             os.close(self.master)     # the far end sees the port vanish

@@ -2,13 +2,14 @@
 
 A pseudo-terminal PPK2 (wasmcu.measure.ppk2_fake) runs in a child process, so that its
 work does not count as the reader's: it streams samples paced by the clock at the PPK2's
-rate — 10 ms idle at 5 mA and 10 ms "kernel" at 25 mA with the marker on D0, over and
-over — and drops whatever the port (a pseudo-terminal holds about 17 kB, 42 ms of samples)
-cannot take at once: stricter than a USB serial port, which buffers more in the kernel. The meter (the real code
-path: ppk2-api over pyserial, the reader process, the numpy decoding) records it all. Prints
-samples expected (made by the device in the recording), received, lost (device-side drops,
-and gaps the 6-bit counter shows), the reader process's and the measuring process's CPU use, the
-decoding time, and the energy per window by the marker method against the known one.
+rate (10 ms idle at 5 mA and 10 ms "kernel" at 25 mA with the marker on D0, over and over)
+and drops whatever the port cannot take at once (a pseudo-terminal holds about 17 kB, 42 ms
+of samples: stricter than a USB serial port, which buffers more in the kernel). The meter
+records it all through the real code path: ppk2-api over pyserial, the reader process, the
+numpy decoding. Prints samples expected (made by the device in the recording), received and
+lost (device-side drops, and gaps the 6-bit counter shows), the CPU use of the reader
+process and of the measuring process, the decoding time, and the energy per window by the
+marker method against the synthesised one.
 
 With --busy the main thread spins in pure Python meanwhile (as a board backend parsing its
 serial port might), which a reader thread would have to win the GIL from.

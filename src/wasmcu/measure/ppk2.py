@@ -297,7 +297,7 @@ class PowerMeter:
                                   "(scripts/setup.sh installs it)") from None
 
         try:
-            api = PPK2_API(port, timeout=0.05, write_timeout=1)
+            api = PPK2_API(port, timeout=0.05, write_timeout=1, exclusive=True)
         except (serial.SerialException, OSError) as exc:
             raise PowerMeterError(f"cannot open the PPK2 on {port}: {exc}") from None
         meter = cls(api, port, voltage_mv, **kw)

@@ -89,9 +89,10 @@ def test_a_board_that_stops_talking_mid_run_is_reported():
         os.write(master, b"garbage from an earlier run\n@wasmcu runtime=native\n@wasmcu checksum=1 ")
         time.sleep(2)
 
-    t = threading.Thread(target=board)
-    t.start()
+    # the port is opened first: pyserial flushes the input on open, which would race with the board's lines
     with serial.Serial(os.ttyname(slave), 115200, timeout=0.2) as port:
+        t = threading.Thread(target=board)
+        t.start()
         with pytest.raises(BoardError) as exc:
             read_report(port, 1.0)
     t.join()

@@ -278,10 +278,12 @@ def cmd_list(args) -> int:
     else:
         from .runtimes import RUNTIMES
 
-        t = Table("runtime", "mode", "available on host", "description")
+        t = Table("runtime", "mode", "runs on", "default on", "available on host", "description")
         for rt in RUNTIMES.values():
-            reason = rt.unavailable_reason()
-            t.add_row(rt.name, rt.mode, "yes" if not reason else f"no: {reason}", rt.summary)
+            reason = rt.unavailable_reason() if "host" in rt.where else "runs in firmware only"
+            default = [b for b in ("host", "qemu", "board") if rt.name in RUNTIMES.defaults(b)]
+            t.add_row(rt.name, rt.mode, ", ".join(rt.where), ", ".join(default) or "-",
+                      "yes" if not reason else f"no: {reason}", rt.summary)
     console.print(t)
     return 0
 

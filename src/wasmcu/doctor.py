@@ -68,10 +68,13 @@ def doctor() -> int:
             missing += 1
             t.add_row(name, f"[red]missing[/]: apt-get install {package}", PURPOSE.get(name, ""))
     console.print(t)
-    r = Table("runtime", "mode", "status", title="runtimes")
+    r = Table("runtime", "mode", "runs on", "status", "declared by", title="runtimes")
     for rt in RUNTIMES.values():
-        reason = rt.unavailable_reason()
-        r.add_row(rt.name, rt.mode, "[green]available[/]" if not reason else f"[yellow]unavailable[/]: {reason}")
+        reason = rt.unavailable_reason() if "host" in rt.where else None
+        status = "[green]available[/]" if not reason else f"[yellow]unavailable[/]: {reason}"
+        if "host" not in rt.where:
+            status = "firmware only"
+        r.add_row(rt.name, rt.mode, ", ".join(rt.where), status, RUNTIMES.origin(rt.name))
     console.print(r)
     rows = package_rows()
     if rows:

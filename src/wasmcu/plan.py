@@ -32,15 +32,6 @@ SUITES = {
     },
 }
 
-# runtimes each backend runs when the user names none (a named runtime that a backend
-# cannot run becomes an `unsupported` cell, with the reason)
-DEFAULT_RUNTIMES = {
-    "host": ["native", "wasm3", "wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan", "wasm2c",
-             "wamr-classic", "wamr-fast", "wamr-aot"],
-    "qemu": ["native", "wasm3", "wasm2c", "wamr-classic", "wamr-fast", "wamr-aot"],
-    "board": ["native", "wasm3", "wamr-classic", "wamr-fast"],
-}
-
 SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
              "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
              "build": list}
@@ -121,7 +112,9 @@ def plan(spec: Spec):
                               "everywhere; sdk: each board's vendor-SDK default)")
     cells = []
     for dev in devs:
-        rts = explicit or [r for r in DEFAULT_RUNTIMES.get(dev.backend, []) if r in runtimes_mod.RUNTIMES]
+        # the runtimes each backend runs when the user names none are declared by the runtimes
+        # (a named runtime that a backend cannot run becomes an `unsupported` cell, with the reason)
+        rts = explicit or runtimes_mod.defaults(dev.backend)
         for wl, n in wls:
             for lang in langs:
                 if lang not in wl.sources:

@@ -36,7 +36,10 @@ class HostBackend(Backend):
     name = "host"
 
     def unsupported_reason(self, runtime, device):
-        return runtimes.get(runtime).unavailable_reason()
+        rt = runtimes.get(runtime)
+        if not runtimes.runs_on(rt, self.name):
+            return f"runtime '{runtime}' runs in firmware only: it has no host measurement"
+        return rt.unavailable_reason()
 
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
         return self._measure(cell, workload, device, ctx).freeze()

@@ -15,21 +15,19 @@ import json
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .. import tools
-from ..errors import BuildError, ConfigError, DoesNotFit, RuntimeUnavailable, ToolMissing, ToolTooOld
+from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.energy import modelled_energy
 from ..measure.footprint import footprint, symbol_address
 from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Draft, Result
 from ..protocol import parse
 from .. import runtimes as runtimes_mod
-from ..runtimes import wamr, wasm2c
+from ..runtimes import wamr
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
-from ..toolchains.wasm import build_wasm, c_array_source, memory_pages
+from ..toolchains.wasm import build_wasm, memory_pages
 from . import Backend, RunContext
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
@@ -37,63 +35,6 @@ FIRMWARE = mcu.FIRMWARE
 # QEMU options a machine needs besides -M (a profile's [qemu] args replaces them)
 MACHINE_EXTRA_ARGS = {"virt": ["-bios", "none"]}
 WASM_PAGE = 65536
-
-
-@dataclass
-class Firmware:
-    """How to build the firmware of one runtime: its glue and the parts it links."""
-
-    glue: str
-    parts: Callable  # (workload, n, lang, device, arch, opt) -> (list of paths, includes, defines)
-    wasm: bool = True
-
-
-def _native_parts(workload, n, lang, device, arch, opt):
-    return [mcu.kernel_object(workload, n, lang, arch, opt)], [], []
-
-
-def _wasm3_parts(workload, n, lang, device, arch, opt):
-    module = build_wasm(workload, n, lang)
-    return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], []
-
-
-def _wasm2c_parts(workload, n, lang, device, arch, opt):
-    library, headers = mcu.wasm2c_library(build_wasm(workload, n, lang).wasm, arch, opt)
-    rt = wasm2c.runtime_sources()
-    return [library], [headers, rt], mcu.wasm2c_abi_flags(arch)
-
-
-def _wamr_parts(kind):
-    def parts(workload, n, lang, device, arch, opt):
-        build = wamr.firmware_build(device.arch, kind)
-        module = build_wasm(workload, n, lang)
-        array = module.c_array if kind != "aot" else aot_c_array(wamr.compile_aot(module.wasm, device.arch))
-        return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="wamr-{kind}"']
-
-    return parts
-
-
-def aot_c_array(aot: Path) -> Path:
-    """An AOT module as a C array in flash, where WAMR runs its code in place (XIP)."""
-    key = digest("wamr-aot-array", aot)
-
-    def build(tmp: Path) -> dict:
-        (tmp / "module_aot.c").write_text(c_array_source(aot.read_bytes()))
-        return {"aot_bytes": aot.stat().st_size}
-
-    return cached("wamr-aot-array", key, build) / "module_aot.c"
-
-
-# Runtimes that have a firmware build. A runtime is added with its glue file (the
-# interface to wasmcu_fw.h) and a function returning what to link.
-FIRMWARE_RUNTIMES: dict[str, Firmware] = {
-    "native": Firmware("glue_native.c", _native_parts, wasm=False),
-    "wasm3": Firmware("glue_wasm3.c", _wasm3_parts),
-    "wasm2c": Firmware("glue_wasm2c.c", _wasm2c_parts),
-    "wamr-classic": Firmware("glue_wamr.c", _wamr_parts("classic")),
-    "wamr-fast": Firmware("glue_wamr.c", _wamr_parts("fast")),
-    "wamr-aot": Firmware("glue_wamr.c", _wamr_parts("aot")),
-}
 
 
 def build_opt(device, mode: str) -> str:
@@ -146,25 +87,21 @@ class QemuBackend(Backend):
     name = "qemu"
 
     def unsupported_reason(self, runtime, device):
-        if runtime not in FIRMWARE_RUNTIMES:
+        rt = runtimes_mod.get(runtime)
+        if not runtimes_mod.runs_on(rt, self.name):
             return f"runtime '{runtime}' has no firmware build: it runs on host only"
-        if runtime.startswith("wamr-"):
-            try:
-                wamr.firmware_build(device.arch, runtime.split("-", 1)[1])
-            except RuntimeUnavailable as exc:
-                return str(exc)
-        return None
+        return rt.firmware_unavailable_reason(device)
 
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
         return self._measure(cell, workload, device, ctx).freeze()
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
         res = Draft(cell=cell, backend=self.name)
-        fw = FIRMWARE_RUNTIMES[cell.runtime]
+        rt = runtimes_mod.get(cell.runtime)
         arch = mcu.ARCHES[device.arch]
         opt = build_opt(device, cell.build)
         try:
-            if fw.wasm:
+            if rt.wasm:
                 try:
                     pages = memory_pages(build_wasm(workload, cell.n, cell.lang).wasm.read_bytes()) or 0
                 except ValueError:
@@ -201,11 +138,11 @@ class QemuBackend(Backend):
         return self.execute(res, elf, device, arch, ctx, fp)
 
     def build(self, runtime, workload, n, lang, device, opt, chip=None):
-        fw = FIRMWARE_RUNTIMES[runtime]
+        rt = runtimes_mod.get(runtime)
         arch = mcu.ARCHES[device.arch]
-        parts, includes, defines = fw.parts(workload, n, lang, device, arch, opt)
-        return mcu.link_firmware(device, arch, FIRMWARE / fw.glue, parts, opt, includes=includes, defines=defines,
-                                 chip=chip)
+        parts, includes, defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
+        return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
+                                 defines=defines, chip=chip)
 
     def execute(self, res: Draft, elf: Path, device, arch, ctx: RunContext, fp) -> Draft:
         qemu = tools.require(arch.qemu)

@@ -1,38 +1,30 @@
 """The runtime registry: every way wasmcu can execute a kernel, by name.
 
-To add a runtime, subclass :class:`wasmcu.runtimes.base.Runtime` in a module here and
-add an instance to ``_ALL`` below (firmware support lives with the qemu backend).
+Each runtime declares itself once (a Runtime subclass with ``@register``; see
+:mod:`wasmcu.runtimes.registry`); another package adds one through an entry point in the
+group ``wasmcu.runtimes``, without editing wasmcu.
 """
 
 from __future__ import annotations
 
-from ..errors import ConfigError
 from .base import Runtime
-from .native import Native
-from .v8 import V8, V8Turbofan
-from .wasm2c import Wasm2c
-from .wasm3 import Wasm3
-from .wamr import Wamr
-from .wasmtime_rt import Wasmtime, WasmtimePulley
+from .registry import GROUP, REGISTRY, register, runs_on
 
-_ALL: list[Runtime] = [
-    Native(), Wasm3(), Wasmtime(), WasmtimePulley(), V8(), V8Turbofan(), Wasm2c(),
-    Wamr("wamr-classic", "WAMR's classic interpreter (a WAMR the user built)"),
-    Wamr("wamr-fast", "WAMR's fast interpreter (a WAMR the user built)"),
-    Wamr("wamr-aot", "WAMR ahead-of-time: wamrc compiles, iwasm runs (a WAMR the user built)"),
-]
-RUNTIMES: dict[str, Runtime] = {rt.name: rt for rt in _ALL}
+# wasmcu's own runtimes register on import, in this order (the order of tables and figures)
+from . import native, wasm3, wasmtime_rt, v8, wasm2c, wamr  # noqa: E402,F401
 
+RUNTIMES = REGISTRY
 
-def register(runtime: Runtime) -> None:
-    RUNTIMES[runtime.name] = runtime
+__all__ = ["GROUP", "RUNTIMES", "Runtime", "defaults", "get", "parse", "register", "runs_on"]
 
 
 def get(name: str) -> Runtime:
-    try:
-        return RUNTIMES[name]
-    except KeyError:
-        raise ConfigError(f"unknown runtime '{name}'; known: {', '.join(RUNTIMES)}") from None
+    return REGISTRY.get_runtime(name)
+
+
+def defaults(backend: str) -> list[str]:
+    """The runtimes a backend ('host', 'qemu', 'board') runs when the user names none."""
+    return REGISTRY.defaults(backend)
 
 
 def parse(text: str | None, default: list[str]) -> list[str]:

@@ -68,15 +68,26 @@ Loop = Callable[[int, int], "tuple[float, int | None]"]
 
 
 class Runtime:
-    """A way to execute a kernel. Subclasses fill in the class attributes and methods."""
+    """A way to execute a kernel: one declaration, registered with
+    ``@wasmcu.runtimes.registry.register`` (or an entry point in group ``wasmcu.runtimes``).
+    Subclasses fill in the class attributes and the methods of the places they run."""
 
     name: str = ""
     mode: str = ""          # one of wasmcu.model.EXECUTION_MODES
     summary: str = ""
+    # where it runs: "host" (this computer, through `load`/`measure`) and/or "firmware" (the
+    # emulated and real boards, through `firmware_glue` and `firmware_parts`)
+    where: tuple[str, ...] = ("host",)
+    # in the default set (the runtimes a device runs when the user names none): True on every
+    # backend it runs on, False on none, or a tuple of backends ("host", "qemu", "board")
+    default: bool | tuple[str, ...] = True
     wasm: bool = True       # runs a wasm module (False: native code)
     # the artifact is a shared library: the dynamic loader would hand out the library it
     # already loaded, so each timed load gets a fresh copy of the file (made untimed)
     shared_library: bool = False
+    # the firmware glue implementing backends/firmware/wasmcu_fw.h: a file name in that
+    # folder, or an absolute path (a runtime from another package)
+    firmware_glue: str | None = None
 
     def unavailable_reason(self) -> str | None:
         """None when the runtime can run on this host; else what is missing and how to get it."""
@@ -91,6 +102,20 @@ class Runtime:
 
         module = build_wasm(workload, n, lang)
         return str(module.wasm), module.meta
+
+    def firmware_unavailable_reason(self, device) -> str | None:
+        """None when the firmware part can be built for `device`; else what is missing."""
+        return None
+
+    def firmware_parts(self, workload, n: int, lang: str, device, arch, opt: str) -> tuple[list, list, list]:
+        """What the firmware links besides main.c and the glue: (objects, static libraries or C
+        sources; include directories; extra compiler flags such as -D defines)."""
+        raise NotImplementedError(f"runtime {self.name!r} declares no firmware parts")
+
+    def firmware_settings(self, device) -> dict:
+        """Sizes the firmware part is built with (they change its footprint): stored in each
+        cell's provenance. Defaults in the runtime, overridden by the device's [runtimes.NAME]."""
+        return {}
 
     def load(self, job: HostJob) -> Callable[[], int]:
         """Load and instantiate; return a zero-argument callable that runs the kernel once."""

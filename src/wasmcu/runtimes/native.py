@@ -6,6 +6,7 @@ import ctypes
 import functools
 
 from .base import HostJob, Runtime
+from .registry import register
 
 U32P = ctypes.POINTER(ctypes.c_uint32)
 
@@ -36,12 +37,20 @@ def ctypes_identity(seed: int):
     return functools.partial(fn, seed)
 
 
+@register
 class Native(Runtime):
     name = "native"
     mode = "native"
     summary = "the kernel compiled natively (C with clang, Rust with rustc): the baseline"
+    where = ("host", "firmware")
     wasm = False
     shared_library = True
+    firmware_glue = "glue_native.c"
+
+    def firmware_parts(self, workload, n, lang, device, arch, opt):
+        from ..toolchains import mcu
+
+        return [mcu.kernel_object(workload, n, lang, arch, opt)], [], []
 
     def prepare(self, workload, n, lang):
         from ..toolchains.cache import meta

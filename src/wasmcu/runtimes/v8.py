@@ -8,10 +8,12 @@ from pathlib import Path
 from .. import tools
 from ..errors import CellError
 from .base import HostJob, HostMeasurement, Runtime, run_measured
+from .registry import register
 
 SCRIPT = Path(__file__).with_name("v8_bench.js")
 
 
+@register
 class V8(Runtime):
     name = "v8-liftoff"
     mode = "jit"
@@ -43,6 +45,7 @@ class V8(Runtime):
                                peak_rss_bytes=rss, extra={"node": out["node"], "v8": out["v8"]})
 
 
+@register
 class V8Turbofan(V8):
     name = "v8-turbofan"
     summary = "V8's TurboFan optimising compiler only (node --no-liftoff)"

@@ -30,9 +30,9 @@ from .. import config, tools
 from ..errors import CellError, RuntimeUnavailable
 from ..toolchains.cache import cached, digest
 from .base import HostJob, HostMeasurement, Runtime, run_measured
+from .registry import register
 
 HARNESS = Path(__file__).with_name("wamr_bench.c")
-KINDS = {"wamr-classic": "classic", "wamr-fast": "fast", "wamr-aot": "aot"}
 DOC = "see the README section 'Using WAMR'"
 
 
@@ -196,14 +196,41 @@ def harness(build: WamrBuild) -> Path:
     return cached("wamr-bench", key, make) / "wamr_bench"
 
 
-class Wamr(Runtime):
-    mode = "interpreter"
+def aot_c_array(aot: Path) -> Path:
+    """An AOT module as a C array in flash, where WAMR runs its code in place (XIP)."""
+    from ..toolchains.wasm import c_array_source
 
-    def __init__(self, name: str, summary: str):
-        self.name, self.summary = name, summary
-        self.kind = KINDS[name]
-        if self.kind == "aot":
-            self.mode = "aot"
+    key = digest("wamr-aot-array", aot)
+
+    def build(tmp: Path) -> dict:
+        (tmp / "module_aot.c").write_text(c_array_source(aot.read_bytes()))
+        return {"aot_bytes": aot.stat().st_size}
+
+    return cached("wamr-aot-array", key, build) / "module_aot.c"
+
+
+class Wamr(Runtime):
+    """WAMR, one runtime per build kind (`kind`: classic, fast or aot)."""
+
+    mode = "interpreter"
+    kind = ""
+    where = ("host", "firmware")
+    firmware_glue = "glue_wamr.c"
+
+    def firmware_unavailable_reason(self, device):
+        try:
+            firmware_build(device.arch, self.kind)
+        except RuntimeUnavailable as exc:
+            return str(exc)
+        return None
+
+    def firmware_parts(self, workload, n, lang, device, arch, opt):
+        from ..toolchains.wasm import build_wasm
+
+        build = firmware_build(device.arch, self.kind)
+        module = build_wasm(workload, n, lang)
+        array = module.c_array if self.kind != "aot" else aot_c_array(compile_aot(module.wasm, device.arch))
+        return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"']
 
     def unavailable_reason(self):
         try:
@@ -245,6 +272,29 @@ class Wamr(Runtime):
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss)
+
+
+@register
+class WamrClassic(Wamr):
+    name = "wamr-classic"
+    kind = "classic"
+    summary = "WAMR's classic interpreter (a WAMR the user built)"
+
+
+@register
+class WamrFast(Wamr):
+    name = "wamr-fast"
+    kind = "fast"
+    summary = "WAMR's fast interpreter (a WAMR the user built)"
+
+
+@register
+class WamrAot(Wamr):
+    name = "wamr-aot"
+    kind = "aot"
+    mode = "aot"
+    default = ("host", "qemu")
+    summary = "WAMR ahead-of-time: wamrc compiles, iwasm runs (a WAMR the user built)"
 
 
 def doctor_lines(arches: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from .. import tools
 from ..errors import CellError, ToolMissing
 from ..toolchains.cache import cached, digest
 from .base import HostJob, Runtime
+from .registry import register
 
 GLUE = Path(__file__).with_name("wasm2c_glue.c")
 RT_DIRS = [Path("/usr/share/wabt/wasm2c"), Path("/usr/src/wasm2c")]  # wabt's runtime sources
@@ -71,11 +72,22 @@ def build_wasm2c(wasm: Path) -> Path:
     return cached("wasm2c", key, build) / "kern.so"
 
 
+@register
 class Wasm2c(Runtime):
     name = "wasm2c"
     mode = "aot"
     summary = "wabt's wasm2c: the module as C, compiled ahead of time (host or board compiler)"
+    where = ("host", "firmware")
+    default = ("host", "qemu")
     shared_library = True
+    firmware_glue = "glue_wasm2c.c"
+
+    def firmware_parts(self, workload, n, lang, device, arch, opt):
+        from ..toolchains import mcu
+        from ..toolchains.wasm import build_wasm
+
+        library, headers = mcu.wasm2c_library(build_wasm(workload, n, lang).wasm, arch, opt)
+        return [library], [headers, runtime_sources()], mcu.wasm2c_abi_flags(arch)
 
     def unavailable_reason(self):
         if tools.find("wasm2c") is None or _rt_impl() is None:

@@ -6,14 +6,25 @@ from pathlib import Path
 
 from ..errors import CellError
 from .base import HostJob, Runtime
+from .registry import register
 
 STACK_BYTES = 64 * 1024
 
 
+@register
 class Wasm3(Runtime):
     name = "wasm3"
     mode = "interpreter"
     summary = "wasm3 interpreter (pywasm3 binding on host; its C sources in firmware)"
+    where = ("host", "firmware")
+    firmware_glue = "glue_wasm3.c"
+
+    def firmware_parts(self, workload, n, lang, device, arch, opt):
+        from ..toolchains import mcu
+        from ..toolchains.wasm import build_wasm
+
+        module = build_wasm(workload, n, lang)
+        return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], []
 
     def unavailable_reason(self):
         try:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..errors import CellError
 from .base import HostJob, Runtime
+from .registry import register
 
 
 def _message(exc: Exception) -> str:
@@ -17,6 +18,7 @@ def _message(exc: Exception) -> str:
     return lines[-1] if lines else type(exc).__name__
 
 
+@register
 class Wasmtime(Runtime):
     name = "wasmtime"
     mode = "jit"
@@ -66,6 +68,7 @@ class Wasmtime(Runtime):
         return call
 
 
+@register
 class WasmtimePulley(Wasmtime):
     name = "wasmtime-pulley"
     mode = "interpreter"

@@ -278,7 +278,10 @@ def cmd_list(args) -> int:
     else:
         from .runtimes import RUNTIMES
 
-        t = Table("runtime", "mode", "runs on", "default on", "available on host", "description")
+        from rich.table import Column
+
+        t = Table(Column("runtime", no_wrap=True), Column("mode", no_wrap=True), "runs on", "default on",
+                  "available on host", "description")
         for rt in RUNTIMES.values():
             reason = rt.unavailable_reason() if "host" in rt.where else "runs in firmware only"
             default = [b for b in ("host", "qemu", "board") if rt.name in RUNTIMES.defaults(b)]

@@ -196,7 +196,7 @@ def _wait_for_cells(db, count, proc, limit=120):
     raise AssertionError("no cells stored in time")
 
 
-SLOW = ["--device", "host", "--runtime", "native,wasm3,wasmtime", "--workload", "bubblesort:300,crc16:50",
+SLOW = ["--device", "host", "--runtime", "native,wasm3,wasmtime", "--workload", "bubblesort:1000,crc16:50",
         "--repeat", "30"]
 
 

@@ -94,7 +94,7 @@ def test_footprint_of_firmware(env):
     elf, _ = QemuBackend().build("native", wls["crc16"], 10, "c", devs["pico"], "-O2")
     fp = footprint(elf)
     assert 1000 < fp.flash_bytes < 64 * 1024 and fp.ram_static_bytes >= 40  # data[10] of 4 bytes
-    assert fp.stack_reserved_bytes == 16384 and fp.heap_limit_bytes > 200 * 1024
+    assert fp.stack_reserved_bytes == 24576 and fp.heap_limit_bytes > 200 * 1024
 
 
 def test_kernel_that_never_returns_hits_the_instruction_budget(tmp_path, db):

@@ -47,10 +47,17 @@ COSTS = {
     "ifetch_miss": ("ifetch_miss", "instruction-cache line refill from flash"),
     "dfetch_miss": ("dfetch_miss", "data read from flash missing the cache: line refill"),
     "load_use": ("load_use", "stall of an instruction reading the register loaded just before (counted on RISC-V)"),
+    "fp": ("fp", "floating-point add, multiply, move, compare or conversion (FPU)"),
+    "fp_mac": ("fp_mac", "floating-point multiply-accumulate or fused multiply-add (FPU)"),
+    "fp_div": ("fp_div", "floating-point divide or square root (FPU)"),
 }
+# costs a core without an FPU leaves out: its code has no such instruction to count
+FPU_COSTS = ("fp", "fp_mac", "fp_div")
 META_KEYS = ("source", "note")
 EVENTS = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
-          "multi", "multi_regs", "pop_pc", "push_lr", "compressed", "load_use")
+          "multi", "multi_regs", "pop_pc", "push_lr", "compressed", "load_use", *FPU_COSTS)
+# events that results stored before they were counted lack (zero then)
+OPTIONAL_EVENTS = ("compressed", "push_lr", "load_use", *FPU_COSTS)
 # memory-system events: counted only when the device has a [memory_system] (0 otherwise)
 MEMORY_EVENTS = ("ifetch_hit", "ifetch_miss", "dfetch_hit", "dfetch_miss", "load_flash", "load_ram", "load_other")
 
@@ -81,7 +88,7 @@ class CostModel:
         if not isinstance(table, dict):
             raise ConfigError("missing", file=file, field=section,
                               expected=f"a [{section}] table with the costs {', '.join(COSTS)} and a source")
-        missing = [k for k in (*COSTS, "source") if k not in table]
+        missing = [k for k in (*COSTS, "source") if k not in table and k not in FPU_COSTS]
         if missing:
             raise ConfigError(f"incomplete cycle model: missing {', '.join(missing)}", file=file, field=section,
                               expected="every cost key (" + ", ".join(COSTS) + ") and a source")
@@ -92,7 +99,7 @@ class CostModel:
         if not isinstance(table["source"], str) or not table["source"].strip():
             raise ConfigError("invalid value", file=file, field=f"{section}.source",
                               expected="the documents and sections the costs come from")
-        costs = {k: _cost(table[k], file, f"{section}.{k}") for k in COSTS}
+        costs = {k: _cost(table[k], file, f"{section}.{k}") for k in COSTS if k in table}
         for lo_key, hi_key in (("branch_not_taken", "branch_taken"),):
             for part in ("value", "low", "high"):
                 if getattr(costs[hi_key], part) < getattr(costs[lo_key], part):
@@ -114,6 +121,10 @@ class CostModel:
 
     def estimate(self, events: dict) -> Estimate:
         counts = coefficients(events)
+        uncosted = [k for k in FPU_COSTS if counts[k] and k not in self.costs]
+        if uncosted:
+            raise ValueError(f"{counts[uncosted[0]]:,} {uncosted[0]} events were counted but the cost table has no "
+                             f"{uncosted[0]!r} cost (a core without an FPU): is the firmware built for this core?")
         total = {part: sum(counts[k] * getattr(c, part) for k, c in self.costs.items())
                  for part in ("value", "low", "high")}
         return Estimate(round(total["value"]), round(total["low"]), round(total["high"]))
@@ -128,8 +139,8 @@ class CostModel:
 
 def coefficients(events: dict) -> dict[str, int]:
     """What each cost multiplies, from a window's event counts."""
-    missing = [e for e in EVENTS if e not in events and e not in ("compressed", "push_lr", "load_use")]
-    events = {"load_use": 0, **events}
+    missing = [e for e in EVENTS if e not in events and e not in OPTIONAL_EVENTS]
+    events = {**{e: 0 for e in OPTIONAL_EVENTS}, **events}
     events = {**{e: 0 for e in MEMORY_EVENTS}, **events}
     if missing:
         raise ValueError(f"event counts lack {', '.join(missing)}")

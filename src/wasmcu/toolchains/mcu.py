@@ -36,13 +36,17 @@ class Arch:
     rust_target: str
     qemu: str
     isa: str
+    rust_features: str = ""   # rustc -C target-feature, matching cflags' FPU
 
 
 ARCHES = {
     "armv6m": Arch("arm-none-eabi-gcc", ("-mcpu=cortex-m0plus", "-mthumb"), "thumbv6m-none-eabi",
                    "qemu-system-arm", "thumb"),
-    "armv8m": Arch("arm-none-eabi-gcc", ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=soft"),
-                   "thumbv8m.main-none-eabi", "qemu-system-arm", "thumb"),
+    # the Cortex-M33's single-precision FPU, with the soft-float calling convention (softfp), so
+    # that objects built for either ABI link together
+    "armv8m": Arch("arm-none-eabi-gcc", ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=softfp", "-mfpu=fpv5-sp-d16",
+                                  "-ffp-contract=off"),
+                   "thumbv8m.main-none-eabi", "qemu-system-arm", "thumb", "+fp-armv8d16sp"),
     "rv32imac": Arch("riscv64-unknown-elf-gcc", ("-march=rv32imac", "-mabi=ilp32", "-misa-spec=2.2"),
                      "riscv32imac-unknown-none-elf", "qemu-system-riscv32", "rv32"),
 }
@@ -63,14 +67,15 @@ def rust_sysroot(arch: Arch) -> Path:
     core_src = Path(root) / RUST_CORE
     if not core_src.is_file():
         raise BuildError(f"Rust's core sources were not found at {core_src}: apt-get install rust-src")
-    key = digest("rust-sysroot", arch.rust_target, tools.version(rustc))
+    features = ["-C", f"target-feature={arch.rust_features}"] if arch.rust_features else []
+    key = digest("rust-sysroot", arch.rust_target, features, tools.version(rustc))
 
     def build(tmp: Path) -> dict:
         lib = tmp / "lib" / "rustlib" / arch.rust_target / "lib"
         lib.mkdir(parents=True)
         env = dict(os.environ, RUSTC_BOOTSTRAP="1")
         common = ["--edition", "2021", "--crate-type", "rlib", "--target", arch.rust_target,
-                  "-C", "opt-level=2", "-C", "panic=abort", "-C", "debuginfo=0"]
+                  "-C", "opt-level=2", "-C", "panic=abort", "-C", "debuginfo=0", *features]
         tools.run([rustc, *common, "--crate-name", "core", str(core_src), "-o", str(lib / "libcore.rlib")],
                   env=env, what=f"building Rust core for {arch.rust_target}")
         cb = tmp / "compiler_builtins.rs"
@@ -100,6 +105,8 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
         sysroot = rust_sysroot(arch)
         flags = ["--edition", "2021", "--crate-type", "staticlib", "--target", arch.rust_target,
                  "-C", f"opt-level={RUST_OPT.get(opt, '2')}", "-C", "panic=abort", "-C", "debuginfo=0"]
+        if arch.rust_features:
+            flags += ["-C", f"target-feature={arch.rust_features}"]
         key = digest("mcu-kernel-rust", source, flags, n, tools.version(rustc), str(sysroot))
 
         def build(tmp: Path) -> dict:

@@ -48,14 +48,18 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = WASMCU_QEMU_PLUGIN_VERSION;
  * POP/LDM that load the PC, PUSH that stores the LR (counted apart to compare with models
  * that do not charge a cycle for it), the store half of an atomic memory operation,
  * compressed (16-bit) RISC-V instructions, and (RISC-V) load-use pairs: a load whose
- * result the next instruction of the block reads, where an in-order pipeline stalls. */
+ * result the next instruction of the block reads, where an in-order pipeline stalls.
+ * Floating point (Thumb-2 VFP, as on the Cortex-M33's FPU) in three classes: arithmetic,
+ * moves, compares and conversions (E_FP); the multiply-accumulates and fused
+ * multiply-adds (E_FP_MAC); divide and square root (E_FP_DIV). VLDR/VSTR are loads and
+ * stores, VLDM/VSTM/VPUSH/VPOP load/store multiple, transfers to core registers ALU. */
 enum ev {
     E_ALU, E_LOAD, E_STORE, E_MUL, E_DIV, E_BRANCH, E_JUMP, E_CALL, E_INDIRECT, E_MULTI,
-    E_MULTI_REGS, E_POP_PC, E_PUSH_LR, E_COMPRESSED, E_LOAD_USE, E_COUNT
+    E_MULTI_REGS, E_POP_PC, E_PUSH_LR, E_COMPRESSED, E_LOAD_USE, E_FP, E_FP_MAC, E_FP_DIV, E_COUNT
 };
 static const char *ev_names[E_COUNT] = {
     "alu", "load", "store", "mul", "div", "branch", "jump", "call", "indirect", "multi",
-    "multi_regs", "pop_pc", "push_lr", "compressed", "load_use",
+    "multi_regs", "pop_pc", "push_lr", "compressed", "load_use", "fp", "fp_mac", "fp_div",
 };
 /* dynamic memory-system events */
 enum mev { M_IHIT, M_IMISS, M_DHIT, M_DMISS, M_LOAD_FLASH, M_LOAD_RAM, M_LOAD_OTHER, M_COUNT };
@@ -207,6 +211,26 @@ static int thumb_events(const uint8_t *p, size_t size, uint32_t *ev)
     if ((hw >> 9) == 0x7C) {                                                          /* load/store single */
         if ((hw & 0x10) && ((hw2 >> 12) & 0xF) == 15 && ((hw >> 5) & 3) == 2) { ev[E_INDIRECT]++; return 0; } /* LDR pc */
         ev[(hw & 0x10) ? E_LOAD : E_STORE]++;
+        return 0;
+    }
+    if ((hw & 0xEC00) == 0xEC00 && ((hw2 >> 9) & 7) == 5) {                           /* VFP (coprocessor 10/11) */
+        if ((hw & 0xFE00) == 0xEC00) {                                                 /* extension load/store */
+            unsigned op = (hw >> 4) & 0x1F;
+            if ((op & 0x1E) == 0x04) { ev[E_ALU]++; return 0; }                        /* VMOV two core registers */
+            if ((op & 0x13) == 0x10) { ev[E_STORE]++; return 0; }                      /* VSTR */
+            if ((op & 0x13) == 0x11) { ev[E_LOAD]++; return 0; }                       /* VLDR */
+            ev[E_MULTI]++;                                                             /* VLDM/VSTM/VPUSH/VPOP */
+            ev[E_MULTI_REGS] += hw2 & 0xFF;                                            /* words moved */
+            return 0;
+        }
+        if ((hw & 0xFF00) == 0xEE00 && !(hw2 & 0x10)) {                               /* data processing */
+            unsigned opc1 = ((hw >> 4) & 3) | ((hw >> 5) & 4), opc2 = hw & 0xF, opc3 = (hw2 >> 6) & 3;
+            if (opc1 == 4 || (opc1 == 7 && opc2 == 1 && opc3 == 3)) { ev[E_FP_DIV]++; return 0; } /* VDIV, VSQRT */
+            if (opc1 <= 1 || opc1 == 5 || opc1 == 6) { ev[E_FP_MAC]++; return 0; }     /* VMLA.., VFMA.. */
+            ev[E_FP]++;
+            return 0;
+        }
+        ev[E_ALU]++;                                                                   /* VMOV core, VMRS/VMSR */
         return 0;
     }
     if ((hw & 0xFFF0) == 0xFB90 || (hw & 0xFFF0) == 0xFBB0) { ev[E_DIV]++; return 0; } /* SDIV/UDIV */

@@ -100,3 +100,32 @@ def test_a_board_that_stops_talking_mid_run_is_reported():
     os.close(slave)
     assert "stopped talking" in str(exc.value) and "@wasmcu runtime=native" in str(exc.value)
     assert "garbage" not in str(exc.value)  # lines before the board's restart are not its report
+
+
+@needs_pico
+def test_energy_from_a_ppk2_is_the_kernels_marker_window_checked_against_the_timer(db):
+    """The PPK2 path end to end: rp2040js runs the image built for a meter (marker GPIO, idle
+    before and after), a fake PPK2 streams a trace with one marker pulse, and the cell's energy
+    is V x I x t of that pulse, accepted only when it lasts as long as the firmware's timer says."""
+    from wasmcu.measure.ppk2_fake import FakePPK2, steps
+
+    args = ["--device", "pico-board", "--runtime", "native", "--workload", "crc16:2000", "--lang", "c", "--db", str(db)]
+    proc, cells = bench_json(*args, env={"WASMCU_FLASHER": "rp2040js"})
+    assert cells[0]["status"] == "ok" and cells[0]["energy_uj"] is None
+    assert "no PPK2 connected" in cells[0]["extra"]["energy_note"]
+    timer_us = cells[0]["time_us"]
+    pulse = round(timer_us / 10)  # samples at 100 kS/s
+    with FakePPK2(steps([(2000, 800.0, 0), (pulse, 20_000.0, 1), (1, 800.0, 0)])) as fake:
+        proc, cells = bench_json(*args, env={"WASMCU_FLASHER": "rp2040js", "WASMCU_PPK2_PORT": fake.port})
+        assert fake.ever_powered and not fake.powered and fake.vdd_mv == 5000  # VSYS at 5 V, off afterwards
+    c = cells[0]
+    assert c["status"] == "ok" and c["checksum"] == c["expected"] and c["time_us"] == timer_us, c
+    assert c["energy_kind"] == "measured" and c["extra"]["energy_method"] == "marker"
+    assert c["energy_uj"] == pytest.approx(5.0 * 20_000 * pulse * 10e-6, rel=0.01)
+    assert (db.parent / c["extra"]["power_trace"]).is_file()
+
+    with FakePPK2(steps([(2000, 800.0, 0), (pulse * 5 + 10, 20_000.0, 1), (1, 800.0, 0)])) as fake:
+        proc, cells = bench_json(*args, env={"WASMCU_FLASHER": "rp2040js", "WASMCU_PPK2_PORT": fake.port})
+    c = cells[0]
+    assert c["status"] == "ok" and c["energy_uj"] is None
+    assert "the window is not this run's" in c["extra"]["energy_error"]

@@ -64,7 +64,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
               on_result: Callable[[Result, int, int], None] | None = None) -> tuple[int, list[Result]]:
     """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation)."""
     cells, workloads, devices = plan(spec)
-    ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout)
+    ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path)
     if resume is not None:
         if store.run(resume) is None:
             raise WasmcuError(f"there is no run {resume} in {store.path} to resume")
@@ -84,11 +84,12 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         if on_result:
             on_result(result, len(results), total)
 
-    emulated = [c for c in cells if devices[c.device].backend != "host"]
-    host = [c for c in cells if devices[c.device].backend == "host"]
+    emulated = [c for c in cells if devices[c.device].backend not in ("host", "board")]
+    # host timings run alone (parallel work would disturb them); a board runs one image at a time
+    alone = [c for c in cells if devices[c.device].backend in ("host", "board")]
     try:
         _run_parallel(emulated, workloads, devices, ctx, jobs or os.cpu_count() or 1, record)
-        for cell in host:  # host timings run alone: parallel work would disturb them
+        for cell in alone:
             record(execute_cell(cell, workloads[cell.workload], devices[cell.device], ctx))
     except BaseException:
         store.finish_run(run_id, "interrupted")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..errors import ConfigError
 
@@ -20,6 +21,7 @@ class RunContext:
     timeout_s: float = 300.0  # wall-clock limit for one cell on the host
     # instruction budget for one emulated run (WASMCU_MAX_INSTRUCTIONS overrides)
     max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000)))
+    db_path: Path | None = None  # the results store: measured power traces are saved beside it
 
 
 class Backend:

@@ -4,7 +4,10 @@ Jobs, as for the emulated boards: the firmware is built by the same code as QEMU
 chip's own memory map and UART instead of QEMU's board and semihosting); it is moved to
 the board by a flasher; the firmware's report is read from the serial port and turned
 into a result. The call into the kernel is timed by the chip's hardware timer, so the
-time is *measured*; no energy is reported unless a power meter measured it.
+time is *measured*; no energy is reported unless a power meter measured it: with a PPK2
+([power.ppk2] in the profile, and one connected) the meter powers the board and records
+while it is flashed and runs; the firmware idles before and after the kernel and drives a
+marker GPIO during it, and the energy is that of the kernel's window in the trace.
 
 Flashers (`[board] flasher` in the device profile, or WASMCU_FLASHER):
 
@@ -27,7 +30,9 @@ from pathlib import Path
 from .. import runtimes as runtimes_mod
 from .. import tools
 from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld, WasmcuError
+from ..measure import powertrace
 from ..measure.footprint import footprint
+from ..measure.ppk2 import MeterSettings, PowerMeter, PowerMeterError, find_ppk2, meter_settings
 from ..model import DOES_NOT_FIT, ERROR, OK, Draft, Result
 from ..protocol import parse
 from ..toolchains import mcu
@@ -70,9 +75,11 @@ class BoardBackend(Backend):
         res = Draft(cell=cell, backend=self.name)
         settings = board_settings(device)
         opt = build_opt(device, cell.build)
+        meter, why_not = power_meter(device)
+        defines = [f"-DWASMCU_MARKER_GPIO={meter.marker_gpio}", f"-DWASMCU_IDLE_MS={meter.idle_ms}"] if meter else []
         try:
             elf, meta = QemuBackend().build(cell.runtime, workload, cell.n, cell.lang, device, opt,
-                                            chip=settings["chip"])
+                                            chip=settings["chip"], defines=defines)
             image = pico_uf2(elf)
         except DoesNotFit as exc:
             res.status, res.error = DOES_NOT_FIT, str(exc)
@@ -85,9 +92,13 @@ class BoardBackend(Backend):
         res.extra.update(uf2_bytes=len(image), flasher=settings["flasher"], opt=opt)
         res.provenance.update(build=meta, device_profile_hash=device.profile_hash,
                               mode=runtimes_mod.get(cell.runtime).mode, board=settings)
+        trace = None
         try:
-            text = flash_and_read(image, settings, ctx.timeout_s)
-        except BoardError as exc:
+            if meter:
+                text, trace = _measure(device, meter, image, settings, ctx.timeout_s)
+            else:
+                text = flash_and_read(image, settings, ctx.timeout_s)
+        except (BoardError, PowerMeterError) as exc:
             res.status, res.error = ERROR, str(exc)
             return res.freeze()
         report = parse(text.encode())
@@ -103,8 +114,63 @@ class BoardBackend(Backend):
         res.ram_peak_bytes = fp.ram_static_bytes + stack + heap
         res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap, timer="RP2040 TIMER (1 MHz)",
                          time_resolution_us=1)
+        if trace is not None:
+            _energy(res, trace, meter, cell, ctx)
+        elif why_not:
+            res.extra["energy_note"] = why_not
         res.status = OK
         return res.freeze()
+
+
+def power_meter(device) -> tuple[MeterSettings | None, str | None]:
+    """The PPK2 settings when the profile wires one ([power.ppk2]) and one is connected (or its
+    port is named); else None and why no energy is measured."""
+    if "ppk2" not in device.section("power"):
+        return None, None
+    s = meter_settings(device)
+    if s.port is None and not find_ppk2():
+        return None, "no PPK2 connected: energy not measured (the profile has [power.ppk2])"
+    return s, None
+
+
+def _measure(device, meter: MeterSettings, image: bytes, settings: dict, timeout_s: float):
+    """Flash and read the board while the PPK2 powers it and records its current."""
+    with PowerMeter.for_device(device) as ppk2:
+        ppk2.start(power_on=True)
+        try:
+            text = flash_and_read(image, settings, timeout_s)
+        except BaseException:
+            ppk2.stop()
+            raise
+        return text, ppk2.stop()  # the board is powered off when the meter closes
+
+
+def _energy(res: Draft, trace, meter: MeterSettings, cell, ctx) -> None:
+    """Energy of the kernel's window: the last window in the trace (earlier ones can be a
+    previous program's run before flashing), checked against the firmware's timer."""
+    try:
+        analysis = powertrace.analyse(trace, meter.method, channel=meter.marker_channel)
+    except powertrace.EnergyAnalysisError as exc:
+        res.extra["energy_error"] = f"no energy: {exc}"
+        return
+    if not analysis.windows:
+        res.extra["energy_error"] = (f"no energy: no {meter.method} window in the {trace.duration_s:.2f} s trace "
+                                     f"(is the marker GPIO {meter.marker_gpio} wired to logic input "
+                                     f"D{meter.marker_channel}?)")
+        return
+    analysis.windows = analysis.windows[-1:]
+    window_us, timer_us = analysis.windows[0].time_us, res.time_us
+    tolerance = max(3e6 / trace.rate_hz, 0.05 * timer_us)
+    res.extra.update(energy_window_us=window_us)
+    ref = powertrace.store_trace(trace, ctx.db_path, cell.key, analysis) if ctx.db_path else None
+    if ref:
+        res.extra["power_trace"] = ref
+    if abs(window_us - timer_us) > tolerance:
+        res.extra["energy_error"] = (f"no energy: the {meter.method} window lasts {window_us:,.0f} µs but the "
+                                     f"firmware's timer measured {timer_us:,.0f} µs (the window is not this run's)")
+        return
+    res.energy_uj, res.energy_kind, extra = powertrace.result_fields(analysis.summary(), ref)
+    res.extra.update(extra)
 
 
 def flash_and_read(image: bytes, settings: dict, timeout_s: float) -> str:

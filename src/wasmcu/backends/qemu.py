@@ -137,12 +137,12 @@ class QemuBackend(Backend):
                               memory_system=device.section("memory_system") or None)
         return self.execute(res, elf, device, arch, ctx, fp)
 
-    def build(self, runtime, workload, n, lang, device, opt, chip=None):
+    def build(self, runtime, workload, n, lang, device, opt, chip=None, defines=()):
         rt = runtimes_mod.get(runtime)
         arch = mcu.ARCHES[device.arch]
-        parts, includes, defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
+        parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
         return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
-                                 defines=defines, chip=chip)
+                                 defines=[*fw_defines, *defines], chip=chip)
 
     def execute(self, res: Draft, elf: Path, device, arch, ctx: RunContext, fp) -> Draft:
         qemu = tools.require(arch.qemu)

@@ -214,9 +214,12 @@ class MeterSettings:
     scope: str
     port: str | None = None
     marker_channel: int = 0
+    marker_gpio: int = 2      # the firmware's marker output, wired to the PPK2 logic input marker_channel
+    idle_ms: int = 100        # the firmware idles this long before and after the kernel
+    method: str = "marker"    # how the kernel's window is found in the trace (powertrace.METHODS)
 
 
-PPK2_KEYS = {"port", "marker_channel"}
+PPK2_KEYS = {"port", "marker_channel", "marker_gpio", "idle_ms", "method"}
 
 
 def check_ppk2(table, power: dict, file) -> None:
@@ -227,7 +230,7 @@ def check_ppk2(table, power: dict, file) -> None:
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(f"unknown key {key!r}", file=file, field=f"power.ppk2.{key}",
-                          expected="port and marker_channel")
+                          expected="port, marker_channel, marker_gpio, idle_ms or method")
     if "port" in table and not isinstance(table["port"], str):
         raise ConfigError(f"invalid value {table['port']!r}", file=file, field="power.ppk2.port",
                           expected="a serial port such as \"/dev/ttyACM0\"")
@@ -235,6 +238,19 @@ def check_ppk2(table, power: dict, file) -> None:
     if isinstance(ch, bool) or not isinstance(ch, int) or not 0 <= ch <= 7:
         raise ConfigError(f"invalid value {ch!r}", file=file, field="power.ppk2.marker_channel",
                           expected="the PPK2 logic input the marker GPIO is wired to, 0-7 (D0-D7)")
+    gpio = table.get("marker_gpio", 2)
+    if isinstance(gpio, bool) or not isinstance(gpio, int) or not 0 <= gpio <= 29:
+        raise ConfigError(f"invalid value {gpio!r}", file=file, field="power.ppk2.marker_gpio",
+                          expected="the GPIO the firmware drives high while the kernel runs, 0-29")
+    idle = table.get("idle_ms", 100)
+    if isinstance(idle, bool) or not isinstance(idle, int) or not 0 <= idle <= 10_000:
+        raise ConfigError(f"invalid value {idle!r}", file=file, field="power.ppk2.idle_ms",
+                          expected="milliseconds of idle before and after the kernel, 0-10000")
+    from .powertrace import METHODS
+
+    if table.get("method", "marker") not in METHODS:
+        raise ConfigError(f"invalid value {table['method']!r}", file=file, field="power.ppk2.method",
+                          expected=" or ".join(repr(m) for m in METHODS))
     scope = power.get("scope", "board")
     volts = power.get(scope, {}).get("voltage_v")
     if isinstance(volts, (int, float)) and not VOUT_MV[0] <= volts * 1000 <= VOUT_MV[1]:
@@ -253,7 +269,8 @@ def meter_settings(device) -> MeterSettings:
     scope = power.get("scope", "board")
     return MeterSettings(voltage_mv=round(power[scope]["voltage_v"] * 1000), scope=scope,
                          port=os.environ.get("WASMCU_PPK2_PORT") or table.get("port"),
-                         marker_channel=table.get("marker_channel", 0))
+                         marker_channel=table.get("marker_channel", 0), marker_gpio=table.get("marker_gpio", 2),
+                         idle_ms=table.get("idle_ms", 100), method=table.get("method", "marker"))
 
 
 class PowerMeter:

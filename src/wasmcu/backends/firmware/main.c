@@ -58,6 +58,16 @@ __attribute__((weak)) int wasmcu_chip_timer_us(uint32_t *now)
     return 0;
 }
 
+/* With a power meter, a real chip's layer drives a GPIO high while the kernel runs (the
+ * meter's logic input marks the window) and idles before and after (the trace's baseline);
+ * without one, or under QEMU, they do nothing. */
+__attribute__((weak)) void wasmcu_chip_marker(int on)
+{
+    (void)on;
+}
+
+__attribute__((weak)) void wasmcu_chip_idle(void) {}
+
 void *__real_sbrk(ptrdiff_t incr);
 void *__wrap_sbrk(ptrdiff_t incr)
 {
@@ -187,11 +197,15 @@ int main(void)
         return 2;
     }
     uint32_t seed = wasmcu_seed, t0 = 0, t1 = 0;
+    wasmcu_chip_idle();
+    wasmcu_chip_marker(1);
     int timed = wasmcu_chip_timer_us(&t0);
     wasmcu_mark_run_begin();
     rc = wasmcu_glue_run(seed, &result, &error);
     wasmcu_mark_run_end();
     timed = timed && wasmcu_chip_timer_us(&t1);
+    wasmcu_chip_marker(0);
+    wasmcu_chip_idle();
     if (rc) {
         report_error("trap", error);
         return 3;

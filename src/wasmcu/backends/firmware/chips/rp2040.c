@@ -78,6 +78,40 @@ __attribute__((constructor)) static void rp2040_init(void)
     REG(0x40034028u) = 52u;                    /* UARTFBRD: 0.82 x 64 */
 }
 
+#define UART_FR_BUSY (1u << 3)
+
+#ifdef WASMCU_MARKER_GPIO
+/* The power meter's marker: a GPIO driven through SIO (Datasheet 2.3.1.2, 2.19.2), high
+ * while the kernel runs. */
+__attribute__((constructor)) static void marker_init(void)
+{
+    REG(0x40014004u + 8u * WASMCU_MARKER_GPIO) = 5u; /* GPIOn_CTRL.FUNCSEL = SIO */
+    REG(0xD0000018u) = 1u << WASMCU_MARKER_GPIO;     /* GPIO_OUT_CLR */
+    REG(0xD0000024u) = 1u << WASMCU_MARKER_GPIO;     /* GPIO_OE_SET */
+}
+
+void wasmcu_chip_marker(int on)
+{
+    REG(on ? 0xD0000014u : 0xD0000018u) = 1u << WASMCU_MARKER_GPIO; /* GPIO_OUT_SET / GPIO_OUT_CLR */
+}
+#endif
+
+#ifdef WASMCU_IDLE_MS
+/* Idle for the power trace's baseline: clk_sys (and clk_peri) from the 12 MHz clk_ref
+ * instead of PLL_SYS, once the UART has sent everything; the timer keeps its 1 MHz tick. */
+void wasmcu_chip_idle(void)
+{
+    for (uint32_t i = 0; i < 1000000u && (UART0_FR & UART_FR_BUSY); i++)
+        ;
+    REG(0x4000803Cu) = 0u; /* CLK_SYS_CTRL.SRC = clk_ref */
+    uint32_t start = TIMER_TIMERAWL;
+    for (uint32_t i = 0; i < 100000000u && TIMER_TIMERAWL - start < WASMCU_IDLE_MS * 1000u; i++)
+        ;
+    REG(0x4000803Cu) = 1u; /* back to PLL_SYS */
+    wait_set(0x40008044u, 1u << 1);
+}
+#endif
+
 int wasmcu_chip_timer_us(uint32_t *now)
 {
     *now = TIMER_TIMERAWL;

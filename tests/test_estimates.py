@@ -259,20 +259,32 @@ def test_incomplete_or_impossible_cost_tables_are_rejected(tmp_path, change, mes
 
 
 def test_a_profile_without_a_complete_cycle_model_is_rejected(tmp_path):
+    """The cost table is the core's with the board's keys over it: what neither gives is missing."""
     text = devices.BUILTIN.joinpath("pico.toml").read_text()
     start = text.index("[cycle_model]")
     end = text.index("[power]")
     (tmp_path / "p.toml").write_text(text[:start] + "[cycle_model]\nalu = 1\nsource = \"x\"\n\n" + text[end:])
-    with pytest.raises(ConfigError, match=r"p.toml: field 'cycle_model': incomplete cycle model: missing load"):
+    with pytest.raises(ConfigError, match=r"p.toml: field 'cycle_model': incomplete cycle model: missing fetch_wait, "
+                                          r"ifetch_miss, dfetch_miss .* its core's \('cortex-m0plus'\)"):
         devices.load_profile(tmp_path / "p.toml")
-    (tmp_path / "q.toml").write_text(text[:start] + text[end:])
-    with pytest.raises(ConfigError, match=r"q.toml: field 'cycle_model': missing"):
+    # a core without a cost the board does not give either
+    (tmp_path / "cores").mkdir()
+    core = devices.BUILTIN_CORES.joinpath("cortex-m0plus.toml").read_text()
+    (tmp_path / "cores" / "m0-nl.toml").write_text(core.replace('name = "cortex-m0plus"', 'name = "m0-nl"')
+                                                   .replace("\nload = 2\n", "\n"))
+    (tmp_path / "q.toml").write_text(text.replace('core = "cortex-m0plus"', 'core = "m0-nl"'))
+    with pytest.raises(ConfigError, match=r"q.toml: field 'cycle_model': incomplete cycle model: missing load "):
+        devices.load_profile(tmp_path / "q.toml")
+    # a core with a key no cost table has is refused naming the core's file
+    (tmp_path / "cores" / "m0-nl.toml").write_text(core.replace("\nload = 2\n", "\nloads = 2\n"))
+    with pytest.raises(ConfigError, match=r"m0-nl.toml: field 'cycle_model.loads': unknown key 'loads'"):
         devices.load_profile(tmp_path / "q.toml")
 
 
 def test_the_profile_machine_is_honoured(tmp_path):
-    text = devices.BUILTIN.joinpath("nrf5340.toml").read_text().replace('machine = "mps2-an505"',
-                                                                          'machine = "no-such-board"')
+    """The machine comes from the architecture; a board's [qemu] machine replaces it."""
+    assert machine_args(devices.discover()["nrf5340"]) == ["-M", "mps2-an505"]
+    text = devices.BUILTIN.joinpath("nrf5340.toml").read_text().replace("[qemu]", '[qemu]\nmachine = "no-such-board"')
     (tmp_path / "n.toml").write_text(text)
     dev = devices.load_profile(tmp_path / "n.toml")
     assert machine_args(dev)[:2] == ["-M", "no-such-board"]

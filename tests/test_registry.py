@@ -123,3 +123,120 @@ def test_entry_point_runtime_end_to_end(tmp_path, db):
     assert all(c["checksum"] == c["expected"] == expected for c in cells)
     pico = next(c for c in cells if c["device"] == "pico")
     assert pico["cycles"] > 0 and pico["provenance"]["mode"] == "interpreter"
+
+
+# --- layered device data: a board is one small file on a known core -------------------------
+
+SMALL_BOARD = '''
+name = "m0-devboard"
+description = "A Cortex-M0+ board at 48 MHz with 256 KB of flash and 128 KB of RAM, no flash cache"
+backend = "qemu"
+core = "cortex-m0plus"
+
+[clock]
+default_hz = 48_000_000
+source = "the board's datasheet"
+
+[memory]
+flash_bytes = 262_144
+ram_bytes = 131_072
+source = "the board's datasheet"
+
+[cycle_model]
+fetch_wait = 0
+ifetch_miss = 0
+dfetch_miss = 0
+source = "internal flash without wait states at 48 MHz, no cache"
+'''
+
+
+def test_a_board_on_a_known_core_is_one_file(tmp_path):
+    from wasmcu import devices
+
+    (tmp_path / "m0.toml").write_text(SMALL_BOARD)
+    found = devices.discover([tmp_path])
+    dev = found["m0-devboard"]
+    assert (dev.arch, dev.core, dev.clock_hz) == ("armv6m", "cortex-m0plus", 48_000_000)
+    assert [p.name for p in dev.layers] == ["armv6m.toml", "cortex-m0plus.toml", "m0.toml"]
+    assert dev.section("qemu")["machine"] == "mps2-an385"        # from the architecture
+    pico = found["pico"]
+    assert dev.cycle_model.costs["call"] == pico.cycle_model.costs["call"]   # from the core
+    assert dev.cycle_model.costs["mul"].high == 32 and pico.cycle_model.costs["mul"].high == 1  # the RP2040's option
+    assert dev.cycle_model.source.startswith("Arm Cortex-M0+ Technical Reference Manual")
+    assert dev.cycle_model.source.endswith("; internal flash without wait states at 48 MHz, no cache")
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('core = "cortex-m0plus"', 'core = "cortex-m99"', r"m0.toml: field 'core': unknown core 'cortex-m99' \(expected one of "),
+    ('core = "cortex-m0plus"', 'core = "cortex-m0plus"\narch = "armv8m"', r"field 'arch': arch 'armv8m' differs"),
+    ("[clock]", "[clocks]", r"field 'clocks': unknown key 'clocks' \(expected one of name, description"),
+    ("default_hz = 48_000_000", "default_hz = 48_000_000\nturbo_hz = 1", r"field 'clock.turbo_hz': unknown key"),
+    ("default_hz = 48_000_000", 'default_hz = "48 MHz"', r"field 'clock.default_hz': invalid value '48 MHz' "
+                                                         r"\(expected the core clock in Hz"),
+    ("ram_bytes = 131_072\n", "", r"field 'memory.ram_bytes': missing \(in the board and in its core"),
+    ("ifetch_miss = 0\n", "", r"incomplete cycle model: missing ifetch_miss"),
+    ("ifetch_miss = 0", "ifetch_misses = 0", r"field 'cycle_model.ifetch_misses': unknown key"),
+])
+def test_a_bad_board_names_file_key_and_what_was_expected(tmp_path, old, new, message):
+    from wasmcu import devices
+
+    assert old in SMALL_BOARD
+    (tmp_path / "m0.toml").write_text(SMALL_BOARD.replace(old, new, 1))
+    with pytest.raises(ConfigError, match=message):
+        devices.discover([tmp_path])
+
+
+def test_a_new_core_is_one_file_and_a_board_can_extend_another(tmp_path):
+    from wasmcu import devices
+
+    (tmp_path / "cores").mkdir()
+    (tmp_path / "cores" / "m0-slowmul.toml").write_text(
+        'name = "m0-slowmul"\ndescription = "a Cortex-M0+ with the iterative multiplier"\narch = "armv6m"\n'
+        + devices.BUILTIN_CORES.joinpath("cortex-m0plus.toml").read_text().split("\n[cycle_model]", 1)[1]
+        .replace("mul = {", "mul = 32\nxmul = {").replace("\nxmul = ", "\n# ").join(["[cycle_model]", ""]))
+    (tmp_path / "slow.toml").write_text(SMALL_BOARD.replace('name = "m0-devboard"', 'name = "m0-slow"')
+                                        .replace('core = "cortex-m0plus"', 'core = "m0-slowmul"'))
+    (tmp_path / "pico-slowflash.toml").write_text(
+        'name = "pico-slowflash"\nextends = "pico"\n[cycle_model]\nifetch_miss = 120\n[clock]\ndefault_hz = 100_000_000\n')
+    found = devices.discover([tmp_path])
+    assert found["m0-slow"].cycle_model.costs["mul"].value == 32 and found["m0-slow"].core == "m0-slowmul"
+    slow, pico = found["pico-slowflash"], found["pico"]
+    assert slow.cycle_model.costs["ifetch_miss"].value == 120 and slow.clock_hz == 100_000_000
+    assert slow.section("memory_system") == pico.section("memory_system") and slow.description == pico.description
+    assert slow.profile_hash != pico.profile_hash
+    (tmp_path / "pico-slowflash.toml").write_text('name = "pico-slowflash"\nextends = "pico-fast"\n')
+    with pytest.raises(ConfigError, match=r"field 'extends': unknown board 'pico-fast'"):
+        devices.discover([tmp_path])
+
+
+def test_the_user_device_directory_adds_boards(tmp_path, monkeypatch):
+    from wasmcu import devices
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "wasmcu" / "devices").mkdir(parents=True)
+    (tmp_path / "wasmcu" / "devices" / "m0.toml").write_text(SMALL_BOARD)
+    assert "m0-devboard" in devices.discover()
+
+
+@pytest.mark.qemu
+def test_new_runtime_and_new_board_end_to_end(tmp_path, db):
+    """A runtime from a test package (an entry point) and a board from a profile directory (one
+    small file on a known core): both listed, and run together with verified checksums, with no
+    file of wasmcu edited."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "boards").mkdir()
+    (tmp_path / "boards" / "m0.toml").write_text(SMALL_BOARD)
+    env = dict(plugin_env(make_dist(tmp_path / "site", "wasmcu_again", PLUGIN, "wasm3-again = wasmcu_again:Wasm3Again")),
+               WASMCU_DEVICE_PATH=str(tmp_path / "boards"), COLUMNS="200")
+    for what, name in (("runtimes", "wasm3-again"), ("devices", "m0-devboard")):
+        listed = wasmcu("list", what, env=env)
+        assert listed.returncode == 0 and name in listed.stdout, listed.stderr
+    proc, cells = bench_json("--device", "m0-devboard,host", "--runtime", "native,wasm3-again", "--workload",
+                             "crc16:10", "--lang", "c,rust", "--repeat", "3", "--db", str(db), env=env)
+    assert proc.returncode == 0, proc.stderr
+    expected = discover()["crc16"].expected(10)
+    assert len(cells) == 8 and all(c["status"] == "ok" and c["checksum"] == expected for c in cells)
+    board = [c for c in cells if c["device"] == "m0-devboard"]
+    assert all(c["cycles"] > 0 and c["extra"]["clock_hz"] == 48_000_000 for c in board)
+    # a 48 MHz clock: the estimated time is the cycles at that clock
+    assert all(c["time_us"] == pytest.approx(c["cycles"] / 48) for c in board)

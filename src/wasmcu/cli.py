@@ -269,10 +269,10 @@ def cmd_list(args) -> int:
     elif args.what == "devices":
         from .devices import discover
 
-        t = Table("device", "backend", "arch", "clock", "flash", "RAM", "description")
+        t = Table("device", "backend", "core", "arch", "clock", "flash", "RAM", "description")
         for d in discover(args.device_dir).values():
             hz = d.clock_hz
-            t.add_row(d.name, d.backend, d.arch, f"{hz / 1e6:g} MHz" if hz else "-",
+            t.add_row(d.name, d.backend, d.core or "-", d.arch, f"{hz / 1e6:g} MHz" if hz else "-",
                       f"{d.flash_bytes // 1024} KiB" if d.flash_bytes else "-",
                       f"{d.ram_bytes // 1024} KiB" if d.ram_bytes else "-", d.description)
     else:

@@ -22,7 +22,15 @@ from .errors import ConfigError, WasmcuError
 
 SUPPORTED = (2, 4)  # the WAMR release series wasmcu is tested with
 FIRMWARE_DIR = Path(__file__).resolve().parent / "backends" / "firmware" / "wamr"
-FIRMWARE_ARCHES = {"armv6m": "THUMBV6M", "armv8m": "THUMBV8M", "rv32imac": "RISCV32_ILP32"}  # WAMR_BUILD_TARGET
+
+
+def firmware_arches() -> dict[str, str]:
+    """Each board architecture's WAMR_BUILD_TARGET (its arch file's [wamr] target)."""
+    from . import devices
+
+    return {a: devices.arch_data(a)["wamr"]["target"] for a in devices.arch_names()
+            if devices.arch_data(a).get("wamr", {}).get("target")}
+
 HEADERS = ("wasm_export.h", "lib_export.h", "wasm_c_api.h")
 COMMON = ["-DCMAKE_BUILD_TYPE=Release", "-DWAMR_BUILD_SIMD=0", "-DWAMR_BUILD_LIBC_WASI=0"]
 BOARD = ["-DWAMR_BUILD_PLATFORM=wasmcu", "-DWAMR_BUILD_LIBC_BUILTIN=0", "-DWAMR_BUILD_THREAD_MGR=0",
@@ -80,7 +88,9 @@ def llvm_cmake_dir() -> Path | None:
     return max(found)[1] if found else None
 
 
-def steps(arches=tuple(FIRMWARE_ARCHES), *, wamrc: bool = True) -> list[Step]:
+def steps(arches=None, *, wamrc: bool = True) -> list[Step]:
+    targets = firmware_arches()
+    arches = tuple(targets) if arches is None else arches
     out = [
         Step("host-classic", "product-mini/platforms/linux", [*COMMON, "-DWAMR_BUILD_FAST_INTERP=0", "-DWAMR_BUILD_AOT=1"],
              None, ("classic",), "libiwasm.a"),
@@ -94,7 +104,7 @@ def steps(arches=tuple(FIRMWARE_ARCHES), *, wamrc: bool = True) -> list[Step]:
     for arch in arches:
         toolchain = [f"-DCMAKE_TOOLCHAIN_FILE={FIRMWARE_DIR / f'toolchain-{arch}.cmake'}",
                      f"-DSHARED_PLATFORM_CONFIG={FIRMWARE_DIR / 'platform' / 'shared_platform.cmake'}",
-                     f"-DWAMR_BUILD_TARGET={FIRMWARE_ARCHES[arch]}", *COMMON, *BOARD]
+                     f"-DWAMR_BUILD_TARGET={targets[arch]}", *COMMON, *BOARD]
         for kind, opts in (("classic", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=0", "-DWAMR_BUILD_AOT=0"]),
                            ("fast", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=1", "-DWAMR_BUILD_AOT=0"]),
                            # AOT only: modules compiled by wamrc --xip run in place from flash

@@ -32,8 +32,6 @@ from . import Backend, RunContext
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
 FIRMWARE = mcu.FIRMWARE
-# QEMU options a machine needs besides -M (a profile's [qemu] args replaces them)
-MACHINE_EXTRA_ARGS = {"virt": ["-bios", "none"]}
 WASM_PAGE = 65536
 
 
@@ -49,10 +47,9 @@ def build_opt(device, mode: str) -> str:
 
 
 def machine_args(device) -> list[str]:
-    """QEMU's machine options from the device profile ([qemu] machine and args)."""
+    """QEMU's machine options from the device's layers ([qemu] machine and args)."""
     q = device.section("qemu")
-    machine = q["machine"]
-    return ["-M", machine, *q.get("args", MACHINE_EXTRA_ARGS.get(machine, []))]
+    return ["-M", q["machine"], *q.get("args", [])]
 
 
 def memory_args(device) -> str:
@@ -98,7 +95,7 @@ class QemuBackend(Backend):
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
         res = Draft(cell=cell, backend=self.name)
         rt = runtimes_mod.get(cell.runtime)
-        arch = mcu.ARCHES[device.arch]
+        arch = mcu.arch_of(device)
         opt = build_opt(device, cell.build)
         try:
             if rt.wasm:
@@ -139,7 +136,7 @@ class QemuBackend(Backend):
 
     def build(self, runtime, workload, n, lang, device, opt, chip=None, defines=()):
         rt = runtimes_mod.get(runtime)
-        arch = mcu.ARCHES[device.arch]
+        arch = mcu.arch_of(device)
         parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
         return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
                                  defines=[*fw_defines, *defines], chip=chip)

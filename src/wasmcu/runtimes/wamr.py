@@ -157,20 +157,22 @@ def wamrc() -> str:
     return path
 
 
-# wamrc's target options for each board architecture. --xip: the code runs in place from
-# flash (calls go through the runtime's function table, no relocation patches the code);
-# soft float, as the firmware is built (the FPU is not enabled).
-WAMRC_TARGETS = {
-    "armv6m": ["--target=thumbv6m", "--target-abi=eabi", "--cpu=cortex-m0plus", "--xip"],
-    "armv8m": ["--target=thumbv8m.main", "--target-abi=eabi", "--cpu=cortex-m33", "--cpu-features=-fpregs", "--xip"],
-    "rv32imac": ["--target=riscv32", "--target-abi=ilp32", "--cpu=generic-rv32", "--cpu-features=+m,+a,+c", "--xip"],
-}
+def wamrc_options(arch: str) -> list[str]:
+    """wamrc's target options for a board architecture (its arch file's [wamr] wamrc). --xip:
+    the code runs in place from flash (calls go through the runtime's function table, no
+    relocation patches the code); soft float, as the firmware is built."""
+    from .. import devices
+
+    options = devices.arch_data(arch).get("wamr", {}).get("wamrc")
+    if not options:
+        raise RuntimeUnavailable(f"architecture {arch!r} has no wamrc options: add [wamr] wamrc to its arch file")
+    return list(options)
 
 
 def compile_aot(wasm: Path, arch: str | None = None) -> Path:
     """The module compiled by the user's wamrc, for the host or a board architecture (cached)."""
     compiler = wamrc()
-    options = WAMRC_TARGETS[arch] if arch else []
+    options = wamrc_options(arch) if arch else []
     key = digest("wamr-aot", wasm, options, tools.version(compiler))
 
     def build(tmp: Path) -> dict:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,17 +40,38 @@ class Arch:
     rust_features: str = ""   # rustc -C target-feature, matching cflags' FPU
 
 
-ARCHES = {
-    "armv6m": Arch("arm-none-eabi-gcc", ("-mcpu=cortex-m0plus", "-mthumb"), "thumbv6m-none-eabi",
-                   "qemu-system-arm", "thumb"),
-    # the Cortex-M33's single-precision FPU, with the soft-float calling convention (softfp), so
-    # that objects built for either ABI link together
-    "armv8m": Arch("arm-none-eabi-gcc", ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=softfp", "-mfpu=fpv5-sp-d16",
-                                  "-ffp-contract=off"),
-                   "thumbv8m.main-none-eabi", "qemu-system-arm", "thumb", "+fp-armv8d16sp"),
-    "rv32imac": Arch("riscv64-unknown-elf-gcc", ("-march=rv32imac", "-mabi=ilp32", "-misa-spec=2.2"),
-                     "riscv32imac-unknown-none-elf", "qemu-system-riscv32", "rv32"),
-}
+def _arch(data: dict) -> Arch:
+    tc, q = data["toolchain"], data.get("qemu", {})
+    return Arch(tc["cc"], tuple(tc["cflags"]), tc["rust_target"], q.get("binary", ""), data["isa"],
+                tc.get("rust_features", ""))
+
+
+class _Arches(Mapping):
+    """The architectures (wasmcu.devices: devices/arch/*.toml and the user's) as Arch records."""
+
+    def __getitem__(self, name: str) -> Arch:
+        from .. import devices
+
+        return _arch(devices.arch_data(name))
+
+    def __iter__(self):
+        from .. import devices
+
+        return iter(devices.arch_names())
+
+    def __len__(self) -> int:
+        from .. import devices
+
+        return len(devices.arch_names())
+
+
+ARCHES = _Arches()
+
+
+def arch_of(device) -> Arch:
+    """A device's architecture with its layers merged (a core may set its own cflags, a board
+    its own QEMU program)."""
+    return _arch(device.data)
 
 RUST_OPT = {"-O0": "0", "-O1": "1", "-Og": "1", "-O2": "2", "-O3": "3", "-Os": "s", "-Oz": "z"}
 SECTION_FLAGS = ["-ffunction-sections", "-fdata-sections"]
@@ -239,7 +261,8 @@ def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *
         oslib, extra = ["--oslib=semihost", "--crt0=semihost"], []
     layout["__stack_size"] = stack
     # the device's memory, then picolibc's own script (sections, TLS, heap and stack regions)
-    script = "".join(f"{k} = {v:#x};\n" for k, v in layout.items()) + "INCLUDE picolibc.ld\n"
+    linker_script = device.section("toolchain").get("linker_script", "picolibc.ld")
+    script = "".join(f"{k} = {v:#x};\n" for k, v in layout.items()) + f"INCLUDE {linker_script}\n"
     flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", *oslib,
              "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}", f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
     sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue, *extra]

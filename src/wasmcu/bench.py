@@ -61,12 +61,21 @@ def verify(result: Result, workload) -> Result:
 
 def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int | None = None,
               argv: list[str] | None = None,
-              on_result: Callable[[Result, int, int], None] | None = None) -> tuple[int, list[Result]]:
-    """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation)."""
+              on_result: Callable[[Result, int, int], None] | None = None,
+              cluster: str | None = None, mixed_versions: bool = False) -> tuple[int, list[Result]]:
+    """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation).
+    With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.cluster)."""
     cells, workloads, devices = plan(spec)
+    session = None
+    if cluster:  # connect before anything is stored: a bad address leaves no empty run behind
+        from .cluster import ClusterRun
+
+        session = ClusterRun(cluster, mixed_versions=mixed_versions)
     ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path)
     if resume is not None:
         if store.run(resume) is None:
+            if session:
+                session.close()
             raise WasmcuError(f"there is no run {resume} in {store.path} to resume")
         run_id = resume
         done = store.done_cells(run_id)
@@ -74,7 +83,10 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         store.reopen_run(run_id)
         log.info("resuming run %d: %d cells already stored, %d to go", run_id, len(done), len(cells))
     else:
-        run_id = store.begin_run(spec.as_dict(), argv, run_provenance())
+        provenance = run_provenance()
+        if session:
+            provenance.update(session.provenance())
+        run_id = store.begin_run(spec.as_dict(), argv, provenance)
     results: list[Result] = []
     total = len(cells)
 
@@ -88,12 +100,18 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
     # host timings run alone (parallel work would disturb them); a board runs one image at a time
     alone = [c for c in cells if devices[c.device].backend in ("host", "board")]
     try:
-        _run_parallel(emulated, workloads, devices, ctx, jobs or os.cpu_count() or 1, record)
-        for cell in alone:
-            record(execute_cell(cell, workloads[cell.workload], devices[cell.device], ctx))
+        if session:
+            session.run(cells, workloads, devices, ctx, spec, record)
+        else:
+            _run_parallel(emulated, workloads, devices, ctx, jobs or os.cpu_count() or 1, record)
+            for cell in alone:
+                record(execute_cell(cell, workloads[cell.workload], devices[cell.device], ctx))
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise
+    finally:
+        if session:
+            session.close()
     store.finish_run(run_id, "complete")
     order = {c: i for i, c in enumerate(cells)}
     results.sort(key=lambda r: order.get(r.cell, len(order)))  # plan order, whatever finished first

@@ -1,7 +1,7 @@
 """Command-line interface: a thin layer over the library.
 
     wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
-                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
+                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE] [--cluster ADDRESS]
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]
     wasmcu recost  --model FILE [--device NAME] [--db PATH] [--run ID] [--json]
@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON array of cells on stdout")
     b.add_argument("--resume", nargs="?", const="latest", metavar="RUN",
                    help="continue a stored run (default: the latest), running only the missing cells")
+    b.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the cells on the workers of a Dask scheduler (tcp://HOST:PORT); boards run on the worker "
+                        "started with --resources DEVICE=1; this process alone writes the store")
+    b.add_argument("--mixed-versions", action="store_true",
+                   help="with --cluster: run even when workers differ in tool or runtime versions (default: refuse)")
 
     r = sub.add_parser("report", help="tables, figures and an HTML page from the store")
     r.add_argument("--db", type=Path)
@@ -155,7 +160,8 @@ def cmd_bench(args) -> int:
         run_id = None
         try:
             with progress:
-                run_id, results = run_bench(spec, store, resume=resume, jobs=args.jobs, argv=sys.argv, on_result=on_result)
+                run_id, results = run_bench(spec, store, resume=resume, jobs=args.jobs, argv=sys.argv, on_result=on_result,
+                                            cluster=args.cluster, mixed_versions=args.mixed_versions)
         except KeyboardInterrupt:
             console.print(f"[red]interrupted[/]: every finished cell is stored in {store.path}; "
                           f"run `wasmcu bench --resume` with the same options to finish")

@@ -1,0 +1,464 @@
+"""Cells on a Dask cluster: `wasmcu bench --cluster ADDRESS`.
+
+The client (the `wasmcu bench` process) plans the cells as usual and submits each one to a
+Dask distributed scheduler; every worker builds and runs its cells with its own wasmcu,
+tools and build cache (artifacts are content-addressed, so a worker that lacks one builds
+it) and returns the Result. The client alone writes the store, one cell at a time as the
+results arrive, exactly as a local run does.
+
+- **Boards**: a cell of a device whose backend is `board` (e.g. `pico-board`) asks for one
+  unit of the Dask worker resource named like the device (`board_resource`): start the
+  worker on the computer the board is attached to with `--resources pico-board=1`. A board
+  cell whose resource no worker has is stored as an `error` saying so, without waiting; a
+  cell whose only able worker leaves waits `WASMCU_CLUSTER_GRACE` seconds (default 60) for
+  another one, then is stored as an `error` too.
+- **Phases**: as locally, the emulated and board cells run first, in parallel; then the
+  `host` cells, timed on the worker that runs them, with at most one host cell at a time
+  per computer (workers on one computer would disturb each other's timings).
+- **Workers dying**: Dask runs the cell of a worker that died on another worker; a cell
+  whose workers died too often (Dask's `distributed.scheduler.allowed-failures`) is stored
+  as an `error` with the reason. Cells already returned are stored; a lost scheduler stops
+  the run, and `--resume` runs the cells still missing.
+- **Same tools**: before submitting, the client asks each worker for its wasmcu version and
+  the versions of its tools and runtimes, and refuses to run when two workers differ in one
+  of them (`--mixed-versions` runs anyway, with a warning); a worker that joins later and
+  differs stores its cells as errors. Every cell's provenance names the worker that ran it.
+- **Same inputs**: each worker checks that its workload sources, oracles and device
+  profiles are the client's (by content hash); `--workload-dir`/`--device-dir` folders must
+  be reachable at the same path on the workers (e.g. a shared file system).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import platform
+import socket
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from .errors import WasmcuError
+from .model import ERROR, Cell, Result
+
+log = logging.getLogger("wasmcu")
+
+GRACE_ENV = "WASMCU_CLUSTER_GRACE"
+CONNECT_TIMEOUT_S = 10.0
+POLL_S = 0.1
+WATCH_S = 1.0
+
+
+def board_resource(device) -> str:
+    """The Dask worker resource a cell of this device needs: the device's name, for boards."""
+    return device.name
+
+
+def grace_seconds() -> float:
+    try:
+        return float(os.environ.get(GRACE_ENV, "60"))
+    except ValueError:
+        raise WasmcuError(f"{GRACE_ENV} must be a number of seconds, got {os.environ[GRACE_ENV]!r}") from None
+
+
+# -- what a worker runs --------------------------------------------------------------
+
+def _runtime_versions() -> dict:
+    """Versions of the runtimes usable on this computer (build directories left out: they
+    are paths, which differ between computers without changing results)."""
+    from . import runtimes
+
+    out = {}
+    for rt in runtimes.RUNTIMES.values():
+        try:
+            if rt.unavailable_reason():
+                continue
+            versions = rt.versions()
+        except Exception:  # a runtime that cannot tell its version: not usable here either
+            continue
+        for key, value in versions.items():
+            if not key.endswith("_build"):
+                out[key] = value
+    return out
+
+
+_FACTS: dict | None = None
+
+
+def worker_facts() -> dict:
+    """This computer's wasmcu, Python and tool versions (asked of every worker by the client)."""
+    global _FACTS
+    if _FACTS is None:
+        from . import __version__
+        from .provenance import git_revision, tool_versions
+
+        _FACTS = {"hostname": socket.gethostname(), "platform": platform.platform(), "wasmcu": __version__,
+                  "git_revision": git_revision(), "python": sys.version.split()[0], "tools": tool_versions(),
+                  "runtimes": _runtime_versions()}
+    return dict(_FACTS, pid=os.getpid())
+
+
+def versions_that_matter(facts: dict) -> dict:
+    """The versions of a worker that change results: wasmcu, its tools and its runtimes."""
+    out = {"wasmcu": facts.get("wasmcu")}
+    out.update({f"tools.{k}": v for k, v in (facts.get("tools") or {}).items()})
+    out.update({f"runtimes.{k}": v for k, v in (facts.get("runtimes") or {}).items()})
+    return out
+
+
+def workload_fingerprint(workload) -> str:
+    """Hash of every file of a workload's directory: sources, oracle and description."""
+    h = hashlib.sha256()
+    root = Path(workload.directory)
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+_DISCOVERED: dict[tuple, tuple] = {}
+
+
+def _inputs(workload_dirs: tuple[str, ...], device_dirs: tuple[str, ...]):
+    key = (workload_dirs, device_dirs)
+    if key not in _DISCOVERED:
+        from . import devices, workloads
+
+        _DISCOVERED[key] = (workloads.discover([Path(d) for d in workload_dirs]),
+                            devices.discover([Path(d) for d in device_dirs]))
+    return _DISCOVERED[key]
+
+
+def _this_worker() -> dict:
+    out = {"hostname": socket.gethostname(), "pid": os.getpid()}
+    try:
+        from distributed import get_worker
+
+        w = get_worker()
+        out.update(address=w.address, name=str(w.name))
+    except (ImportError, ValueError):  # not inside a Dask worker (called directly)
+        pass
+    return out
+
+
+def run_cell_task(cell: Cell, ctx, inputs: dict, expect: dict | None) -> Result:
+    """Build, run and verify one cell on this worker (never raises for the cell's own failure).
+
+    `inputs`: the client's workload and device folders and the content hashes of the
+    workload and device of this cell; `expect`: the versions every worker must have (None
+    when mixed versions are allowed)."""
+    from .bench import execute_cell
+
+    me = _this_worker()
+    facts = worker_facts()
+    backend = "?"
+    try:
+        workloads, devices = _inputs(tuple(inputs["workload_dirs"]), tuple(inputs["device_dirs"]))
+        wl, dev = workloads.get(cell.workload), devices.get(cell.device)
+        if wl is None or dev is None:
+            missing = f"workload '{cell.workload}'" if wl is None else f"device '{cell.device}'"
+            raise WasmcuError(f"the worker {me.get('address', '')} on {me['hostname']} has no {missing}: install the "
+                              "same wasmcu on every worker, and put --workload-dir/--device-dir folders at the same "
+                              "path on the workers (e.g. a shared file system)")
+        backend = dev.backend
+        if workload_fingerprint(wl) != inputs["workload_hash"] or dev.profile_hash != inputs["device_hash"]:
+            what = (f"workload '{cell.workload}' ({wl.directory})" if workload_fingerprint(wl) != inputs["workload_hash"]
+                    else f"device profile '{cell.device}' ({dev.file})")
+            raise WasmcuError(f"the worker {me.get('address', '')} on {me['hostname']} has another {what} than the "
+                              "client: install the same wasmcu (and the same extra folders) on every worker")
+        if expect is not None:
+            mine = versions_that_matter(facts)
+            differ = [f"{k}: {mine.get(k)!r} here, {v!r} on the others" for k, v in expect.items()
+                      if k in mine and mine[k] != v]
+            if differ:
+                raise WasmcuError(f"the worker {me.get('address', '')} on {me['hostname']} has other versions than the "
+                                  f"cluster's other workers ({'; '.join(differ)}): install the same tools there, or "
+                                  "pass --mixed-versions")
+        result = execute_cell(cell, wl, dev, ctx)
+    except WasmcuError as exc:
+        result = Result(cell=cell, backend=backend, status=ERROR, error=str(exc))
+    except Exception as exc:  # a bug or an unexpected failure on the worker: the cell's error, with its reason
+        result = Result(cell=cell, backend=backend, status=ERROR, error=f"on worker {me}: {type(exc).__name__}: {exc}")
+    return result.replace(provenance=dict(result.provenance, worker=me))
+
+
+# -- the client ------------------------------------------------------------------------
+
+def compare_workers(facts: dict[str, dict]) -> tuple[list[str], list[str]]:
+    """(differences that change results, other differences worth a warning) between workers."""
+    differ, warn = [], []
+    if len(facts) < 2:
+        return differ, warn
+    where = {addr: f"{addr} ({f.get('hostname')})" for addr, f in facts.items()}
+    versions = {addr: versions_that_matter(f) for addr, f in facts.items()}
+    for key in sorted({k for v in versions.values() for k in v}):
+        values = {addr: v.get(key) for addr, v in versions.items()}
+        present = {addr: v for addr, v in values.items() if v is not None}
+        if len(set(present.values())) > 1:
+            differ.append(f"{key}: " + ", ".join(f"{v!r} on {where[a]}" for a, v in sorted(present.items())))
+        missing = [where[a] for a, v in values.items() if v is None]
+        if missing and present:
+            warn.append(f"{key} is missing on {', '.join(sorted(missing))}: cells that need it fail there")
+    for key in ("python", "git_revision"):
+        values = {addr: f.get(key) for addr, f in facts.items()}
+        if len(set(values.values())) > 1:
+            warn.append(f"{key}: " + ", ".join(f"{v!r} on {where[a]}" for a, v in sorted(values.items())))
+    return differ, warn
+
+
+class ClusterRun:
+    """A connection to a Dask scheduler that runs cells and hands their results back."""
+
+    def __init__(self, address: str, *, mixed_versions: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
+        self.address = address
+        self.mixed_versions = mixed_versions
+        self.grace = grace_seconds()
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - a dependency of wasmcu
+            raise WasmcuError(f"--cluster needs the Python package 'distributed' ({exc}): pip install distributed")
+        try:
+            self.client = Client(address, timeout=connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise WasmcuError(
+                f"cannot reach a Dask scheduler at '{address}' within {connect_timeout:.0f} s ({type(exc).__name__}: "
+                f"{exc}): check the address (tcp://HOST:PORT, as `dask scheduler` prints it) and that the scheduler "
+                "runs and its port is open; nothing was run") from None
+        try:
+            self._check_workers()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            self.client.close(timeout=5)
+        except Exception:  # closing a connection that is already gone
+            pass
+
+    # workers ----------------------------------------------------------------------
+    def _workers(self) -> dict[str, dict]:
+        return dict(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+
+    def _check_workers(self) -> None:
+        try:
+            self.client.wait_for_workers(1, timeout=min(self.grace, CONNECT_TIMEOUT_S))
+        except (TimeoutError, OSError):
+            raise WasmcuError(f"the Dask scheduler at {self.address} has no workers: start at least one with "
+                              f"`dask worker {self.address} --nworkers 1 --nthreads 1` (and `--resources "
+                              "DEVICE=1` on the computer a board is attached to); nothing was run") from None
+        self.facts: dict[str, dict] = self.client.run(worker_facts)
+        differ, warn = compare_workers(self.facts)
+        for line in warn:
+            log.warning("cluster: workers differ: %s", line)
+        if differ:
+            text = "; ".join(differ)
+            if not self.mixed_versions:
+                raise WasmcuError(f"the workers of {self.address} differ in versions that change results ({text}): "
+                                  "install the same wasmcu and tools on every worker (scripts/setup.sh), or pass "
+                                  "--mixed-versions to run anyway (each cell records its worker); nothing was run")
+            log.warning("cluster: running with workers that differ (%s); each cell records its worker", text)
+        machines = {f["hostname"] for f in self.facts.values()}
+        log.info("cluster %s: %d workers on %d computers", self.address, len(self.facts), len(machines))
+
+    def provenance(self) -> dict:
+        """What goes into the run's provenance: the scheduler, every worker and its versions;
+        `tools` is the workers' (the client builds and runs nothing)."""
+        out: dict = {"cluster": {"scheduler": self.address, "workers": self.facts}}
+        tools: dict = {}
+        for f in self.facts.values():
+            for k, v in (f.get("tools") or {}).items():
+                tools.setdefault(k, v)
+        out["tools"] = tools
+        return out
+
+    def _expected_versions(self) -> dict | None:
+        if self.mixed_versions or not self.facts:
+            return None
+        out: dict = {}
+        for f in self.facts.values():
+            for k, v in versions_that_matter(f).items():
+                if v is not None:
+                    out.setdefault(k, v)
+        return out
+
+    # cells ------------------------------------------------------------------------
+    def run(self, cells: list[Cell], workloads, devices, ctx, spec, record: Callable[[Result], None]) -> None:
+        """Run `cells` on the cluster; `record` each Result as it arrives (in this thread)."""
+        inputs_common = {"workload_dirs": [str(Path(d).resolve()) for d in spec.workload_dirs],
+                         "device_dirs": [str(Path(d).resolve()) for d in spec.device_dirs]}
+        hashes_w = {name: workload_fingerprint(workloads[name]) for name in {c.workload for c in cells}}
+        hashes_d = {name: devices[name].profile_hash for name in {c.device for c in cells}}
+        expect = self._expected_versions()
+        self._run_id = uuid.uuid4().hex[:8]
+
+        def submit(cell: Cell, **kw):
+            inputs = dict(inputs_common, workload_hash=hashes_w[cell.workload], device_hash=hashes_d[cell.device])
+            return self.client.submit(run_cell_task, cell, ctx, inputs, expect, key=f"{cell.key}-{self._run_id}",
+                                      pure=False, **kw)
+
+        first = [c for c in cells if devices[c.device].backend != "host"]
+        host = [c for c in cells if devices[c.device].backend == "host"]
+        self._run_spread(first, devices, submit, record)
+        self._run_host(host, submit, record)
+
+    def _run_spread(self, cells, devices, submit, record) -> None:
+        """Emulated and board cells: all submitted at once; board cells where their resource is."""
+        if not cells:
+            return
+        have = self._resources()
+        pending = {}
+        for cell in cells:
+            dev = devices[cell.device]
+            if dev.backend == "board":
+                res = board_resource(dev)
+                if res not in have:
+                    record(self._error(cell, dev.backend, self._no_resource(res, dev)))
+                    continue
+                pending[submit(cell, resources={res: 1})] = (cell, dev.backend, res)
+            else:
+                pending[submit(cell)] = (cell, dev.backend, None)
+        self._collect(pending, record, devices=devices)
+
+    def _run_host(self, cells, submit, record) -> None:
+        """Host cells: one at a time per computer, each pinned to one worker of it (another
+        worker takes it when that one dies)."""
+        queue = list(cells)
+        if not queue:
+            return
+        busy: dict[str, object] = {}   # hostname -> future
+        pending: dict = {}
+        while queue or pending:
+            if self.client.status != "running":
+                self._lost(len(queue) + len(pending))
+            workers = self._workers()
+            by_host: dict[str, list[str]] = {}
+            for addr, w in workers.items():
+                host = (self.facts.get(addr) or {}).get("hostname") or w.get("host") or addr
+                by_host.setdefault(host, []).append(addr)
+            if not workers and not pending:
+                try:
+                    self.client.wait_for_workers(1, timeout=self.grace)
+                except (TimeoutError, OSError):
+                    for cell in queue:
+                        record(self._error(cell, "host", self._no_workers()))
+                    return
+                continue
+            for host, addrs in sorted(by_host.items()):
+                if not queue:
+                    break
+                if host in busy:
+                    continue
+                cell = queue.pop(0)
+                kw = {"workers": [sorted(addrs)[0]], "allow_other_workers": True} if addrs else {}
+                fut = submit(cell, **kw)
+                busy[host] = fut
+                pending[fut] = (cell, "host", None)
+            done = self._collect(pending, record, once=True)
+            for host, fut in list(busy.items()):
+                if fut in done:
+                    del busy[host]
+
+    def _resources(self) -> set[str]:
+        return {r for w in self._workers().values() for r, n in (w.get("resources") or {}).items() if n}
+
+    def _no_resource(self, res: str, dev, left: bool = False) -> str:
+        head = (f"the worker with the Dask resource '{res}' left the cluster at {self.address} and none came back "
+                f"within {self.grace:.0f} s" if left else
+                f"no worker of the cluster at {self.address} has the Dask resource '{res}'")
+        return (f"{head}: start a worker on the computer the {dev.name} board is attached to with "
+                f"`dask worker {self.address} --nworkers 1 --nthreads 1 --resources {res}=1`")
+
+    def _no_workers(self) -> str:
+        return (f"the cluster at {self.address} had no workers for {self.grace:.0f} s: start workers with "
+                f"`dask worker {self.address} --nworkers 1 --nthreads 1`")
+
+    @staticmethod
+    def _error(cell: Cell, backend: str, message: str) -> Result:
+        return Result(cell=cell, backend=backend, status=ERROR, error=message)
+
+    def _lost(self, left: int):
+        raise WasmcuError(f"lost the connection to the Dask scheduler at {self.address} with {left} cells not run; "
+                          "every finished cell is stored: run the same command with --resume when the scheduler is "
+                          "back")
+
+    def _collect(self, pending: dict, record, *, devices=None, once: bool = False) -> set:
+        """Record finished futures of `pending` (and drop them from it) until none is left
+        (or, with `once`, until at least one finished); cells that cannot run anywhere any
+        more become errors after the grace time."""
+        done_all: set = set()
+        stuck_since: dict[str, float] = {}
+        last_watch = 0.0
+        while pending:
+            done = [f for f in pending if f.done()]
+            for fut in done:
+                cell, backend, _ = pending.pop(fut)
+                done_all.add(fut)
+                record(self._outcome(fut, cell, backend))
+            if once and done_all:
+                return done_all
+            if done:
+                continue
+            now = time.monotonic()
+            if now - last_watch >= WATCH_S:
+                last_watch = now
+                self._watch(pending, record, stuck_since, devices, done_all)
+                if once and done_all:
+                    return done_all
+            time.sleep(POLL_S)
+        return done_all
+
+    def _watch(self, pending: dict, record, stuck_since: dict, devices, done_all: set) -> None:
+        if self.client.status != "running":
+            self._lost(len(pending))
+        try:
+            workers = self._workers()
+        except Exception:  # the scheduler went away between two looks
+            if self.client.status != "running":
+                self._lost(len(pending))
+            return
+        have = {r for w in workers.values() for r, n in (w.get("resources") or {}).items() if n}
+        now = time.monotonic()
+        needs = {res for (_, _, res) in pending.values()}
+        for res in needs:
+            able = bool(workers) and (res is None or res in have)
+            tag = res or ""
+            if able:
+                stuck_since.pop(tag, None)
+                continue
+            since = stuck_since.setdefault(tag, now)
+            if now - since < self.grace:
+                continue
+            for fut, (cell, backend, r) in list(pending.items()):
+                if r != res:
+                    continue
+                fut.cancel()
+                del pending[fut]
+                done_all.add(fut)
+                if res is not None and devices is not None:
+                    message = self._no_resource(res, devices[cell.device], left=True)
+                else:
+                    message = self._no_workers()
+                record(self._error(cell, backend, message))
+
+    def _outcome(self, fut, cell: Cell, backend: str) -> Result:
+        from distributed.scheduler import KilledWorker
+
+        if fut.status == "finished":
+            try:
+                result = fut.result()
+            except Exception as exc:  # the result could not be fetched (its worker died meanwhile)
+                return self._error(cell, backend, f"its result was lost on the cluster: {type(exc).__name__}: {exc}")
+            return result
+        if fut.status == "cancelled":
+            if self.client.status != "running":
+                self._lost(1)
+            return self._error(cell, backend, f"the scheduler at {self.address} cancelled it (a worker or the "
+                                              "scheduler was shut down meanwhile)")
+        exc = fut.exception()
+        if isinstance(exc, KilledWorker):
+            return self._error(cell, backend, f"every worker that ran it died (killed or crashed) before it finished, "
+                                              f"as often as the scheduler allows ({exc}); the other cells went on")
+        return self._error(cell, backend, f"it failed on the cluster: {type(exc).__name__}: {exc}")

@@ -208,6 +208,26 @@ def compare_workers(facts: dict[str, dict]) -> tuple[list[str], list[str]]:
     return differ, warn
 
 
+def check_address(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """A clear error, at once, for an address that is malformed or where nothing listens."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    host, colon, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if scheme not in ("tcp", "tls") or not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise WasmcuError(f"--cluster '{address}' is not a Dask scheduler address: expected tcp://HOST:PORT, as "
+                          "`dask scheduler` prints it (e.g. tcp://192.168.1.10:8786)")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        why = "connection refused: nothing listens there" if isinstance(exc, ConnectionRefusedError) else \
+            (exc.strerror or str(exc) or type(exc).__name__)
+        raise WasmcuError(f"cannot reach a Dask scheduler at '{address}' ({why}): start one with `dask scheduler` "
+                          "on that computer, or check the address (tcp://HOST:PORT, as `dask scheduler` prints it) "
+                          "and that its port is open; nothing was run") from None
+
+
 class ClusterRun:
     """A connection to a Dask scheduler that runs cells and hands their results back."""
 
@@ -219,6 +239,7 @@ class ClusterRun:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - a dependency of wasmcu
             raise WasmcuError(f"--cluster needs the Python package 'distributed' ({exc}): pip install distributed")
+        check_address(address, connect_timeout)
         try:
             self.client = Client(address, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -354,11 +375,11 @@ class ClusterRun:
                 cell = queue.pop(0)
                 kw = {"workers": [sorted(addrs)[0]], "allow_other_workers": True} if addrs else {}
                 fut = submit(cell, **kw)
-                busy[host] = fut
+                busy[host] = fut.key
                 pending[fut] = (cell, "host", None)
             done = self._collect(pending, record, once=True)
-            for host, fut in list(busy.items()):
-                if fut in done:
+            for host, key in list(busy.items()):
+                if key in done:
                     del busy[host]
 
     def _resources(self) -> set[str]:
@@ -386,20 +407,34 @@ class ClusterRun:
 
     def _collect(self, pending: dict, record, *, devices=None, once: bool = False) -> set:
         """Record finished futures of `pending` (and drop them from it) until none is left
-        (or, with `once`, until at least one finished); cells that cannot run anywhere any
-        more become errors after the grace time."""
+        (or, with `once`, until at least one finished); returns the keys recorded. Cells that
+        cannot run anywhere any more become errors after the grace time. A recorded future is
+        released at once: its worker keeps no result the store already has, and a worker
+        that dies later leaves nothing to recompute."""
         done_all: set = set()
         stuck_since: dict[str, float] = {}
+        fetch_failures: dict[str, int] = {}
         last_watch = 0.0
         while pending:
             done = [f for f in pending if f.done()]
+            recorded = 0
             for fut in done:
-                cell, backend, _ = pending.pop(fut)
-                done_all.add(fut)
-                record(self._outcome(fut, cell, backend))
+                cell, backend, _ = pending[fut]
+                result = self._outcome(fut, cell, backend)
+                if result is None:  # the result was on a worker that died: Dask computes it again
+                    fetch_failures[fut.key] = fetch_failures.get(fut.key, 0) + 1
+                    if fetch_failures[fut.key] < 3:
+                        continue
+                    result = self._error(cell, backend, "its result was lost three times on the cluster (the "
+                                                        "workers holding it died before it was fetched)")
+                del pending[fut]
+                done_all.add(fut.key)
+                fut.release()
+                record(result)
+                recorded += 1
             if once and done_all:
                 return done_all
-            if done:
+            if recorded:
                 continue
             now = time.monotonic()
             if now - last_watch >= WATCH_S:
@@ -436,22 +471,24 @@ class ClusterRun:
                     continue
                 fut.cancel()
                 del pending[fut]
-                done_all.add(fut)
+                done_all.add(fut.key)
                 if res is not None and devices is not None:
                     message = self._no_resource(res, devices[cell.device], left=True)
                 else:
                     message = self._no_workers()
                 record(self._error(cell, backend, message))
 
-    def _outcome(self, fut, cell: Cell, backend: str) -> Result:
+    def _outcome(self, fut, cell: Cell, backend: str) -> Result | None:
+        """The Result of a finished future; None when it could not be fetched (yet)."""
         from distributed.scheduler import KilledWorker
 
         if fut.status == "finished":
             try:
-                result = fut.result()
-            except Exception as exc:  # the result could not be fetched (its worker died meanwhile)
-                return self._error(cell, backend, f"its result was lost on the cluster: {type(exc).__name__}: {exc}")
-            return result
+                return fut.result(timeout=30)
+            except Exception:  # its worker died before the result was fetched
+                if self.client.status != "running":
+                    self._lost(1)
+                return None
         if fut.status == "cancelled":
             if self.client.status != "running":
                 self._lost(1)

@@ -1,0 +1,268 @@
+"""`wasmcu bench --cluster`: a real Dask scheduler and real workers on this machine,
+bound to the loopback interface, started with Dask's own commands."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, bench_json, wasmcu
+
+distributed = pytest.importorskip("distributed")
+
+from wasmcu.cluster import compare_workers, run_cell_task, versions_that_matter, worker_facts  # noqa: E402
+from wasmcu.model import Cell  # noqa: E402
+from wasmcu.store import Store  # noqa: E402
+
+SUITE = ["--device", "host,pico", "--runtime", "native,wasm3", "--workload", "bubblesort:20,crc16:20",
+         "--repeat", "3", "--warmup", "1"]
+needs_qemu = pytest.mark.qemu
+
+
+def _dask() -> list[str]:
+    exe = Path(sys.executable).with_name("dask")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dask"]
+
+
+class Cluster:
+    """`dask scheduler` and `dask worker`s as subprocesses, on 127.0.0.1."""
+
+    def __init__(self, tmp: Path, workers: list[dict], env: dict | None = None):
+        self.tmp = tmp
+        self.env = dict(os.environ, **(env or {}))
+        self.file = tmp / "scheduler.json"
+        self.procs: list[subprocess.Popen] = []
+        self.procs.append(self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                       "--scheduler-file", str(self.file)], "scheduler"))
+        deadline = time.monotonic() + 30
+        while not (self.file.exists() and self.file.stat().st_size):
+            assert time.monotonic() < deadline, (self.tmp / "scheduler.log").read_text()
+            time.sleep(0.1)
+        self.address = json.loads(self.file.read_text())["address"]
+        for i, w in enumerate(workers):
+            args = ["worker", self.address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
+                    "--no-dashboard", "--name", w.get("name", f"w{i}")]
+            if w.get("resources"):
+                args += ["--resources", w["resources"]]
+            if w.get("no_nanny"):
+                args.append("--no-nanny")
+            self.procs.append(self._start(args, f"worker{i}", w.get("env")))
+        self.client = distributed.Client(self.address, timeout=30)
+        self.client.wait_for_workers(len(workers), timeout=60)
+
+    def _start(self, args, name, env=None):
+        log = open(self.tmp / f"{name}.log", "w")
+        return subprocess.Popen(_dask() + args, stdout=log, stderr=subprocess.STDOUT, env=dict(self.env, **(env or {})),
+                                start_new_session=True)
+
+    def workers(self) -> dict[str, dict]:
+        """address -> {name, pid, resources}"""
+        info = self.client.scheduler_info(n_workers=-1)["workers"]
+        pids = self.client.run(os.getpid)
+        return {a: {"name": w["name"], "pid": pids[a], "resources": w.get("resources") or {}} for a, w in info.items()}
+
+    def close(self):
+        self.client.close()
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Two workers; the second has the Pico board (run by rp2040js here)."""
+    c = Cluster(tmp_path_factory.mktemp("cluster"), [{"name": "plain"}, {"name": "with-pico", "resources": "pico-board=1"}],
+                env={"WASMCU_FLASHER": "rp2040js"})
+    yield c
+    c.close()
+
+
+def _key(c: dict) -> tuple:
+    return (c["workload"], c["n"], c["lang"], c["runtime"], c["device"], c["build"])
+
+
+@needs_qemu
+def test_cluster_gives_the_cells_and_checksums_of_a_local_run(cluster, tmp_path):
+    local, local_cells = bench_json(*SUITE, "--db", str(tmp_path / "local.sqlite"))
+    assert local.returncode == 0, local.stderr
+    proc, cells = bench_json(*SUITE, "--cluster", cluster.address, "--db", str(tmp_path / "cluster.sqlite"))
+    assert proc.returncode == 0, proc.stderr
+    assert len(cells) == len(local_cells) == 16
+    assert {_key(c): (c["status"], c["checksum"]) for c in cells} == \
+           {_key(c): (c["status"], c["checksum"]) for c in local_cells}
+    # emulated figures are exact: the same on any worker as here
+    emulated = {_key(c): (c["cycles"], c["instructions"], c["flash_bytes"]) for c in cells if c["device"] == "pico"}
+    assert emulated == {_key(c): (c["cycles"], c["instructions"], c["flash_bytes"])
+                        for c in local_cells if c["device"] == "pico"}
+    workers = cluster.workers()
+    for c in cells:
+        w = c["provenance"]["worker"]
+        assert w["address"] in workers and w["hostname"] and w["pid"] == workers[w["address"]]["pid"]
+    # the run's provenance lists every worker with its tool versions
+    with Store(tmp_path / "cluster.sqlite") as store:
+        prov = json.loads(store.runs()[-1]["provenance"])
+        assert len(store.results()) == 16
+    assert prov["cluster"]["scheduler"] == cluster.address
+    assert set(prov["cluster"]["workers"]) == set(workers)
+    assert all(f["tools"]["clang"] == prov["tools"]["clang"] for f in prov["cluster"]["workers"].values())
+
+
+@pytest.mark.skipif(not (shutil.which("node") and shutil.which("arm-none-eabi-gcc")),
+                    reason="needs node and arm-none-eabi-gcc (scripts/setup.sh installs them)")
+def test_board_cells_run_only_on_the_worker_with_the_board(cluster, db):
+    proc, cells = bench_json("--device", "pico-board", "--runtime", "native,wasm3", "--workload", "crc16:20",
+                             "--lang", "c,rust", "--cluster", cluster.address, "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    with_board = [a for a, w in cluster.workers().items() if w["resources"].get("pico-board")]
+    assert len(with_board) == 1 and len(cells) == 4
+    for c in cells:
+        assert c["status"] == "ok" and c["time_kind"] == "measured" and c["extra"]["flasher"] == "rp2040js", c
+        assert c["provenance"]["worker"]["address"] == with_board[0]
+
+
+def test_board_cells_without_a_worker_that_has_the_board_fail_at_once(cluster, tmp_path, db):
+    profile = (ROOT / "src/wasmcu/devices/profiles/pico-board.toml").read_text()
+    (tmp_path / "devs").mkdir()
+    (tmp_path / "devs/lab-pico.toml").write_text(profile.replace('name = "pico-board"', 'name = "lab-pico"'))
+    t0 = time.monotonic()
+    proc, cells = bench_json("--device", "lab-pico,host", "--runtime", "native", "--workload", "crc16:20", "--lang",
+                             "c", "--repeat", "3", "--device-dir", str(tmp_path / "devs"), "--cluster",
+                             cluster.address, "--db", str(db))
+    assert time.monotonic() - t0 < 45
+    assert proc.returncode == 1, proc.stderr
+    board = next(c for c in cells if c["device"] == "lab-pico")
+    host = next(c for c in cells if c["device"] == "host")
+    assert board["status"] == "error"
+    assert "no worker of the cluster" in board["error"] and "--resources lab-pico=1" in board["error"]
+    assert host["status"] == "ok"  # the other cells ran, on the workers, with the client's profile folder
+
+
+def test_unreachable_scheduler_is_a_clear_error_and_stored_cells_stay(db):
+    proc, cells = bench_json("--device", "host", "--runtime", "native", "--workload", "crc16:20", "--lang", "c",
+                             "--repeat", "3", "--db", str(db))
+    assert proc.returncode == 0 and len(cells) == 1
+    t0 = time.monotonic()
+    proc = wasmcu("bench", "--device", "host", "--runtime", "native,wasm3", "--workload", "crc16:20", "--lang", "c",
+                  "--repeat", "3", "--db", str(db), "--resume", "--cluster", "tcp://127.0.0.1:9")
+    assert time.monotonic() - t0 < 40
+    assert proc.returncode == 2
+    assert "cannot reach a Dask scheduler at 'tcp://127.0.0.1:9' (connection refused" in proc.stderr
+    assert "check the address" in proc.stderr
+    with Store(db) as store:
+        assert len(store.runs()) == 1 and [r.status for r in store.results()] == ["ok"]
+    for bad in ("not an address", "tcp://127.0.0.1", "udp://127.0.0.1:8786", "127.0.0.1:99999"):
+        proc = wasmcu("bench", "--device", "host", "--db", str(db), "--cluster", bad)
+        assert proc.returncode == 2 and f"--cluster '{bad}' is not a Dask scheduler address" in proc.stderr
+        assert "expected tcp://HOST:PORT" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@needs_qemu
+def test_a_worker_killed_mid_run_loses_no_cell(tmp_path, db):
+    c = Cluster(tmp_path, [{"name": "a", "no_nanny": True}, {"name": "b", "no_nanny": True}])
+    try:
+        workers = c.workers()
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        proc = subprocess.Popen([sys.executable, "-m", "wasmcu", "bench", "--json", *SUITE, "--workload",
+                                 "bubblesort:20,bubblesort:200,crc16:20", "--cluster", c.address, "--db", str(db)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        lines, killed = [], []
+
+        def read():
+            for line in proc.stderr:
+                lines.append(line)
+                if line.startswith("ok ") and not killed:
+                    victim = next(iter(workers.values()))
+                    os.kill(victim["pid"], signal.SIGKILL)
+                    killed.append(victim)
+
+        t = threading.Thread(target=read)
+        t.start()
+        out = proc.stdout.read()
+        proc.wait(timeout=120)
+        t.join()
+        assert killed, "".join(lines)
+        cells = json.loads(out)
+        assert len(cells) == 24, "".join(lines)
+        with Store(db) as store:
+            stored = store.results()
+        assert len(stored) == 24 and {r.cell for r in stored} == {Cell(*_key(x)) for x in cells}
+        for r in stored:
+            assert r.status in ("ok", "error"), r
+            if r.status == "ok":
+                assert r.checksum == r.expected
+            else:
+                assert r.error, r
+        # the cells after the kill ran on the worker that is left
+        left = [a for a in workers if workers[a]["pid"] != killed[0]["pid"]]
+        assert any(r.provenance["worker"]["address"] == left[0] for r in stored)
+        assert sum(r.status == "ok" for r in stored) >= 20
+    finally:
+        c.close()
+
+
+def test_workers_that_differ_in_a_tool_version_are_refused(tmp_path, db):
+    fake = tmp_path / "wasm-opt"
+    fake.write_text("#!/bin/sh\necho 'wasm-opt version 999'\n")
+    fake.chmod(0o755)
+    c = Cluster(tmp_path, [{"name": "a"}, {"name": "b", "env": {"WASMCU_WASM_OPT": str(fake)}}])
+    try:
+        proc = wasmcu("bench", "--device", "host", "--runtime", "native", "--workload", "crc16:20", "--lang", "c",
+                      "--repeat", "3", "--cluster", c.address, "--db", str(db))
+        assert proc.returncode == 2, proc.stderr
+        assert "differ in versions that change results" in proc.stderr
+        assert "tools.wasm-opt" in proc.stderr and "wasm-opt version 999" in proc.stderr
+        assert "--mixed-versions" in proc.stderr
+        with Store(db) as store:
+            assert store.runs() == []  # refused before anything was stored
+        proc, cells = bench_json("--device", "host", "--runtime", "native", "--workload", "crc16:20", "--lang", "c",
+                                 "--repeat", "3", "--cluster", c.address, "--db", str(db), "--mixed-versions")
+        assert proc.returncode == 0 and cells[0]["status"] == "ok", proc.stderr
+        assert "running with workers that differ" in proc.stderr
+    finally:
+        c.close()
+
+
+def test_compare_workers_names_what_differs_and_what_is_missing():
+    a = {"hostname": "a", "wasmcu": "0.1.0", "python": "3.11.7", "tools": {"clang": "19.1.7", "qemu": "7.2"},
+         "runtimes": {"pywasm3": "0.5.0"}}
+    b = dict(a, hostname="b", tools={"clang": "19.1.8"})
+    differ, warn = compare_workers({"tcp://1": a, "tcp://2": b})
+    assert differ == ["tools.clang: '19.1.7' on tcp://1 (a), '19.1.8' on tcp://2 (b)"]
+    assert warn == ["tools.qemu is missing on tcp://2 (b): cells that need it fail there"]
+    assert compare_workers({"tcp://1": a, "tcp://2": dict(a, hostname="b")}) == ([], [])
+    assert compare_workers({"tcp://1": a}) == ([], [])
+
+
+def test_a_worker_with_other_versions_than_the_cluster_stores_an_error():
+    from wasmcu.backends import RunContext
+    from wasmcu.model import Cell
+    from wasmcu.workloads import discover
+
+    from wasmcu.cluster import workload_fingerprint
+
+    cell = Cell("crc16", 20, "c", "native", "host")
+    wl = discover([])["crc16"]
+    from wasmcu.devices import discover as devices
+
+    inputs = {"workload_dirs": [], "device_dirs": [], "workload_hash": workload_fingerprint(wl),
+              "device_hash": devices([])["host"].profile_hash}
+    expect = dict(versions_that_matter(worker_facts()), **{"tools.clang": "clang 1.0"})
+    r = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, expect)
+    assert r.status == "error" and "tools.clang" in r.error and "'clang 1.0' on the others" in r.error
+    r = run_cell_task(cell, RunContext(repeat=3, warmup=1), dict(inputs, workload_hash="0" * 16), None)
+    assert r.status == "error" and "another workload 'crc16'" in r.error
+    r = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, versions_that_matter(worker_facts()))
+    assert r.status == "ok" and r.checksum == r.expected and r.provenance["worker"]["pid"] == os.getpid()

@@ -1,6 +1,7 @@
 """`wasmcu bench --cluster`: a real Dask scheduler and real workers on this machine,
 bound to the loopback interface, started with Dask's own commands."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -15,7 +16,9 @@ import pytest
 
 from conftest import ROOT, bench_json, wasmcu
 
-distributed = pytest.importorskip("distributed")
+# Dask's client runs in subprocesses only: this process stays as small as the other tests expect
+if importlib.util.find_spec("distributed") is None:
+    pytest.skip("needs the Python package distributed (scripts/setup.sh installs it)", allow_module_level=True)
 
 from wasmcu.cluster import compare_workers, run_cell_task, versions_that_matter, worker_facts  # noqa: E402
 from wasmcu.model import Cell  # noqa: E402
@@ -29,6 +32,18 @@ needs_qemu = pytest.mark.qemu
 def _dask() -> list[str]:
     exe = Path(sys.executable).with_name("dask")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "dask"]
+
+
+ASK_WORKERS = """
+import json, os, sys
+from distributed import Client
+with Client(sys.argv[1], timeout=30) as client:
+    client.wait_for_workers(int(sys.argv[2]), timeout=60)
+    info = client.scheduler_info(n_workers=-1)["workers"]
+    pids = client.run(os.getpid)
+    print(json.dumps({a: {"name": w["name"], "pid": pids[a], "resources": w.get("resources") or {}}
+                      for a, w in info.items()}))
+"""
 
 
 class Cluster:
@@ -54,8 +69,8 @@ class Cluster:
             if w.get("no_nanny"):
                 args.append("--no-nanny")
             self.procs.append(self._start(args, f"worker{i}", w.get("env")))
-        self.client = distributed.Client(self.address, timeout=30)
-        self.client.wait_for_workers(len(workers), timeout=60)
+        self.n = len(workers)
+        self.workers()
 
     def _start(self, args, name, env=None):
         log = open(self.tmp / f"{name}.log", "w")
@@ -64,12 +79,12 @@ class Cluster:
 
     def workers(self) -> dict[str, dict]:
         """address -> {name, pid, resources}"""
-        info = self.client.scheduler_info(n_workers=-1)["workers"]
-        pids = self.client.run(os.getpid)
-        return {a: {"name": w["name"], "pid": pids[a], "resources": w.get("resources") or {}} for a, w in info.items()}
+        proc = subprocess.run([sys.executable, "-c", ASK_WORKERS, self.address, str(self.n)], capture_output=True,
+                              text=True, timeout=90)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
 
     def close(self):
-        self.client.close()
         for p in reversed(self.procs):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)

@@ -133,13 +133,13 @@ def _inputs(workload_dirs: tuple[str, ...], device_dirs: tuple[str, ...]):
 
 def _this_worker() -> dict:
     out = {"hostname": socket.gethostname(), "pid": os.getpid()}
-    try:
-        from distributed import get_worker
-
-        w = get_worker()
-        out.update(address=w.address, name=str(w.name))
-    except (ImportError, ValueError):  # not inside a Dask worker (called directly)
-        pass
+    dist = sys.modules.get("distributed")  # imported in a Dask worker; not imported: not in one
+    if dist is not None:
+        try:
+            w = dist.get_worker()
+            out.update(address=w.address, name=str(w.name))
+        except ValueError:  # not inside a Dask worker (called directly)
+            pass
     return out
 
 

@@ -16,21 +16,57 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-# Suites: named sets of cells. `paper` is the seed experiment.
-SUITES = {
-    "paper": {
-        "workloads": ["bubblesort:100", "bubblesort:1000", "crc16:100"],
-        "langs": ["c", "rust"],
-        "devices": ["host", "pico", "esp32c6", "nrf5340"],
-    },
-    # embedded kernels at their default sizes (tens of milliseconds natively on the Pico)
-    "embedded": {
-        "workloads": ["fir", "matmul", "sha256", "aes128", "crc32", "base64", "quicksort", "dijkstra", "frames",
-                      "lzss", "fft", "biquad"],
-        "langs": ["c", "rust"],
-        "devices": ["host", "pico", "esp32c6", "nrf5340"],
-    },
-}
+SUITES_FILE = Path(__file__).with_name("suites.toml")
+SUITE_KEYS = {"description": str, "workloads": list, "langs": list, "devices": list, "runtimes": dict}
+
+
+def load_suites(path: Path = SUITES_FILE) -> dict[str, dict]:
+    """Suites (named sets of cells) from suites.toml, then the config file's [suites.NAME]."""
+    from . import config
+
+    out = {}
+    for file, table in ((path, _read_toml(path)), (config.config_file(), config.settings().get("suites", {}))):
+        if not isinstance(table, dict):
+            raise ConfigError("invalid value", file=file, field="suites", expected="tables [suites.NAME]")
+        for name, suite in table.items():
+            out[name] = _check_suite(name, suite, file, "" if file == path else "suites.")
+    return out
+
+
+def _check_suite(name: str, suite, file, prefix: str) -> dict:
+    where = f"{prefix}{name}"
+    if not isinstance(suite, dict):
+        raise ConfigError("invalid value", file=file, field=where, expected="a table with workloads, langs, devices")
+    for key, value in suite.items():
+        if key not in SUITE_KEYS:
+            raise ConfigError(f"unknown key {key!r}", file=file, field=f"{where}.{key}",
+                              expected="one of " + ", ".join(SUITE_KEYS))
+        if not isinstance(value, SUITE_KEYS[key]):
+            raise ConfigError(f"invalid value {value!r}", file=file, field=f"{where}.{key}",
+                              expected=f"a {SUITE_KEYS[key].__name__}")
+        if key == "runtimes":
+            for backend, names in value.items():
+                if backend not in ("host", "qemu", "board") or not isinstance(names, list):
+                    raise ConfigError(f"invalid value {backend} = {names!r}", file=file,
+                                      field=f"{where}.runtimes.{backend}",
+                                      expected="host, qemu or board = a list of runtime names")
+        elif key != "description" and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"invalid value {value!r}", file=file, field=f"{where}.{key}",
+                              expected="a list of strings")
+    return suite
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", file=path) from exc
+
+
+# the built-in suites (plan() also reads the config file's)
+SUITES = {name: _check_suite(name, suite, SUITES_FILE, "") for name, suite in _read_toml(SUITES_FILE).items()}
 
 SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
              "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
@@ -87,9 +123,11 @@ def load_spec_file(path: Path) -> dict:
 
 def plan(spec: Spec):
     """The cells to run, with the workload and device objects they need."""
-    if spec.suite and spec.suite not in SUITES:
-        raise ConfigError(f"unknown suite '{spec.suite}'; known: {', '.join(SUITES)}")
-    suite = SUITES.get(spec.suite or "", {})
+    suites = load_suites()
+    if spec.suite and spec.suite not in suites:
+        raise ConfigError(f"unknown suite '{spec.suite}'; known: {', '.join(suites)} (suites are in "
+                          f"{SUITES_FILE.name} and the config file's [suites.NAME])")
+    suite = suites.get(spec.suite or "", {})
     all_workloads = workloads_mod.discover(spec.workload_dirs)
     all_devices = devices_mod.discover(spec.device_dirs)
     wls = workloads_mod.parse_specs(spec.workloads, all_workloads, suite.get("workloads"))
@@ -114,7 +152,8 @@ def plan(spec: Spec):
     for dev in devs:
         # the runtimes each backend runs when the user names none are declared by the runtimes
         # (a named runtime that a backend cannot run becomes an `unsupported` cell, with the reason)
-        rts = explicit or runtimes_mod.defaults(dev.backend)
+        named = suite.get("runtimes", {}).get(dev.backend)
+        rts = explicit or (runtimes_mod.parse(",".join(named), []) if named else runtimes_mod.defaults(dev.backend))
         for wl, n in wls:
             for lang in langs:
                 if lang not in wl.sources:

@@ -91,7 +91,8 @@ class BoardBackend(Backend):
         res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
         res.extra.update(uf2_bytes=len(image), flasher=settings["flasher"], opt=opt)
         res.provenance.update(build=meta, device_profile_hash=device.profile_hash,
-                              mode=runtimes_mod.get(cell.runtime).mode, board=settings)
+                              mode=runtimes_mod.get(cell.runtime).mode, board=settings,
+                              runtime_settings=runtimes_mod.get(cell.runtime).firmware_settings(device) or None)
         trace = None
         try:
             if meter:

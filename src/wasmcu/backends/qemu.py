@@ -129,7 +129,7 @@ class QemuBackend(Backend):
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()
         res.provenance.update(build=meta, device_profile_hash=device.profile_hash, qemu_machine=machine_args(device),
-                              mode=runtimes_mod.get(cell.runtime).mode,
+                              mode=rt.mode, runtime_settings=rt.firmware_settings(device) or None,
                               cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
         return self.execute(res, elf, device, arch, ctx, fp)

@@ -336,6 +336,8 @@ def _validate_device(device: "Device", costed: bool) -> None:
         check_power(data["power"], file)
     if "memory_system" in data:
         _check_memory_system(data["memory_system"], file)
+    if "runtimes" in data:
+        _check_runtime_sizes(data["runtimes"], file)
     if costed:  # an emulated board, or a board giving costs of its own: a complete cost table
         from ..measure.cycles import CostModel
 
@@ -344,6 +346,27 @@ def _validate_device(device: "Device", costed: bool) -> None:
         except ConfigError as exc:
             raise ConfigError(f"{exc} — the board's cost table is its core's ({data['core']!r}) with the board's "
                               "own [cycle_model] keys over it (memories: fetch_wait, ifetch_miss, dfetch_miss)") from None
+
+
+def _check_runtime_sizes(table: dict, file: Path) -> None:
+    """[runtimes.NAME]: sizes a runtime's firmware part is built with (its `firmware_sizes`)."""
+    from .. import runtimes
+
+    for name, sizes in table.items():
+        if name not in runtimes.RUNTIMES:
+            raise ConfigError(f"unknown runtime {name!r}", file=file, field=f"runtimes.{name}",
+                              expected="one of " + ", ".join(runtimes.RUNTIMES))
+        known = runtimes.get(name).firmware_sizes
+        if not isinstance(sizes, dict):
+            raise ConfigError(f"invalid value {sizes!r}", file=file, field=f"runtimes.{name}",
+                              expected="a table of sizes: " + (", ".join(known) or "none for this runtime"))
+        for key, value in sizes.items():
+            if key not in known:
+                raise ConfigError(f"unknown key {key!r}", file=file, field=f"runtimes.{name}.{key}",
+                                  expected="one of " + (", ".join(known) or "nothing: this runtime has no sizes"))
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"invalid value {value!r}", file=file, field=f"runtimes.{name}.{key}",
+                                  expected="a positive number of bytes")
 
 
 # --- devices -----------------------------------------------------------------------------------

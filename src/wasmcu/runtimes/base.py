@@ -88,6 +88,10 @@ class Runtime:
     # the firmware glue implementing backends/firmware/wasmcu_fw.h: a file name in that
     # folder, or an absolute path (a runtime from another package)
     firmware_glue: str | None = None
+    # sizes the firmware part is built with, which change its footprint: name -> (default,
+    # the C macro the glue reads). A device overrides them in [runtimes.NAME]; each cell's
+    # provenance records the values used (`runtime_settings`).
+    firmware_sizes: dict[str, tuple[int, str]] = {}
 
     def unavailable_reason(self) -> str | None:
         """None when the runtime can run on this host; else what is missing and how to get it."""
@@ -112,10 +116,16 @@ class Runtime:
         sources; include directories; extra compiler flags such as -D defines)."""
         raise NotImplementedError(f"runtime {self.name!r} declares no firmware parts")
 
-    def firmware_settings(self, device) -> dict:
-        """Sizes the firmware part is built with (they change its footprint): stored in each
-        cell's provenance. Defaults in the runtime, overridden by the device's [runtimes.NAME]."""
-        return {}
+    def firmware_settings(self, device) -> dict[str, int]:
+        """The sizes the firmware part is built with: the runtime's defaults, overridden by the
+        device's [runtimes.NAME] table (checked when the device is loaded)."""
+        given = device.section("runtimes").get(self.name, {})
+        return {key: int(given.get(key, default)) for key, (default, _) in self.firmware_sizes.items()}
+
+    def firmware_defines(self, device) -> list[str]:
+        """The sizes as -D flags for the glue."""
+        settings = self.firmware_settings(device)
+        return [f"-D{macro}={settings[key]}" for key, (_, macro) in self.firmware_sizes.items()]
 
     def load(self, job: HostJob) -> Callable[[], int]:
         """Load and instantiate; return a zero-argument callable that runs the kernel once."""

@@ -218,6 +218,9 @@ class Wamr(Runtime):
     kind = ""
     where = ("host", "firmware")
     firmware_glue = "glue_wamr.c"
+    # WAMR's fixed heap pool (module, instance, stacks; linear memory comes from malloc) and
+    # the wasm operand/call stack of the instance
+    firmware_sizes = {"pool_bytes": (32 * 1024, "WASMCU_WAMR_POOL"), "stack_bytes": (4096, "WASMCU_WAMR_STACK")}
 
     def firmware_unavailable_reason(self, device):
         try:
@@ -232,7 +235,8 @@ class Wamr(Runtime):
         build = firmware_build(device.arch, self.kind)
         module = build_wasm(workload, n, lang)
         array = module.c_array if self.kind != "aot" else aot_c_array(compile_aot(module.wasm, device.arch))
-        return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"']
+        return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"',
+                                                          *self.firmware_defines(device)]
 
     def unavailable_reason(self):
         try:

@@ -18,13 +18,14 @@ class Wasm3(Runtime):
     summary = "wasm3 interpreter (pywasm3 binding on host; its C sources in firmware)"
     where = ("host", "firmware")
     firmware_glue = "glue_wasm3.c"
+    firmware_sizes = {"stack_bytes": (4096, "WASMCU_WASM3_STACK")}  # wasm3's own value stack
 
     def firmware_parts(self, workload, n, lang, device, arch, opt):
         from ..toolchains import mcu
         from ..toolchains.wasm import build_wasm
 
         module = build_wasm(workload, n, lang)
-        return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], []
+        return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], self.firmware_defines(device)
 
     def unavailable_reason(self):
         try:

@@ -2,7 +2,8 @@
 
 C goes through clang (the WASI-SDK role, freestanding, no imports); Rust through
 Debian's rustc for wasm32-unknown-unknown. Both get one 64 KiB page of linear
-memory and a 4 KiB shadow stack so small boards can host them.
+memory and a 4 KiB shadow stack so small boards can host them, unless the workload's
+[wasm] table says otherwise.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from ..workloads import Workload
 from .cache import cached, digest, meta
 from .rust import crate_root
 
-MEMORY_FLAGS = ["--initial-memory=65536", "--max-memory=65536", "-zstack-size=4096"]
+def memory_flags(workload: Workload) -> list[str]:
+    """wasm-ld's options for the workload's linear memory (fixed size) and shadow stack."""
+    size = workload.memory_bytes
+    return [f"--initial-memory={size}", f"--max-memory={size}", f"-zstack-size={workload.shadow_stack_bytes}"]
+
+
 C_FLAGS = ["--target=wasm32", "-O2", "-mcpu=mvp", "-nostdlib", "-ffreestanding", "-Wl,--no-entry", "-Wl,--export=run"]
 RUST_FLAGS = ["--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib",
               "-C", "opt-level=2", "-C", "panic=abort", "-C", "strip=debuginfo", "-C", "target-cpu=mvp"]
@@ -80,7 +86,7 @@ def _finish(tmp: Path, wasm: Path, *, strict: bool = True) -> dict:
 TOO_SMALL = re.compile(r"initial memory too small, (\d+) bytes needed")
 
 
-def _link(cmd: list, what: str, name: str, n: int, **kw) -> None:
+def _link(cmd: list, what: str, workload: Workload, n: int, **kw) -> None:
     """Run a compiler that links a module; a module whose static data and shadow stack exceed
     its one page of linear memory does not fit (with the sizes), rather than failing to build."""
     from ..errors import BuildError, DoesNotFit
@@ -92,9 +98,12 @@ def _link(cmd: list, what: str, name: str, n: int, **kw) -> None:
         if not m:
             raise
         need = int(m.group(1))
-        raise DoesNotFit(f"does not fit one 64 KB page of linear memory: {name}:{n} needs {need / 1024:.1f} KB "
-                         f"(static data and the 4 KB shadow stack); every module gets one page so that small "
-                         f"boards can host it: choose a smaller n") from None
+        have = workload.memory_bytes
+        raise DoesNotFit(f"does not fit {'one 64 KB page' if have == 65536 else f'{have // 1024} KB'} of linear "
+                         f"memory: {workload.name}:{n} needs {need / 1024:.1f} KB (static data and the "
+                         f"{workload.shadow_stack_bytes / 1024:g} KB shadow stack); every module gets one page so that "
+                         f"small boards can host it unless its workload.toml sets [wasm] memory_bytes: choose a smaller "
+                         f"n") from None
 
 
 def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
@@ -103,20 +112,20 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
     if lang == "c":
         clang = tools.require("clang")
         tools.require("wasm-ld")
-        flags = C_FLAGS + [f"-DWASMCU_N={n}"] + [f"-Wl,{f}" for f in MEMORY_FLAGS]
+        flags = C_FLAGS + [f"-DWASMCU_N={n}"] + [f"-Wl,{f}" for f in memory_flags(workload)]
         wasm_opt = shutil.which("wasm-opt")
         key = digest("wasm-c", source, flags, tools.version(clang), str(bool(wasm_opt)))
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
             _link([clang, *flags, str(source), "-o", str(out)], f"clang (C -> wasm) for {workload.name}",
-                  workload.name, n)
+                  workload, n)
             return {"compiler": tools.version(clang), "flags": flags, "wasm_opt_run_by_clang": bool(wasm_opt),
                     **_finish(tmp, out)}
     elif lang == "rust":
         rustc = tools.require("rustc")
         tools.require("rust-lld")
-        flags = RUST_FLAGS + [x for f in MEMORY_FLAGS for x in ("-C", f"link-arg={f}")]
+        flags = RUST_FLAGS + [x for f in memory_flags(workload) for x in ("-C", f"link-arg={f}")]
         key = digest("wasm-rust", source, flags, n, tools.version(rustc))
 
         def build(tmp: Path) -> dict:
@@ -124,7 +133,7 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
             root.write_text(crate_root(source, n, panic_body="core::arch::wasm32::unreachable()"))
             out = tmp / "module.wasm"
             _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
-                  workload.name, n, cwd=tmp)
+                  workload, n, cwd=tmp)
             return {"compiler": tools.version(rustc), "flags": flags, **_finish(tmp, out)}
     elif lang == "wasm":  # a prebuilt module: copied as it is
         key = digest("wasm-prebuilt", source)

@@ -36,6 +36,10 @@ class Workload:
     sources: dict[str, Path]
     oracle_file: Path
     oracle_function: str = "checksum"
+    # the module's linear memory and the shadow stack inside it ([wasm] in workload.toml):
+    # one 64 KB page by default, so that small boards can host every module
+    memory_bytes: int = 65536
+    shadow_stack_bytes: int = 4096
     _oracle: object = field(default=None, repr=False)
 
     @property
@@ -99,7 +103,24 @@ def load_workload(directory: Path) -> Workload:
     oracle_file = directory / str(oracle.get("file", "oracle.py"))
     if not oracle_file.is_file():
         raise ConfigError(f"oracle file {oracle_file} does not exist", file=spec_file, field="oracle.file")
+    wasm = spec.get("wasm", {})
+    if not isinstance(wasm, dict):
+        raise ConfigError("invalid [wasm]", file=spec_file, field="wasm", expected="a table with memory_bytes, stack_bytes")
+    for key in wasm:
+        if key not in ("memory_bytes", "stack_bytes"):
+            raise ConfigError(f"unknown key {key!r}", file=spec_file, field=f"wasm.{key}",
+                              expected="memory_bytes (linear memory) or stack_bytes (the shadow stack in it)")
+    memory = wasm.get("memory_bytes", 65536)
+    if not isinstance(memory, int) or isinstance(memory, bool) or memory <= 0 or memory % 65536:
+        raise ConfigError(f"invalid value {memory!r}", file=spec_file, field="wasm.memory_bytes",
+                          expected="a whole number of 64 KB pages, e.g. 131072")
+    stack = wasm.get("stack_bytes", 4096)
+    if not isinstance(stack, int) or isinstance(stack, bool) or stack <= 0 or stack % 16 or stack >= memory:
+        raise ConfigError(f"invalid value {stack!r}", file=spec_file, field="wasm.stack_bytes",
+                          expected="a positive multiple of 16 bytes, smaller than memory_bytes")
     return Workload(
+        memory_bytes=memory,
+        shadow_stack_bytes=stack,
         name=name,
         description=str(spec.get("description", "")),
         directory=directory,

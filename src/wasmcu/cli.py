@@ -32,6 +32,13 @@ def _console():
     return Console(stderr=True)
 
 
+def escape(text: str) -> str:
+    """Text shown as it is: error messages name profile tables such as [board]."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasmcu", description="What does WebAssembly cost on a microcontroller?")
     p.add_argument("--version", action="version", version=f"wasmcu {__version__}")
@@ -155,7 +162,7 @@ def cmd_bench(args) -> int:
                 detail = f"{result.time_us:,.1f} µs ({result.time_kind})"
             if result.status not in ("ok",) and result.error:
                 detail = _brief(result.error)
-            progress.console.print(f"{mark} {result.cell.key} {detail}", highlight=False)
+            progress.console.print(f"{mark} {escape(result.cell.key)} {escape(detail)}", highlight=False)
 
         run_id = None
         try:
@@ -175,7 +182,7 @@ def cmd_bench(args) -> int:
     console.print(f"run {run_id}: {len(results) - len(bad)} of {len(results)} cells ok or unsupported; "
                   f"stored in {store.path}")
     for r in bad:
-        console.print(f"[red]{r.status}[/] {r.cell.key}: {r.error}", highlight=False)
+        console.print(f"[red]{r.status}[/] {escape(r.cell.key)}: {escape(r.error or '')}", highlight=False)
     return 1 if bad else 0
 
 
@@ -313,13 +320,13 @@ def cmd_wamr(args) -> int:
     out = args.out or data / "wasmcu" / f"wamr-{version}"
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
     console = _console()
-    console.print(f"WAMR {version} at {args.path.resolve()}: building into {out}", highlight=False)
+    console.print(escape(f"WAMR {version} at {args.path.resolve()}: building into {out}"), highlight=False)
     outcome = wamr_build.build(args.path, out, only=only, jobs=args.jobs, any_version=args.any_version,
-                               write_config=not args.no_config, progress=lambda m: console.print(m, highlight=False))
+                               write_config=not args.no_config, progress=lambda m: console.print(escape(m), highlight=False))
     for name, path in outcome.built.items():
-        console.print(f"[green]built[/] {name}: {path}", highlight=False)
+        console.print(f"[green]built[/] {escape(f'{name}: {path}')}", highlight=False)
     for name, why in outcome.skipped.items():
-        console.print(f"[yellow]skipped[/] {name}: {why}", highlight=False)
+        console.print(f"[yellow]skipped[/] {escape(f'{name}: {why}')}", highlight=False)
     if outcome.config_file:
         console.print(f"wrote the build paths to {outcome.config_file}; `wasmcu doctor` shows what wasmcu finds",
                       highlight=False)

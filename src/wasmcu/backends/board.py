@@ -16,15 +16,23 @@ Flashers (`[board] flasher` in the device profile, or WASMCU_FLASHER):
 - `picotool`: `picotool load -x` (Raspberry Pi's tool, when installed).
 - `rp2040js`: no board: the image runs in the rp2040js emulator, whose UART0 is a
   pseudo-terminal; the rest of the path (serial port, protocol) is the real one.
+- `esptool` (ESP32-C6): esptool's Python API writes the image at flash offset 0 through the
+  chip's ROM loader on the board's serial port, resets the chip and reads that same port.
+- `pyocd` (nRF5340): pyOCD's Python API programs the ELF through the board's debug probe
+  (the DK's J-Link, or any CMSIS-DAP probe) and resets the core; the report is read from the
+  probe's virtual COM port.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import runtimes as runtimes_mod
@@ -39,9 +47,29 @@ from ..toolchains import mcu
 from ..toolchains.uf2 import pico_uf2
 from . import Backend, RunContext
 
-FLASHERS = ("uf2-drive", "picotool", "rp2040js")
 RUNNER = Path(__file__).resolve().parent / "rp2040js_board.js"
 BAUD = 115200
+
+
+@dataclass(frozen=True)
+class Chip:
+    """How a chip's image is made, flashed and read: the rest of the path is shared."""
+    flashers: tuple[str, ...]        # the first is the default
+    usb_vids: dict[int, str]         # serial ports to look for when no port is named
+    timer: str                       # what times the call (the firmware's time_us)
+    timer_resolution_us: float
+    image: str                       # "uf2", "esp" (ROM-loader image) or "elf"
+
+
+CHIPS = {
+    "rp2040": Chip(("uf2-drive", "picotool", "rp2040js"), {0x2E8A: "Raspberry Pi debug probe or USB-serial"},
+                   "RP2040 TIMER (1 MHz)", 1, "uf2"),
+    "esp32c6": Chip(("esptool",), {0x303A: "Espressif USB-Serial-JTAG", 0x10C4: "CP210x USB-UART",
+                                   0x1A86: "CH34x USB-UART"}, "ESP32-C6 SYSTIMER (16 MHz)", 1, "esp"),
+    "nrf5340": Chip(("pyocd",), {0x1366: "SEGGER J-Link virtual COM port", 0x0D28: "CMSIS-DAP virtual COM port"},
+                    "nRF5340 DWT cycle counter (64 MHz)", 1, "elf"),
+}
+FLASHERS = tuple(dict.fromkeys(f for c in CHIPS.values() for f in c.flashers))
 
 
 class BoardError(WasmcuError):
@@ -51,14 +79,53 @@ class BoardError(WasmcuError):
 def board_settings(device) -> dict:
     b = device.section("board")
     chip = b.get("chip")
-    if chip not in mcu.CHIPS:
-        raise ConfigError(f"unknown chip {chip!r}", file=device.file, field="board.chip",
-                          expected=" or ".join(mcu.CHIPS))
-    flasher = os.environ.get("WASMCU_FLASHER") or b.get("flasher", "uf2-drive")
-    if flasher not in FLASHERS:
-        raise ConfigError(f"unknown flasher {flasher!r}", file=device.file, field="board.flasher",
-                          expected=" or ".join(FLASHERS))
-    return {"chip": chip, "flasher": flasher, "port": os.environ.get("WASMCU_BOARD_PORT") or b.get("port")}
+    if chip not in CHIPS:
+        raise ConfigError(f"unknown chip {chip!r}", file=device.file, field="board.chip", expected=" or ".join(CHIPS))
+    if mcu.CHIPS[chip]["arch"] != device.arch:
+        raise ConfigError(f"chip {chip!r} is {mcu.CHIPS[chip]['arch']}, the profile says arch = {device.arch!r}",
+                          file=device.file, field="arch", expected=repr(mcu.CHIPS[chip]["arch"]))
+    flasher = os.environ.get("WASMCU_FLASHER") or b.get("flasher", CHIPS[chip].flashers[0])
+    if flasher not in CHIPS[chip].flashers:
+        raise ConfigError(f"flasher {flasher!r} cannot flash the {chip}", file=device.file, field="board.flasher",
+                          expected=" or ".join(CHIPS[chip].flashers))
+    return {"chip": chip, "flasher": flasher, "port": os.environ.get("WASMCU_BOARD_PORT") or b.get("port"),
+            "probe": os.environ.get("WASMCU_PROBE") or b.get("probe"), "target": b.get("target")}
+
+
+def chip_image(chip: str, elf: Path) -> bytes:
+    """What the chip's flasher writes: a UF2 file (RP2040, with wasmcu's second-stage boot), an
+    image for the ESP32-C6's ROM loader (esptool's elf2image), or the ELF itself (pyOCD)."""
+    kind = CHIPS[chip].image
+    if kind == "uf2":
+        return pico_uf2(elf)
+    if kind == "esp":
+        return esp_image(elf)
+    return Path(elf).read_bytes()
+
+
+def esp_image(elf: Path) -> bytes:
+    try:
+        from esptool.cmds import elf2image
+    except ImportError:
+        raise ToolMissing("the ESP32-C6 image needs esptool: pip install 'wasmcu[boards]' (scripts/setup.sh installs "
+                          "it)") from None
+    with tempfile.TemporaryDirectory(prefix="wasmcu-esp-") as tmp, quiet():
+        out = Path(tmp) / "image.bin"
+        # program headers (load addresses): .data's initial values where crt0 copies them from
+        elf2image(str(elf), "esp32c6", output=str(out), flash_mode="dio", flash_freq="40m", flash_size="4MB",
+                  use_segments=True)
+        return out.read_bytes()
+
+
+@contextlib.contextmanager
+def quiet():
+    """esptool reports progress on stdout, which is wasmcu's (--json): keep it for errors."""
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            yield
+    except Exception as exc:
+        raise BoardError(f"{exc} (esptool said: {buf.getvalue().strip()[-300:]})") from None
 
 
 class BoardBackend(Backend):
@@ -80,7 +147,7 @@ class BoardBackend(Backend):
         try:
             elf, meta = QemuBackend().build(cell.runtime, workload, cell.n, cell.lang, device, opt,
                                             chip=settings["chip"], defines=defines)
-            image = pico_uf2(elf)
+            image = chip_image(settings["chip"], elf)
         except DoesNotFit as exc:
             res.status, res.error = DOES_NOT_FIT, str(exc)
             return res.freeze()
@@ -89,7 +156,9 @@ class BoardBackend(Backend):
             return res.freeze()
         fp = footprint(elf)
         res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
-        res.extra.update(uf2_bytes=len(image), flasher=settings["flasher"], opt=opt)
+        res.extra.update(image_bytes=len(image), flasher=settings["flasher"], opt=opt)
+        if CHIPS[settings["chip"]].image == "uf2":
+            res.extra["uf2_bytes"] = len(image)
         res.provenance.update(build=meta, device_profile_hash=device.profile_hash,
                               mode=runtimes_mod.get(cell.runtime).mode, board=settings,
                               runtime_settings=runtimes_mod.get(cell.runtime).firmware_settings(device) or None)
@@ -113,8 +182,11 @@ class BoardBackend(Backend):
         res.time_us, res.time_kind = float(report.int("time_us")), "measured"
         stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
         res.ram_peak_bytes = fp.ram_static_bytes + stack + heap
-        res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap, timer="RP2040 TIMER (1 MHz)",
-                         time_resolution_us=1)
+        chip = CHIPS[settings["chip"]]
+        res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap, timer=chip.timer,
+                         time_resolution_us=chip.timer_resolution_us)
+        if report.int("cycles") is not None:
+            res.cycles, res.cycles_kind = report.int("cycles"), "measured cycles"
         if trace is not None:
             _energy(res, trace, meter, cell, ctx)
         elif why_not:
@@ -179,11 +251,15 @@ def flash_and_read(image: bytes, settings: dict, timeout_s: float) -> str:
     flasher = settings["flasher"]
     if flasher == "rp2040js":
         return _run_rp2040js(image, timeout_s)
-    port = settings["port"] or _find_port()
+    port = settings["port"] or _find_port(settings["chip"])
+    if flasher == "esptool":  # the ROM loader and the firmware share the chip's one serial port
+        return _esptool(image, port, timeout_s)
     with _open_port(port) as serial_port:
         serial_port.reset_input_buffer()
         if flasher == "picotool":
             _picotool(image)
+        elif flasher == "pyocd":
+            _pyocd(image, settings)
         else:
             _copy_to_drive(image)
         return read_report(serial_port, timeout_s)
@@ -205,11 +281,15 @@ def read_report(serial_port, timeout_s: float) -> str:
     """Lines from the port until `@wasmcu end`; BoardError when the board goes silent first."""
     deadline = time.monotonic() + timeout_s
     lines: list[str] = []
+
+    def printed() -> str:
+        return f"; it printed: {' / '.join(lines)[-300:]!r}" if lines else " (nothing was received)"
+
     while time.monotonic() < deadline:
         try:
             raw = serial_port.readline()
         except Exception as exc:  # the port vanished: the board reset or was unplugged
-            raise BoardError(f"the board's serial port failed after {len(lines)} line(s): {exc}") from None
+            raise BoardError(f"the board's serial port failed ({exc}){printed()}") from None
         if not raw:
             continue
         line = raw.decode(errors="replace").rstrip("\r\n")
@@ -218,18 +298,78 @@ def read_report(serial_port, timeout_s: float) -> str:
         lines.append(line)
         if line.startswith("@wasmcu end"):
             return "\n".join(lines) + "\n"
-    got = f"; it printed: {' / '.join(lines)[-300:]!r}" if lines else " (nothing was received)"
-    raise BoardError(f"the board stopped talking: no `@wasmcu end` within {timeout_s:g} s{got}")
+    raise BoardError(f"the board stopped talking: no `@wasmcu end` within {timeout_s:g} s{printed()}")
 
 
-def _find_port() -> str:
+def _find_port(chip: str) -> str:
     from serial.tools import list_ports
 
-    ports = [p.device for p in list_ports.comports() if p.vid == 0x2E8A]  # Raspberry Pi (debug probe, Pico)
+    vids = CHIPS[chip].usb_vids
+    ports = [p.device for p in list_ports.comports() if p.vid in vids]
     if not ports:
-        raise BoardError("board not found: no Raspberry Pi serial port (USB vendor 2e8a) is connected; connect the "
-                         "Pico's UART0 (GPIO0/1) through a debug probe or USB-serial adapter, or set [board] port")
+        wanted = ", ".join(f"{what} (USB vendor {vid:04x})" for vid, what in vids.items())
+        raise BoardError(f"board not found: no serial port of the {chip}'s kind is connected ({wanted}); connect "
+                         "the board, or name its port with [board] port or WASMCU_BOARD_PORT")
     return ports[0]
+
+
+def _esptool(image: bytes, port: str, timeout_s: float) -> str:
+    """Write the image at flash offset 0 with esptool's API, reset the chip, read its report."""
+    try:
+        from esptool.cmds import attach_flash, detect_chip, reset_chip, run_stub, write_flash
+    except ImportError:
+        raise BoardError("flashing the ESP32-C6 needs esptool: pip install 'wasmcu[boards]'") from None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            esp = detect_chip(port, connect_attempts=3)
+    except Exception as exc:  # esptool raises FatalError or serial errors with its own advice
+        raise BoardError(f"cannot reach the ESP32-C6's ROM loader on {port}: {exc}") from None
+    try:
+        if esp.CHIP_NAME != "ESP32-C6":
+            raise BoardError(f"the chip on {port} is an {esp.CHIP_NAME}, not an ESP32-C6: check [board] port")
+        with contextlib.redirect_stdout(io.StringIO()):
+            esp = run_stub(esp)
+            attach_flash(esp)
+            write_flash(esp, [(0, image)])
+            esp._port.reset_input_buffer()
+            reset_chip(esp, "hard-reset")
+        return read_report(esp._port, timeout_s)
+    except BoardError:
+        raise
+    except Exception as exc:
+        raise BoardError(f"flashing the ESP32-C6 with esptool failed: {exc}") from None
+    finally:
+        esp._port.close()
+
+
+def _pyocd(image: bytes, settings: dict) -> None:
+    """Program the ELF through the debug probe with pyOCD's API and reset the core."""
+    try:
+        from pyocd.core.helpers import ConnectHelper
+        from pyocd.flash.file_programmer import FileProgrammer
+    except ImportError:
+        raise BoardError("flashing the nRF5340 needs pyOCD: pip install 'wasmcu[boards]'") from None
+    target = settings["target"] or "nrf5340_xxaa_app"
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # pyOCD prints "No connected debug probes"
+            session = ConnectHelper.session_with_chosen_probe(blocking=False, unique_id=settings["probe"],
+                                                              target_override=target, auto_open=False)
+    except Exception as exc:
+        raise BoardError(f"pyOCD could not select a debug probe: {exc}") from None
+    if session is None:
+        raise BoardError("board not found: no debug probe is connected (pyOCD found none); connect the nRF5340 DK's "
+                         "USB port, or name a probe with [board] probe / WASMCU_PROBE")
+    with tempfile.NamedTemporaryFile(suffix=".elf") as f:
+        f.write(image)
+        f.flush()
+        try:
+            with session:
+                FileProgrammer(session).program(f.name)
+                session.target.reset()
+        except Exception as exc:
+            hint = (f"; pyOCD needs the device pack for {target!r}: pyocd pack install {target}"
+                    if "target" in str(exc).lower() else "")
+            raise BoardError(f"flashing with pyOCD failed: {exc}{hint}") from None
 
 
 def _picotool(image: bytes) -> None:
@@ -294,8 +434,18 @@ def doctor_lines() -> list[str]:
         from serial.tools import list_ports
     except ImportError:
         return ["serial ports: pyserial is not installed"]
-    known = {0x2E8A: "Raspberry Pi (Pico / debug probe)", 0x1915: "Nordic (PPK2 / nRF)", 0x303A: "Espressif (ESP32-C6)",
-             0x1366: "SEGGER J-Link"}
+    known = {vid: f"{what} ({chip})" for chip, c in CHIPS.items() for vid, what in c.usb_vids.items()}
+    known[0x1915] = "Nordic (PPK2)"
     lines = [f"serial port {p.device}: {known[p.vid]} {p.description}" for p in list_ports.comports() if p.vid in known]
-    return lines or ["connected boards: none found (no serial port of a known vendor)"]
+    lines = lines or ["connected boards: none found (no serial port of a known vendor)"]
+    try:
+        from pyocd.probe.aggregator import DebugProbeAggregator
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            probes = DebugProbeAggregator.get_all_connected_probes()
+        lines += [f"debug probe {p.unique_id}: {p.vendor_name} {p.product_name} (pyOCD)" for p in probes] or \
+            ["debug probes: none found by pyOCD (the nRF5340 DK's J-Link is one)"]
+    except Exception as exc:  # pyOCD missing, or no USB access
+        lines.append(f"debug probes: not listed ({type(exc).__name__}: {exc})"[:160])
+    return lines
 

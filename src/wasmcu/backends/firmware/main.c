@@ -58,6 +58,13 @@ __attribute__((weak)) int wasmcu_chip_timer_us(uint32_t *now)
     return 0;
 }
 
+/* A real chip with a cycle counter reads it here too (the cycles are then measured). */
+__attribute__((weak)) int wasmcu_chip_cycles(uint32_t *now)
+{
+    (void)now;
+    return 0;
+}
+
 /* With a power meter, a real chip's layer drives a GPIO high while the kernel runs (the
  * meter's logic input marks the window) and idles before and after (the trace's baseline);
  * without one, or under QEMU, they do nothing. */
@@ -196,14 +203,16 @@ int main(void)
         report_error("load", error);
         return 2;
     }
-    uint32_t seed = wasmcu_seed, t0 = 0, t1 = 0;
+    uint32_t seed = wasmcu_seed, t0 = 0, t1 = 0, c0 = 0, c1 = 0;
     wasmcu_chip_idle();
     wasmcu_chip_marker(1);
+    int counted = wasmcu_chip_cycles(&c0);
     int timed = wasmcu_chip_timer_us(&t0);
     wasmcu_mark_run_begin();
     rc = wasmcu_glue_run(seed, &result, &error);
     wasmcu_mark_run_end();
     timed = timed && wasmcu_chip_timer_us(&t1);
+    counted = counted && wasmcu_chip_cycles(&c1);
     wasmcu_chip_marker(0);
     wasmcu_chip_idle();
     if (rc) {
@@ -212,6 +221,8 @@ int main(void)
     }
     if (timed)
         printf("@wasmcu time_us=%lu\n", (unsigned long)(t1 - t0));
+    if (counted)
+        printf("@wasmcu cycles=%lu\n", (unsigned long)(c1 - c0));
     unsigned long heap = heap_top ? (unsigned long)(heap_top - __heap_start) : 0ul;
     printf("@wasmcu checksum=%lu stack_hwm=%lu heap_hwm=%lu\n", (unsigned long)result,
            (unsigned long)stack_used(), heap);

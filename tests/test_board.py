@@ -111,7 +111,7 @@ def test_energy_from_a_ppk2_is_the_kernels_marker_window_checked_against_the_tim
 
     args = ["--device", "pico-board", "--runtime", "native", "--workload", "crc16:2000", "--lang", "c", "--db", str(db)]
     proc, cells = bench_json(*args, env={"WASMCU_FLASHER": "rp2040js"})
-    assert cells[0]["status"] == "ok" and cells[0]["energy_uj"] is None
+    assert cells[0]["status"] == "ok" and cells[0]["energy_uj"] is None, cells[0]["error"]
     assert "no PPK2 connected" in cells[0]["extra"]["energy_note"]
     timer_us = cells[0]["time_us"]
     pulse = round(timer_us / 10)  # samples at 100 kS/s

@@ -50,6 +50,7 @@ class Cluster:
     """`dask scheduler` and `dask worker`s as subprocesses, on 127.0.0.1."""
 
     def __init__(self, tmp: Path, workers: list[dict], env: dict | None = None):
+        tmp.mkdir(parents=True, exist_ok=True)
         self.tmp = tmp
         self.env = dict(os.environ, **(env or {}))
         self.file = tmp / "scheduler.json"
@@ -275,9 +276,36 @@ def test_a_worker_with_other_versions_than_the_cluster_stores_an_error():
     inputs = {"workload_dirs": [], "device_dirs": [], "workload_hash": workload_fingerprint(wl),
               "device_hash": devices([])["host"].profile_hash}
     expect = dict(versions_that_matter(worker_facts()), **{"tools.clang": "clang 1.0"})
-    r = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, expect)
+    r, files = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, expect)
     assert r.status == "error" and "tools.clang" in r.error and "'clang 1.0' on the others" in r.error
-    r = run_cell_task(cell, RunContext(repeat=3, warmup=1), dict(inputs, workload_hash="0" * 16), None)
+    assert files == {}
+    r, _ = run_cell_task(cell, RunContext(repeat=3, warmup=1), dict(inputs, workload_hash="0" * 16), None)
     assert r.status == "error" and "another workload 'crc16'" in r.error
-    r = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, versions_that_matter(worker_facts()))
+    r, _ = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, versions_that_matter(worker_facts()))
     assert r.status == "ok" and r.checksum == r.expected and r.provenance["worker"]["pid"] == os.getpid()
+
+
+@pytest.mark.skipif(not (shutil.which("node") and shutil.which("arm-none-eabi-gcc")),
+                    reason="needs node and arm-none-eabi-gcc (scripts/setup.sh installs them)")
+def test_a_power_trace_measured_on_a_board_worker_is_stored_beside_the_clients_store(tmp_path, db):
+    from wasmcu.measure.ppk2_fake import FakePPK2, steps
+
+    args = ["--device", "pico-board", "--runtime", "native", "--workload", "crc16:2000", "--lang", "c", "--db", str(db)]
+    proc, cells = bench_json(*args, env={"WASMCU_FLASHER": "rp2040js"})
+    assert cells[0]["status"] == "ok", proc.stderr
+    pulse = round(cells[0]["time_us"] / 10)  # samples at 100 kS/s
+    with FakePPK2(steps([(2000, 800.0, 0), (pulse, 20_000.0, 1), (1, 800.0, 0)])) as fake:
+        c = Cluster(tmp_path / "cluster", [{"name": "plain"}, {
+            "name": "bench", "resources": "pico-board=1",
+            "env": {"WASMCU_FLASHER": "rp2040js", "WASMCU_PPK2_PORT": fake.port}}])
+        try:
+            proc, cells = bench_json(*args, "--cluster", c.address)
+        finally:
+            c.close()
+    cell = cells[0]
+    assert proc.returncode == 0 and cell["status"] == "ok", proc.stderr
+    assert cell["energy_kind"] == "measured" and cell["energy_uj"] == pytest.approx(5.0 * 20_000 * pulse * 10e-6,
+                                                                                     rel=0.01)
+    assert cell["provenance"]["worker"]["name"] == "bench"
+    trace = db.parent / cell["extra"]["power_trace"]
+    assert trace.is_file() and trace.stat().st_size > 1000

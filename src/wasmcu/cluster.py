@@ -143,12 +143,32 @@ def _this_worker() -> dict:
     return out
 
 
-def run_cell_task(cell: Cell, ctx, inputs: dict, expect: dict | None) -> Result:
+def run_cell_task(cell: Cell, ctx, inputs: dict, expect: dict | None) -> tuple[Result, dict[str, bytes]]:
     """Build, run and verify one cell on this worker (never raises for the cell's own failure).
 
     `inputs`: the client's workload and device folders and the content hashes of the
     workload and device of this cell; `expect`: the versions every worker must have (None
-    when mixed versions are allowed)."""
+    when mixed versions are allowed). Returns the Result and the files it refers to that go
+    beside the client's store (a board's power trace: `extra.power_trace`), by relative path."""
+    import dataclasses
+    import shutil
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="wasmcu-cell-"))
+    try:
+        if getattr(ctx, "db_path", None):  # files meant to go beside the store are made here, then sent
+            ctx = dataclasses.replace(ctx, db_path=scratch / "results.sqlite")
+        result = _run_cell(cell, ctx, inputs, expect)
+        files = {}
+        ref = result.extra.get("power_trace")
+        if isinstance(ref, str) and (scratch / ref).is_file():
+            files[ref] = (scratch / ref).read_bytes()
+        return result, files
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_cell(cell: Cell, ctx, inputs: dict, expect: dict | None) -> Result:
     from .bench import execute_cell
 
     me = _this_worker()
@@ -314,6 +334,7 @@ class ClusterRun:
         hashes_d = {name: devices[name].profile_hash for name in {c.device for c in cells}}
         expect = self._expected_versions()
         self._run_id = uuid.uuid4().hex[:8]
+        self.db_path = getattr(ctx, "db_path", None)
 
         def submit(cell: Cell, **kw):
             inputs = dict(inputs_common, workload_hash=hashes_w[cell.workload], device_hash=hashes_d[cell.device])
@@ -442,8 +463,17 @@ class ClusterRun:
                 self._watch(pending, record, stuck_since, devices, done_all)
                 if once and done_all:
                     return done_all
-            time.sleep(POLL_S)
+            self._wait_any(pending)
         return done_all
+
+    def _wait_any(self, pending: dict) -> None:
+        """Until one of `pending` finishes, or WATCH_S has passed."""
+        from distributed import wait
+
+        try:
+            wait(list(pending), timeout=WATCH_S, return_when="FIRST_COMPLETED")
+        except Exception:  # a timeout (nothing finished yet) or a scheduler gone: the caller looks again
+            time.sleep(POLL_S)
 
     def _watch(self, pending: dict, record, stuck_since: dict, devices, done_all: set) -> None:
         if self.client.status != "running":
@@ -478,17 +508,37 @@ class ClusterRun:
                     message = self._no_workers()
                 record(self._error(cell, backend, message))
 
+    def _keep_files(self, result: Result, files: dict[str, bytes]) -> Result:
+        """Write the files a worker sent with a result beside the store, where its `extra`
+        points (only relative paths inside the store's folder)."""
+        if not files:
+            return result
+        if self.db_path is None:
+            return result.replace(extra={k: v for k, v in result.extra.items() if k != "power_trace"})
+        root = Path(self.db_path).resolve().parent
+        for ref, data in files.items():
+            path = (root / ref).resolve()
+            if root not in path.parents:
+                log.warning("cluster: ignored a file from a worker outside the store's folder: %s", ref)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return result
+
     def _outcome(self, fut, cell: Cell, backend: str) -> Result | None:
         """The Result of a finished future; None when it could not be fetched (yet)."""
         from distributed.scheduler import KilledWorker
 
         if fut.status == "finished":
             try:
-                return fut.result(timeout=30)
+                result, files = fut.result(timeout=30)
             except Exception:  # its worker died before the result was fetched
                 if self.client.status != "running":
                     self._lost(1)
                 return None
+            return self._keep_files(result, files)
         if fut.status == "cancelled":
             if self.client.status != "running":
                 self._lost(1)

@@ -3,6 +3,11 @@
 A backend turns one cell into one :class:`wasmcu.model.Result`. It builds what it
 needs (through the toolchains layer), executes, and measures; verification against
 the oracle and storage happen in :mod:`wasmcu.bench`, the same for every backend.
+
+The boards' backends share two of their three jobs: building the firmware image
+(:mod:`.image`) and turning the firmware's report into a result (:mod:`.readout`); moving
+the bytes to and from the target is each one's own (a QEMU process, a flasher and a serial
+port).
 """
 
 from __future__ import annotations

@@ -35,17 +35,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import runtimes as runtimes_mod
 from .. import tools
-from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld, WasmcuError
+from ..errors import BuildError, ConfigError, ToolMissing, ToolTooOld, WasmcuError
 from ..measure import powertrace
-from ..measure.footprint import footprint
 from ..measure.ppk2 import MeterSettings, PowerMeter, PowerMeterError, find_ppk2, meter_settings
-from ..model import DOES_NOT_FIT, ERROR, OK, Draft, Result
+from ..model import ERROR, OK, Draft, Result
 from ..protocol import parse
 from ..toolchains import mcu
 from ..toolchains.uf2 import pico_uf2
 from . import Backend, RunContext
+from .image import build_cell, build_opt
+from .readout import apply_report, reported_error
 
 RUNNER = Path(__file__).resolve().parent / "rp2040js_board.js"
 BAUD = 115200
@@ -137,31 +137,24 @@ class BoardBackend(Backend):
         return QemuBackend().unsupported_reason(runtime, device)
 
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
-        from .qemu import QemuBackend, build_opt
-
         res = Draft(cell=cell, backend=self.name)
         settings = board_settings(device)
-        opt = build_opt(device, cell.build)
         meter, why_not = power_meter(device)
         defines = [f"-DWASMCU_MARKER_GPIO={meter.marker_gpio}", f"-DWASMCU_IDLE_MS={meter.idle_ms}"] if meter else []
-        try:
-            elf, meta = QemuBackend().build(cell.runtime, workload, cell.n, cell.lang, device, opt,
-                                            chip=settings["chip"], defines=defines)
-            image = chip_image(settings["chip"], elf)
-        except DoesNotFit as exc:
-            res.status, res.error = DOES_NOT_FIT, str(exc)
+        built = build_cell(res, workload, device, build_opt(device, cell.build), chip=settings["chip"],
+                           defines=defines, runtime_share=False)
+        if built is None:
             return res.freeze()
+        elf, fp = built
+        try:
+            image = chip_image(settings["chip"], elf)
         except (BuildError, ToolMissing, ToolTooOld) as exc:
             res.status, res.error = ERROR, f"build failed: {exc}"
             return res.freeze()
-        fp = footprint(elf)
-        res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
-        res.extra.update(image_bytes=len(image), flasher=settings["flasher"], opt=opt)
+        res.extra.update(image_bytes=len(image), flasher=settings["flasher"])
         if CHIPS[settings["chip"]].image == "uf2":
             res.extra["uf2_bytes"] = len(image)
-        res.provenance.update(build=meta, device_profile_hash=device.profile_hash,
-                              mode=runtimes_mod.get(cell.runtime).mode, board=settings,
-                              runtime_settings=runtimes_mod.get(cell.runtime).firmware_settings(device) or None)
+        res.provenance.update(board=settings)
         trace = None
         try:
             if meter:
@@ -172,19 +165,16 @@ class BoardBackend(Backend):
             res.status, res.error = ERROR, str(exc)
             return res.freeze()
         report = parse(text.encode())
-        if "error" in report.fields:
-            res.status, res.error = ERROR, f"firmware reported {report.fields['error']}"
+        if reported_error(res, report, fp, device):
             return res.freeze()
         if not report.ended or report.int("time_us") is None:
             res.status, res.error = ERROR, f"the board's report was incomplete: {text.strip()[-300:]!r}"
             return res.freeze()
-        res.checksum = report.int("checksum")
         res.time_us, res.time_kind = float(report.int("time_us")), "measured"
-        stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
-        res.ram_peak_bytes = fp.ram_static_bytes + stack + heap
+        if not apply_report(res, report, fp):
+            return res.freeze()
         chip = CHIPS[settings["chip"]]
-        res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap, timer=chip.timer,
-                         time_resolution_us=chip.timer_resolution_us)
+        res.extra.update(timer=chip.timer, time_resolution_us=chip.timer_resolution_us)
         if report.int("cycles") is not None:
             res.cycles, res.cycles_kind = report.int("cycles"), "measured cycles"
         if trace is not None:

@@ -1,6 +1,8 @@
 """The `qemu` backend: emulated boards.
 
-Each cell becomes a bare-metal firmware image (cross compiler + picolibc, the device's
+Its jobs: the firmware image is built by wasmcu.backends.image (shared with the real
+boards); QEMU runs it (this module); the firmware's report becomes the result through
+wasmcu.backends.readout (shared too), with cycles estimated here. Each cell becomes a bare-metal firmware image (cross compiler + picolibc, the device's
 real flash and RAM sizes), run by QEMU with `-icount shift=0` so instruction counts are
 deterministic, under wasmcu's event-count plugin: it counts the instructions of each
 class, the taken branches and the flash-cache hits and misses of the measured windows,
@@ -18,32 +20,19 @@ import tempfile
 from pathlib import Path
 
 from .. import tools
-from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.energy import modelled_energy
-from ..measure.footprint import footprint, symbol_address
-from ..model import CYCLES_ESTIMATED, DOES_NOT_FIT, ERROR, OK, Draft, Result
+from ..measure.footprint import symbol_address
+from ..model import CYCLES_ESTIMATED, ERROR, OK, Draft, Result
 from ..protocol import parse
 from .. import runtimes as runtimes_mod
 from ..runtimes import wamr
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
-from ..toolchains.wasm import build_wasm, memory_pages
 from . import Backend, RunContext
+from .image import FIRMWARE, build_cell, build_image, build_opt  # noqa: F401  (build_opt: for callers)
+from .readout import apply_report, reported_error
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
-FIRMWARE = mcu.FIRMWARE
-WASM_PAGE = 65536
-
-
-def build_opt(device, mode: str) -> str:
-    """The optimisation flag of a build mode: `o2`, or the vendor SDK's default ([build] sdk_opt)."""
-    build = device.section("build")
-    if mode == "sdk":
-        if "sdk_opt" not in build:
-            raise ConfigError("no vendor-SDK optimisation level for build mode 'sdk'", file=device.file,
-                              field="build.sdk_opt", expected="the SDK's default flag, e.g. \"-Os\", with sdk_source")
-        return build["sdk_opt"]
-    return build.get("opt", "-O2")
 
 
 def machine_args(device) -> list[str]:
@@ -94,52 +83,19 @@ class QemuBackend(Backend):
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
         res = Draft(cell=cell, backend=self.name)
-        rt = runtimes_mod.get(cell.runtime)
-        arch = mcu.arch_of(device)
-        opt = build_opt(device, cell.build)
-        try:
-            if rt.wasm:
-                try:
-                    pages = memory_pages(build_wasm(workload, cell.n, cell.lang).wasm.read_bytes()) or 0
-                except ValueError:
-                    pages = 0  # not a valid module: the runtime in the firmware reports its own error
-                if pages * WASM_PAGE > device.ram_bytes:
-                    raise DoesNotFit(f"does not fit {device.name}: the module needs {pages * 64} KB of linear "
-                                     f"memory, the device has {device.ram_bytes // 1024} KB of RAM")
-            elf, meta = self.build(cell.runtime, workload, cell.n, cell.lang, device, opt)
-            native_elf = None
-            if cell.runtime != "native" and cell.lang in workload.sources and cell.lang != "wasm":
-                native_elf, _ = self.build("native", workload, cell.n, cell.lang, device, opt)
-        except DoesNotFit as exc:
-            res.status, res.error = DOES_NOT_FIT, str(exc)
+        built = build_cell(res, workload, device, build_opt(device, cell.build))
+        if built is None:
             return res
-        except (BuildError, ToolMissing, ToolTooOld) as exc:
-            res.status, res.error = ERROR, f"build failed: {exc}"
-            return res
-        fp = footprint(elf)
-        res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
-        if native_elf is not None:
-            base = footprint(native_elf)
-            res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes
-            res.runtime_ram_bytes = fp.ram_static_bytes - base.ram_static_bytes
-        res.provenance["build_mode"] = {"mode": cell.build, "opt": opt,
-                                        "source": device.section("build").get("sdk_source") if cell.build == "sdk" else
-                                        "wasmcu's default: -O2 on every board"}
-        res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
+        elf, fp = built
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()
-        res.provenance.update(build=meta, device_profile_hash=device.profile_hash, qemu_machine=machine_args(device),
-                              mode=rt.mode, runtime_settings=rt.firmware_settings(device) or None,
-                              cycle_model=device.cycle_model.as_dict(),
+        res.provenance.update(qemu_machine=machine_args(device), cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
-        return self.execute(res, elf, device, arch, ctx, fp)
+        return self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
 
     def build(self, runtime, workload, n, lang, device, opt, chip=None, defines=()):
-        rt = runtimes_mod.get(runtime)
-        arch = mcu.arch_of(device)
-        parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
-        return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
-                                 defines=[*fw_defines, *defines], chip=chip)
+        """The firmware image (wasmcu.backends.image.build_image)."""
+        return build_image(runtime, workload, n, lang, device, opt, chip=chip, defines=defines)
 
     def execute(self, res: Draft, elf: Path, device, arch, ctx: RunContext, fp) -> Draft:
         qemu = tools.require(arch.qemu)
@@ -164,12 +120,7 @@ class QemuBackend(Backend):
             res.status, res.error = ERROR, (f"instruction budget exhausted: the firmware ran more than "
                                             f"{ctx.max_instructions:,} instructions without finishing")
             return res
-        if "error" in report.fields:
-            msg = report.fields["error"]
-            heap_short = "memory allocation failed" in msg or "out of memory" in msg
-            res.status = DOES_NOT_FIT if heap_short else ERROR
-            res.error = (f"does not fit {device.name}: {msg} (heap has {fp.heap_limit_bytes / 1024:.1f} KB)"
-                         if heap_short else f"firmware reported {msg}")
+        if reported_error(res, report, fp, device):
             return res
         if proc.returncode != 0 or not report.ended or counts is None:
             text = (proc.stdout + proc.stderr).decode(errors="replace")
@@ -182,30 +133,22 @@ class QemuBackend(Backend):
             res.status, res.error = ERROR, f"QEMU exited with status {proc.returncode}; {why}: {tail!r}"
             return res
         run_w, load_w = counts["windows"]
-        res.checksum = report.int("checksum")
         events = {"run": {"insns": run_w["insns"], **run_w["events"]}, "load": {"insns": load_w["insns"], **load_w["events"]}}
         hz = device.clock_hz
         run_est, load_est = device.cycle_model.estimate(events["run"]), device.cycle_model.estimate(events["load"])
         res.instructions, res.cycles, res.cycles_kind = run_w["insns"], run_est.cycles, CYCLES_ESTIMATED
         res.time_us, res.time_kind = res.cycles / hz * 1e6, "estimated"
         res.load_us = load_est.cycles / hz * 1e6
-        stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
-        if fp.stack_reserved_bytes and stack >= fp.stack_reserved_bytes:
-            res.status = ERROR
-            res.error = (f"native stack overflow: the kernel used all {fp.stack_reserved_bytes} bytes of the stack "
-                         f"region (set [build] stack_bytes in the device profile)")
+        if not apply_report(res, report, fp):
             return res
-        res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
         time_range = [run_est.low / hz * 1e6, run_est.high / hz * 1e6]
         res.extra.update(events=events, cycles_range=[run_est.low, run_est.high], time_us_range=time_range)
         res.energy_uj, energy_range, res.energy_kind, scope = modelled_energy(device, res.time_us, time_range)
         if res.energy_uj is not None:
             res.extra.update(energy_uj_range=energy_range, energy_scope=scope)
-        if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)
-            res.extra.update(pool_bytes=report.int("pool_bytes"), pool_hwm_bytes=report.int("pool_hwm"))
         res.extra.update(load_cycles=load_est.cycles, load_instructions=load_w["insns"],
                          taken_branches=run_w["events"]["taken_branches"], total_instructions=counts["total_insns"],
-                         stack_hwm_bytes=stack, heap_hwm_bytes=heap, clock_hz=hz)
+                         clock_hz=hz)
         res.status = OK
         return res
 

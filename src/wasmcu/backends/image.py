@@ -1,0 +1,87 @@
+"""Building a firmware image for a cell: the job the emulated (`qemu`) and real (`board`)
+backends share. The runtime's declaration says what to link (its glue and parts, see
+wasmcu.runtimes.base.Runtime); the device's layers say for which architecture and memories.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import runtimes as runtimes_mod
+from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
+from ..measure.footprint import Footprint, footprint
+from ..model import DOES_NOT_FIT, ERROR, Draft
+from ..toolchains import mcu
+from ..toolchains.wasm import build_wasm, memory_pages
+
+FIRMWARE = mcu.FIRMWARE
+WASM_PAGE = 65536
+
+
+def build_opt(device, mode: str) -> str:
+    """The optimisation flag of a build mode: `o2`, or the vendor SDK's default ([build] sdk_opt)."""
+    build = device.section("build")
+    if mode == "sdk":
+        if "sdk_opt" not in build:
+            raise ConfigError("no vendor-SDK optimisation level for build mode 'sdk'", file=device.file,
+                              field="build.sdk_opt", expected="the SDK's default flag, e.g. \"-Os\", with sdk_source")
+        return build["sdk_opt"]
+    return build.get("opt", "-O2")
+
+
+def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, chip: str | None = None,
+                defines=()) -> tuple[Path, dict]:
+    """The firmware ELF of one runtime and kernel for `device` (QEMU's memory map with
+    semihosting, or `chip`'s own), and its build metadata. Raises DoesNotFit or BuildError."""
+    rt = runtimes_mod.get(runtime)
+    arch = mcu.arch_of(device)
+    parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
+    return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
+                             defines=[*fw_defines, *defines], chip=chip)
+
+
+def check_linear_memory(rt, workload, n: int, lang: str, device) -> None:
+    """A module whose linear memory alone exceeds the device's RAM does not fit."""
+    if not rt.wasm:
+        return
+    try:
+        pages = memory_pages(build_wasm(workload, n, lang).wasm.read_bytes()) or 0
+    except ValueError:
+        pages = 0  # not a valid module: the runtime in the firmware reports its own error
+    if pages * WASM_PAGE > device.ram_bytes:
+        raise DoesNotFit(f"does not fit {device.name}: the module needs {pages * 64} KB of linear "
+                         f"memory, the device has {device.ram_bytes // 1024} KB of RAM")
+
+
+def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = None, defines=(),
+               runtime_share: bool = True) -> tuple[Path, Footprint] | None:
+    """Build the cell's image and record its footprint and provenance in `res`; None (with
+    `res` a does-not-fit or error result) when it cannot be built. `runtime_share`: also build
+    the native image of the same kernel, so the runtime's own flash and RAM are known."""
+    cell = res.cell
+    rt = runtimes_mod.get(cell.runtime)
+    try:
+        check_linear_memory(rt, workload, cell.n, cell.lang, device)
+        elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines)
+        native_elf = None
+        if runtime_share and cell.runtime != "native" and cell.lang in workload.sources and cell.lang != "wasm":
+            native_elf, _ = build_image("native", workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines)
+    except DoesNotFit as exc:
+        res.status, res.error = DOES_NOT_FIT, str(exc)
+        return None
+    except (BuildError, ToolMissing, ToolTooOld) as exc:
+        res.status, res.error = ERROR, f"build failed: {exc}"
+        return None
+    fp = footprint(elf)
+    res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
+    if native_elf is not None:
+        base = footprint(native_elf)
+        res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes
+        res.runtime_ram_bytes = fp.ram_static_bytes - base.ram_static_bytes
+    res.provenance["build_mode"] = {"mode": cell.build, "opt": opt,
+                                    "source": device.section("build").get("sdk_source") if cell.build == "sdk" else
+                                    "wasmcu's default: -O2 on every board"}
+    res.provenance.update(build=meta, device_profile_hash=device.profile_hash, mode=rt.mode,
+                          runtime_settings=rt.firmware_settings(device) or None)
+    res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
+    return elf, fp

@@ -1,0 +1,37 @@
+"""Interpreting a firmware's report (the `@wasmcu` line protocol, wasmcu.protocol) into a
+result: the job the emulated and real boards share, whether the lines came from QEMU's
+semihosting or a serial port. Timing is each backend's own (cycle estimates, a hardware timer).
+"""
+
+from __future__ import annotations
+
+from ..model import DOES_NOT_FIT, ERROR, Draft
+
+
+def reported_error(res: Draft, report, fp, device) -> bool:
+    """The firmware reported an error: set `res` (a heap that ran out does not fit) and say so."""
+    if "error" not in report.fields:
+        return False
+    msg = report.fields["error"]
+    heap_short = "memory allocation failed" in msg or "out of memory" in msg
+    res.status = DOES_NOT_FIT if heap_short else ERROR
+    res.error = (f"does not fit {device.name}: {msg} (heap has {fp.heap_limit_bytes / 1024:.1f} KB)"
+                 if heap_short else f"firmware reported {msg}")
+    return True
+
+
+def apply_report(res: Draft, report, fp) -> bool:
+    """Checksum, memory high-water marks and runtime records of a complete report; False (with
+    `res` an error) when the kernel used the whole stack region."""
+    res.checksum = report.int("checksum")
+    stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
+    if fp.stack_reserved_bytes and stack >= fp.stack_reserved_bytes:
+        res.status = ERROR
+        res.error = (f"native stack overflow: the kernel used all {fp.stack_reserved_bytes} bytes of the stack "
+                     f"region (set [build] stack_bytes in the device profile)")
+        return False
+    res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
+    if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)
+        res.extra.update(pool_bytes=report.int("pool_bytes"), pool_hwm_bytes=report.int("pool_hwm"))
+    res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap)
+    return True

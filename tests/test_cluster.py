@@ -309,3 +309,70 @@ def test_a_power_trace_measured_on_a_board_worker_is_stored_beside_the_clients_s
     assert cell["provenance"]["worker"]["name"] == "bench"
     trace = db.parent / cell["extra"]["power_trace"]
     assert trace.is_file() and trace.stat().st_size > 1000
+
+
+LETHAL_ORACLE = """import os, signal
+
+def checksum(n, seed):
+    if os.environ.get("WASMCU_TEST_LETHAL_ORACLE"):  # set on this test's workers only
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 7
+"""
+
+
+def test_a_cell_whose_workers_keep_dying_is_stored_as_an_error_with_the_reason(tmp_path, db):
+    from conftest import make_workload
+
+    lethal = make_workload(tmp_path / "w", "lethal", c="unsigned run(unsigned seed){return 7;}\n", oracle=LETHAL_ORACLE)
+    good = make_workload(tmp_path / "w", "good", c="unsigned run(unsigned seed){return 7;}\n")
+    c = Cluster(tmp_path / "cluster", [{"name": "a"}, {"name": "b"}],
+                env={"WASMCU_TEST_LETHAL_ORACLE": "1", "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"})
+    try:
+        proc, cells = bench_json("--device", "host", "--runtime", "native", "--workload", "lethal:4,good:4",
+                                 "--workload-dir", str(lethal), "--workload-dir", str(good), "--repeat", "3",
+                                 "--cluster", c.address, "--db", str(db), env={"WASMCU_TEST_LETHAL_ORACLE": ""})
+    finally:
+        c.close()
+    assert proc.returncode == 1, proc.stderr
+    by = {x["workload"]: x for x in cells}
+    assert by["good"]["status"] == "ok" and by["good"]["checksum"] == 7
+    assert by["lethal"]["status"] == "error"
+    assert "every worker that ran it died" in by["lethal"]["error"] and "the other cells went on" in by["lethal"]["error"]
+    with Store(db) as store:
+        assert {r.cell.workload: r.status for r in store.results()} == {"good": "ok", "lethal": "error"}
+
+
+@needs_qemu
+def test_a_lost_scheduler_stops_the_run_with_finished_cells_stored_and_resume_finishes(tmp_path, db):
+    a = Cluster(tmp_path / "a", [{"name": "a0"}, {"name": "a1"}])
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "wasmcu", "bench", *SUITE, "--cluster", a.address, "--db",
+                                 str(db)], stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+        lines, oks = [], 0
+        for line in proc.stderr:
+            lines.append(line)
+            oks += line.startswith("ok ")
+            if oks == 3 and a.procs[0].poll() is None:
+                os.killpg(a.procs[0].pid, signal.SIGKILL)  # the scheduler
+        proc.wait(timeout=60)
+    finally:
+        a.close()
+    err = "".join(lines)
+    assert proc.returncode == 2, err
+    assert f"lost the connection to the Dask scheduler at {a.address}" in err and "--resume" in err
+    assert "Traceback" not in err
+    with Store(db) as store:
+        run = store.runs()[-1]
+        stored = store.results()
+    assert run["state"] == "interrupted" and 3 <= len(stored) < 16
+    assert all(r.status == "ok" for r in stored)
+    b = Cluster(tmp_path / "b", [{"name": "b0"}, {"name": "b1"}])
+    try:
+        proc, cells = bench_json(*SUITE, "--resume", "--cluster", b.address, "--db", str(db))
+    finally:
+        b.close()
+    assert proc.returncode == 0, proc.stderr
+    with Store(db) as store:
+        assert len(store.runs()) == 1 and store.runs()[0]["state"] == "complete"
+        assert len(store.results()) == 16 and all(r.status == "ok" for r in store.results())

@@ -255,10 +255,16 @@ class ClusterRun:
         self.address = address
         self.mixed_versions = mixed_versions
         self.grace = grace_seconds()
+        self._left = 0
         try:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - a dependency of wasmcu
             raise WasmcuError(f"--cluster needs the Python package 'distributed' ({exc}): pip install distributed")
+        if not log.isEnabledFor(logging.DEBUG):  # (after the import: importing distributed sets its levels)
+            # the client's reconnection attempts log tracebacks; wasmcu says what happened itself
+            for name in ["distributed", *logging.root.manager.loggerDict]:
+                if name.split(".")[0] == "distributed":
+                    logging.getLogger(name).setLevel(logging.CRITICAL)
         check_address(address, connect_timeout)
         try:
             self.client = Client(address, timeout=connect_timeout, set_as_default=False)
@@ -341,10 +347,16 @@ class ClusterRun:
             return self.client.submit(run_cell_task, cell, ctx, inputs, expect, key=f"{cell.key}-{self._run_id}",
                                       pure=False, **kw)
 
+        self._left = len(cells)
+
+        def counted(result: Result) -> None:
+            record(result)
+            self._left -= 1
+
         first = [c for c in cells if devices[c.device].backend != "host"]
         host = [c for c in cells if devices[c.device].backend == "host"]
-        self._run_spread(first, devices, submit, record)
-        self._run_host(host, submit, record)
+        self._run_spread(first, devices, submit, counted)
+        self._run_host(host, submit, counted)
 
     def _run_spread(self, cells, devices, submit, record) -> None:
         """Emulated and board cells: all submitted at once; board cells where their resource is."""
@@ -374,7 +386,7 @@ class ClusterRun:
         pending: dict = {}
         while queue or pending:
             if self.client.status != "running":
-                self._lost(len(queue) + len(pending))
+                self._lost()
             workers = self._workers()
             by_host: dict[str, list[str]] = {}
             for addr, w in workers.items():
@@ -421,7 +433,8 @@ class ClusterRun:
     def _error(cell: Cell, backend: str, message: str) -> Result:
         return Result(cell=cell, backend=backend, status=ERROR, error=message)
 
-    def _lost(self, left: int):
+    def _lost(self):
+        left = self._left
         raise WasmcuError(f"lost the connection to the Dask scheduler at {self.address} with {left} cells not run; "
                           "every finished cell is stored: run the same command with --resume when the scheduler is "
                           "back")
@@ -477,12 +490,12 @@ class ClusterRun:
 
     def _watch(self, pending: dict, record, stuck_since: dict, devices, done_all: set) -> None:
         if self.client.status != "running":
-            self._lost(len(pending))
+            self._lost()
         try:
             workers = self._workers()
         except Exception:  # the scheduler went away between two looks
             if self.client.status != "running":
-                self._lost(len(pending))
+                self._lost()
             return
         have = {r for w in workers.values() for r, n in (w.get("resources") or {}).items() if n}
         now = time.monotonic()
@@ -536,12 +549,12 @@ class ClusterRun:
                 result, files = fut.result(timeout=30)
             except Exception:  # its worker died before the result was fetched
                 if self.client.status != "running":
-                    self._lost(1)
+                    self._lost()
                 return None
             return self._keep_files(result, files)
         if fut.status == "cancelled":
             if self.client.status != "running":
-                self._lost(1)
+                self._lost()
             return self._error(cell, backend, f"the scheduler at {self.address} cancelled it (a worker or the "
                                               "scheduler was shut down meanwhile)")
         exc = fut.exception()

@@ -240,3 +240,65 @@ def test_new_runtime_and_new_board_end_to_end(tmp_path, db):
     assert all(c["cycles"] > 0 and c["extra"]["clock_hz"] == 48_000_000 for c in board)
     # a 48 MHz clock: the estimated time is the cycles at that clock
     assert all(c["time_us"] == pytest.approx(c["cycles"] / 48) for c in board)
+
+
+ARCH_M4 = '''
+name = "armv7em"
+description = "Arm v7E-M (Thumb-2, DSP), e.g. Cortex-M4; soft float"
+isa = "thumb"
+[toolchain]
+cc = "arm-none-eabi-gcc"
+cflags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft"]
+rust_target = "thumbv7em-none-eabi"
+linker_script = "picolibc.ld"
+[qemu]
+binary = "qemu-system-arm"
+machine = "mps2-an386"
+flash_origin = 0x00000000
+ram_origin = 0x20000000
+[wamr]
+target = "THUMBV7EM"
+wamrc = ["--target=thumbv7em", "--target-abi=eabi", "--cpu=cortex-m4", "--xip"]
+[build]
+stack_bytes = 16384
+'''
+
+
+def _m4_dir(root):
+    from wasmcu import devices
+
+    (root / "arch").mkdir(parents=True)
+    (root / "cores").mkdir()
+    (root / "arch" / "armv7em.toml").write_text(ARCH_M4)
+    m33 = devices.BUILTIN_CORES.joinpath("cortex-m33.toml").read_text()
+    (root / "cores" / "cortex-m4.toml").write_text(
+        m33.replace('name = "cortex-m33"', 'name = "cortex-m4"').replace('arch = "armv8m"', 'arch = "armv7em"'))
+    (root / "m4board.toml").write_text(SMALL_BOARD.replace('name = "m0-devboard"', 'name = "m4board"')
+                                       .replace('core = "cortex-m0plus"', 'core = "cortex-m4"'))
+    return root
+
+
+def test_a_new_architecture_is_one_file(tmp_path):
+    from wasmcu import devices, wamr_build
+    from wasmcu.toolchains import mcu
+
+    dev = devices.discover([_m4_dir(tmp_path)])["m4board"]
+    assert (dev.arch, dev.section("qemu")["machine"]) == ("armv7em", "mps2-an386")
+    assert mcu.ARCHES["armv7em"].cflags == ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=soft")
+    assert "armv7em" in list(mcu.ARCHES) and wamr_build.firmware_arches()["armv7em"] == "THUMBV7EM"
+    text = wamr_build.toolchain_text("armv7em")
+    assert "set (CMAKE_C_COMPILER arm-none-eabi-gcc)" in text and "-mcpu=cortex-m4 -mthumb" in text
+    assert "set (CMAKE_SYSTEM_PROCESSOR riscv)" in wamr_build.toolchain_text("rv32imac")
+    (tmp_path / "arch" / "armv7em.toml").write_text(ARCH_M4.replace('isa = "thumb"', 'isa = "thumb2"'))
+    with pytest.raises(ConfigError, match=r"armv7em.toml: field 'isa': unknown isa 'thumb2' \(expected thumb or rv32"):
+        devices.discover([tmp_path])
+
+
+@pytest.mark.qemu
+def test_a_new_architecture_runs_end_to_end(tmp_path, db):
+    """A Cortex-M4 (ARMv7E-M, QEMU's mps2-an386): an arch file, a core file and a board file."""
+    proc, cells = bench_json("--device-dir", str(_m4_dir(tmp_path / "m4")), "--device", "m4board", "--runtime",
+                             "native,wasm3", "--workload", "crc16:10", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    assert len(cells) == 4 and all(c["status"] == "ok" and c["checksum"] == c["expected"] for c in cells)
+    assert all(c["provenance"]["qemu_machine"] == ["-M", "mps2-an386"] for c in cells)

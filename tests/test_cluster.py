@@ -20,7 +20,8 @@ from conftest import ROOT, bench_json, wasmcu
 if importlib.util.find_spec("distributed") is None:
     pytest.skip("needs the Python package distributed (scripts/setup.sh installs it)", allow_module_level=True)
 
-from wasmcu.cluster import compare_workers, run_cell_task, versions_that_matter, worker_facts  # noqa: E402
+from wasmcu.cluster import (compare_workers, host_timing_computers, run_cell_task,  # noqa: E402
+                            versions_that_matter, worker_facts)
 from wasmcu.model import Cell  # noqa: E402
 from wasmcu.store import Store  # noqa: E402
 
@@ -179,6 +180,8 @@ def test_unreachable_scheduler_is_a_clear_error_and_stored_cells_stay(db):
     assert "check the address" in proc.stderr
     with Store(db) as store:
         assert len(store.runs()) == 1 and [r.status for r in store.results()] == ["ok"]
+    proc = wasmcu("bench", "--device", "host", "--db", str(db), "--mixed-versions")
+    assert proc.returncode == 2 and "--mixed-versions applies to the workers of a cluster" in proc.stderr
     for bad in ("not an address", "tcp://127.0.0.1", "udp://127.0.0.1:8786", "127.0.0.1:99999"):
         proc = wasmcu("bench", "--device", "host", "--db", str(db), "--cluster", bad)
         assert proc.returncode == 2 and f"--cluster '{bad}' is not a Dask scheduler address" in proc.stderr
@@ -376,3 +379,14 @@ def test_a_lost_scheduler_stops_the_run_with_finished_cells_stored_and_resume_fi
     with Store(db) as store:
         assert len(store.runs()) == 1 and store.runs()[0]["state"] == "complete"
         assert len(store.results()) == 16 and all(r.status == "ok" for r in store.results())
+
+
+def test_host_cells_are_timed_on_computers_of_one_kind():
+    def f(host, cpu, cores=8):
+        return {"hostname": host, "cpu": cpu, "cores": cores}
+
+    facts = {"tcp://1": f("a", "EPYC"), "tcp://2": f("a", "EPYC"), "tcp://3": f("b", "Xeon"), "tcp://4": f("c", "EPYC"),
+             "tcp://5": f("d", "EPYC", 4)}
+    assert host_timing_computers(facts) == (["a", "c"], ["b", "d"])
+    assert host_timing_computers({"tcp://1": f("z", "EPYC"), "tcp://2": f("y", "Xeon")}) == (["y"], ["z"])
+    assert host_timing_computers({}) == ([], [])

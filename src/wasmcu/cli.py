@@ -138,6 +138,10 @@ def cmd_bench(args) -> int:
             raise WasmcuError(f"--{name} must be positive, got {getattr(spec, name)}")
     spec.workload_dirs += args.workload_dir
     spec.device_dirs += args.device_dir
+    if args.mixed_versions and not args.cluster:
+        raise WasmcuError("--mixed-versions applies to the workers of a cluster: use it with --cluster ADDRESS")
+    if args.cluster and args.jobs:
+        log.warning("--jobs is ignored with --cluster: each Dask worker runs as many cells at once as its --nthreads")
     console = _console()
     with Store(args.db) as store:
         resume = None

@@ -14,7 +14,8 @@ results arrive, exactly as a local run does.
   another one, then is stored as an `error` too.
 - **Phases**: as locally, the emulated and board cells run first, in parallel; then the
   `host` cells, timed on the worker that runs them, with at most one host cell at a time
-  per computer (workers on one computer would disturb each other's timings).
+  per computer (workers on one computer would disturb each other's timings), and only on
+  computers of one kind (`host_timing_computers`: the CPU model most workers have).
 - **Workers dying**: Dask runs the cell of a worker that died on another worker; a cell
   whose workers died too often (Dask's `distributed.scheduler.allowed-failures`) is stored
   as an `error` with the reason. Cells already returned are stored; a lost scheduler stops
@@ -93,9 +94,10 @@ def worker_facts() -> dict:
     global _FACTS
     if _FACTS is None:
         from . import __version__
-        from .provenance import git_revision, tool_versions
+        from .provenance import cpu_model, git_revision, tool_versions
 
-        _FACTS = {"hostname": socket.gethostname(), "platform": platform.platform(), "wasmcu": __version__,
+        _FACTS = {"hostname": socket.gethostname(), "platform": platform.platform(), "cpu": cpu_model(),
+                  "cores": os.cpu_count(), "wasmcu": __version__,
                   "git_revision": git_revision(), "python": sys.version.split()[0], "tools": tool_versions(),
                   "runtimes": _runtime_versions()}
     return dict(_FACTS, pid=os.getpid())
@@ -248,6 +250,20 @@ def check_address(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
                           "and that its port is open; nothing was run") from None
 
 
+def host_timing_computers(facts: dict[str, dict]) -> tuple[list[str], list[str]]:
+    """(computers that time the host cells, computers left out), by hostname: host figures of
+    one run are comparable only from computers of one kind, so those of the CPU model and core
+    count that most computers have (a tie: the kind whose first computer sorts first)."""
+    kinds: dict[tuple, set[str]] = {}
+    for f in facts.values():
+        kinds.setdefault((str(f.get("cpu")), f.get("cores")), set()).add(f.get("hostname"))
+    if not kinds:
+        return [], []
+    best = min(kinds.values(), key=lambda hosts: (-len(hosts), sorted(hosts)))
+    others = sorted({h for hosts in kinds.values() for h in hosts} - best)
+    return sorted(best), others
+
+
 class ClusterRun:
     """A connection to a Dask scheduler that runs cells and hands their results back."""
 
@@ -382,16 +398,32 @@ class ClusterRun:
         queue = list(cells)
         if not queue:
             return
+        chosen, others = host_timing_computers(self.facts)
+        kind = next((f"{f.get('cpu')}, {f.get('cores')} cores" for f in self.facts.values()
+                     if f.get("hostname") in chosen), "?")
+        log.info("cluster: host cells are timed on %s (%s), one at a time on each", ", ".join(chosen), kind)
+        if others:
+            log.warning("cluster: no host cells on %s: another CPU than %s", ", ".join(others), kind)
         busy: dict[str, object] = {}   # hostname -> future
         pending: dict = {}
+        warned = False
         while queue or pending:
             if self.client.status != "running":
                 self._lost()
             workers = self._workers()
             by_host: dict[str, list[str]] = {}
             for addr, w in workers.items():
-                host = (self.facts.get(addr) or {}).get("hostname") or w.get("host") or addr
-                by_host.setdefault(host, []).append(addr)
+                host = (self.facts.get(addr) or {}).get("hostname")
+                if host in chosen:
+                    by_host.setdefault(host, []).append(addr)
+            if workers and not by_host:  # every worker of that kind left: time on what is there, saying so
+                if not warned:
+                    log.warning("cluster: the workers on %s left; the remaining host cells are timed elsewhere "
+                                "(each cell's provenance names its worker)", ", ".join(chosen))
+                    warned = True
+                for addr, w in workers.items():
+                    host = (self.facts.get(addr) or {}).get("hostname") or w.get("host") or addr
+                    by_host.setdefault(host, []).append(addr)
             if not workers and not pending:
                 try:
                     self.client.wait_for_workers(1, timeout=self.grace)

@@ -2,6 +2,7 @@
 pseudo-terminal and read through the serial backend; its faults."""
 
 import os
+import select
 import shutil
 import struct
 import subprocess
@@ -132,21 +133,38 @@ def test_energy_from_a_ppk2_is_the_kernels_marker_window_checked_against_the_tim
 
 
 def _qemu_behind_a_pty(elf, device):
-    """QEMU running the emulated board's firmware with its console (semihosting) on a pseudo-terminal."""
-    import re
-
+    """QEMU running the emulated board's firmware with its console (semihosting) on a terminal
+    device, relayed to a pseudo-terminal that the board backend opens by its path. (QEMU's own
+    `-chardev pty` drops the last lines when QEMU exits: a real board does not exit.)"""
     from wasmcu.backends.qemu import machine_args
     from wasmcu.toolchains import mcu
 
+    qemu_master, qemu_slave = os.openpty()
+    board_master, board_slave = os.openpty()
+    import tty
+
+    tty.setraw(qemu_slave)
+    tty.setraw(board_slave)
     qemu = shutil.which(mcu.ARCHES[device.arch].qemu)
     proc = subprocess.Popen([qemu, *machine_args(device), "-nographic", "-monitor", "none", "-serial", "none",
-                             "-chardev", "pty,id=console", "-semihosting-config",
+                             "-chardev", f"serial,id=console,path={os.ttyname(qemu_slave)}", "-semihosting-config",
                              "enable=on,target=native,chardev=console", "-kernel", str(elf)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = proc.stdout.readline()
-    m = re.search(r"(/dev/pts/\d+)", line)
-    assert m, line
-    return proc, m.group(1)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def relay():  # until QEMU has ended and said everything: then the board's port ends too
+        while True:
+            ready, _, _ = select.select([qemu_master], [], [], 0.1)
+            if ready:
+                os.write(board_master, os.read(qemu_master, 4096))
+            elif proc.poll() is not None:
+                break
+        for fd in (qemu_master, qemu_slave):
+            os.close(fd)
+        time.sleep(0.5)
+        os.close(board_master)
+
+    threading.Thread(target=relay, daemon=True).start()
+    return proc, os.ttyname(board_slave), board_slave
 
 
 @pytest.mark.qemu
@@ -160,19 +178,20 @@ def test_serial_backend_reads_qemu_behind_a_pseudo_terminal(device_name):
 
     wls, device = workloads.discover(), devices.discover()[device_name]
     elf, _ = QemuBackend().build("wasm3", wls["crc16"], 100, "c", device, "-O2")
-    proc, port = _qemu_behind_a_pty(elf, device)
+    proc, port, keep = _qemu_behind_a_pty(elf, device)
     try:
         with _open_port(port) as serial_port:
             report = parse(read_report(serial_port, 60).encode())
     finally:
         proc.kill()
         proc.wait()
+        os.close(keep)
     assert report.ended and report.fields["runtime"] == "wasm3"
     assert report.int("checksum") == wls["crc16"].expected(100, workloads.SEED)
 
     # QEMU killed mid-run: the port reports the end, the cell gets a clear error
     elf, _ = QemuBackend().build("wasm3", wls["bubblesort"], 8000, "c", device, "-O2")  # seconds in QEMU
-    proc, port = _qemu_behind_a_pty(elf, device)
+    proc, port, keep = _qemu_behind_a_pty(elf, device)
     try:
         with _open_port(port) as serial_port:
             threading.Timer(0.5, proc.kill).start()
@@ -181,5 +200,6 @@ def test_serial_backend_reads_qemu_behind_a_pseudo_terminal(device_name):
     finally:
         proc.kill()
         proc.wait()
+        os.close(keep)
     assert "@wasmcu runtime=wasm3" in str(exc.value)
     assert "serial port failed" in str(exc.value) or "stopped talking" in str(exc.value)

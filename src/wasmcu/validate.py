@@ -2,7 +2,7 @@
 
 rp2040js (npm) emulates the RP2040 itself and counts Cortex-M0+ cycles per the Arm
 manual. The same kernel and runtime sources are built for the RP2040's own memory map
-and UART0 (`toolchains.mcu.CHIPS["rp2040"]`), run in rp2040js, and the cycles of the
+and UART0 (`chips.CHIPS["rp2040"]`), run in rp2040js, and the cycles of the
 same window (the call into the kernel, between the firmware's marker functions) are set
 beside wasmcu's estimate from QEMU event counts — with the device's memory model, and
 without it (the instruction-cache refill cost set to 0), because rp2040js models no XIP
@@ -69,12 +69,12 @@ def rp2040js_dir() -> Path:
 
 def run_rp2040js(elf: Path, max_steps: int = 2_000_000_000) -> dict:
     """Run an RP2040 firmware image in rp2040js; its UART0 text and the call's cycles."""
-    from .toolchains.mcu import CHIPS
+    from .chips import CHIPS
 
     node = tools.require("node")
     objcopy = tools.require("arm-none-eabi-objcopy")
     begin, end = (symbol_address(elf, f"wasmcu_mark_run_{k}") for k in ("begin", "end"))
-    offset = CHIPS["rp2040"]["flash"] - 0x10000000
+    offset = CHIPS["rp2040"].flash - 0x10000000
     with tempfile.TemporaryDirectory(prefix="wasmcu-rp2040js-") as tmp:
         image = Path(tmp) / "flash.bin"
         tools.run([objcopy, "-O", "binary", str(elf), str(image)], what="objcopy (flash image for rp2040js)")

@@ -32,16 +32,15 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import tools
+from ..chips import CHIPS
 from ..errors import BuildError, ConfigError, ToolMissing, ToolTooOld, WasmcuError
 from ..measure import powertrace
 from ..measure.ppk2 import MeterSettings, PowerMeter, PowerMeterError, find_ppk2, meter_settings
 from ..model import ERROR, OK, Draft, Result
 from ..protocol import parse
-from ..toolchains import mcu
 from ..toolchains.uf2 import pico_uf2
 from . import Backend, RunContext
 from .image import build_cell, build_opt
@@ -51,24 +50,6 @@ RUNNER = Path(__file__).resolve().parent / "rp2040js_board.js"
 BAUD = 115200
 
 
-@dataclass(frozen=True)
-class Chip:
-    """How a chip's image is made, flashed and read: the rest of the path is shared."""
-    flashers: tuple[str, ...]        # the first is the default
-    usb_vids: dict[int, str]         # serial ports to look for when no port is named
-    timer: str                       # what times the call (the firmware's time_us)
-    timer_resolution_us: float
-    image: str                       # "uf2", "esp" (ROM-loader image) or "elf"
-
-
-CHIPS = {
-    "rp2040": Chip(("uf2-drive", "picotool", "rp2040js"), {0x2E8A: "Raspberry Pi debug probe or USB-serial"},
-                   "RP2040 TIMER (1 MHz)", 1, "uf2"),
-    "esp32c6": Chip(("esptool",), {0x303A: "Espressif USB-Serial-JTAG", 0x10C4: "CP210x USB-UART",
-                                   0x1A86: "CH34x USB-UART"}, "ESP32-C6 SYSTIMER (16 MHz)", 1, "esp"),
-    "nrf5340": Chip(("pyocd",), {0x1366: "SEGGER J-Link virtual COM port", 0x0D28: "CMSIS-DAP virtual COM port"},
-                    "nRF5340 DWT cycle counter (64 MHz)", 1, "elf"),
-}
 FLASHERS = tuple(dict.fromkeys(f for c in CHIPS.values() for f in c.flashers))
 
 
@@ -81,9 +62,9 @@ def board_settings(device) -> dict:
     chip = b.get("chip")
     if chip not in CHIPS:
         raise ConfigError(f"unknown chip {chip!r}", file=device.file, field="board.chip", expected=" or ".join(CHIPS))
-    if mcu.CHIPS[chip]["arch"] != device.arch:
-        raise ConfigError(f"chip {chip!r} is {mcu.CHIPS[chip]['arch']}, the profile says arch = {device.arch!r}",
-                          file=device.file, field="arch", expected=repr(mcu.CHIPS[chip]["arch"]))
+    if CHIPS[chip].arch != device.arch:
+        raise ConfigError(f"chip {chip!r} is {CHIPS[chip].arch}, the profile says arch = {device.arch!r}",
+                          file=device.file, field="arch", expected=repr(CHIPS[chip].arch))
     flasher = os.environ.get("WASMCU_FLASHER") or b.get("flasher", CHIPS[chip].flashers[0])
     if flasher not in CHIPS[chip].flashers:
         raise ConfigError(f"flasher {flasher!r} cannot flash the {chip}", file=device.file, field="board.flasher",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import tools
+from ..chips import CHIPS
 from ..errors import BuildError, DoesNotFit
 from ..workloads import SEED, Workload
 from .cache import cached, digest
@@ -236,21 +237,6 @@ OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
 NOFIT = re.compile(r"section `?([.\w]+)'? will not fit in region `(\w+)'")
 
 
-# Firmware for a chip's own memory map and console, instead of QEMU's board with semihosting:
-# the chip layer's source, where the image starts, and its RAM.
-CHIPS = {
-    "rp2040": {"source": "chips/rp2040.c", "arch": "armv6m", "flash": 0x10000100, "flash_size": 2 * 1024 * 1024 - 0x100,
-               "ram": 0x20000000, "ram_size": 264 * 1024},
-    # the ROM loader copies the image's segments into HP SRAM (0x40800000-0x4087FFFF): code,
-    # read-only data and .data's initial values in the first 320 KB, clear of the ROM's own data
-    # at the top while it loads; .data, .bss, heap and stack in the last 192 KB
-    "esp32c6": {"source": "chips/esp32c6.c", "arch": "rv32imac", "flash": 0x40800000, "flash_size": 320 * 1024,
-                "ram": 0x40850000, "ram_size": 192 * 1024},
-    "nrf5340": {"source": "chips/nrf5340.c", "arch": "armv8m", "flash": 0x00000000, "flash_size": 1024 * 1024,
-                "ram": 0x20000000, "ram_size": 512 * 1024},
-}
-
-
 def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *, includes: list[Path] = (),
                   defines: list[str] = (), chip: str | None = None) -> tuple[Path, dict]:
     """Link a firmware image for `device` (emulated by QEMU, with semihosting), or with
@@ -260,8 +246,8 @@ def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *
     stack = int(device.section("build").get("stack_bytes", 8192))
     if chip:
         c = CHIPS[chip]
-        layout = {"__flash": c["flash"], "__flash_size": c["flash_size"], "__ram": c["ram"], "__ram_size": c["ram_size"]}
-        oslib, extra = ["--crt0=hosted"], [FIRMWARE / c["source"]]
+        layout = {"__flash": c.flash, "__flash_size": c.flash_size, "__ram": c.ram, "__ram_size": c.ram_size}
+        oslib, extra = ["--crt0=hosted"], [FIRMWARE / c.source, FIRMWARE / "chips/common.c"]
     else:
         layout = {"__flash": q.get("flash_origin", 0), "__flash_size": device.flash_bytes,
                   "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes}

@@ -84,18 +84,6 @@ int wasmcu_chip_timer_us(uint32_t *now)
     return 1;
 }
 
-int getpid(void)
-{
-    return 1;
-}
-
-int kill(int pid, int sig)
-{
-    (void)pid;
-    printf("@wasmcu error=\"abort: signal %d\"\n@wasmcu end=1\n", sig);
-    _exit(128 + sig);
-}
-
 void _exit(int status)
 {
     (void)status;

@@ -107,3 +107,12 @@ def test_runtime_sizes_are_data_and_recorded(tmp_path, db):
     assert by["pico"]["checksum"] == by["pico-sized"]["checksum"] == by["pico"]["expected"]
     assert by["pico-sized"]["ram_peak_bytes"] - by["pico"]["ram_peak_bytes"] >= 8192 - 64
     assert "-DWASMCU_WASM3_STACK=12288" in by["pico-sized"]["provenance"]["build"]["flags"]
+
+
+def test_host_runtime_sizes_are_recorded(db):
+    proc, cells = bench_json("--device", "host", "--runtime", "wasm3,native", "--workload", "crc16:10", "--lang", "c",
+                             "--repeat", "3", "--db", str(db))
+    assert proc.returncode == 0, proc.stderr
+    by = {c["runtime"]: c for c in cells}
+    assert by["wasm3"]["provenance"]["runtime_settings"] == {"stack_bytes": 65536}
+    assert by["native"]["provenance"].get("runtime_settings") is None

@@ -72,7 +72,8 @@ class HostBackend(Backend):
         except CellError as exc:
             res.error = str(exc)
             return res
-        res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode)
+        res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode,
+                              runtime_settings=dict(rt.host_sizes) or None)
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
         out = run_worker(job, ctx.timeout_s)
         if "error" in out:

@@ -189,7 +189,8 @@ def arm_fault(text: str, device, stack_bottom: int | None = None) -> str | None:
 
 def doctor_lines() -> list[str]:
     lines = []
-    for name in ("qemu-system-arm", "qemu-system-riscv32"):
+    binaries = {mcu.ARCHES[a].qemu for a in mcu.ARCHES if mcu.ARCHES[a].qemu}
+    for name in sorted(binaries):
         path = tools.find(name)
         if path is None:
             continue

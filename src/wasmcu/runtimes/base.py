@@ -92,6 +92,8 @@ class Runtime:
     # the C macro the glue reads). A device overrides them in [runtimes.NAME]; each cell's
     # provenance records the values used (`runtime_settings`).
     firmware_sizes: dict[str, tuple[int, str]] = {}
+    # sizes the host runtime is set up with (recorded as `runtime_settings` in host cells)
+    host_sizes: dict[str, int] = {}
 
     def unavailable_reason(self) -> str | None:
         """None when the runtime can run on this host; else what is missing and how to get it."""

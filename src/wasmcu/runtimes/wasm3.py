@@ -8,7 +8,8 @@ from ..errors import CellError
 from .base import HostJob, Runtime
 from .registry import register
 
-STACK_BYTES = 64 * 1024
+STACK_BYTES = 64 * 1024  # wasm3's value stack on the host
+
 
 
 @register
@@ -19,6 +20,7 @@ class Wasm3(Runtime):
     where = ("host", "firmware")
     firmware_glue = "glue_wasm3.c"
     firmware_sizes = {"stack_bytes": (4096, "WASMCU_WASM3_STACK")}  # wasm3's own value stack
+    host_sizes = {"stack_bytes": STACK_BYTES}
 
     def firmware_parts(self, workload, n, lang, device, arch, opt):
         from ..toolchains import mcu
@@ -45,7 +47,7 @@ class Wasm3(Runtime):
         data = Path(job.artifact).read_bytes()
         try:
             env = wasm3.Environment()
-            rt = env.new_runtime(STACK_BYTES)
+            rt = env.new_runtime(self.host_sizes["stack_bytes"])
             module = env.parse_module(data)
             rt.load(module)
             fn = rt.find_function("run")

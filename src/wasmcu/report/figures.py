@@ -157,7 +157,11 @@ def energy_figure(results: list[Result], out: Path, wl: tuple[str, int, str]) ->
     else:
         ax.text(0.5, 0.5, "no energy figures in this run", ha="center", va="center", transform=ax.transAxes)
     ax.set_ylabel("energy per call (µJ)")
-    ax.set_title(f"Energy: {wl[0]}:{wl[1]} ({wl[2]}). Modelled: datasheet active power × estimated time", fontsize=10)
+    modelled = sum(kinds.values())
+    how = ("modelled: datasheet active power × estimated time" if modelled == len(kinds) else
+           "measured with a power meter over the kernel's window" if not modelled else
+           "hatched: modelled (datasheet power × estimated time); solid: measured with a power meter")
+    ax.set_title(f"Energy: {wl[0]}:{wl[1]} ({wl[2]}). {how[0].upper()}{how[1:]}", fontsize=10)
     _legend(fig, runtimes, colors, "modelled (not measured)")
     fig.savefig(out, dpi=DPI)
     plt.close(fig)

@@ -44,6 +44,10 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
              "<b>estimated</b> by a per-core cycle model (instruction classes, taken-branch penalties) from the "
              "device profile; time = cycles ÷ clock. They are estimates, not measurements.</li>",
              "<li><b>Energy</b> on emulated boards is <b>modelled</b>: datasheet active power × estimated time.</li>",
+             "<li><b>Real boards</b> (backend <code>board</code>): time is <b>measured</b> by the chip's own timer "
+             "around the call; cycles are <b>measured</b> where the chip has a cycle counter (nRF5340: DWT); energy "
+             "is <b>measured</b> with a PPK2 when one powers the board (V·ΣI·Δt over the kernel's marker window), "
+             "and absent otherwise.</li>",
              "<li><b>Footprint</b>: flash and static RAM read from the firmware ELF; peak RAM adds the heap and "
              "painted-stack high-water marks the firmware reports. On the host, RAM is the process's peak RSS.</li>",
              "</ul>", "<h2>Figures</h2>"]

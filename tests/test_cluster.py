@@ -68,6 +68,8 @@ class Cluster:
                     "--no-dashboard", "--name", w.get("name", f"w{i}")]
             if w.get("resources"):
                 args += ["--resources", w["resources"]]
+            if w.get("preload"):
+                args += ["--preload", w["preload"]]
             if w.get("no_nanny"):
                 args.append("--no-nanny")
             self.procs.append(self._start(args, f"worker{i}", w.get("env")))
@@ -390,3 +392,18 @@ def test_host_cells_are_timed_on_computers_of_one_kind():
     assert host_timing_computers(facts) == (["a", "c"], ["b", "d"])
     assert host_timing_computers({"tcp://1": f("z", "EPYC"), "tcp://2": f("y", "Xeon")}) == (["y"], ["z"])
     assert host_timing_computers({}) == ([], [])
+
+
+def test_a_worker_without_wasmcu_is_refused_before_anything_runs(tmp_path, db):
+    hide = tmp_path / "no_wasmcu.py"
+    hide.write_text("import sys\nsys.modules['wasmcu'] = None  # as on a computer where wasmcu is not installed\n")
+    c = Cluster(tmp_path / "cluster", [{"name": "a"}, {"name": "bare", "preload": str(hide)}])
+    try:
+        proc = wasmcu("bench", "--device", "host", "--runtime", "native", "--workload", "crc16:20", "--lang", "c",
+                      "--repeat", "3", "--cluster", c.address, "--db", str(db))
+    finally:
+        c.close()
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot run wasmcu" in proc.stderr and "install wasmcu on their computers" in proc.stderr
+    with Store(db) as store:
+        assert store.runs() == []

@@ -312,7 +312,14 @@ class ClusterRun:
             raise WasmcuError(f"the Dask scheduler at {self.address} has no workers: start at least one with "
                               f"`dask worker {self.address} --nworkers 1 --nthreads 1` (and `--resources "
                               "DEVICE=1` on the computer a board is attached to); nothing was run") from None
-        self.facts: dict[str, dict] = self.client.run(worker_facts)
+        facts = self.client.run(worker_facts, on_error="return")
+        broken = {a: f for a, f in facts.items() if isinstance(f, BaseException)}
+        if broken:
+            which = "; ".join(f"{a}: {type(e).__name__}: {e}" for a, e in sorted(broken.items()))
+            raise WasmcuError(f"some workers of {self.address} cannot run wasmcu ({which}): install wasmcu on their "
+                              "computers (scripts/setup.sh) and start `dask worker` from that environment "
+                              "(.venv/bin/dask); nothing was run")
+        self.facts: dict[str, dict] = facts
         differ, warn = compare_workers(self.facts)
         for line in warn:
             log.warning("cluster: workers differ: %s", line)

@@ -302,3 +302,15 @@ def test_a_new_architecture_runs_end_to_end(tmp_path, db):
     assert proc.returncode == 0, proc.stderr
     assert len(cells) == 4 and all(c["status"] == "ok" and c["checksum"] == c["expected"] for c in cells)
     assert all(c["provenance"]["qemu_machine"] == ["-M", "mps2-an386"] for c in cells)
+
+
+def test_a_module_in_the_runtimes_package_is_one_file():
+    """Every module of wasmcu.runtimes is imported, so a runtime added there needs no other edit."""
+    import pkgutil
+
+    import wasmcu.runtimes as pkg
+
+    modules = {m.name for m in pkgutil.iter_modules(pkg.__path__)} - {"base", "registry"}
+    declared_in = {type(rt).__module__.rsplit(".", 1)[1] for rt in RUNTIMES.values()
+                   if RUNTIMES.origin(rt.name) == "wasmcu"}
+    assert declared_in == modules

@@ -10,8 +10,21 @@ from __future__ import annotations
 from .base import Runtime
 from .registry import GROUP, REGISTRY, register, runs_on
 
-# wasmcu's own runtimes register on import, in this order (the order of tables and figures)
+# wasmcu's own runtimes register on import, in this order (the order of tables and figures),
+# then any other module of this package (a runtime added here is one file)
 from . import native, wasm3, wasmtime_rt, v8, wasm2c, wamr  # noqa: E402,F401
+
+
+def _import_the_rest() -> None:
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        if info.name not in ("base", "registry"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_import_the_rest()
 
 RUNTIMES = REGISTRY
 

@@ -53,6 +53,9 @@ def test_pico_board_in_rp2040js_gives_measured_times(db):
         assert c["time_kind"] == "measured" and c["backend"] == "board" and c["energy_uj"] is None
         assert c["extra"]["uf2_bytes"] % 512 == 0 and c["extra"]["flasher"] == "rp2040js"
     assert 0 < by["native"]["time_us"] * 10 < by["wasm3"]["time_us"]
+    # SysTick counts the call's cycles at 125 MHz: within a microsecond's worth of the timer's time
+    for c in cells:
+        assert c["cycles_kind"] == "measured cycles" and abs(c["cycles"] - c["time_us"] * 125) <= 250, c
 
 
 @needs_pico

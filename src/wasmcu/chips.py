@@ -27,7 +27,7 @@ class Chip:
 CHIPS = {
     # the image starts after the 256 bytes of second-stage boot
     "rp2040": Chip("chips/rp2040.c", "armv6m", 0x10000100, 2 * 1024 * 1024 - 0x100, 0x20000000, 264 * 1024,
-                   "uf2", ("uf2-drive", "picotool", "rp2040js"), "RP2040 TIMER (1 MHz)",
+                   "uf2", ("uf2-drive", "picotool", "rp2040js"), "RP2040 TIMER (1 MHz); cycles from SysTick (24 bits)",
                    usb_vids={0x2E8A: "Raspberry Pi debug probe or USB-serial"}),
     # the ROM loader copies the image's segments into HP SRAM (0x40800000-0x4087FFFF): code,
     # read-only data and .data's initial values in the first 320 KB, clear of the ROM's own data

@@ -156,8 +156,10 @@ class BoardBackend(Backend):
             return res.freeze()
         chip = CHIPS[settings["chip"]]
         res.extra.update(timer=chip.timer, time_resolution_us=chip.timer_resolution_us)
-        if report.int("cycles") is not None:
-            res.cycles, res.cycles_kind = report.int("cycles"), "measured cycles"
+        cycles, bits = report.int("cycles"), report.int("cycles_bits") or 32
+        # a narrow counter (SysTick's 24 bits) counts the call only if it did not wrap meanwhile
+        if cycles is not None and res.time_us * device.clock_hz / 1e6 < 0.95 * 2 ** bits:
+            res.cycles, res.cycles_kind = cycles, "measured cycles"
         if trace is not None:
             _energy(res, trace, meter, cell, ctx)
         elif why_not:

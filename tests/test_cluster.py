@@ -407,3 +407,44 @@ def test_a_worker_without_wasmcu_is_refused_before_anything_runs(tmp_path, db):
     assert "cannot run wasmcu" in proc.stderr and "install wasmcu on their computers" in proc.stderr
     with Store(db) as store:
         assert store.runs() == []
+
+
+@pytest.mark.skipif(not (shutil.which("node") and shutil.which("arm-none-eabi-gcc")),
+                    reason="needs node and arm-none-eabi-gcc (scripts/setup.sh installs them)")
+def test_board_cells_whose_board_worker_leaves_become_errors_after_the_grace_time(tmp_path, db):
+    c = Cluster(tmp_path / "cluster", [{"name": "plain", "no_nanny": True},
+                                       {"name": "board", "no_nanny": True, "resources": "pico-board=1",
+                                        "env": {"WASMCU_FLASHER": "rp2040js"}}])
+    try:
+        board = next(w for w in c.workers().values() if w["resources"].get("pico-board"))
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), WASMCU_CLUSTER_GRACE="3")
+        proc = subprocess.Popen([sys.executable, "-m", "wasmcu", "bench", "--json", "--device", "pico-board",
+                                 "--runtime", "native,wasm3", "--workload", "crc16:20,bubblesort:20", "--lang", "c,rust",
+                                 "--cluster", c.address, "--db", str(db)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        lines = []
+
+        def read():
+            for line in proc.stderr:
+                lines.append(line)
+                if line.startswith("ok ") and sum(x.startswith("ok ") for x in lines) == 1:
+                    os.kill(board["pid"], signal.SIGKILL)
+
+        t = threading.Thread(target=read)
+        t.start()
+        t0 = time.monotonic()
+        cells = json.loads(proc.stdout.read())
+        proc.wait(timeout=60)
+        t.join()
+        assert time.monotonic() - t0 < 45
+    finally:
+        c.close()
+    err = "".join(lines)
+    assert proc.returncode == 1, err
+    assert len(cells) == 8
+    left = [x for x in cells if x["status"] == "error"]
+    assert left and all("the worker with the Dask resource 'pico-board' left the cluster" in x["error"]
+                        and "--resources pico-board=1" in x["error"] for x in left), left
+    assert all(x["status"] == "ok" for x in cells if x not in left)
+    with Store(db) as store:
+        assert len(store.results()) == 8

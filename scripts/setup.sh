@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what wasmcu needs, only what is missing; quick when everything is there.
-#   Debian packages (compilers, wabt, binaryen, QEMU, cross toolchains, Node.js),
+#   Debian packages (compilers, wabt, binaryen, QEMU, cross toolchains, Node.js, ser2net),
 #   a virtual environment in .venv with wasmcu and its PyPI dependencies, and the npm
 #   package rp2040js (the RP2040 emulator of `wasmcu validate`) beside it.
 # Sourced by scripts/paper.sh and scripts/test.sh; can be run on its own.
@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   qemu-system-arm qemu-system-misc
   gcc libc6-dev binutils git
+  ser2net  # a labgrid exporter serves boards' serial ports through it (the farm tests run one)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -46,7 +47,7 @@ install_venv() {
   log "installing wasmcu and its Python dependencies into $VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
   # the versions in requirements.lock, so that a result can be reproduced with the same packages
-  "$VENV/bin/python" -m pip install -q -c "$ROOT/requirements.lock" -e "$ROOT[test,ppk2,boards]"
+  "$VENV/bin/python" -m pip install -q -c "$ROOT/requirements.lock" -e "$ROOT[test,ppk2,boards,farm]"
   echo "$want" > "$stamp"
 }
 

@@ -62,16 +62,20 @@ def verify(result: Result, workload) -> Result:
 def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int | None = None,
               argv: list[str] | None = None,
               on_result: Callable[[Result, int, int], None] | None = None,
-              cluster: str | None = None, mixed_versions: bool = False) -> tuple[int, list[Result]]:
+              cluster: str | None = None, mixed_versions: bool = False,
+              place=None) -> tuple[int, list[Result]]:
     """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation).
-    With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.cluster)."""
+    With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.cluster);
+    with `place` (wasmcu.farm.Place) the board cells run on a farm's board."""
     cells, workloads, devices = plan(spec)
+    if place is not None and not any(d.backend == "board" for d in devices.values()):
+        raise WasmcuError("--place runs board devices (backend \"board\", such as pico-board): name one with --device")
     session = None
     if cluster:  # connect before anything is stored: a bad address leaves no empty run behind
         from .cluster import ClusterRun
 
         session = ClusterRun(cluster, mixed_versions=mixed_versions)
-    ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path)
+    ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path, place=place)
     if resume is not None:
         if store.run(resume) is None:
             if session:

@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON array of cells on stdout")
     b.add_argument("--resume", nargs="?", const="latest", metavar="RUN",
                    help="continue a stored run (default: the latest), running only the missing cells")
+    b.add_argument("--place", metavar="NAME[,NAME...]",
+                   help="run the board devices on a labgrid farm: the first of these places that is free")
+    b.add_argument("--coordinator", metavar="HOST:PORT",
+                   help="the labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)")
     b.add_argument("--cluster", metavar="ADDRESS",
                    help="run the cells on the workers of a Dask scheduler (tcp://HOST:PORT); boards run on the worker "
                         "started with --resources DEVICE=1; this process alone writes the store")
@@ -170,9 +174,9 @@ def cmd_bench(args) -> int:
 
         run_id = None
         try:
-            with progress:
+            with progress, _farm_place(args) as place:
                 run_id, results = run_bench(spec, store, resume=resume, jobs=args.jobs, argv=sys.argv, on_result=on_result,
-                                            cluster=args.cluster, mixed_versions=args.mixed_versions)
+                                            cluster=args.cluster, mixed_versions=args.mixed_versions, place=place)
         except KeyboardInterrupt:
             console.print(f"[red]interrupted[/]: every finished cell is stored in {store.path}; "
                           f"run `wasmcu bench --resume` with the same options to finish")
@@ -312,6 +316,21 @@ def cmd_doctor(args) -> int:
     from .doctor import doctor
 
     return doctor()
+
+
+def _farm_place(args):
+    """The labgrid place for --place (acquired for the run, released after), or nothing."""
+    import contextlib
+
+    if not args.place:
+        if args.coordinator:
+            raise WasmcuError("--coordinator applies to a board farm: use it with --place NAME")
+        return contextlib.nullcontext()
+    if args.cluster:
+        raise WasmcuError("--place and --cluster do not go together: on a cluster, boards are worker resources")
+    from .farm import place
+
+    return place([n.strip() for n in args.place.split(",") if n.strip()], args.coordinator)
 
 
 def cmd_wamr(args) -> int:

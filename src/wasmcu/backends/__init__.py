@@ -27,6 +27,7 @@ class RunContext:
     # instruction budget for one emulated run (WASMCU_MAX_INSTRUCTIONS overrides)
     max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000)))
     db_path: Path | None = None  # the results store: measured power traces are saved beside it
+    place: object | None = None  # a board farm's place (wasmcu.farm.Place): board cells use its serial port
 
 
 class Backend:

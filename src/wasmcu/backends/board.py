@@ -120,6 +120,8 @@ class BoardBackend(Backend):
     def run_cell(self, cell, workload, device, ctx: RunContext) -> Result:
         res = Draft(cell=cell, backend=self.name)
         settings = board_settings(device)
+        if ctx.place is not None:  # a farm's board: its serial port is the place's
+            settings.update(port=ctx.place.serial_url, place=ctx.place.name)
         meter, why_not = power_meter(device)
         defines = [f"-DWASMCU_MARKER_GPIO={meter.marker_gpio}", f"-DWASMCU_IDLE_MS={meter.idle_ms}"] if meter else []
         built = build_cell(res, workload, device, build_opt(device, cell.build), chip=settings["chip"],
@@ -242,6 +244,8 @@ def _open_port(port: str):
     import serial
 
     try:
+        if "://" in port:  # a network serial port (a farm's ser2net: rfc2217://host:port)
+            return serial.serial_for_url(port, BAUD, timeout=0.5)
         return serial.Serial(port, BAUD, timeout=0.5, exclusive=True)
     except serial.SerialException as exc:
         busy = "busy" in str(exc).lower() or "lock" in str(exc).lower()

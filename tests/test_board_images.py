@@ -4,13 +4,14 @@ with esptool's own image tools); vector table, entry and memory map (nRF5340).""
 
 import contextlib
 import io
+import os
 import struct
 
 import pytest
 from elftools.elf.elffile import ELFFile
 
 from wasmcu import devices, workloads
-from wasmcu.backends.board import BoardError, board_settings, chip_image, flash_and_read
+from wasmcu.backends.board import board_settings, chip_image
 from wasmcu.backends.qemu import QemuBackend
 
 from conftest import bench_json
@@ -98,11 +99,8 @@ def test_esptool_flasher_on_a_missing_port_is_a_clear_cell_error(db):
     assert "cannot reach the ESP32-C6's ROM loader on /dev/nonexistent-wasmcu" in cells[0]["error"]
 
 
-def test_pyocd_flasher_without_a_probe_is_a_clear_cell_error(db, tmp_path):
-    port = tmp_path / "port"  # a serial port that opens (a pseudo-terminal), with no probe behind it
-    import os
-
-    master, slave = os.openpty()
+def test_pyocd_flasher_without_a_probe_is_a_clear_cell_error(db):
+    master, slave = os.openpty()  # a serial port that opens, with no probe behind it
     try:
         proc, cells = bench_json("--device", "nrf5340-board", "--runtime", "native", "--workload", "crc16:4",
                                  "--lang", "c", "--db", str(db), env={"WASMCU_BOARD_PORT": os.ttyname(slave)})
@@ -110,4 +108,4 @@ def test_pyocd_flasher_without_a_probe_is_a_clear_cell_error(db, tmp_path):
         os.close(master)
         os.close(slave)
     assert proc.returncode == 1 and cells[0]["status"] == "error"
-    assert "no debug probe is connected" in cells[0]["error"] or "pyOCD" in cells[0]["error"], cells[0]["error"]
+    assert "no debug probe is connected" in cells[0]["error"], cells[0]["error"]

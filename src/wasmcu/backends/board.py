@@ -50,9 +50,6 @@ RUNNER = Path(__file__).resolve().parent / "rp2040js_board.js"
 BAUD = 115200
 
 
-FLASHERS = tuple(dict.fromkeys(f for c in CHIPS.values() for f in c.flashers))
-
-
 class BoardError(WasmcuError):
     """The board could not be found, flashed or read; the message says which and what to do."""
 
@@ -100,13 +97,13 @@ def esp_image(elf: Path) -> bytes:
 
 @contextlib.contextmanager
 def quiet():
-    """esptool reports progress on stdout, which is wasmcu's (--json): keep it for errors."""
+    """esptool reports progress on stdout, which is wasmcu's (--json): kept for an error's message."""
     buf = io.StringIO()
     try:
         with contextlib.redirect_stdout(buf):
             yield
     except Exception as exc:
-        raise BoardError(f"{exc} (esptool said: {buf.getvalue().strip()[-300:]})") from None
+        raise BuildError(f"making the ESP32-C6 image: {exc} (esptool said: {buf.getvalue().strip()[-300:]})") from None
 
 
 class BoardBackend(Backend):

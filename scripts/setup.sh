@@ -47,7 +47,7 @@ install_venv() {
   log "installing wasmcu and its Python dependencies into $VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
   # the versions in requirements.lock, so that a result can be reproduced with the same packages
-  "$VENV/bin/python" -m pip install -q -c "$ROOT/requirements.lock" -e "$ROOT[test,ppk2,boards,farm]"
+  "$VENV/bin/python" -m pip install -q -c "$ROOT/requirements.lock" -e "$ROOT[test,ppk2,boards,farm,notebook,docs]"
   echo "$want" > "$stamp"
 }
 

@@ -43,9 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasmcu", description="What does WebAssembly cost on a microcontroller?")
     p.add_argument("--version", action="version", version=f"wasmcu {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
+    p.add_argument("--debug", action="store_true", help="on an error, show the full traceback too")
+    # --debug is accepted after the command as well (wasmcu bench --debug ...)
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("bench", help="build, run, verify and store cells")
+    b = sub.add_parser("bench", parents=[debug], help="build, run, verify and store cells")
     b.add_argument("--config", type=Path, help="experiment file (TOML) with the same keys as these flags")
     b.add_argument("--suite", default=None, help="named set of cells: paper (default) or embedded")
     b.add_argument("--device", help="comma-separated devices (see `wasmcu list devices`)")
@@ -74,14 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--mixed-versions", action="store_true",
                    help="with --cluster: run even when workers differ in tool or runtime versions (default: refuse)")
 
-    r = sub.add_parser("report", help="tables, figures and an HTML page from the store")
+    r = sub.add_parser("report", parents=[debug], help="tables, figures and an HTML page from the store")
     r.add_argument("--db", type=Path)
     r.add_argument("--out", type=Path, default=Path("report"), help="output directory (default ./report)")
     r.add_argument("--run", type=int, help="run id (default: the latest)")
     r.add_argument("--workload", help="workload[:n] shown in the figures (default bubblesort:100)")
     r.add_argument("--lang", help="language shown in the figures (default c)")
 
-    c = sub.add_parser("compare", help="compare two stored runs (or a run and a baseline file)")
+    c = sub.add_parser("compare", parents=[debug], help="compare two stored runs (or a run and a baseline file)")
     c.add_argument("a", help="baseline: run id or a JSON file written by `bench --json`")
     c.add_argument("b", help="candidate: run id or a JSON file")
     c.add_argument("--db", type=Path)
@@ -89,30 +93,30 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true",
                    help="refuse when the runs differ in machine, Python or tool versions (default: warn)")
 
-    rc = sub.add_parser("recost", help="re-estimate stored emulated cells with another cost table (no re-run)")
+    rc = sub.add_parser("recost", parents=[debug], help="re-estimate stored emulated cells with another cost table (no re-run)")
     rc.add_argument("--model", type=Path, required=True, help="TOML file with a [cycle_model] table, as in a profile")
     rc.add_argument("--device", help="only cells of this device (a cost table describes one core)")
     rc.add_argument("--db", type=Path)
     rc.add_argument("--run", type=int, help="run id (default: the latest)")
     rc.add_argument("--json", action="store_true", help="print one JSON array on stdout")
 
-    v = sub.add_parser("validate", help="cross-check the Pico's cycle estimates against rp2040js")
+    v = sub.add_parser("validate", parents=[debug], help="cross-check the Pico's cycle estimates against rp2040js")
     v.add_argument("--device", default="pico", help="an emulated RP2040 device (default pico)")
     v.add_argument("--workload", help="comma-separated workload[:n] (default: the paper suite's)")
     v.add_argument("--runtime", default="native,wasm3", help="comma-separated runtimes (default native,wasm3)")
     v.add_argument("--lang", default="c,rust", help="comma-separated languages (default c,rust)")
     v.add_argument("--json", action="store_true", help="print one JSON array on stdout")
 
-    lst = sub.add_parser("list", help="list devices, runtimes or workloads")
+    lst = sub.add_parser("list", parents=[debug], help="list devices, runtimes or workloads")
     lst.add_argument("what", choices=["devices", "runtimes", "workloads"])
     lst.add_argument("--workload-dir", type=Path, action="append", default=[])
     lst.add_argument("--device-dir", type=Path, action="append", default=[])
 
-    sub.add_parser("doctor", help="which toolchains, emulators and runtimes are present, and how to get the rest")
+    sub.add_parser("doctor", parents=[debug], help="which toolchains, emulators and runtimes are present, and how to get the rest")
 
-    wm = sub.add_parser("wamr", help="build WAMR (from a WAMR source tree you have) for every runtime wasmcu uses")
+    wm = sub.add_parser("wamr", parents=[debug], help="build WAMR (from a WAMR source tree you have) for every runtime wasmcu uses")
     wsub = wm.add_subparsers(dest="wamr_command", required=True)
-    wb = wsub.add_parser("build", help="run WAMR's CMake for every host and board configuration, write the config")
+    wb = wsub.add_parser("build", parents=[debug], help="run WAMR's CMake for every host and board configuration, write the config")
     wb.add_argument("path", type=Path, help="the WAMR source tree (a clone or release archive, 2.4.x)")
     wb.add_argument("--out", type=Path, help="where the builds go (default: ~/.local/share/wasmcu/wamr-VERSION)")
     wb.add_argument("--only", help="comma-separated configurations, e.g. host-classic,armv6m-fast (default: all)")
@@ -371,11 +375,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except WasmcuError as exc:
+        _traceback(args)
         print(f"wasmcu: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("wasmcu: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or an unforeseen failure: one line, the traceback with --debug
+        _traceback(args)
+        text = " ".join(str(exc).split()) or "(no message)"
+        hint = "" if getattr(args, "debug", False) else " (run it again with --debug to see the traceback)"
+        print(f"wasmcu: error: unexpected {type(exc).__name__} in `wasmcu {args.command}`: {text}{hint}; "
+              f"please report it with the command line", file=sys.stderr)
+        return 3
+
+
+def _traceback(args) -> None:
+    if getattr(args, "debug", False):
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 if __name__ == "__main__":

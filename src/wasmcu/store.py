@@ -9,6 +9,7 @@ cell, and several wasmcu processes can write to one file.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import sqlite3
@@ -21,6 +22,38 @@ from .model import Cell, Result
 
 class StoreError(WasmcuError):
     """A store this wasmcu cannot read or write."""
+
+
+# what SQLite says of a file that is not a database, or one that is damaged (truncated,
+# overwritten, copied while being written)
+DAMAGED = ("file is not a database", "database disk image is malformed", "malformed database schema")
+
+
+def damaged(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """The error for a store SQLite cannot read: names the file and says what to do."""
+    return StoreError(f"{path} is not a readable wasmcu store (SQLite: {exc}): the file is damaged or truncated, or is "
+                      f"not a wasmcu store. Use another one with --db PATH (or $WASMCU_DB), or move this file away "
+                      f"and run `wasmcu bench` again to start a new store; a store copied while wasmcu was writing "
+                      f"it needs its '-wal' file beside it")
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    return any(m in str(exc) for m in DAMAGED)
+
+
+def _guarded(method):
+    """A Store method whose SQLite errors on a damaged file become a StoreError naming the file."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise
+            raise damaged(self.path, exc) from exc
+
+    return wrapper
 
 # Result's scalar fields are the results table's columns; the rest are stored apart: the cell
 # (its own columns), the CI (two columns), samples (their table), extra and provenance (JSON)
@@ -76,9 +109,34 @@ def default_path() -> Path:
 
 
 class Store:
+    """The results of every run, in one SQLite file (created when missing).
+
+    A file SQLite cannot read (not a database, damaged, truncated) is refused with a
+    :class:`StoreError` that names it and says what to do."""
+
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory, not a store: name a file with --db PATH "
+                             f"(e.g. {self.path / 'wasmcu.sqlite'})")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of the store {self.path}: {exc.strerror} (name another file "
+                             f"with --db PATH)") from exc
+        try:
+            self._open()
+        except sqlite3.DatabaseError as exc:
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            if "unable to open" in str(exc):
+                raise StoreError(f"cannot open the store {self.path} (SQLite: {exc}): check that its folder is "
+                                 f"writable, or name another file with --db PATH") from exc
+            if not _is_damage(exc):
+                raise
+            raise damaged(self.path, exc) from exc
+
+    def _open(self) -> None:
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA busy_timeout=60000")
@@ -195,3 +253,9 @@ class Store:
         return Result(cell=cell, **{f: row[f] for f in SCALAR_FIELDS}, time_us_ci=ci,
                       extra=json.loads(row["extra"] or "{}"), provenance=json.loads(row["provenance"] or "{}"),
                       samples_us=samples["run"], load_samples_us=samples["load"])
+
+
+# every query of a damaged store names the file (a truncated file may open and fail later)
+for _name in ("begin_run", "finish_run", "reopen_run", "runs", "run", "latest_run_id", "add_result", "results",
+              "done_cells"):
+    setattr(Store, _name, _guarded(getattr(Store, _name)))

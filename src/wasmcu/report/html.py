@@ -7,7 +7,7 @@ import html
 import json
 from pathlib import Path
 
-from ..model import OK, Result
+from ..model import OK, PASSING, STATUSES, UNSUPPORTED, Result
 from .modes import METRICS, by_mode, mode_of, ordered_modes
 from .tables import fmt_energy, fmt_time, native_of, overhead
 
@@ -28,14 +28,26 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def headline(results: list[Result]) -> str:
+    """How many cells, by status: `unsupported` (a cell the runtime or device cannot run, with
+    the reason) is not a failure; mismatch, error and does-not-fit are."""
+    from collections import Counter
+
+    count = Counter(r.status for r in results)
+    failed = sum(n for status, n in count.items() if status not in PASSING)
+    text = f"{len(results)} cells: {count[OK]} ok, {count[UNSUPPORTED]} unsupported, {failed} failed"
+    if failed:
+        text += " (" + ", ".join(f"{count[s]} {s}" for s in STATUSES if s not in PASSING and count[s]) + ")"
+    return text
+
+
 def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl: tuple) -> str:
     ok = [r for r in results if r.status == OK]
-    bad = [r for r in results if r.status != OK]
     prov = json.loads(run["provenance"]) if run and run.get("provenance") else {}
     natives = native_of(results)
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>wasmcu report</title><style>{CSS}</style>"
              "</head><body>", "<h1>wasmcu report</h1>",
-             f"<p>Run {_e(run and run['id'])}: {len(results)} cells, {len(ok)} ok, {len(bad)} not ok. "
+             f"<p>Run {_e(run and run['id'])}: {_e(headline(results))}. "
              f"Figures show <code>{_e(wl[0])}:{_e(wl[1])}</code> in {_e(wl[2])}.</p>",
              "<h2>What was measured and what was modelled</h2><ul>",
              "<li><b>Host</b> times are <b>measured</b> with the OS clock in-process, per call, after warm-up: "
@@ -93,7 +105,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
     for r in sorted(results, key=lambda r: r.cell):
         energy = fmt_energy(r)
         note = r.extra.get("warning") or ""
-        parts.append(f"<tr><td>{_e(r.cell.key)}</td><td class='{'' if r.status == OK else 'bad'}'>{_e(r.status)}</td>"
+        parts.append(f"<tr><td>{_e(r.cell.key)}</td><td class='{'' if r.status in PASSING else 'bad'}'>{_e(r.status)}</td>"
                      f"<td>{'' if r.checksum is None else hex(r.checksum)}</td><td class='num'>{_e(fmt_time(r))}</td>"
                      f"<td class='num'>{'' if r.load_us is None else f'{r.load_us:,.1f}'}</td>"
                      f"<td class='num'>{'' if r.instructions is None else f'{r.instructions:,}'}</td>"
@@ -102,11 +114,13 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
                      f"<td class='num'>{kb(r.extra.get('uf2_bytes'))}</td>"
                      f"<td class='num'>{_e(energy)}</td><td>{_e(note)}</td></tr>")
     parts.append("</table>")
-    parts.append("<h2>Cells that did not run ok</h2>")
+    parts.append("<h2>Cells that failed or were unsupported</h2>")
+    bad = [r for r in results if r.status != OK]
     if bad:
         parts.append("<table><tr><th>cell</th><th>status</th><th>reason</th></tr>")
-        for r in sorted(bad, key=lambda r: r.cell):
-            parts.append(f"<tr><td>{_e(r.cell.key)}</td><td class='bad'>{_e(r.status)}</td><td>{_e(r.error)}</td></tr>")
+        for r in sorted(bad, key=lambda r: (r.status == UNSUPPORTED, r.cell)):  # failures first
+            css = "" if r.status in PASSING else " class='bad'"
+            parts.append(f"<tr><td>{_e(r.cell.key)}</td><td{css}>{_e(r.status)}</td><td>{_e(r.error)}</td></tr>")
         parts.append("</table>")
     else:
         parts.append("<p>None.</p>")

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from wasmcu.backends.board import BoardError, RUNNER, read_report
+from wasmcu.errors import BuildError
 from wasmcu.toolchains.uf2 import boot2, boot2_block, crc32_mpeg2, read_uf2, uf2
 
 from conftest import bench_json
@@ -25,7 +26,7 @@ def test_boot2_block_carries_its_crc_and_fits():
     block = boot2_block(b"\x01\x02")
     assert len(block) == 256 and block[2:252] == bytes(250)
     assert struct.unpack("<I", block[252:])[0] == crc32_mpeg2(block[:252])
-    with pytest.raises(Exception):
+    with pytest.raises(BuildError, match="the second-stage boot is 253 bytes; it must fit 252"):
         boot2_block(bytes(253))
 
 

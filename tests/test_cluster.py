@@ -22,6 +22,7 @@ if importlib.util.find_spec("distributed") is None:
 
 from wasmcu.cluster import (compare_workers, host_timing_computers, run_cell_task,  # noqa: E402
                             versions_that_matter, worker_facts)
+from wasmcu.measure.powertrace import load_trace  # noqa: E402
 from wasmcu.model import Cell  # noqa: E402
 from wasmcu.store import Store  # noqa: E402
 
@@ -313,7 +314,9 @@ def test_a_power_trace_measured_on_a_board_worker_is_stored_beside_the_clients_s
                                                                                      rel=0.01)
     assert cell["provenance"]["worker"]["name"] == "bench"
     trace = db.parent / cell["extra"]["power_trace"]
-    assert trace.is_file() and trace.stat().st_size > 1000
+    recorded, analysis = load_trace(trace)  # the worker's trace, with the window it found
+    assert analysis["method"] == "marker" and [w["end"] - w["start"] for w in analysis["windows"]] == [pulse]
+    assert recorded.current_ua.max() == pytest.approx(20_000.0, rel=0.01)
 
 
 LETHAL_ORACLE = """import os, signal

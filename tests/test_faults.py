@@ -203,8 +203,11 @@ SLOW = ["--device", "host", "--runtime", "native,wasm3,wasmtime", "--workload", 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_killed_run_keeps_finished_cells_and_resume_finishes(tmp_path, db, sig):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    # a shell starts a background job with SIGINT ignored, and an ignored signal stays ignored
+    # across exec: give the run the default disposition, as an interactive terminal would
     proc = subprocess.Popen([sys.executable, "-m", "wasmcu", "bench", *SLOW, "--db", str(db)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     stored = _wait_for_cells(db, 2, proc)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)

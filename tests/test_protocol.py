@@ -27,28 +27,51 @@ def test_record_round_trip():
     assert r.fields == {"checksum": "5", "error": 'a "quoted" message\\ here', "end": "1"} and r.ended
 
 
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
+# lines that reach the record parser: the prefix, then anything (quotes, escapes, '=' and spaces likely)
+RECORDISH = st.builds(lambda body: "@wasmcu " + body,
+                      st.text(alphabet=st.sampled_from(list('ab_09="\\ \r\té=x')), max_size=40) | TEXT)
+STREAM = st.lists(RECORDISH | TEXT, max_size=12).map("\n".join) | st.binary(max_size=2000).map(
+    lambda b: b.decode("utf-8", errors="replace"))
+
+
 @settings(max_examples=400, deadline=None)
-@given(st.binary(max_size=2000))
-def test_arbitrary_bytes_never_raise_and_never_end_a_report_by_themselves(data):
+@given(STREAM, st.booleans())
+def test_any_stream_parses_without_raising_into_fields_noise_and_malformed_lines(text, crlf):
+    data = (text.replace("\n", "\r\n") if crlf else text).encode()
     r = protocol.parse(data)
-    # a report ends only on an `end` record at the start of a line
-    assert r.ended == (b"@wasmcu end=1\n" in b"\n" + data + b"\n" and
-                       any(line.strip() == b"@wasmcu end=1" for line in data.split(b"\n")[:-1]))
+    assert all(k.isascii() and k.replace("_", "a").isalnum() for k in r.fields)
+    assert all(line.startswith(protocol.PREFIX) for line in r.malformed)
+    assert not any(line.startswith(protocol.PREFIX) for line in r.noise)
+    lines = [line.rstrip("\r") for line in data.decode("utf-8", errors="replace").split("\n")]
+    assert len(r.noise) + len(r.malformed) <= len([line for line in lines if line])
+    # a report ends only on a complete record carrying `end`
+    if r.ended:
+        assert "end" in r.fields and any(line.startswith(protocol.PREFIX) and "end=" in line for line in lines[:-1])
 
 
 KEYS = st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True).filter(lambda k: k != "end")
 VALUES = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+# what firmware prints between records: chatter, lines cut or garbled after the prefix
+NOISE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=60).filter(
+    lambda t: not t.startswith("@wasmcu ")) | st.sampled_from(
+    ["@wasmcu =3", "@wasmcu checksum", '@wasmcu error="cut', "@wasmcu bad-key=1", "@wasmcu", "wasmcu end=1"])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(KEYS, VALUES), min_size=1, max_size=8), st.lists(st.binary(max_size=60), max_size=5))
-def test_records_survive_noise_between_them(pairs, noise):
-    """Every field written with protocol.record comes back, whatever chatter lies between records."""
+@given(st.lists(st.tuples(KEYS, VALUES), min_size=1, max_size=8), st.lists(NOISE, max_size=8),
+       st.sampled_from(["\n", "\r\n"]))
+def test_records_survive_noise_between_them(pairs, noise, newline):
+    """Every field written with protocol.record comes back, whatever chatter lies between
+    records, with LF or CRLF line ends; garbled records are kept apart, never half-read."""
     lines = []
-    for (key, value), chatter in zip(pairs, noise + [b""] * len(pairs)):
-        lines.append(chatter.replace(b"\n", b" ").replace(b"@", b"a"))
-        lines.append(protocol.record(**{key: value}).encode())
-    lines.append(protocol.record(end=1).encode())
-    r = protocol.parse(b"\n".join(lines))
+    for (key, value), chatter in zip(pairs, noise + [""] * len(pairs)):
+        lines.append(chatter)
+        lines.append(protocol.record(**{key: value}).rstrip("\n"))
+    lines.append(protocol.record(end=1).rstrip("\n"))
+    lines.append("@wasmcu after=end")
+    r = protocol.parse((newline.join(lines) + newline).encode())
     expected = dict(pairs)  # a later record of the same key wins
-    assert r.ended and {k: r.fields[k] for k in expected} == expected
+    assert r.ended and r.fields == {**expected, "end": "1"}
+    garbled = [c.rstrip("\r") for c in noise[:len(pairs)] if c.startswith(protocol.PREFIX)]
+    assert r.malformed == garbled

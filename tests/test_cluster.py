@@ -270,6 +270,7 @@ def test_compare_workers_names_what_differs_and_what_is_missing():
 
 def test_a_worker_with_other_versions_than_the_cluster_stores_an_error():
     from wasmcu.backends import RunContext
+    from wasmcu.bench import execute_cell
     from wasmcu.model import Cell
     from wasmcu.workloads import discover
 
@@ -282,12 +283,12 @@ def test_a_worker_with_other_versions_than_the_cluster_stores_an_error():
     inputs = {"workload_dirs": [], "device_dirs": [], "workload_hash": workload_fingerprint(wl),
               "device_hash": devices([])["host"].profile_hash}
     expect = dict(versions_that_matter(worker_facts()), **{"tools.clang": "clang 1.0"})
-    r, files = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, expect)
+    r, files = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, expect, execute_cell)
     assert r.status == "error" and "tools.clang" in r.error and "'clang 1.0' on the others" in r.error
     assert files == {}
-    r, _ = run_cell_task(cell, RunContext(repeat=3, warmup=1), dict(inputs, workload_hash="0" * 16), None)
+    r, _ = run_cell_task(cell, RunContext(repeat=3, warmup=1), dict(inputs, workload_hash="0" * 16), None, execute_cell)
     assert r.status == "error" and "another workload 'crc16'" in r.error
-    r, _ = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, versions_that_matter(worker_facts()))
+    r, _ = run_cell_task(cell, RunContext(repeat=3, warmup=1), inputs, versions_that_matter(worker_facts()), execute_cell)
     assert r.status == "ok" and r.checksum == r.expected and r.provenance["worker"]["pid"] == os.getpid()
 
 

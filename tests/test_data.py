@@ -5,7 +5,7 @@ from conftest import bench_json, make_workload
 
 from wasmcu import devices
 from wasmcu.errors import ConfigError
-from wasmcu.plan import SUITES, Spec, load_suites, plan
+from wasmcu.plan import SUITES, Spec, discover_devices, load_suites, plan
 from wasmcu.workloads import load_workload
 
 BIG_STATIC = """
@@ -90,7 +90,7 @@ def _pico_with(tmp_path, table: str):
 ])
 def test_bad_runtime_sizes_are_refused(tmp_path, table, message):
     with pytest.raises(ConfigError, match=message):
-        devices.discover([_pico_with(tmp_path, table)])
+        discover_devices([_pico_with(tmp_path, table)])
 
 
 @pytest.mark.qemu

@@ -105,7 +105,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
     alone = [c for c in cells if devices[c.device].backend in ("host", "board")]
     try:
         if session:
-            session.run(cells, workloads, devices, ctx, spec, record)
+            session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
         else:
             _run_parallel(emulated, workloads, devices, ctx, jobs or os.cpu_count() or 1, record)
             for cell in alone:

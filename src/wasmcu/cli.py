@@ -292,7 +292,7 @@ def cmd_list(args) -> int:
         for w in discover(args.workload_dir).values():
             t.add_row(w.name, ",".join(map(str, w.sizes)), ",".join(w.languages), w.description, str(w.directory))
     elif args.what == "devices":
-        from .devices import discover
+        from .plan import discover_devices as discover
 
         t = Table("device", "backend", "core", "arch", "clock", "flash", "RAM", "description")
         for d in discover(args.device_dir).values():

@@ -145,8 +145,10 @@ def _this_worker() -> dict:
     return out
 
 
-def run_cell_task(cell: Cell, ctx, inputs: dict, expect: dict | None) -> tuple[Result, dict[str, bytes]]:
-    """Build, run and verify one cell on this worker (never raises for the cell's own failure).
+def run_cell_task(cell: Cell, ctx, inputs: dict, expect: dict | None,
+                  run_one: Callable) -> tuple[Result, dict[str, bytes]]:
+    """Run one cell on this worker with `run_one(cell, workload, device, ctx)` (the caller's:
+    wasmcu.bench.execute_cell builds, runs and verifies it), never raising for the cell's own failure.
 
     `inputs`: the client's workload and device folders and the content hashes of the
     workload and device of this cell; `expect`: the versions every worker must have (None
@@ -160,7 +162,7 @@ def run_cell_task(cell: Cell, ctx, inputs: dict, expect: dict | None) -> tuple[R
     try:
         if getattr(ctx, "db_path", None):  # files meant to go beside the store are made here, then sent
             ctx = dataclasses.replace(ctx, db_path=scratch / "results.sqlite")
-        result = _run_cell(cell, ctx, inputs, expect)
+        result = _run_cell(cell, ctx, inputs, expect, run_one)
         files = {}
         ref = result.extra.get("power_trace")
         if isinstance(ref, str) and (scratch / ref).is_file():
@@ -170,9 +172,7 @@ def run_cell_task(cell: Cell, ctx, inputs: dict, expect: dict | None) -> tuple[R
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run_cell(cell: Cell, ctx, inputs: dict, expect: dict | None) -> Result:
-    from .bench import execute_cell
-
+def _run_cell(cell: Cell, ctx, inputs: dict, expect: dict | None, run_one: Callable) -> Result:
     me = _this_worker()
     facts = worker_facts()
     backend = "?"
@@ -198,7 +198,7 @@ def _run_cell(cell: Cell, ctx, inputs: dict, expect: dict | None) -> Result:
                 raise WasmcuError(f"the worker {me.get('address', '')} on {me['hostname']} has other versions than the "
                                   f"cluster's other workers ({'; '.join(differ)}): install the same tools there, or "
                                   "pass --mixed-versions")
-        result = execute_cell(cell, wl, dev, ctx)
+        result = run_one(cell, wl, dev, ctx)
     except WasmcuError as exc:
         result = Result(cell=cell, backend=backend, status=ERROR, error=str(exc))
     except Exception as exc:  # a bug or an unexpected failure on the worker: the cell's error, with its reason
@@ -355,8 +355,10 @@ class ClusterRun:
         return out
 
     # cells ------------------------------------------------------------------------
-    def run(self, cells: list[Cell], workloads, devices, ctx, spec, record: Callable[[Result], None]) -> None:
-        """Run `cells` on the cluster; `record` each Result as it arrives (in this thread)."""
+    def run(self, cells: list[Cell], workloads, devices, ctx, spec, record: Callable[[Result], None],
+            run_one: Callable) -> None:
+        """Run `cells` on the cluster, each by `run_one(cell, workload, device, ctx)` on a worker (a
+        module-level function: Dask sends it by name); `record` each Result as it arrives (in this thread)."""
         inputs_common = {"workload_dirs": [str(Path(d).resolve()) for d in spec.workload_dirs],
                          "device_dirs": [str(Path(d).resolve()) for d in spec.device_dirs]}
         hashes_w = {name: workload_fingerprint(workloads[name]) for name in {c.workload for c in cells}}
@@ -367,7 +369,7 @@ class ClusterRun:
 
         def submit(cell: Cell, **kw):
             inputs = dict(inputs_common, workload_hash=hashes_w[cell.workload], device_hash=hashes_d[cell.device])
-            return self.client.submit(run_cell_task, cell, ctx, inputs, expect, key=f"{cell.key}-{self._run_id}",
+            return self.client.submit(run_cell_task, cell, ctx, inputs, expect, run_one, key=f"{cell.key}-{self._run_id}",
                                       pure=False, **kw)
 
         self._left = len(cells)

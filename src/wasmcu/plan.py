@@ -121,6 +121,14 @@ def load_spec_file(path: Path) -> dict:
     return out
 
 
+def discover_devices(extra=None) -> dict:
+    """Every device (wasmcu.devices.discover), with the runtime sizes they give checked against
+    the runtimes' declarations."""
+    found = devices_mod.discover(extra)
+    runtimes_mod.check_device_sizes(found.values())
+    return found
+
+
 def plan(spec: Spec):
     """The cells to run, with the workload and device objects they need."""
     suites = load_suites()
@@ -129,7 +137,7 @@ def plan(spec: Spec):
                           f"{SUITES_FILE.name} and the config file's [suites.NAME])")
     suite = suites.get(spec.suite or "", {})
     all_workloads = workloads_mod.discover(spec.workload_dirs)
-    all_devices = devices_mod.discover(spec.device_dirs)
+    all_devices = discover_devices(spec.device_dirs)
     wls = workloads_mod.parse_specs(spec.workloads, all_workloads, suite.get("workloads"))
     # languages: as asked; else the suite's; else every language each workload has
     if spec.langs:

@@ -42,7 +42,7 @@ from ..measure.ppk2 import MeterSettings, PowerMeter, PowerMeterError, find_ppk2
 from ..model import ERROR, OK, Draft, Result
 from ..protocol import parse
 from ..toolchains.uf2 import pico_uf2
-from . import Backend, RunContext
+from .base import Backend, RunContext
 from .image import build_cell, build_opt
 from .readout import apply_report, reported_error
 
@@ -374,7 +374,7 @@ def _copy_to_drive(image: bytes) -> None:
 
 def _run_rp2040js(image: bytes, timeout_s: float) -> str:
     """The image in rp2040js, its UART0 on a pseudo-terminal read as a serial port."""
-    from ..validate import rp2040js_dir
+    from ..rp2040js import rp2040js_dir
 
     node = tools.require("node")
     master, slave = os.openpty()

@@ -28,7 +28,7 @@ from .. import runtimes as runtimes_mod
 from ..runtimes import wamr
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
-from . import Backend, RunContext
+from .base import Backend, RunContext
 from .image import FIRMWARE, build_cell, build_image, build_opt  # noqa: F401  (build_opt: for callers)
 from .readout import apply_report, reported_error
 

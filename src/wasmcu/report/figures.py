@@ -12,20 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..model import OK, Result
+from .plot import DPI, HATCH, _plt, runtime_colors
 from .tables import native_of, overhead
-
-HATCH = "///"
-DPI = 130
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
 
 def pick(results: list[Result], workload: str | None, n: int | None, lang: str | None) -> tuple[str, int, str]:
     """The workload shown in the figures: the one asked for, else bubblesort:100 in C, else the first ok one."""
@@ -39,16 +27,6 @@ def pick(results: list[Result], workload: str | None, n: int | None, lang: str |
         if want in keys:
             return want
     return keys[0] if keys else ("", 0, "")
-
-
-def runtime_colors(runtimes: list[str]) -> dict[str, tuple]:
-    """One colour per runtime, the same in every figure (registry order)."""
-    from ..runtimes import RUNTIMES
-
-    plt = _plt()
-    order = list(RUNTIMES) + sorted(set(runtimes) - set(RUNTIMES))
-    cmap = plt.get_cmap("tab10" if len(order) <= 10 else "tab20")
-    return {rt: cmap(order.index(rt) % cmap.N) for rt in runtimes}
 
 
 def _ordered(results: list[Result]):

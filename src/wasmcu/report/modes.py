@@ -115,7 +115,7 @@ def mode_table_markdown(results: list[Result]) -> str:
 def mode_figure(results: list[Result], out) -> dict:
     """Per device, bars per mode: geometric mean ratio to native for time, flash, RAM and energy
     (log scale; whiskers: one geometric SD). Hatched bars rest on estimated or modelled figures."""
-    from .figures import DPI, HATCH, _plt
+    from .plot import DPI, HATCH, _plt
 
     plt = _plt()
     summary = by_mode(results)

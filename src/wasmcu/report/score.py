@@ -159,7 +159,7 @@ def score_figure(results: list[Result], out) -> dict:
     SD). Hatched bars rest on estimated times. Returns the plotted geometric means."""
     from matplotlib.patches import Patch
 
-    from .figures import DPI, HATCH, _plt, runtime_colors
+    from .plot import DPI, HATCH, _plt, runtime_colors
 
     plt = _plt()
     table = scores(results)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..measure.powertrace import Analysis, Trace
-from .figures import DPI, _plt
+from .plot import DPI, _plt
 
 MAX_POINTS = 4000      # longer traces are drawn as a min/max envelope per pixel column
 

@@ -28,7 +28,7 @@ _import_the_rest()
 
 RUNTIMES = REGISTRY
 
-__all__ = ["GROUP", "RUNTIMES", "Runtime", "defaults", "get", "parse", "register", "runs_on"]
+__all__ = ["GROUP", "RUNTIMES", "Runtime", "check_device_sizes", "defaults", "get", "parse", "register", "runs_on"]
 
 
 def get(name: str) -> Runtime:
@@ -46,3 +46,20 @@ def parse(text: str | None, default: list[str]) -> list[str]:
     for name in names:
         get(name)
     return names
+
+
+def check_device_sizes(devices) -> None:
+    """Every device's [runtimes.NAME] tables name a known runtime and only the sizes it
+    declares (`firmware_sizes`); else a ConfigError naming the device's file and the key."""
+    from ..errors import ConfigError
+
+    for device in devices:
+        for name, sizes in device.data.get("runtimes", {}).items():
+            if name not in RUNTIMES:
+                raise ConfigError(f"unknown runtime {name!r}", file=device.file, field=f"runtimes.{name}",
+                                  expected="one of " + ", ".join(RUNTIMES))
+            known = get(name).firmware_sizes
+            for key in sizes:
+                if key not in known:
+                    raise ConfigError(f"unknown key {key!r}", file=device.file, field=f"runtimes.{name}.{key}",
+                                      expected="one of " + (", ".join(known) or "nothing: this runtime has no sizes"))

@@ -209,7 +209,7 @@ def wasm2c_library(wasm: Path, arch: Arch, opt: str) -> tuple[Path, Path]:
     (the static library, the directory of its headers). Memory accesses are bounds-checked
     in code; `backends/firmware/wasm2c` declares the POSIX calls the runtime names but
     never makes on a 32-bit target."""
-    from ..runtimes.wasm2c import runtime_sources, translate
+    from .wasm2c import runtime_sources, translate
 
     src, rt = translate(wasm), runtime_sources()
     cc = _cc(arch)

@@ -1,0 +1,29 @@
+"""What every backend is: the Backend interface and the RunContext a cell runs with."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class RunContext:
+    repeat: int = 20          # host samples per cell
+    warmup: int = 3           # host warm-up calls
+    timeout_s: float = 300.0  # wall-clock limit for one cell on the host
+    # instruction budget for one emulated run (WASMCU_MAX_INSTRUCTIONS overrides)
+    max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000)))
+    db_path: Path | None = None  # the results store: measured power traces are saved beside it
+    place: object | None = None  # a board farm's place (wasmcu.farm.Place): board cells use its serial port
+
+
+class Backend:
+    name = ""
+
+    def unsupported_reason(self, runtime: str, device) -> str | None:
+        """None when this backend can run `runtime` on `device`; else why not."""
+        return None
+
+    def run_cell(self, cell, workload, device, ctx: RunContext):
+        raise NotImplementedError

@@ -10,9 +10,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${WASMCU_VENV:-$ROOT/.venv}"
 
 DEBIAN_PACKAGES=(
-  clang-19 lld-19 lld-14 wabt binaryen
+  clang-19 lld-19 lld-14 llvm-19 wabt binaryen
+  wasi-libc libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32  # C and C++ libraries in wasm
   rustc libstd-rust-dev-wasm32 rust-src
   gcc-arm-none-eabi picolibc-arm-none-eabi gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  libstdc++-arm-none-eabi-picolibc  # C++ library headers and libstdc++ for the Arm boards
   qemu-system-arm qemu-system-misc
   gcc libc6-dev binutils git
   ser2net  # a labgrid exporter serves boards' serial ports through it (the farm tests run one)

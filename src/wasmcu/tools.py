@@ -16,6 +16,7 @@ TOOLS: dict[str, tuple[tuple[str, ...], str]] = {
     "wasm-ld": (("wasm-ld-19",), "lld-19"),
     "rustc": (("/usr/bin/rustc",), "rustc libstd-rust-dev-wasm32 rust-src lld-14"),
     "rust-lld": (("/usr/bin/rust-lld",), "lld-14"),
+    "llvm-objdump": (("llvm-objdump-19", "llvm-objdump"), "llvm-19"),
     "wasm2wat": (("wasm2wat",), "wabt"),
     "wasm2c": (("wasm2c",), "wabt"),
     "wasm-opt": (("wasm-opt",), "binaryen"),

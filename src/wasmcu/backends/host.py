@@ -17,6 +17,7 @@ from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..workloads import SEED
 from .base import Backend, RunContext
+from .image import PREBUILT_NATIVE
 
 HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
 
@@ -56,7 +57,7 @@ class HostBackend(Backend):
             res.status, res.error = UNSUPPORTED, reason
             return res
         if not rt.wasm and cell.lang == "wasm":
-            res.status, res.error = UNSUPPORTED, "a prebuilt wasm module has no native build"
+            res.status, res.error = UNSUPPORTED, PREBUILT_NATIVE
             return res
         try:
             if rt.wasm:

@@ -10,12 +10,16 @@ from pathlib import Path
 from .. import runtimes as runtimes_mod
 from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.footprint import Footprint, footprint
-from ..model import DOES_NOT_FIT, ERROR, Draft
+from ..model import DOES_NOT_FIT, ERROR, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..toolchains.wasm import build_wasm, memory_pages
 
 FIRMWARE = mcu.FIRMWARE
 WASM_PAGE = 65536
+
+
+# why a prebuilt module's native cell does not run, on every device
+PREBUILT_NATIVE = "a prebuilt wasm module has no native build: it runs on wasm runtimes only"
 
 
 def build_opt(device, mode: str) -> str:
@@ -60,6 +64,9 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     the native image of the same kernel, so the runtime's own flash and RAM are known."""
     cell = res.cell
     rt = runtimes_mod.get(cell.runtime)
+    if not rt.wasm and cell.lang == "wasm":
+        res.status, res.error = UNSUPPORTED, PREBUILT_NATIVE
+        return None
     try:
         check_linear_memory(rt, workload, cell.n, cell.lang, device)
         elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines)

@@ -50,7 +50,10 @@ class Native(Runtime):
     def firmware_parts(self, workload, n, lang, device, arch, opt):
         from ..toolchains import mcu
 
-        return [mcu.kernel_object(workload, n, lang, arch, opt)], [], []
+        parts = [mcu.kernel_object(workload, n, lang, arch, opt)]
+        if lang == "cpp":
+            parts += mcu.cxx_parts(arch, opt)
+        return parts, [], []
 
     def prepare(self, workload, n, lang):
         from ..toolchains.cache import meta

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import tools
 from ..workloads import Workload
+from . import cfamily
 from .cache import cached, digest
 from .rust import crate_root
 
@@ -31,14 +32,31 @@ def timing_loop_library() -> Path:
 def build_native(workload: Workload, n: int, lang: str) -> Path:
     """Shared library exporting `uint32_t run(uint32_t seed)`; returns its path."""
     source = workload.source(lang)
-    if lang == "c":
+    if lang in ("c", "cpp"):
         cc = tools.require("cc")
-        flags = C_FLAGS + [f"-DWASMCU_N={n}"]
-        key = digest("host-c", source, flags, tools.version(cc))
+        extra = cfamily.project_flags(workload, lang, n)
+        key = digest(f"host-{lang}", *cfamily.project_inputs(workload, lang), C_FLAGS, extra, tools.version(cc))
+
+        def cc_for(file_lang):
+            return [cc] if file_lang == "c" else [cc, "--driver-mode=g++"] if "clang" in cc else [cc, "-x", "c++"]
+
+        def flags_for(file_lang):
+            return ["-O2", "-fPIC", *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra]
 
         def build(tmp: Path) -> dict:
-            tools.run([cc, *flags, str(source), "-o", str(tmp / "kernel.so")], what=f"C compiler for {workload.name}")
-            return {"compiler": tools.version(cc), "flags": flags}
+            files = workload.source_files(lang)
+            wrapper = cfamily.entry_source(workload, lang)
+            if wrapper:
+                (tmp / "wasmcu_entry.c").write_text(wrapper)
+                files = [*files, tmp / "wasmcu_entry.c"]
+            objs = cfamily.compile_all(cc_for, flags_for, files, tmp, target="host",
+                                       what=f"C compiler for {workload.name}", run=tools.run)
+            link = [cc, "--driver-mode=g++"] if lang == "cpp" and "clang" in cc else [cc]
+            tools.run([*link, "-shared", *map(str, objs), "-lm", "-o", str(tmp / "kernel.so")],
+                      what=f"linking {workload.name}")
+            for o in objs:
+                o.unlink()
+            return {"compiler": tools.version(cc), "flags": [*C_FLAGS, *extra]}
     else:
         rustc = tools.require("rustc")
         key = digest("host-rust", source, RUST_FLAGS, n, tools.version(rustc))

@@ -21,8 +21,11 @@ from .. import tools
 from ..chips import CHIPS
 from ..errors import BuildError, DoesNotFit
 from ..workloads import SEED, Workload
+from . import cfamily
 from .cache import cached, digest
 from .rust import crate_root
+
+CXX_SUPPORT = Path(__file__).resolve().parent / "cxx_support.cpp"
 
 FIRMWARE = Path(__file__).resolve().parent.parent / "backends" / "firmware"
 RUST_CORE = Path("lib/rustlib/src/rust/library/core/src/lib.rs")  # under rustc's sysroot (Debian's rust-src)
@@ -113,14 +116,34 @@ def rust_sysroot(arch: Arch) -> Path:
 def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -> Path:
     """The kernel compiled for the board: an object (C) or a static library (Rust)."""
     source = workload.source(lang)
-    if lang == "c":
+    if lang in ("c", "cpp"):
         cc = _cc(arch)
-        flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", f"-DWASMCU_N={n}", "-c"]
-        key = digest("mcu-kernel-c", source, flags, tools.version(cc))
+        base = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs"]
+        extra = cfamily.project_flags(workload, lang, n)
+        key = digest(f"mcu-kernel-{lang}", *cfamily.project_inputs(workload, lang), base, extra, tools.version(cc))
+
+        def cc_for(file_lang):
+            return [cc] if file_lang == "c" else [_cxx(arch)]
+
+        def flags_for(file_lang):
+            return [*base, *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra]
 
         def build(tmp: Path) -> dict:
-            tools.run([cc, *flags, str(source), "-o", str(tmp / "kernel.o")], what=f"cross-compiling {workload.name}")
-            return {"compiler": tools.version(cc), "flags": flags}
+            files = workload.source_files(lang)
+            wrapper = cfamily.entry_source(workload, lang)
+            if wrapper:
+                (tmp / "wasmcu_entry.c").write_text(wrapper)
+                files = [*files, tmp / "wasmcu_entry.c"]
+            objs = cfamily.compile_all(cc_for, flags_for, files, tmp, target=_target_name(arch),
+                                       what=f"cross-compiling {workload.name}", run=tools.run)
+            if len(objs) == 1:
+                objs[0].rename(tmp / "kernel.o")
+            else:  # one relocatable object, as a single-file kernel is
+                tools.run([cc, *arch.cflags, "-nostdlib", "-r", *map(str, objs), "-o", str(tmp / "kernel.o")],
+                          what=f"combining {workload.name}'s objects")
+                for o in objs:
+                    o.unlink()
+            return {"compiler": tools.version(cc), "flags": [*base, *extra]}
 
         return cached("mcu-kernel", key, build) / "kernel.o"
     if lang == "rust":
@@ -141,6 +164,50 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
 
         return cached("mcu-kernel", key, build) / "libkernel.a"
     raise BuildError(f"a {lang} workload has no native build for a board")
+
+
+def _cxx(arch: Arch) -> str:
+    """The board's C++ compiler (the C compiler's g++ beside it)."""
+    cc = _cc(arch)
+    cxx = cc[:-3] + "g++" if cc.endswith("gcc") else cc
+    if not os.path.exists(cxx):
+        raise BuildError(f"no C++ compiler for {_target_name(arch)}: {cxx} is missing (it comes with {arch.cc}'s "
+                         f"Debian package)")
+    return cxx
+
+
+def _target_name(arch: Arch) -> str:
+    return f"{arch.rust_target.split('-')[0]} ({arch.cc.rsplit('-', 1)[0]} with picolibc)"
+
+
+def cxx_library(arch: Arch) -> Path | None:
+    """picolibc's libstdc++ for this core (multilib), or None when the toolchain has none."""
+    cc = _cc(arch)
+    specs = Path(subprocess.run([cc, "-print-file-name=picolibc.specs"], capture_output=True, text=True).stdout.strip())
+    if not specs.is_file():
+        return None
+    m = re.search(r":(/[^ ;}]+/lib)/%M\}", specs.read_text())
+    multi = subprocess.run([cc, *arch.cflags, "--specs=picolibc.specs", "-print-multi-directory"],
+                           capture_output=True, text=True).stdout.strip()
+    lib = Path(m.group(1)) / multi / "libstdc++.a" if m else None
+    return lib if lib and lib.is_file() else None
+
+
+def cxx_parts(arch: Arch, opt: str) -> list[Path]:
+    """What a C++ kernel adds to a board's link: wasmcu's new/delete over malloc, without
+    exceptions (cxx_support.cpp), then picolibc's libstdc++ where the toolchain has one."""
+    lib = cxx_library(arch)
+    cxx = _cxx(arch)
+    flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", *cfamily.CXX_FLAGS]
+    key = digest("cxx-support", CXX_SUPPORT, flags, tools.version(cxx))
+
+    def build(tmp: Path) -> dict:
+        tools.run([cxx, *flags, "-c", str(CXX_SUPPORT), "-o", str(tmp / "cxx_support.o")],
+                  what="compiling wasmcu's C++ support")
+        return {"compiler": tools.version(cxx), "flags": flags}
+
+    support = cached("cxx-support", key, build) / "cxx_support.o"
+    return [support] if lib is None else [support, lib, lib.with_name("libsupc++.a")]
 
 
 def wasm3_sources() -> Path:

@@ -1,7 +1,9 @@
 """Kernels to WebAssembly: the module, its WAT listing and the module as a C array.
 
-C goes through clang (the WASI-SDK role, freestanding, no imports); Rust through
-Debian's rustc for wasm32-unknown-unknown. Both get one 64 KiB page of linear
+C and C++ go through clang for wasm32-wasi (the WASI-SDK role) with Debian's wasi-libc,
+libc++ and the wasm32 compiler-rt builtins, linked statically: a module imports nothing
+(a kernel that calls no library function is linked without them, exactly as a
+freestanding build). Rust goes through Debian's rustc for wasm32-unknown-unknown. Both get one 64 KiB page of linear
 memory and a 4 KiB shadow stack so small boards can host them, unless the workload's
 [wasm] table says otherwise.
 """
@@ -15,8 +17,11 @@ from pathlib import Path
 
 from .. import tools
 from ..workloads import Workload
+from . import cfamily
 from .cache import cached, digest, meta
 from .rust import crate_root
+
+WASM_LIBC = Path(__file__).resolve().parent / "wasm_libc.c"
 
 def memory_flags(workload: Workload) -> list[str]:
     """wasm-ld's options for the workload's linear memory (fixed size) and shadow stack."""
@@ -24,7 +29,9 @@ def memory_flags(workload: Workload) -> list[str]:
     return [f"--initial-memory={size}", f"--max-memory={size}", f"-zstack-size={workload.shadow_stack_bytes}"]
 
 
-C_FLAGS = ["--target=wasm32", "-O2", "-mcpu=mvp", "-nostdlib", "-ffreestanding", "-Wl,--no-entry", "-Wl,--export=run"]
+C_FLAGS = ["--target=wasm32-wasi", "-O2", "-mcpu=mvp", "-ffreestanding"]
+CXX_FLAGS = ["--target=wasm32-wasi", "-O2", "-mcpu=mvp", *cfamily.CXX_FLAGS]
+LINK_FLAGS = ["--target=wasm32-wasi", "-O2", "-mcpu=mvp", "-Wl,--no-entry", "-Wl,--export=run"]
 RUST_FLAGS = ["--edition", "2021", "--target", "wasm32-unknown-unknown", "--crate-type", "cdylib",
               "-C", "opt-level=2", "-C", "panic=abort", "-C", "strip=debuginfo", "-C", "target-cpu=mvp"]
 
@@ -106,22 +113,240 @@ def _link(cmd: list, what: str, workload: Workload, n: int, **kw) -> None:
                          f"n") from None
 
 
+def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[str], extra: list[str],
+                 link: list[str], tmp: Path, out: Path) -> dict:
+    """Compile a C or C++ project and link its module. A project that calls no library
+    function is linked alone (as a freestanding build); otherwise wasmcu's program break and
+    stubs, wasi-libc (with libc++ for C++) and the compiler-rt builtins are linked in, and an
+    import left in the module is an error naming it and the source function that pulled it in."""
+    from ..errors import BuildError
+
+    files = workload.source_files(lang)
+    wrapper = cfamily.entry_source(workload, lang)
+    if wrapper:
+        (tmp / "wasmcu_entry.c").write_text(wrapper)
+        files = [*files, tmp / "wasmcu_entry.c"]
+    objs_dir = tmp / "obj"
+    objs_dir.mkdir()
+
+    def cc_for(file_lang):
+        return [clang] if file_lang == "c" else [clang, "--driver-mode=g++"]
+
+    def flags_for(file_lang):
+        return [*(C_FLAGS if file_lang == "c" else CXX_FLAGS), *extra]
+
+    objects = cfamily.compile_all(cc_for, flags_for, files, objs_dir, target="wasm32",
+                                  what=f"clang ({'C' if lang == 'c' else 'C++'} -> wasm) for {workload.name}", run=tools.run)
+    names = {str(o): f for o, f in zip(objects, files)}
+    if lang == "c":  # no library needed: linked exactly as a freestanding kernel
+        try:
+            _link([clang, *link, "-nostdlib", *map(str, objects), "-o", str(out)],
+                  f"wasm-ld for {workload.name}", workload, n)
+            shutil.rmtree(objs_dir)
+            return {"libraries": []}
+        except BuildError as exc:
+            if "undefined symbol" not in str(exc):
+                raise
+    libc = _wasm_library(clang, "libc.a", "wasi-libc")
+    builtins = _wasm_library(clang, None, "libclang-rt-19-dev-wasm32")
+    libs = [libc, builtins]
+    driver = [clang]
+    if lang == "cpp":
+        libs += [_wasm_library(clang, "libc++.a", "libc++-19-dev-wasm32"),
+                 _wasm_library(clang, "libc++abi.a", "libc++abi-19-dev-wasm32")]
+        driver = [clang, "--driver-mode=g++"]
+    glue = objs_dir / "wasmcu_libc.o"
+    tools.run([clang, *C_FLAGS, "-c", str(WASM_LIBC), "-o", str(glue)], what="compiling wasmcu's wasm libc glue")
+    why = tmp / "why-extract.txt"
+    try:
+        _link([*driver, *link, "-nostartfiles", "-Wl,--strip-debug", "-Wl,--export-if-defined=wasmcu_heap_needed",
+               "-Wl,--export-if-defined=__heap_base",
+               f"-Wl,--why-extract={why}", *map(str, objects), str(glue), "-o", str(out)],
+              f"wasm-ld for {workload.name}", workload, n)
+    except BuildError as exc:
+        raise _undefined_error(exc, names, lang) from None
+    imports = function_imports(out.read_bytes())
+    if imports:
+        module_name, field = imports[0]
+        chain = _pulled_in_by(why.read_text(), field, names)
+        more = f" (and {len(imports) - 1} more: {', '.join(f'{m}.{f}' for m, f in imports[1:])})" if len(imports) > 1 else ""
+        raise BuildError(f"the module for {workload.name} imports {module_name}.{field}{more}: no runtime on a "
+                         f"microcontroller provides it, so wasmcu links modules that import nothing. {chain}. Remove "
+                         f"that call from the kernel (a kernel gets its input from run(seed), not from the system).")
+    extracted = sorted({line.split("\t")[1].rsplit("/", 1)[-1] for line in why.read_text().splitlines()[1:]
+                        if "\t" in line})
+    shutil.rmtree(objs_dir)
+    heap = heap_check(out, workload, n)
+    return {"libraries": [str(x) for x in libs], "library_members": extracted, "heap_check": heap}
+
+
+def heap_check(wasm: Path, workload: Workload, n: int) -> dict | None:
+    """Run the module once (wasmtime, on this computer) with the seed every device uses: a
+    kernel whose malloc outgrows the module's linear memory does not fit, with the sizes.
+    None when wasmtime is not installed (each runtime then reports the trap itself)."""
+    from ..errors import DoesNotFit
+    from ..workloads import SEED
+
+    try:
+        import wasmtime
+    except ImportError:
+        return None
+    store = wasmtime.Store()
+    module = wasmtime.Module(store.engine, wasm.read_bytes())
+    instance = wasmtime.Instance(store, module, [])
+    exports = instance.exports(store)
+    try:
+        exports["run"](store, SEED)
+        return {"ok": True}
+    except wasmtime.Trap:
+        needed_at = exports["wasmcu_heap_needed"].value(store) if "wasmcu_heap_needed" in exports else None
+        if needed_at is None:
+            return {"ok": False}
+        needed = int.from_bytes(exports["memory"].read(store, needed_at, needed_at + 4), "little")
+        if not needed:
+            return {"ok": False}
+        heap_base = exports["__heap_base"].value(store) if "__heap_base" in exports else None
+        have = workload.memory_bytes - heap_base if heap_base is not None else None
+        have_text = f", the heap has {have / 1024:.1f} KB of it" if have is not None else ""
+        raise DoesNotFit(f"does not fit {workload.memory_bytes // 1024} KB of linear memory: {workload.name}:{n}'s "
+                         f"malloc needs {needed / 1024:.1f} KB of heap{have_text} (the rest holds static data and the "
+                         f"{workload.shadow_stack_bytes / 1024:g} KB shadow stack); give the module more memory with "
+                         f"[wasm] memory_bytes in workload.toml, or choose a smaller n") from None
+
+
+def _wasm_library(clang: str, name: str | None, package: str) -> Path:
+    """A wasm32-wasi library as clang finds it (None: the compiler-rt builtins), or an error
+    naming the Debian package to install."""
+    from ..errors import BuildError
+
+    flag = "-print-libgcc-file-name" if name is None else f"-print-file-name={name}"
+    proc = tools.run([clang, "--target=wasm32-wasi", flag], what="locating the wasm32 C library")
+    path = Path(proc.stdout.strip())
+    if not path.is_absolute() or not path.is_file():
+        raise BuildError(f"the wasm32 library {name or 'libclang_rt.builtins'} was not found: apt-get install {package}")
+    return path
+
+
+def _undefined_error(exc, names: dict, lang: str):
+    """wasm-ld's `undefined symbol` as a sentence naming the source file and function."""
+    from ..errors import BuildError
+
+    found = re.findall(r"error: (\S+?): undefined symbol: (\S+)", str(exc))
+    if not found:
+        return exc
+    parts = []
+    for obj, symbol in dict.fromkeys(found):
+        source = names.get(obj)
+        caller = _caller_in(Path(obj), symbol) if source else None
+        where = f"{source.name}{f' ({caller})' if caller else ''}" if source else obj
+        parts.append(f"{where} calls {symbol}")
+    lib = "wasi-libc" + (" and libc++" if lang == "cpp" else "")
+    return BuildError(f"{'; '.join(parts)}, which neither the project nor the C library for wasm32 ({lib}) "
+                      f"defines: add its source to [sources] or remove the call\n{exc}")
+
+
+def _caller_in(obj: Path, symbol: str) -> str | None:
+    """The function of a wasm object file that references `symbol` (from its relocations)."""
+    objdump = tools.find("llvm-objdump")
+    if not objdump or not obj.is_file():
+        return None
+    try:
+        text = tools.run([objdump, "-dr", str(obj)], what="llvm-objdump").stdout
+    except Exception:
+        return None
+    current = None
+    for line in text.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line.strip())
+        if m:
+            current = m.group(1)
+        elif "R_WASM_" in line and re.search(rf"\s{re.escape(symbol)}\+", line) and current not in (None, "CODE"):
+            return current
+    return None
+
+
+def _pulled_in_by(why: str, field: str, names: dict) -> str:
+    """From wasm-ld's --why-extract report, the chain from the project's source to the import."""
+    edges = {}
+    for line in why.splitlines()[1:]:
+        parts = line.split("\t")
+        if len(parts) == 3:
+            edges.setdefault(parts[1], (parts[0], parts[2]))
+    targets = {f"__wasi_{field}", f"__imported_wasi_snapshot_preview1_{field}", field}
+    start = next((member for member, (_ref, sym) in edges.items() if sym in targets), None)
+    if start is None:
+        return "the project's own code declares it"
+    chain, member, seen = [], start, set()
+    while member in edges and member not in seen:
+        seen.add(member)
+        ref, sym = edges[member]
+        chain.append(sym)
+        member = ref
+    source = names.get(member)
+    if source is None:
+        return f"it is pulled in by {' <- '.join(chain)}"
+    caller = _caller_in(Path(member), chain[-1]) if chain else None
+    via = " <- ".join(chain)
+    return f"it is pulled in by {via}, called from {caller + ' in ' if caller else ''}{source.name}"
+
+
+def function_imports(data: bytes) -> list[tuple[str, str]]:
+    """The functions a module imports, as (module, name)."""
+    if data[:4] != b"\0asm":
+        return []
+    out, pos = [], 8
+    while pos < len(data):
+        sid = data[pos]
+        size, pos = _leb(data, pos + 1)
+        end = pos + size
+        if sid == 2:
+            count, p = _leb(data, pos)
+            for _ in range(count):
+                names = []
+                for _ in range(2):
+                    length, p = _leb(data, p)
+                    names.append(data[p:p + length].decode("utf-8", "replace"))
+                    p += length
+                kind = data[p]
+                p += 1
+                if kind == 0:
+                    _, p = _leb(data, p)
+                    out.append((names[0], names[1]))
+                elif kind == 1:
+                    p += 1
+                    flags, p = _leb(data, p)
+                    _, p = _leb(data, p)
+                    if flags & 1:
+                        _, p = _leb(data, p)
+                elif kind == 2:
+                    flags, p = _leb(data, p)
+                    _, p = _leb(data, p)
+                    if flags & 1:
+                        _, p = _leb(data, p)
+                elif kind == 3:
+                    p += 2
+            return out
+        pos = end
+    return out
+
+
 def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
     """Build (or find in the cache) the wasm module of `workload` at size n in `lang`."""
     source = workload.source(lang)
-    if lang == "c":
+    if lang in ("c", "cpp"):
         clang = tools.require("clang")
         tools.require("wasm-ld")
-        flags = C_FLAGS + [f"-DWASMCU_N={n}"] + [f"-Wl,{f}" for f in memory_flags(workload)]
+        flags = {"c": C_FLAGS, "cpp": CXX_FLAGS}
+        extra = cfamily.project_flags(workload, lang, n)
+        link = LINK_FLAGS + [f"-Wl,{f}" for f in memory_flags(workload)]
         wasm_opt = shutil.which("wasm-opt")
-        key = digest("wasm-c", source, flags, tools.version(clang), str(bool(wasm_opt)))
+        key = digest(f"wasm-{lang}", *cfamily.project_inputs(workload, lang), flags, extra, link,
+                     tools.version(clang), str(bool(wasm_opt)), WASM_LIBC)
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            _link([clang, *flags, str(source), "-o", str(out)], f"clang (C -> wasm) for {workload.name}",
-                  workload, n)
-            return {"compiler": tools.version(clang), "flags": flags, "wasm_opt_run_by_clang": bool(wasm_opt),
-                    **_finish(tmp, out)}
+            info = link_project(clang, workload, n, lang, [*flags[lang]], extra, link, tmp, out)
+            return {"compiler": tools.version(clang), "flags": [*flags[lang], *extra], "link_flags": link,
+                    "wasm_opt_run_by_clang": bool(wasm_opt), **info, **_finish(tmp, out)}
     elif lang == "rust":
         rustc = tools.require("rustc")
         tools.require("rust-lld")

@@ -21,10 +21,76 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 BUILTIN = Path(__file__).parent / "builtin"
-LANGUAGES = ("c", "rust", "wasm")  # wasm: a prebuilt module (runs on wasm runtimes only)
+LANGUAGES = ("c", "cpp", "rust", "wasm")  # wasm: a prebuilt module (runs on wasm runtimes only)
+# the files a directory named in [sources] contributes, per language
+SOURCE_SUFFIXES = {"c": (".c",), "cpp": (".cpp", ".cc", ".cxx"), "rust": (".rs",), "wasm": (".wasm",)}
 # The seed every backend passes to `run(seed)` at run time: kernels derive their inputs
 # from it, so no compiler can fold the work into a constant.
 SEED = 42
+
+
+# flags that would make wasmcu's builds measure something else: (flag or prefix, why refused)
+_TARGET = "it changes the target: wasmcu builds for each device's architecture"
+_ISA = "it changes the instruction set: each device's architecture sets it"
+_ABI = "it changes the ABI: the kernel must match the runtime and the firmware it is linked with"
+_OPT = "it changes the optimisation level, which is wasmcu's (-O2 everywhere, or each board's SDK default with --build sdk)"
+_LINK = "wasmcu links every image itself (memory, exports, C library)"
+_EXACT_C = {"-o": "wasmcu names its outputs", "-c": "wasmcu compiles and links", "-S": "wasmcu compiles and links",
+            "-E": "wasmcu compiles and links", "-m32": _TARGET, "-m64": _TARGET, "-mthumb": _ISA, "-marm": _ISA,
+            "-static": _LINK, "-shared": _LINK, "-target": _TARGET, "-Xlinker": _LINK, "-x": "the language comes from [sources]"}
+_PREFIX_C = (("-O", _OPT), ("--target", _TARGET), ("-march", _ISA), ("-mcpu", _ISA), ("-mtune", _ISA),
+             ("-mabi", _ABI), ("-mfloat-abi", _ABI), ("-mfpu", _ISA), ("-msoft-float", _ABI), ("-mhard-float", _ABI),
+             ("-mbig-endian", _ABI), ("-mlittle-endian", _ABI), ("-fshort-enums", _ABI), ("-fno-short-enums", _ABI),
+             ("-fshort-wchar", _ABI), ("-fpack-struct", _ABI), ("-fpic", _LINK), ("-fPIC", _LINK), ("-fno-pic", _LINK),
+             ("-fpie", _LINK), ("-fPIE", _LINK), ("--sysroot", _LINK), ("-nostdlib", _LINK), ("-nostdinc", _LINK),
+             ("-nodefaultlibs", _LINK), ("-specs", _LINK), ("--specs", _LINK), ("-Wl,", _LINK), ("-l", _LINK),
+             ("-L", _LINK), ("-flto", _LINK))
+_RUST_CODEGEN = {"opt-level": _OPT, "target-cpu": _ISA, "target-feature": _ISA, "panic": "wasmcu sets panic=abort",
+                 "link-arg": _LINK, "link-args": _LINK, "linker": _LINK, "relocation-model": _LINK,
+                 "code-model": _ABI, "soft-float": _ABI, "prefer-dynamic": _LINK, "lto": _LINK}
+_RUST_EXACT = {"-O": _OPT, "-o": "wasmcu names its outputs", "-g": None}
+_RUST_PREFIX = (("--target", _TARGET), ("--crate-type", _LINK), ("--edition", "every kernel is edition 2021"),
+                ("--sysroot", _LINK), ("-L", _LINK), ("-l", _LINK), ("--emit", "wasmcu decides what is built"))
+
+
+def check_flag(flag: str, kind: str) -> str | None:
+    """Why a [build] flag (kind: cflags, cxxflags or rustflags) is refused, or None when accepted."""
+    if kind == "rustflags":
+        if flag in _RUST_EXACT:
+            return _RUST_EXACT[flag]
+        for prefix, why in _RUST_PREFIX:
+            if flag.startswith(prefix):
+                return why
+        option = flag[2:] if flag.startswith(("-C", "-Z")) else flag
+        key = option.split("=", 1)[0]
+        return _RUST_CODEGEN.get(key)
+    if flag in _EXACT_C:
+        return _EXACT_C[flag]
+    for prefix, why in _PREFIX_C:
+        if flag.startswith(prefix):
+            return why
+    return None
+
+
+@dataclass
+class BuildOptions:
+    """The [build] table: what a project adds to wasmcu's own compiler flags."""
+
+    include_dirs: list[Path] = field(default_factory=list)
+    defines: dict[str, str] = field(default_factory=dict)
+    cflags: list[str] = field(default_factory=list)
+    cxxflags: list[str] = field(default_factory=list)
+    rustflags: list[str] = field(default_factory=list)
+
+    def c_flags(self, lang: str) -> list[str]:
+        """The flags for a C (`c`) or C++ (`cpp`) compile, appended after wasmcu's own."""
+        out = [f"-I{d}" for d in self.include_dirs]
+        out += [f"-D{k}" if v == "" else f"-D{k}={v}" for k, v in self.defines.items()]
+        return out + list(self.cflags if lang == "c" else self.cxxflags)
+
+    def as_dict(self) -> dict:
+        return {"include_dirs": [str(d) for d in self.include_dirs], "defines": dict(self.defines),
+                "cflags": self.cflags, "cxxflags": self.cxxflags, "rustflags": self.rustflags}
 
 
 @dataclass
@@ -40,11 +106,21 @@ class Workload:
     # one 64 KB page by default, so that small boards can host every module
     memory_bytes: int = 65536
     shadow_stack_bytes: int = 4096
+    # every source file per language (a list or a directory in [sources]); `sources` keeps the
+    # first one (a Rust kernel's root module, a prebuilt module)
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    build: BuildOptions = field(default_factory=lambda: BuildOptions())
+    entry: str = "run"          # the exported function of type uint32_t (uint32_t seed)
     _oracle: object = field(default=None, repr=False)
 
     @property
     def languages(self) -> list[str]:
         return [lang for lang in LANGUAGES if lang in self.sources]
+
+    def source_files(self, lang: str) -> list[Path]:
+        """Every source file of `lang` (several for a multi-file project)."""
+        self.source(lang)
+        return list(self.files.get(lang) or [self.sources[lang]])
 
     def source(self, lang: str) -> Path:
         if lang not in self.sources:
@@ -89,14 +165,17 @@ def load_workload(directory: Path) -> Workload:
     raw_sources = spec.get("sources")
     if not isinstance(raw_sources, dict) or not raw_sources:
         raise ConfigError("missing [sources] table", file=spec_file, field="sources", expected='c = "kernel.c" and/or rust = "kernel.rs"')
-    sources = {}
+    sources, files = {}, {}
     for lang, rel in raw_sources.items():
         if lang not in LANGUAGES:
             raise ConfigError(f"unknown language '{lang}'", file=spec_file, field=f"sources.{lang}", expected=" or ".join(LANGUAGES))
-        path = directory / str(rel)
-        if not path.is_file():
-            raise ConfigError(f"source file {path} does not exist", file=spec_file, field=f"sources.{lang}")
-        sources[lang] = path
+        files[lang] = _source_files(directory, spec_file, lang, rel)
+        sources[lang] = files[lang][0]
+    build = _build_options(directory, spec_file, spec.get("build", {}))
+    entry = spec.get("entry", "run")
+    if not isinstance(entry, str) or not entry.isidentifier():
+        raise ConfigError(f"invalid entry {entry!r}", file=spec_file, field="entry",
+                          expected='the name of an exported function uint32_t NAME(uint32_t seed), e.g. "bench_main"')
     oracle = spec.get("oracle", {})
     if not isinstance(oracle, dict):
         raise ConfigError("invalid [oracle]", file=spec_file, field="oracle", expected='a table with file = "oracle.py"')
@@ -126,9 +205,96 @@ def load_workload(directory: Path) -> Workload:
         directory=directory,
         sizes=sizes,
         sources=sources,
+        files=files,
+        build=build,
+        entry=entry,
         oracle_file=oracle_file,
         oracle_function=str(oracle.get("function", "checksum")),
     )
+
+
+def _source_files(directory: Path, spec_file: Path, lang: str, value) -> list[Path]:
+    """[sources] LANG = a file, a list of files, or a directory (its files of that language)."""
+    field_name = f"sources.{lang}"
+    expected = 'a file ("kernel.c"), a list of files (["src/a.c", "src/b.c"]) or a directory ("src")'
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(x, str) and x for x in items):
+        raise ConfigError(f"invalid value {value!r}", file=spec_file, field=field_name, expected=expected)
+    out: list[Path] = []
+    for rel in items:
+        path = directory / rel
+        if path.is_dir():
+            found = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix in SOURCE_SUFFIXES[lang])
+            if not found:
+                raise ConfigError(f"directory {path} has no {lang} source ({', '.join(SOURCE_SUFFIXES[lang])})",
+                                  file=spec_file, field=field_name, expected=expected)
+            if lang in ("rust", "wasm"):
+                raise ConfigError(f"a {lang} source is one file, not a directory ({path})", file=spec_file,
+                                  field=field_name, expected="the kernel's root module (kernel.rs), whose own `mod` "
+                                  "items name the others" if lang == "rust" else "the .wasm file")
+            out += found
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise ConfigError(f"source file {path} does not exist", file=spec_file, field=field_name, expected=expected)
+    if len(out) > 1 and lang in ("rust", "wasm"):
+        raise ConfigError(f"a {lang} source is one file, got {len(out)}", file=spec_file, field=field_name,
+                          expected="the kernel's root module; it names its other modules with `mod`"
+                          if lang == "rust" else "one .wasm file")
+    if len(set(out)) != len(out):
+        raise ConfigError("a source file is named twice", file=spec_file, field=field_name)
+    return out
+
+
+def _build_options(directory: Path, spec_file: Path, table) -> BuildOptions:
+    """The [build] table, validated: a flag that changes the target, the ABI or the optimisation
+    level is refused, saying why."""
+    keys = ("include_dirs", "defines", "cflags", "cxxflags", "rustflags")
+    if not isinstance(table, dict):
+        raise ConfigError("invalid [build]", file=spec_file, field="build", expected=f"a table with {', '.join(keys)}")
+    for key in table:
+        if key not in keys:
+            raise ConfigError(f"unknown key {key!r}", file=spec_file, field=f"build.{key}", expected=", ".join(keys))
+    opts = BuildOptions()
+    dirs = table.get("include_dirs", [])
+    if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
+        raise ConfigError(f"invalid value {dirs!r}", file=spec_file, field="build.include_dirs",
+                          expected='a list of directories beside workload.toml, e.g. ["include"]')
+    for d in dirs:
+        path = (directory / d).resolve()
+        if not path.is_dir():
+            raise ConfigError(f"include directory {directory / d} does not exist", file=spec_file, field="build.include_dirs")
+        opts.include_dirs.append(path)
+    defines = table.get("defines", {})
+    if not isinstance(defines, dict):
+        raise ConfigError(f"invalid value {defines!r}", file=spec_file, field="build.defines",
+                          expected='a table of NAME = value, e.g. { SCALE = "3", USE_FAST = true }')
+    for name, value in defines.items():
+        if not name.isidentifier():
+            raise ConfigError(f"invalid macro name {name!r}", file=spec_file, field=f"build.defines.{name}",
+                              expected="a C identifier")
+        if name.startswith("WASMCU_"):
+            raise ConfigError(f"{name} is wasmcu's own macro", file=spec_file, field=f"build.defines.{name}",
+                              expected="another name (wasmcu defines WASMCU_N, the size)")
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        if not isinstance(value, (str, int, float)):
+            raise ConfigError(f"invalid value {value!r}", file=spec_file, field=f"build.defines.{name}",
+                              expected="a string, a number or a boolean")
+        opts.defines[name] = str(value)
+    for kind in ("cflags", "cxxflags", "rustflags"):
+        flags = table.get(kind, [])
+        if not isinstance(flags, list) or not all(isinstance(f, str) and f for f in flags):
+            raise ConfigError(f"invalid value {flags!r}", file=spec_file, field=f"build.{kind}",
+                              expected='a list of flags, e.g. ["-Wall", "-fno-strict-aliasing"]')
+        for flag in flags:
+            why = check_flag(flag, kind)
+            if why:
+                raise ConfigError(f"flag {flag!r} is refused: {why}", file=spec_file, field=f"build.{kind}",
+                                  expected="flags that keep the target, the ABI and the optimisation level "
+                                  "(warnings, -f options, -D/-I, -std=...)")
+        setattr(opts, kind, list(flags))
+    return opts
 
 
 def _candidate_dirs(extra: list[Path] | None) -> list[Path]:

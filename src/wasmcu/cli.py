@@ -5,7 +5,9 @@
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]
     wasmcu recost  --model FILE [--device NAME] [--db PATH] [--run ID] [--json]
-    wasmcu validate [--device pico] [--workload ...] [--runtime native,wasm3] [--lang c,rust] [--json]
+    wasmcu validate [--device pico] [--workload ...] [--runtime native,wasm3] [--lang c,rust] [--fitted NAME] [--json]
+    wasmcu calibrate --device BOARD [--emulated NAME] [--kernels ...] [--suite ...] [--free] [--out FILE] [--json]
+                     [--from JSON]
     wasmcu list    devices|runtimes|workloads
     wasmcu doctor
     wasmcu wamr build PATH [--out DIR] [--only NAMES] [--jobs N] [--any-version] [--no-config]
@@ -105,7 +107,25 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--workload", help="comma-separated workload[:n] (default: the paper suite's)")
     v.add_argument("--runtime", default="native,wasm3", help="comma-separated runtimes (default native,wasm3)")
     v.add_argument("--lang", default="c,rust", help="comma-separated languages (default c,rust)")
+    v.add_argument("--fitted", help="also estimate with a fitted profile (written by wasmcu calibrate, e.g. pico-fitted)")
+    v.add_argument("--device-dir", type=Path, action="append", default=[])
     v.add_argument("--json", action="store_true", help="print one JSON array on stdout")
+
+    cal = sub.add_parser("calibrate", parents=[debug], help="fit an emulated board's cost table to cycles measured on the real board")
+    cal.add_argument("--device", help="the real board's profile (backend board), e.g. pico-board")
+    cal.add_argument("--emulated", help="the emulated profile whose costs are fitted (default: BOARD without -board)")
+    cal.add_argument("--kernels", help="comma-separated calibration microkernels (default: all; `none` for none)")
+    cal.add_argument("--suite", help="comma-separated workload:n of the embedded suite run too (default: the suite at "
+                                     "calibration sizes; `none` for none)")
+    cal.add_argument("--free", action="store_true",
+                     help="let every cost range from 0 to 4 x its stated high (default: within its stated range)")
+    cal.add_argument("--out", type=Path, help="the board layer written (default: NAME-fitted.toml in the user device "
+                                              "directory, ~/.config/wasmcu/devices)")
+    cal.add_argument("--no-layer", action="store_true", help="fit and report only; write no board layer")
+    cal.add_argument("--from", dest="from_json", type=Path,
+                     help="fit again the measurements of an earlier `calibrate --json` (nothing runs)")
+    cal.add_argument("--device-dir", type=Path, action="append", default=[])
+    cal.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     lst = sub.add_parser("list", parents=[debug], help="list devices, runtimes or workloads")
     lst.add_argument("what", choices=["devices", "runtimes", "workloads"])
@@ -254,18 +274,30 @@ def cmd_validate(args) -> int:
     from .validate import WHY, validate
 
     cells, wls, devs = plan(Spec(suite="paper", devices=args.device, runtimes=args.runtime, workloads=args.workload,
-                                 langs=args.lang))
+                                 langs=args.lang, device_dirs=args.device_dir))
     device = devs[args.device]
     if device.arch != "armv6m" or device.backend != "qemu":
         raise WasmcuError(f"wasmcu validate compares an emulated RP2040 with rp2040js; '{args.device}' is "
                           f"{device.backend}/{device.arch} (use --device pico)")
-    checks = validate(wls, device, cells)
+    fitted = None
+    if args.fitted:
+        from . import devices as devices_mod
+
+        known = devices_mod.discover(args.device_dir)
+        if args.fitted not in known:
+            raise WasmcuError(f"unknown device '{args.fitted}' for --fitted; known: {', '.join(known)} (wasmcu "
+                              "calibrate writes NAME-fitted.toml; add its folder with --device-dir)")
+        if known[args.fitted].core != device.core:
+            raise WasmcuError(f"--fitted {args.fitted} is a {known[args.fitted].core} profile, not {device.core}")
+        fitted = known[args.fitted].cycle_model
+    checks = validate(wls, device, cells, fitted)
     if args.json:
-        print(json.dumps([dict(asdict(c), difference=c.difference, explained_difference=c.explained_difference)
+        print(json.dumps([dict(asdict(c), difference=c.difference, explained_difference=c.explained_difference,
+                               fitted_difference=(c.fitted / c.rp2040js - 1) if c.fitted and c.rp2040js else None)
                           for c in checks], indent=1))
     else:
         print(f"{'cell':34} {'estimate [range]':>34} {'no cache model':>15} {'rp2040js':>12} {'diff':>7} "
-              f"{'explained':>9}")
+              f"{'explained':>9}" + (f" {'fitted':>12} {'diff':>7}" if fitted else ""))
         for c in checks:
             if c.estimate is None:
                 print(f"{c.cell:34} {c.error}")
@@ -274,10 +306,92 @@ def cmd_validate(args) -> int:
             rp = f"{c.rp2040js:,}" if c.rp2040js is not None else "-"
             diff = f"{c.difference:+.1%}" if c.difference is not None else "-"
             expl = f"{c.explained_difference:+.2%}" if c.explained_difference is not None else "-"
-            print(f"{c.cell:34} {rng:>34} {c.estimate_no_cache:>15,} {rp:>12} {diff:>7} {expl:>9}"
+            fit_cols = ""
+            if fitted:
+                fdiff = f"{c.fitted / c.rp2040js - 1:+.2%}" if c.rp2040js else "-"
+                fit_cols = f" {c.fitted:>12,} {fdiff:>7}"
+            print(f"{c.cell:34} {rng:>34} {c.estimate_no_cache:>15,} {rp:>12} {diff:>7} {expl:>9}{fit_cols}"
                   + (f"  {c.error}" if c.error else ""))
         print(WHY)
+        if fitted:
+            print(f"'fitted': the same event counts costed with {args.fitted}'s table (fitted by wasmcu calibrate to "
+                  f"a board's measured cycles: {fitted.source})")
     return 0 if all(c.checksum_ok for c in checks) else 1
+
+
+def cmd_calibrate(args) -> int:
+    from . import calibrate as cal
+    from . import devices as devices_mod
+    from . import workloads as workloads_mod
+    from .backends import RunContext
+
+    devs = devices_mod.discover(args.device_dir)
+    measurements = None
+    if args.from_json:
+        data = cal.load_json(args.from_json)
+        measurements = cal.measurements_from_json(data)
+        board_name, emulated_name = args.device or data.get("board"), args.emulated or data.get("emulated")
+    else:
+        board_name, emulated_name = args.device, args.emulated
+    if not board_name:
+        raise WasmcuError("wasmcu calibrate needs --device BOARD: a real board's profile, e.g. pico-board")
+    if board_name not in devs:
+        raise WasmcuError(f"unknown device '{board_name}'; known: {', '.join(devs)}")
+    board = devs[board_name]
+    emulated = cal.emulated_for(board, devs, emulated_name)
+    kernels = []
+    if measurements is None:
+        micro = cal.microkernels()
+        if args.kernels != "none":
+            names = [k.strip() for k in args.kernels.split(",") if k.strip()] if args.kernels else list(micro)
+            unknown = [k for k in names if k not in micro]
+            if unknown:
+                raise WasmcuError(f"unknown calibration kernel '{unknown[0]}'; known: {', '.join(micro)}")
+            kernels += [(micro[k], micro[k].sizes[0]) for k in names]
+        if args.suite != "none":
+            wls = workloads_mod.discover()
+            kernels += (workloads_mod.parse_specs(args.suite, wls) if args.suite else cal.suite_kernels(wls))
+        if len(kernels) < 2:
+            raise WasmcuError("calibrate needs at least two kernels (see --kernels and --suite)")
+    console = _console()
+
+    def progress(name):
+        if not args.json:
+            console.print(f"[dim]{escape(name)}: QEMU on {emulated.name}, then {board.name}[/dim]")
+
+    result = cal.calibrate(board, emulated, kernels, free=args.free, ctx=RunContext(), progress=progress,
+                           measurements=measurements)
+    path = None
+    if not args.no_layer:
+        path = cal.write_layer(result, args.out or cal.default_layer_path(emulated.name))
+    if args.json:
+        print(json.dumps(dict(result.as_json(), layer=str(path) if path else None), indent=1))
+        return 0
+    f = result.fit
+    print(f"cost table of {emulated.name} fitted to {board.name} ({'free bounds' if f.free else 'stated ranges'})")
+    print(f"{'cost':17} {'table':>7} {'fitted':>9} {'± stderr':>9} {'bounds':>13}  status")
+    for k, c in f.costs.items():
+        se = f"{c.stderr:.3g}" if c.stderr is not None else "-"
+        print(f"{k:17} {c.table:7g} {c.value:9.4g} {se:>9} {f'[{c.low:g}, {c.high:g}]':>13}  {c.status}")
+    print(f"{'(timer overhead)':17} {'':>7} {f.overhead.value:9.4g} "
+          f"{(f'{f.overhead.stderr:.3g}' if f.overhead.stderr is not None else '-'):>9}  cycles per call, not a cost")
+    print(f"\n{'kernel':24} {'measured':>12} {'table err':>10} {'residual':>9} {'leave-one-out':>14}")
+    for m in result.measurements:
+        if m.error:
+            print(f"{m.kernel:24} {escape(m.error)}")
+            continue
+        loo = f.loo_error_pct.get(m.kernel)
+        print(f"{m.kernel:24} {m.measured:12,.0f} {f.table_error_pct[m.kernel]:+9.2f}% {f.residuals_pct[m.kernel]:+8.2f}% "
+              + (f"{loo:+13.2f}%" if loo is not None else f"{'-':>14}"))
+    print(f"rms: table {f.rms(f.table_error_pct):.2f} %, fitted {f.rms(f.residuals_pct):.2f} %, "
+          f"leave-one-out {f.rms(f.loo_error_pct):.2f} % (cycles measured by {result.provenance.get('timer')})")
+    for c in f.costs.values():
+        if c.status in ("outside-range", "not-separable") or (c.status == "not-excited" and c.low != c.high):
+            print(f"note: {c.name}: {c.note}")
+    if path:
+        print(f"board layer written: {path} (use --device {result.emulated}-fitted"
+              + (", with --device-dir for that folder)" if args.out else ")"))
+    return 0
 
 
 def cmd_list(args) -> int:
@@ -370,7 +484,8 @@ def _brief(text: str, width: int = 200) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
-    handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "list": cmd_list,
+    handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "calibrate": cmd_calibrate,
+                "list": cmd_list,
                 "doctor": cmd_doctor, "wamr": cmd_wamr}
     try:
         return handlers[args.command](args)

@@ -32,6 +32,7 @@ class Check:
     rp2040js: int | None
     lr_pc_transfers: int | None = None  # PUSH {.., lr} + POP {.., pc}: rp2040js charges them no cycle
     error: str | None = None
+    fitted: int | None = None      # the same counts x a fitted profile's costs (wasmcu calibrate), when asked
 
     @property
     def difference(self) -> float | None:
@@ -48,8 +49,9 @@ class Check:
         return (self.estimate_no_cache - self.lr_pc_transfers) / self.rp2040js - 1
 
 
-def validate(workloads: dict, device, cells: list[Cell]) -> list[Check]:
-    """Each cell: the estimate (QEMU) beside rp2040js's cycle count; a broken cell is reported, not raised."""
+def validate(workloads: dict, device, cells: list[Cell], fitted: CostModel | None = None) -> list[Check]:
+    """Each cell: the estimate (QEMU) beside rp2040js's cycle count; a broken cell is reported, not raised.
+    `fitted`: a cost table fitted to a board (wasmcu calibrate), whose estimate is shown beside the table's."""
     from .backends.qemu import QemuBackend, build_opt
     from .protocol import parse
 
@@ -64,6 +66,7 @@ def validate(workloads: dict, device, cells: list[Cell]) -> list[Check]:
             continue
         events = res.extra["events"]["run"]
         est, flat = model.estimate(events), no_cache.estimate(events)
+        fit_est = fitted.estimate(events).cycles if fitted is not None else None
         try:
             elf, _ = QemuBackend().build(cell.runtime, wl, cell.n, cell.lang, device, build_opt(device, cell.build),
                                          chip="rp2040")
@@ -72,9 +75,10 @@ def validate(workloads: dict, device, cells: list[Cell]) -> list[Check]:
             ok = report.int("checksum") is not None and (report.int("checksum") & 0xFFFFFFFF) == res.expected
             error = None if ok else f"rp2040js run reported {run['output'][-200:]!r}"
             out.append(Check(cell.key, ok, est.cycles, est.low, est.high, flat.cycles, run["cycles"],
-                             events.get("push_lr", 0) + events["pop_pc"], error))
+                             events.get("push_lr", 0) + events["pop_pc"], error, fit_est))
         except WasmcuError as exc:
-            out.append(Check(cell.key, False, est.cycles, est.low, est.high, flat.cycles, None, str(exc)))
+            out.append(Check(cell.key, False, est.cycles, est.low, est.high, flat.cycles, None, error=str(exc),
+                             fitted=fit_est))
     return out
 
 

@@ -89,6 +89,7 @@ BOARD_SCHEMA = {
     "build": {"opt": STR, "sdk_opt": STR, "sdk_source": STR, "stack_bytes": INT},
     "limits": {"linear_memory_bytes": INT},
     "runtimes": OPEN,
+    "calibration": OPEN,   # written by `wasmcu calibrate`: where a fitted cost table comes from
 }
 
 

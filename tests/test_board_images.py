@@ -109,3 +109,14 @@ def test_pyocd_flasher_without_a_probe_is_a_clear_cell_error(db):
         os.close(slave)
     assert proc.returncode == 1 and cells[0]["status"] == "error"
     assert "no debug probe is connected" in cells[0]["error"], cells[0]["error"]
+
+
+def test_pyocd_names_the_pack_to_install_for_the_nrf5340_and_knows_the_rp2040():
+    from wasmcu.backends.board import BoardError, _check_pyocd_target
+    from pyocd.target.pack.pack_target import ManagedPacks
+
+    _check_pyocd_target("rp2040")  # built into pyOCD: nothing to install
+    if any(t.part_number.lower() == "nrf5340_xxaa_app" for t in ManagedPacks.get_installed_targets()):
+        pytest.skip("Nordic's device pack is installed here")
+    with pytest.raises(BoardError, match=r"pyocd pack install nrf5340_xxaa_app"):
+        _check_pyocd_target("nrf5340_xxaa_app")

@@ -11,7 +11,9 @@ A run is a sequence of records ending with `@wasmcu end=1`. Known keys:
     checksum                    the kernel's return value (decimal or 0x-hex, u32)
     load_ticks, run_ticks       raw timer ticks around load/instantiate and around the call
     stack_hwm, heap_hwm         painted-stack and heap high-water marks, bytes
-    error                       what failed ("load: ...", "trap: ...")
+    error                       what failed ("load: ...", "trap: ...", "bring-up: ...")
+    time_us, cycles, cycles_bits a real board's timer and cycle counter around the call
+    clock_hz                    the CPU clock a real board's firmware set up
     end                         last record
 
 Anything else on the line stream (firmware chatter, garbage) is kept as noise. The

@@ -14,6 +14,8 @@ Flashers (`[board] flasher` in the device profile, or WASMCU_FLASHER):
 - `uf2-drive`: the UF2 file copied to the RP2040's BOOTSEL drive (a mounted volume with
   INFO_UF2.TXT; WASMCU_UF2_DRIVE names it, else it is looked for under /media and /run/media).
 - `picotool`: `picotool load -x` (Raspberry Pi's tool, when installed).
+- `pyocd` (RP2040 too): over SWD through a Raspberry Pi Debug Probe, the Pico's USB unplugged:
+  the flasher to use with a PPK2, which then powers the board alone.
 - `rp2040js`: no board: the image runs in the rp2040js emulator, whose UART0 is a
   pseudo-terminal; the rest of the path (serial port, protocol) is the real one.
 - `esptool` (ESP32-C6): esptool's Python API writes the image at flash offset 0 through the
@@ -119,7 +121,7 @@ class BoardBackend(Backend):
         settings = board_settings(device)
         if ctx.place is not None:  # a farm's board: its serial port is the place's
             settings.update(port=ctx.place.serial_url, place=ctx.place.name)
-        meter, why_not = power_meter(device)
+        meter, why_not = power_meter(device, settings["flasher"])
         defines = [f"-DWASMCU_MARKER_GPIO={meter.marker_gpio}", f"-DWASMCU_IDLE_MS={meter.idle_ms}"] if meter else []
         built = build_cell(res, workload, device, build_opt(device, cell.build), chip=settings["chip"],
                            defines=defines, runtime_share=False)
@@ -137,6 +139,8 @@ class BoardBackend(Backend):
         res.provenance.update(board=settings)
         trace = None
         try:
+            if settings["flasher"] != "rp2040js" and not settings["port"]:  # where the report will come from
+                settings["port"], res.extra["port"] = find_port(settings["chip"])
             if meter:
                 text, trace = _measure(device, meter, image, settings, ctx.timeout_s)
             else:
@@ -155,6 +159,15 @@ class BoardBackend(Backend):
             return res.freeze()
         chip = CHIPS[settings["chip"]]
         res.extra.update(timer=chip.timer, time_resolution_us=chip.timer_resolution_us)
+        # the clock the firmware set up, as it reports it: the result states it, and a board that
+        # runs at another clock than its profile says is not measured against that profile
+        clock = report.int("clock_hz")
+        res.extra.update(clock_hz=clock or device.clock_hz,
+                         clock_source="set up and reported by the firmware" if clock else "the profile's")
+        if clock and clock != device.clock_hz:
+            res.status, res.error = ERROR, (f"the board runs at {clock / 1e6:g} MHz, but {device.name} says "
+                                            f"{device.clock_hz / 1e6:g} MHz: fix [clock] default_hz in its profile")
+            return res.freeze()
         cycles, bits = report.int("cycles"), report.int("cycles_bits") or 32
         # a narrow counter (SysTick's 24 bits) counts the call only if it did not wrap meanwhile
         if cycles is not None and res.time_us * device.clock_hz / 1e6 < 0.95 * 2 ** bits:
@@ -167,11 +180,23 @@ class BoardBackend(Backend):
         return res.freeze()
 
 
-def power_meter(device) -> tuple[MeterSettings | None, str | None]:
+# A Pico powered by a PPK2 must draw nothing from its USB connector, so it is flashed over SWD
+# (a Raspberry Pi Debug Probe, pyOCD's built-in rp2040 target) with its USB unplugged: the
+# meter powers VSYS while the image is written and while it runs. A BOOTSEL drive or picotool
+# needs the USB connector, which powers the board too (VBUS feeds VSYS through the Pico's
+# Schottky diode, Pico Datasheet 4.5).
+PICO_PPK2 = ("energy not measured: a Pico measured by a PPK2 is powered by the meter alone, so it is flashed over "
+             "SWD: set [board] flasher = \"pyocd\" (a Raspberry Pi Debug Probe on the SWD header, its UART on "
+             "GPIO0/1) and unplug the Pico's USB")
+
+
+def power_meter(device, flasher: str | None = None) -> tuple[MeterSettings | None, str | None]:
     """The PPK2 settings when the profile wires one ([power.ppk2]) and one is connected (or its
     port is named); else None and why no energy is measured."""
     if "ppk2" not in device.section("power"):
         return None, None
+    if device.section("board").get("chip") == "rp2040" and flasher in ("uf2-drive", "picotool"):
+        return None, PICO_PPK2
     s = meter_settings(device)
     if s.port is None and not find_ppk2():
         return None, "no PPK2 connected: energy not measured (the profile has [power.ppk2])"
@@ -218,14 +243,16 @@ def _energy(res: Draft, trace, meter: MeterSettings, cell, ctx) -> None:
     res.extra.update(extra)
 
 
-def flash_and_read(image: bytes, settings: dict, timeout_s: float) -> str:
-    """Put the image on the board and return what it printed up to `@wasmcu end`."""
+def flash_and_read(image: bytes, settings: dict, timeout_s: float, stamps: list | None = None) -> str:
+    """Put the image on the board and return what it printed up to `@wasmcu end` (each line's
+    arrival time on the host's monotonic clock appended to `stamps` when given)."""
     flasher = settings["flasher"]
     if flasher == "rp2040js":
-        return _run_rp2040js(image, timeout_s)
-    port = settings["port"] or _find_port(settings["chip"])
+        return _run_rp2040js(image, timeout_s, stamps)
+    port = settings["port"] or find_port(settings["chip"])[0]
+    check_port(settings["chip"], port)
     if flasher == "esptool":  # the ROM loader and the firmware share the chip's one serial port
-        return _esptool(image, port, timeout_s)
+        return _esptool(image, port, timeout_s, stamps)
     with _open_port(port) as serial_port:
         serial_port.reset_input_buffer()
         if flasher == "picotool":
@@ -234,7 +261,7 @@ def flash_and_read(image: bytes, settings: dict, timeout_s: float) -> str:
             _pyocd(image, settings)
         else:
             _copy_to_drive(image)
-        return read_report(serial_port, timeout_s)
+        return read_report(serial_port, timeout_s, stamps)
 
 
 def _open_port(port: str):
@@ -251,8 +278,9 @@ def _open_port(port: str):
                             "; check the cable, or set [board] port / WASMCU_BOARD_PORT")) from None
 
 
-def read_report(serial_port, timeout_s: float) -> str:
-    """Lines from the port until `@wasmcu end`; BoardError when the board goes silent first."""
+def read_report(serial_port, timeout_s: float, stamps: list | None = None) -> str:
+    """Lines from the port until `@wasmcu end`; BoardError when the board goes silent first.
+    With `stamps`, (host monotonic time, line) of each line of the report."""
     deadline = time.monotonic() + timeout_s
     lines: list[str] = []
 
@@ -269,25 +297,72 @@ def read_report(serial_port, timeout_s: float) -> str:
         line = raw.decode(errors="replace").rstrip("\r\n")
         if line.startswith("@wasmcu runtime="):
             lines = []  # the board (re)started: what came before is from an earlier run
+            if stamps is not None:
+                stamps.clear()
         lines.append(line)
+        if stamps is not None:
+            stamps.append((time.monotonic(), line))
         if line.startswith("@wasmcu end"):
             return "\n".join(lines) + "\n"
     raise BoardError(f"the board stopped talking: no `@wasmcu end` within {timeout_s:g} s{printed()}")
 
 
-def _find_port(chip: str) -> str:
+# The ESP32-C6's own USB-Serial-JTAG (Espressif's USB vendor 303a, product 1001): it carries the
+# ROM loader but not UART0, where the firmware prints.
+USB_SERIAL_JTAG = (0x303A, 0x1001)
+ESP_UART0 = ("the firmware prints on UART0 (U0TXD = GPIO16, U0RXD = GPIO17), which the USB-Serial-JTAG port does "
+             "not carry: connect the board's USB-UART connector (a CP210x or CH34x bridge, often marked UART), or a "
+             "USB-serial adapter on GPIO16/17, and name its port with [board] port or WASMCU_BOARD_PORT")
+
+
+def _interface(port) -> int:
+    """The USB interface number of a serial port (pyserial's location ends in ':<config>.<interface>')."""
+    try:
+        return int(str(port.location).rsplit(".", 1)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def find_port(chip: str) -> tuple[str, str]:
+    """The serial port where the chip's firmware prints, and why that one (BoardError if none):
+    - ESP32-C6: a USB-UART bridge's port, never the chip's USB-Serial-JTAG (refused, saying why);
+    - nRF5340 DK: its J-Link exposes two or three virtual COM ports and the application core's
+      UARTE0 is the last one (nRF Connect SDK, Working with the nRF5340 DK: v1.0.0 has three, the
+      first for the network core, the last for the application core; v2.0.0 has two, the second
+      for the application core's UART0): the highest USB interface of the probe;
+    - RP2040: the first Raspberry Pi USB serial port (a Debug Probe's UART)."""
     from serial.tools import list_ports
 
     vids = CHIPS[chip].usb_vids
-    ports = [p.device for p in list_ports.comports() if p.vid in vids]
-    if not ports:
+    found = [p for p in list_ports.comports() if p.vid in vids]
+    usable = [p for p in found if (p.vid, p.pid) != USB_SERIAL_JTAG]
+    if found and not usable:
+        raise BoardError(f"the only {chip} port connected is its USB-Serial-JTAG ({found[0].device}): {ESP_UART0}")
+    if not usable:
         wanted = ", ".join(f"{what} (USB vendor {vid:04x})" for vid, what in vids.items())
         raise BoardError(f"board not found: no serial port of the {chip}'s kind is connected ({wanted}); connect "
                          "the board, or name its port with [board] port or WASMCU_BOARD_PORT")
-    return ports[0]
+    if chip == "nrf5340":
+        probe = [p for p in usable if p.serial_number == usable[0].serial_number]
+        port = max(probe, key=_interface)
+        return port.device, (f"{port.device}: the last of the {len(probe)} virtual COM ports of probe "
+                             f"{port.serial_number or '?'} (the application core's UARTE0)")
+    port = usable[0]
+    return port.device, f"{port.device}: {vids[port.vid]} ({port.description})"
 
 
-def _esptool(image: bytes, port: str, timeout_s: float) -> str:
+def check_port(chip: str, port: str) -> None:
+    """Refuse a named port that cannot carry the firmware's output (the ESP32-C6's USB-Serial-JTAG)."""
+    if chip != "esp32c6" or "://" in port:
+        return
+    from serial.tools import list_ports
+
+    for p in list_ports.comports():
+        if p.device == port and (p.vid, p.pid) == USB_SERIAL_JTAG:
+            raise BoardError(f"{port} is the ESP32-C6's USB-Serial-JTAG port: {ESP_UART0}")
+
+
+def _esptool(image: bytes, port: str, timeout_s: float, stamps: list | None = None) -> str:
     """Write the image at flash offset 0 with esptool's API, reset the chip, read its report."""
     try:
         from esptool.cmds import attach_flash, detect_chip, reset_chip, run_stub, write_flash
@@ -307,7 +382,7 @@ def _esptool(image: bytes, port: str, timeout_s: float) -> str:
             write_flash(esp, [(0, image)])
             esp._port.reset_input_buffer()
             reset_chip(esp, "hard-reset")
-        return read_report(esp._port, timeout_s)
+        return read_report(esp._port, timeout_s, stamps)
     except BoardError:
         raise
     except Exception as exc:
@@ -322,8 +397,8 @@ def _pyocd(image: bytes, settings: dict) -> None:
         from pyocd.core.helpers import ConnectHelper
         from pyocd.flash.file_programmer import FileProgrammer
     except ImportError:
-        raise BoardError("flashing the nRF5340 needs pyOCD: pip install 'wasmcu[boards]'") from None
-    target = settings["target"] or "nrf5340_xxaa_app"
+        raise BoardError("flashing with pyOCD needs pyOCD: pip install 'wasmcu[boards]'") from None
+    target = settings["target"] or PYOCD_TARGETS[settings["chip"]]
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # pyOCD prints "No connected debug probes"
             session = ConnectHelper.session_with_chosen_probe(blocking=False, unique_id=settings["probe"],
@@ -332,18 +407,57 @@ def _pyocd(image: bytes, settings: dict) -> None:
         raise BoardError(f"pyOCD could not select a debug probe: {exc}") from None
     if session is None:
         raise BoardError("board not found: no debug probe is connected (pyOCD found none); connect the nRF5340 DK's "
-                         "USB port, or name a probe with [board] probe / WASMCU_PROBE")
-    with tempfile.NamedTemporaryFile(suffix=".elf") as f:
-        f.write(image)
+                         "USB port (its J-Link) or a Debug Probe on the Pico's SWD header, or name a probe with "
+                         "[board] probe / WASMCU_PROBE")
+    _check_pyocd_target(target)
+    uf2 = CHIPS[settings["chip"]].image == "uf2"  # the RP2040: the UF2 file's flash contents, as a binary
+    with tempfile.NamedTemporaryFile(suffix=".bin" if uf2 else ".elf") as f:
+        f.write(_uf2_flash_contents(image) if uf2 else image)
         f.flush()
         try:
             with session:
-                FileProgrammer(session).program(f.name)
+                if uf2:
+                    FileProgrammer(session).program(f.name, file_format="bin", base_address=0x10000000)
+                else:
+                    FileProgrammer(session).program(f.name)
                 session.target.reset()
         except Exception as exc:
             hint = (f"; pyOCD needs the device pack for {target!r}: pyocd pack install {target}"
                     if "target" in str(exc).lower() else "")
             raise BoardError(f"flashing with pyOCD failed: {exc}{hint}") from None
+
+
+# pyOCD's name of each chip it can program: rp2040 is built in; nrf5340_xxaa_app comes from
+# Nordic's CMSIS device pack
+PYOCD_TARGETS = {"rp2040": "rp2040", "nrf5340": "nrf5340_xxaa_app"}
+
+
+def _uf2_flash_contents(image: bytes) -> bytes:
+    """The bytes a UF2 file writes from the start of the RP2040's flash (gaps filled with 0xFF)."""
+    from ..toolchains.uf2 import FLASH, read_uf2
+
+    blocks = read_uf2(image)
+    end = max(addr + len(data) for addr, data in blocks)
+    out = bytearray(b"\xff" * (end - FLASH))
+    for addr, data in blocks:
+        out[addr - FLASH:addr - FLASH + len(data)] = data
+    return bytes(out)
+
+
+def _check_pyocd_target(target: str) -> None:
+    """pyOCD has no built-in nRF5340 target: the name comes from Nordic's CMSIS device pack
+    (NordicSemiconductor.nRF_DeviceFamilyPack), installed once with `pyocd pack install`."""
+    try:
+        from pyocd.target import TARGET
+        from pyocd.target.pack.pack_target import ManagedPacks
+
+        known = set(TARGET) | {t.part_number.lower() for t in ManagedPacks.get_installed_targets()}
+    except Exception:  # an older pyOCD: let the session say what is wrong
+        return
+    if target.lower() not in known:
+        raise BoardError(f"pyOCD does not know the target {target!r}: it has no built-in nRF5340 target; install "
+                         f"Nordic's device pack once with `pyocd pack install {target}` (needs the internet), then "
+                         "run again")
 
 
 def _picotool(image: bytes) -> None:
@@ -372,7 +486,7 @@ def _copy_to_drive(image: bytes) -> None:
         raise BoardError(f"flashing failed: copying the UF2 file to {candidates[0]}: {exc.strerror}") from None
 
 
-def _run_rp2040js(image: bytes, timeout_s: float) -> str:
+def _run_rp2040js(image: bytes, timeout_s: float, stamps: list | None = None) -> str:
     """The image in rp2040js, its UART0 on a pseudo-terminal read as a serial port."""
     from ..rp2040js import rp2040js_dir
 
@@ -391,7 +505,7 @@ def _run_rp2040js(image: bytes, timeout_s: float) -> str:
         try:
             with _open_port(port) as serial_port:
                 try:
-                    return read_report(serial_port, timeout_s)
+                    return read_report(serial_port, timeout_s, stamps)
                 except BoardError:
                     if proc.poll() not in (None, 0):
                         raise BoardError(f"the emulated board failed: {proc.stderr.read().decode().strip()[-300:]}")

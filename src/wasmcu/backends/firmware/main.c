@@ -29,7 +29,7 @@
 #define GUARD_BYTES (256u + 255u) /* room for a 256-byte aligned region */
 #endif
 
-extern char __heap_start[], __heap_end[], __stack[], __ram[];
+extern char __heap_start[], __heap_end[], __stack[], __ram[], __data_source_end[];
 
 #define MARKER(name) \
     __attribute__((noinline, used)) void name(void) { __asm__ volatile("" ::: "memory"); }
@@ -39,6 +39,12 @@ MARKER(wasmcu_mark_load_begin)
 MARKER(wasmcu_mark_load_end)
 
 static char *heap_top;
+
+/* An image of a given size, for the tests of the memory guards: -DWASMCU_PAD_BYTES=N adds N
+ * bytes of read-only data. */
+#ifdef WASMCU_PAD_BYTES
+__attribute__((used)) const uint8_t wasmcu_pad[WASMCU_PAD_BYTES] = {1};
+#endif
 
 /* The argument of run(seed): read at run time (volatile), so no compiler can fold the
  * kernel's work into a constant. The build sets it to wasmcu.workloads.SEED. */
@@ -50,11 +56,26 @@ const volatile uint32_t wasmcu_seed = WASMCU_SEED;
 /* A runtime's glue may report more records (e.g. its own memory pool). */
 __attribute__((weak)) void wasmcu_glue_report(void) {}
 
-/* A real chip's layer reads its hardware timer (microseconds) here; 0 = no timer, as
- * under QEMU, where time is estimated from event counts instead. */
+/* A real chip's layer reads its hardware timer here (a free-running count of 32 bits) and
+ * returns its ticks per microsecond; 0 = no timer, as under QEMU, where time is estimated
+ * from event counts instead. The difference of two readings is divided, never each reading
+ * (a count divided first wraps early: at 2^28 us for 16 ticks per us). */
 __attribute__((weak)) int wasmcu_chip_timer_us(uint32_t *now)
 {
     (void)now;
+    return 0;
+}
+
+/* A real chip's layer says the CPU clock it set up (Hz), reported as `clock_hz`; 0 = not known. */
+__attribute__((weak)) uint32_t wasmcu_chip_clock_hz(void)
+{
+    return 0;
+}
+
+/* A real chip's start-up waits boundedly for its status bits (chips/common.c); the first wait
+ * that timed out is reported here once the UART works. */
+__attribute__((weak)) const char *wasmcu_chip_bringup_error(void)
+{
     return 0;
 }
 
@@ -94,7 +115,10 @@ static void arm_stack_guard(uintptr_t bottom)
 #if defined(__ARM_ARCH_8M_MAIN__) || defined(__ARM_ARCH_8M_BASE__)
     uintptr_t base = (bottom + 31u) & ~(uintptr_t)31u, below = ((uintptr_t)__ram - 65536u) & ~(uintptr_t)31u;
     guard_top = base + 64u;
-    /* MPU (PMSAv8): RBAR = base | AP (read-only, privileged) | XN; RLAR = limit | enable */
+    /* MPU (PMSAv8): RBAR = base | AP (read-only, privileged) | XN; RLAR = limit | AttrIndx 0 |
+     * enable. AttrIndx 0 selects MAIR0's Attr0, UNKNOWN at reset (Armv8-M ARM, MPU_MAIR0):
+     * set to normal memory, write-back non-transient read/write-allocate (0xFF), as SRAM is. */
+    REG(0xE000EDC0) = 0xFFu;                                   /* MPU_MAIR0.Attr0 */
     REG(0xE000ED98) = 0;                                       /* MPU_RNR */
     REG(0xE000ED9C) = base | (2u << 1) | 1u;                   /* MPU_RBAR */
     REG(0xE000EDA0) = ((guard_top - 32u) & ~(uintptr_t)31u) | 1u; /* MPU_RLAR */
@@ -168,7 +192,9 @@ __attribute__((used)) static void trap_report(uint32_t sp)
     exit(4);
 }
 
-__attribute__((naked, aligned(4))) static void trap_entry(void)
+/* mtvec's BASE: the ESP32-C6 core ignores its low 8 bits (ESP-IDF's riscv/vectors.S aligns the
+ * table to 256 bytes), so the handler starts on a 256-byte boundary; elsewhere 4 would do. */
+__attribute__((naked, aligned(256))) static void trap_entry(void)
 {
     __asm__ volatile("mv a0, sp\n"
                      "lw sp, wasmcu_trap_stack_top\n"
@@ -181,22 +207,34 @@ int main(void)
     const char *error = NULL;
     uint32_t result = 0;
     paint_stack();
+#ifdef WASMCU_PAD_BYTES
+    (void)*(const volatile uint8_t *)&wasmcu_pad[WASMCU_PAD_BYTES - 1]; /* kept by the linker */
+#endif
 #if !defined(__riscv)
     arm_stack_guard((uintptr_t)__heap_end);
 #else
     __asm__ volatile("csrw mtvec, %0" ::"r"(trap_entry));
     /* Locked, inaccessible PMP regions (TOR): one at the bottom of the stack region,
      * one just below RAM. An overflowing stack traps at the first, or, with frames
-     * larger than it, at the second after running through the heap and data. */
+     * larger than it, at the second after running through the heap and data. The second
+     * starts above the image's last loaded byte: where the flash region ends just below
+     * RAM (the ESP32-C6's SRAM holds both), the 64 KB under RAM can be the image's own code. */
     uintptr_t guard = ((uintptr_t)__heap_end + 3) & ~(uintptr_t)3;
     __asm__ volatile("csrw pmpaddr0, %0" ::"r"(guard >> 2));
     guard_top = guard + GUARD_BYTES;
     __asm__ volatile("csrw pmpaddr1, %0" ::"r"(guard_top >> 2));
-    __asm__ volatile("csrw pmpaddr2, %0" ::"r"(((uintptr_t)__ram - 65536u) >> 2));
+    uintptr_t below = (uintptr_t)__ram - 65536u, image_end = ((uintptr_t)__data_source_end + 3) & ~(uintptr_t)3;
+    if (image_end > below && image_end <= (uintptr_t)__ram)
+        below = image_end;
+    __asm__ volatile("csrw pmpaddr2, %0" ::"r"(below >> 2));
     __asm__ volatile("csrw pmpaddr3, %0" ::"r"((uintptr_t)__ram >> 2));
     __asm__ volatile("csrw pmpcfg0, %0" ::"r"((0x88u << 8) | (0x88u << 24)));
 #endif
     printf("@wasmcu runtime=%s\n", wasmcu_glue_runtime);
+    if (wasmcu_chip_bringup_error()) {
+        report_error("bring-up", wasmcu_chip_bringup_error());
+        return 5;
+    }
     wasmcu_mark_load_begin();
     int rc = wasmcu_glue_load(&error);
     wasmcu_mark_load_end();
@@ -212,7 +250,8 @@ int main(void)
     wasmcu_mark_run_begin();
     rc = wasmcu_glue_run(seed, &result, &error);
     wasmcu_mark_run_end();
-    timed = timed && wasmcu_chip_timer_us(&t1);
+    if (timed) /* ticks per microsecond */
+        wasmcu_chip_timer_us(&t1);
     if (counted)
         wasmcu_chip_cycles(&c1);
     wasmcu_chip_marker(0);
@@ -222,7 +261,9 @@ int main(void)
         return 3;
     }
     if (timed)
-        printf("@wasmcu time_us=%lu\n", (unsigned long)(t1 - t0));
+        printf("@wasmcu time_us=%lu\n", (unsigned long)((t1 - t0) / (uint32_t)timed));
+    if (wasmcu_chip_clock_hz())
+        printf("@wasmcu clock_hz=%lu\n", (unsigned long)wasmcu_chip_clock_hz());
     if (counted) /* the host checks that the time did not exceed one wrap of a narrow counter */
         printf("@wasmcu cycles=%lu cycles_bits=%d\n",
                (unsigned long)((c1 - c0) & (counted >= 32 ? 0xFFFFFFFFu : (1u << counted) - 1u)), counted);

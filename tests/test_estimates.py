@@ -90,6 +90,39 @@ mark_begin: bx lr
 mark_end: bx lr
 """
 
+# ARMv8-M mainline: what the Cortex-M33 model needs beyond the instruction classes. Pairs of
+# adjacent independent 16-bit data-processing instructions (taken greedily) and loads whose
+# register the next instruction reads (16- and 32-bit, as data or as an address).
+THUMB_V8M_PAIRS = THUMB_HEAD + """    .thumb_func
+kernel:
+    sub sp, #8             @ room for the two stores below
+    push {r4, lr}
+    movs r0, #1            @ pair 1 (the two moves)
+    movs r1, #2
+    adds r2, r0, r1        @ no pair: the next reads r2
+    adds r3, r2, #1        @ pair 2 (with subs)
+    subs r4, r0, #1
+    add r2, sp, #8         @ no pair: a store follows
+    str r0, [r2]
+    ldr r3, [r2]
+    adds r3, #1            @ load-use 1 (16-bit load, ALU use)
+    ldr r0, =0x12345678
+    str r0, [r2, #4]       @ load-use 2 (literal load, stored)
+    ldr.w r1, [r2]
+    add.w r0, r0, r1       @ load-use 3 (32-bit load and use)
+    ldr r0, [r2]
+    movs r1, #0            @ not a load-use: r0 is not read; no pair: the next reads r1
+    cmp r1, #0
+    beq 1f
+    nop
+1:  pop {r4, pc}
+    .ltorg
+    .thumb_func
+mark_begin: bx lr
+    .thumb_func
+mark_end: bx lr
+"""
+
 # RV32IMAC: the ESP32-C6's core; compressed instructions are chosen explicitly.
 RV32 = """
     .option norvc
@@ -193,10 +226,29 @@ def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
     assert {k: ev[k] for k in ev if k in EXACT} == {
         "insns": 15, "alu": 6, "load": 1, "store": 0, "mul": 0, "div": 1, "branch": 1, "taken_branches": 0,
         "jump": 0, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 7, "pop_pc": 1}
+    assert (ev["pair16"], ev["load_use"]) == (1, 0)  # movs r0, movs r1
     est = dev.cycle_model.estimate(ev)
-    # alu 6 + LDRD 2 [1..2] + UDIV 7 [2..12] + CBZ not taken 1 + BL 2x3 [2x2..2x4] + BX 2x3 [2x2..2x4]
-    # + PUSH/LDM 2x1 + 7 registers (3 + 3 + LDRD's second) + pc refill 2 [1..3]
-    assert (est.cycles, est.low, est.high) == (39, 28, 49)
+    # Cortex-M33 table: alu 4 + a pair 1 [1..2] + LDRD 1 [1..2] + UDIV 7 [2..12] + CBZ not taken 1
+    # + BL 2x2 [2x2..2x3] + BX 2x2 [2x2..2x3] + PUSH/LDM 2x1 + 7 registers (3 + 3 + LDRD's second)
+    # + pc refill 1 [1..2]
+    assert (est.cycles, est.low, est.high) == (32, 27, 44)
+
+
+def test_armv8m_dual_issue_pairs_and_load_use_are_counted_exactly(tmp_path):
+    dev, ev = run_sequence(tmp_path, "nrf5340", THUMB_V8M_PAIRS, ["-mcpu=cortex-m33", "-mthumb"])
+    assert {k: ev[k] for k in ev if k in EXACT or k in ("pair16", "load_use", "push_lr")} == {
+        "insns": 24, "alu": 11, "load": 4, "store": 2, "mul": 0, "div": 0, "branch": 1, "taken_branches": 1,
+        "jump": 0, "call": 2, "indirect": 2, "multi": 2, "multi_regs": 4, "pop_pc": 1, "push_lr": 1,
+        "pair16": 2, "load_use": 3}
+    est = dev.cycle_model.estimate(ev)
+    # alu 11 - 2x2 paired = 7 + 2 pairs x 1 [1..2] + 4 loads x 1 [1..2] + 3 load-use x 1 [0..1]
+    # + 2 stores x 1 [1..2] + beq taken 2 [2..3] + BL 2x2 [2x2..2x3] + BX 2x2 [2x2..2x3]
+    # + PUSH/POP 2x1 + 4 registers + pc refill 1 [1..2]
+    assert (est.cycles, est.low, est.high) == (35, 32, 49)
+    # a table without a dual_pair cost (the Cortex-M0+'s) costs a pair as two ALU instructions
+    m0 = devices.discover()["pico"].cycle_model
+    assert m0.costs["dual_pair"].value == 2 * m0.costs["alu"].value
+    assert m0.estimate(ev).cycles == m0.estimate({**ev, "pair16": 0}).cycles
 
 
 def test_rv32_compressed_instructions_and_taken_branches(tmp_path):

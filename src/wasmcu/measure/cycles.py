@@ -30,7 +30,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 # cost keys, what each multiplies, and what it means
 COSTS = {
-    "alu": ("alu", "data processing instruction"),
+    "alu": ("alu - 2 * pair16", "data processing instruction (not in a dual-issue pair)"),
     "load": ("load", "load of one register"),
     "store": ("store", "store of one register"),
     "mul": ("mul", "multiply"),
@@ -50,14 +50,19 @@ COSTS = {
     "fp": ("fp", "floating-point add, multiply, move, compare or conversion (FPU)"),
     "fp_mac": ("fp_mac", "floating-point multiply-accumulate or fused multiply-add (FPU)"),
     "fp_div": ("fp_div", "floating-point divide or square root (FPU)"),
+    "dual_pair": ("pair16", "two adjacent independent 16-bit data-processing instructions (Thumb), together: "
+                            "1 when the core always issues them in one cycle, 2 when it never does; a table "
+                            "without it costs the pair as two ALU instructions"),
 }
 # costs a core without an FPU leaves out: its code has no such instruction to count
 FPU_COSTS = ("fp", "fp_mac", "fp_div")
+# costs a table may leave out, and what stands in for them (a multiple of another cost)
+DERIVED_COSTS = {"dual_pair": ("alu", 2)}
 META_KEYS = ("source", "note")
 EVENTS = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
-          "multi", "multi_regs", "pop_pc", "push_lr", "compressed", "load_use", *FPU_COSTS)
+          "multi", "multi_regs", "pop_pc", "push_lr", "compressed", "load_use", *FPU_COSTS, "pair16")
 # events that results stored before they were counted lack (zero then)
-OPTIONAL_EVENTS = ("compressed", "push_lr", "load_use", *FPU_COSTS)
+OPTIONAL_EVENTS = ("compressed", "push_lr", "load_use", *FPU_COSTS, "pair16")
 # memory-system events: counted only when the device has a [memory_system] (0 otherwise)
 MEMORY_EVENTS = ("ifetch_hit", "ifetch_miss", "dfetch_hit", "dfetch_miss", "load_flash", "load_ram", "load_other")
 
@@ -88,7 +93,7 @@ class CostModel:
         if not isinstance(table, dict):
             raise ConfigError("missing", file=file, field=section,
                               expected=f"a [{section}] table with the costs {', '.join(COSTS)} and a source")
-        missing = [k for k in (*COSTS, "source") if k not in table and k not in FPU_COSTS]
+        missing = [k for k in (*COSTS, "source") if k not in table and k not in FPU_COSTS and k not in DERIVED_COSTS]
         if missing:
             raise ConfigError(f"incomplete cycle model: missing {', '.join(missing)}", file=file, field=section,
                               expected="every cost key (" + ", ".join(COSTS) + ") and a source")
@@ -100,6 +105,11 @@ class CostModel:
             raise ConfigError("invalid value", file=file, field=f"{section}.source",
                               expected="the documents and sections the costs come from")
         costs = {k: _cost(table[k], file, f"{section}.{k}") for k in COSTS if k in table}
+        for key, (base, times) in DERIVED_COSTS.items():
+            if key not in costs:
+                b = costs[base]
+                costs[key] = Cost(b.value * times, b.low * times, b.high * times,
+                                  None if b.low == b.high else f"{times} x {base}")
         for lo_key, hi_key in (("branch_not_taken", "branch_taken"),):
             for part in ("value", "low", "high"):
                 if getattr(costs[hi_key], part) < getattr(costs[lo_key], part):
@@ -148,6 +158,8 @@ def coefficients(events: dict) -> dict[str, int]:
     for key, (expr, _) in COSTS.items():
         if expr == "branch - taken_branches":
             out[key] = events["branch"] - events["taken_branches"]
+        elif expr == "alu - 2 * pair16":
+            out[key] = events["alu"] - 2 * events["pair16"]
         else:
             out[key] = events[expr]
     return out

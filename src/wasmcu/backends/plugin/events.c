@@ -47,19 +47,23 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = WASMCU_QEMU_PLUGIN_VERSION;
  * events: registers moved by load/store multiple (and the second register of LDRD/STRD),
  * POP/LDM that load the PC, PUSH that stores the LR (counted apart to compare with models
  * that do not charge a cycle for it), the store half of an atomic memory operation,
- * compressed (16-bit) RISC-V instructions, and (RISC-V) load-use pairs: a load whose
- * result the next instruction of the block reads, where an in-order pipeline stalls.
+ * compressed (16-bit) RISC-V instructions, load-use pairs (RISC-V and Thumb): a load whose
+ * result the next instruction of the block reads, where an in-order pipeline may stall, and
+ * (Thumb) pairs of adjacent 16-bit data-processing instructions, the second neither reading
+ * nor writing a register the first writes: what a core with limited dual issue (the Cortex-M33) may issue together.
+ * Pairs are taken greedily in program order within a block, each instruction in one pair at
+ * most (E_PAIR16 counts pairs; both instructions are counted as ALU too).
  * Floating point (Thumb-2 VFP, as on the Cortex-M33's FPU) in three classes: arithmetic,
  * moves, compares and conversions (E_FP); the multiply-accumulates and fused
  * multiply-adds (E_FP_MAC); divide and square root (E_FP_DIV). VLDR/VSTR are loads and
  * stores, VLDM/VSTM/VPUSH/VPOP load/store multiple, transfers to core registers ALU. */
 enum ev {
     E_ALU, E_LOAD, E_STORE, E_MUL, E_DIV, E_BRANCH, E_JUMP, E_CALL, E_INDIRECT, E_MULTI,
-    E_MULTI_REGS, E_POP_PC, E_PUSH_LR, E_COMPRESSED, E_LOAD_USE, E_FP, E_FP_MAC, E_FP_DIV, E_COUNT
+    E_MULTI_REGS, E_POP_PC, E_PUSH_LR, E_COMPRESSED, E_LOAD_USE, E_FP, E_FP_MAC, E_FP_DIV, E_PAIR16, E_COUNT
 };
 static const char *ev_names[E_COUNT] = {
     "alu", "load", "store", "mul", "div", "branch", "jump", "call", "indirect", "multi",
-    "multi_regs", "pop_pc", "push_lr", "compressed", "load_use", "fp", "fp_mac", "fp_div",
+    "multi_regs", "pop_pc", "push_lr", "compressed", "load_use", "fp", "fp_mac", "fp_div", "pair16",
 };
 /* dynamic memory-system events */
 enum mev { M_IHIT, M_IMISS, M_DHIT, M_DMISS, M_LOAD_FLASH, M_LOAD_RAM, M_LOAD_OTHER, M_COUNT };
@@ -77,7 +81,6 @@ struct tbinfo {
     uint32_t ev[E_COUNT];
     uint32_t ninsns;
     uint32_t first_line, nlines; /* cache lines of the cached region the block spans */
-    uint8_t way[4];              /* where its first lines were last found (a lookup hint) */
     uint8_t ends_cond;
     int8_t begins;        /* window this block's start opens, or -1 */
     int8_t ends;          /* window this block's start closes, or -1 */
@@ -88,43 +91,35 @@ static uint64_t begin_addr[WINDOWS] = {UINT64_MAX, UINT64_MAX}, end_addr[WINDOWS
 static uint64_t limit;
 static char *out_path;
 static struct tbinfo *blocks; /* every translated block, for the sums at exit */
-static const struct tbinfo *prev;
+static const struct tbinfo none_yet, *prev = &none_yet; /* the block run last */
 static int active = -1, limit_hit;
 static int seen[WINDOWS];
 static uint64_t total_insns, taken[WINDOWS];
 static uint64_t mem_events[WINDOWS][M_COUNT];
 
-/* the cache: sets x ways tags, LRU by a use stamp per way */
+/* the cache: sets x ways tags (line + 1; 0 is empty), each set kept in order of use, the most
+ * recently used first: exact LRU, and a hit on a set's most recent line (the common case:
+ * the next block continues in the line the last one ended in) costs one comparison */
 static uint64_t cache_base, cache_size, ram_base, ram_size;
 static int data_on;
 static uint32_t line_bytes, nsets, nways, set_mask; /* set_mask: nsets - 1 when a power of two */
-static uint32_t *tags, *stamps;
-static uint32_t clock_stamp;
+static uint32_t *tags;
 
-/* Looks a line up (trying the way in *hint first), fills it on a miss; returns 1 on a
- * hit. *hint is left at the line's way. */
-static int cache_access(uint32_t line, uint8_t *hint)
+/* Looks a line up, fills it on a miss (evicting the least recently used); returns 1 on a hit. */
+static inline int cache_access(uint32_t line)
 {
     uint32_t set = set_mask ? (line & set_mask) : line % nsets;
-    uint32_t *t = tags + set * nways, *st = stamps + set * nways, victim = 0;
-    clock_stamp++;
-    if (t[*hint] == line + 1) {
-        st[*hint] = clock_stamp;
+    uint32_t *t = tags + set * nways, tag = line + 1, w;
+    if (t[0] == tag)
         return 1;
-    }
-    for (uint32_t w = 0; w < nways; w++) {
-        if (t[w] == line + 1) {
-            st[w] = clock_stamp;
-            *hint = (uint8_t)w;
-            return 1;
-        }
-        if (st[w] < st[victim])
-            victim = w;
-    }
-    t[victim] = line + 1;
-    st[victim] = clock_stamp;
-    *hint = (uint8_t)victim;
-    return 0;
+    for (w = 1; w < nways && t[w] != tag; w++)
+        ;
+    int hit = w < nways;
+    if (!hit)
+        w = nways - 1;
+    memmove(t + 1, t, w * sizeof *t);
+    t[0] = tag;
+    return hit;
 }
 
 static void mem_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
@@ -134,8 +129,7 @@ static void mem_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t v
     if (qemu_plugin_mem_is_store(info))
         return;
     if (nsets && vaddr - cache_base < cache_size) {
-        uint8_t way = 0;
-        int hit = cache_access((uint32_t)((vaddr - cache_base) / line_bytes), &way);
+        int hit = cache_access((uint32_t)((vaddr - cache_base) / line_bytes));
         if (active >= 0) {
             mem_events[active][M_LOAD_FLASH]++;
             mem_events[active][hit ? M_DHIT : M_DMISS]++;
@@ -239,6 +233,105 @@ static int thumb_events(const uint8_t *p, size_t size, uint32_t *ev)
     return 0;
 }
 
+/* Thumb register use, for load-use pairs and dual-issue pairs: the registers an instruction
+ * reads and writes (bit masks over r0..r15). The encodings that matter for these pairs are
+ * decoded (ARMv7-M/ARMv8-M Architecture Reference Manual, Thumb instruction set encoding);
+ * an instruction not decoded here reads and writes nothing as far as the pairs go. */
+struct regs { uint32_t r, w; };
+
+static struct regs thumb_regs(const uint8_t *p, size_t size)
+{
+    unsigned hw = p[0] | (p[1] << 8);
+    struct regs x = {0, 0};
+    if (size == 2) {
+        unsigned lo0 = hw & 7, lo3 = (hw >> 3) & 7, lo6 = (hw >> 6) & 7, lo8 = (hw >> 8) & 7;
+        if ((hw >> 13) == 0) {                                       /* shift (imm), add, sub, mov, cmp */
+            unsigned op = (hw >> 11) & 3;
+            if (op < 3) { x.r = 1u << lo3; x.w = 1u << lo0; }         /* LSL/LSR/ASR imm */
+            else {                                                    /* ADD/SUB reg or imm3 */
+                x.r = 1u << lo3;
+                if (!(hw & 0x400)) x.r |= 1u << lo6;
+                x.w = 1u << lo0;
+            }
+        } else if ((hw >> 13) == 1) {                                 /* MOV/CMP/ADD/SUB imm8 */
+            unsigned op = (hw >> 11) & 3;
+            if (op != 0) x.r = 1u << lo8;
+            if (op != 1) x.w = 1u << lo8;
+        } else if ((hw >> 10) == 0x10) {                              /* data processing (register) */
+            unsigned op = (hw >> 6) & 0xF;
+            x.r = 1u << lo3;
+            if (op != 0x9 && op != 0xF) x.r |= 1u << lo0;             /* RSB/NEG and MVN read Rm only */
+            if (op != 0x8 && op != 0xA && op != 0xB) x.w = 1u << lo0; /* TST, CMP, CMN write nothing */
+        } else if ((hw >> 10) == 0x11) {                              /* special data, BX/BLX */
+            unsigned op = (hw >> 8) & 3, rm = (hw >> 3) & 0xF, rdn = (hw & 7) | ((hw >> 4) & 8);
+            if (op == 0) { x.r = (1u << rdn) | (1u << rm); x.w = 1u << rdn; }
+            else if (op == 1) x.r = (1u << rdn) | (1u << rm);
+            else if (op == 2) { x.r = 1u << rm; x.w = 1u << rdn; }
+            else x.r = 1u << rm;
+        } else if ((hw >> 11) == 0x09) {                              /* LDR literal */
+            x.w = 1u << lo8;
+        } else if ((hw >> 12) == 5) {                                 /* load/store register offset */
+            x.r = (1u << lo3) | (1u << lo6);
+            if (((hw >> 9) & 7) < 3) x.r |= 1u << lo0; else x.w = 1u << lo0;
+        } else if ((hw >> 12) >= 6 && (hw >> 12) <= 8) {              /* load/store immediate offset */
+            x.r = 1u << lo3;
+            if (hw & 0x800) x.w = 1u << lo0; else x.r |= 1u << lo0;
+        } else if ((hw >> 12) == 9) {                                 /* load/store SP-relative */
+            x.r = 1u << 13;
+            if (hw & 0x800) x.w = 1u << lo8; else x.r |= 1u << lo8;
+        } else if ((hw >> 11) == 0x14) {                              /* ADR */
+            x.w = 1u << lo8;
+        } else if ((hw >> 11) == 0x15) {                              /* ADD Rd, SP, #imm */
+            x.r = 1u << 13; x.w = 1u << lo8;
+        } else if ((hw >> 12) == 0xB) {                               /* miscellaneous */
+            if ((hw & 0xFF00) == 0xB000) { x.r = x.w = 1u << 13; }    /* ADD/SUB SP, SP, #imm */
+            else if ((hw & 0xF500) == 0xB100) x.r = 1u << lo0;        /* CBZ/CBNZ */
+            else if ((hw & 0xFF00) == 0xB200 || (hw & 0xFF00) == 0xBA00) { x.r = 1u << lo3; x.w = 1u << lo0; } /* extend, REV */
+            else if ((hw & 0xFE00) == 0xB400) { x.r = (1u << 13) | (hw & 0xFF) | ((hw & 0x100) ? 1u << 14 : 0); x.w = 1u << 13; }
+            else if ((hw & 0xFE00) == 0xBC00) { x.r = 1u << 13; x.w = (1u << 13) | (hw & 0xFF) | ((hw & 0x100) ? 1u << 15 : 0); }
+        } else if ((hw >> 11) == 0x18) {                              /* STM */
+            x.r = (1u << lo8) | (hw & 0xFF); x.w = 1u << lo8;
+        } else if ((hw >> 11) == 0x19) {                              /* LDM */
+            x.r = 1u << lo8; x.w = (1u << lo8) | (hw & 0xFF);
+        }
+        return x;
+    }
+    unsigned hw2 = p[2] | (p[3] << 8), rn = hw & 0xF, rm = hw2 & 0xF, rd = (hw2 >> 8) & 0xF, rt = (hw2 >> 12) & 0xF;
+    if ((hw & 0xF800) == 0xF000 && !(hw2 & 0x8000)) {                 /* data processing (immediate) */
+        if ((hw & 0xFBF0) == 0xF240) x.w = 1u << rd;                  /* MOVW */
+        else if ((hw & 0xFBF0) == 0xF2C0) x.r = x.w = 1u << rd;       /* MOVT */
+        else { x.r = 1u << rn; x.w = 1u << rd; }
+    } else if ((hw & 0xFE00) == 0xEA00) {                             /* data processing (shifted register) */
+        x.r = (1u << rn) | (1u << rm); x.w = 1u << rd;
+    } else if ((hw & 0xFF00) == 0xFA00) {                             /* data processing (register) */
+        x.r = (1u << rn) | (1u << rm); x.w = 1u << rd;
+    } else if ((hw & 0xFF80) == 0xFB00) {                             /* multiply, multiply-accumulate */
+        x.r = (1u << rn) | (1u << rm) | (rt != 15 ? 1u << rt : 0); x.w = 1u << rd;
+    } else if ((hw & 0xFF80) == 0xFB80) {                             /* long multiply, divide */
+        x.r = (1u << rn) | (1u << rm);
+        if ((hw & 0x70) >= 0x40) x.r |= (1u << rt) | (1u << rd);      /* accumulating forms */
+        x.w = ((hw & 0x70) == 0x10 || (hw & 0x70) == 0x30) ? 1u << rd : (1u << rt) | (1u << rd);
+    } else if ((hw >> 9) == 0x7C) {                                   /* load/store single */
+        x.r = 1u << rn;
+        if (!(hw & 0x80) && (hw2 & 0x0FC0) == 0) x.r |= 1u << rm;     /* register offset */
+        if (hw & 0x10) x.w = 1u << rt; else x.r |= 1u << rt;
+    } else if ((hw & 0xFE40) == 0xE840) {                             /* LDRD/STRD/exclusive */
+        x.r = 1u << rn;
+        if (hw & 0x10) x.w = (1u << rt) | (1u << rd); else x.r |= (1u << rt) | (1u << rd);
+    } else if ((hw & 0xFE40) == 0xE800) {                             /* LDM/STM */
+        x.r = 1u << rn;
+        if (hw & 0x10) x.w = hw2; else x.r |= hw2;
+        if (hw & 0x20) x.w |= 1u << rn;
+    } else if ((hw & 0xEE00) == 0xEC00 && ((hw2 >> 9) & 7) == 5) {   /* VFP load/store (base register) */
+        x.r = 1u << rn;
+    } else if ((hw & 0xFF10) == 0xEE10 && ((hw2 >> 9) & 7) == 5 && (hw2 & 0x10)) {
+        x.w = rt == 15 ? 0 : 1u << rt;                                /* VMOV core <- S, VMRS */
+    } else if ((hw & 0xFF10) == 0xEE00 && ((hw2 >> 9) & 7) == 5 && (hw2 & 0x10)) {
+        x.r = 1u << rt;                                               /* VMOV S <- core, VMSR */
+    }
+    return x;
+}
+
 static int rv32_events(const uint8_t *p, size_t size, uint32_t *ev)
 {
     if (size == 4) {
@@ -335,16 +428,19 @@ static uint32_t rv_reads(const uint8_t *p, size_t size)
 
 static void write_out(void)
 {
-    uint64_t insns[WINDOWS] = {0}, events[WINDOWS][E_COUNT];
+    uint64_t insns[WINDOWS] = {0}, lines[WINDOWS] = {0}, events[WINDOWS][E_COUNT];
     memset(events, 0, sizeof events);
     for (const struct tbinfo *t = blocks; t; t = t->next)
         for (int w = 0; w < WINDOWS; w++) {
             if (!t->execs[w])
                 continue;
             insns[w] += t->execs[w] * t->ninsns;
+            lines[w] += t->execs[w] * t->nlines;
             for (int k = 0; k < E_COUNT; k++)
                 events[w][k] += t->execs[w] * t->ev[k];
         }
+    for (int w = 0; w < WINDOWS; w++)
+        mem_events[w][M_IHIT] = lines[w] - mem_events[w][M_IMISS];
     FILE *f = out_path ? fopen(out_path, "w") : stdout;
     if (!f)
         return;
@@ -368,23 +464,25 @@ static void tb_exec(unsigned int vcpu, void *udata)
 {
     struct tbinfo *t = udata;
     (void)vcpu;
-    if (active >= 0 && prev && prev->ends_cond && t->vaddr != prev->fallthrough)
+    if (active >= 0 && prev->ends_cond && t->vaddr != prev->fallthrough)
         taken[active]++;
     if (t->begins >= 0) {
         active = t->begins;
         seen[active] = 1;
     }
-    if (active >= 0)
+    if (active >= 0) {
         t->execs[active]++;
-    for (uint32_t i = 0; i < t->nlines; i++) {
-        uint8_t spare = 0;
-        int hit = cache_access(t->first_line + i, i < 4 ? &t->way[i] : &spare);
-        if (active >= 0)
-            mem_events[active][hit ? M_IHIT : M_IMISS]++;
-    }
-    if (t->ends >= 0 && t->ends == active) {
-        seen[active] = 2;
-        active = -1;
+        uint64_t misses = 0; /* hits are the lines looked up less the misses (write_out) */
+        for (uint32_t i = 0, line = t->first_line; i < t->nlines; i++, line++)
+            misses += !cache_access(line);
+        mem_events[active][M_IMISS] += misses;
+        if (t->ends == active) {
+            seen[active] = 2;
+            active = -1;
+        }
+    } else {
+        for (uint32_t i = 0, line = t->first_line; i < t->nlines; i++, line++)
+            cache_access(line);
     }
     prev = t;
     total_insns += t->ninsns;
@@ -409,12 +507,15 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (t->vaddr == end_addr[w])
             t->ends = (int8_t)w;
     }
-    unsigned loaded = 0; /* register the previous instruction loaded (RISC-V), or 0 */
+    unsigned loaded = 0;      /* register the previous instruction loaded (RISC-V), or 0 */
+    uint32_t loaded_mask = 0; /* registers the previous instruction loaded (Thumb) */
+    uint32_t pending = 0;     /* (Thumb) the previous instruction can start a pair: 1 + what it writes */
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         size_t size = qemu_plugin_insn_size(insn);
         const uint8_t *data = qemu_plugin_insn_data(insn);
         uint32_t reads = t->ev[E_LOAD] + t->ev[E_MULTI] + t->ev[E_INDIRECT];
+        uint32_t loads = t->ev[E_LOAD], alus = t->ev[E_ALU];
         int cond = isa_thumb ? thumb_events(data, size, t->ev) : rv32_events(data, size, t->ev);
         if (data_on && t->ev[E_LOAD] + t->ev[E_MULTI] + t->ev[E_INDIRECT] != reads) /* may read memory */
             qemu_plugin_register_vcpu_mem_cb(insn, mem_access, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
@@ -422,6 +523,20 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             if (loaded && (rv_reads(data, size) >> loaded) & 1)
                 t->ev[E_LOAD_USE]++;
             loaded = rv_load_rd(data, size);
+        } else {
+            struct regs r = thumb_regs(data, size);
+            unsigned hw = data[0] | (data[1] << 8);
+            if (r.r & loaded_mask)
+                t->ev[E_LOAD_USE]++;
+            loaded_mask = t->ev[E_LOAD] != loads ? r.w & 0x7FFFu : 0;
+            /* 16-bit data processing: not SVC/UDF, IT and hints, BKPT, CPS; not writing the pc */
+            int pairable = size == 2 && t->ev[E_ALU] != alus && (hw >> 12) != 0xD && (hw & 0xFF00) != 0xBF00 &&
+                           (hw & 0xFF00) != 0xBE00 && (hw & 0xFF00) != 0xB600 && !(r.w & 0x8000u);
+            if (pending && pairable && !((r.r | r.w) & (pending - 1))) {
+                t->ev[E_PAIR16]++;
+                pending = 0;
+            } else
+                pending = pairable ? 1 + r.w : 0;
         }
         if (i == n - 1) {
             t->ends_cond = (uint8_t)cond;
@@ -486,7 +601,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             nsets = (uint32_t)(bytes / (ways * line));
             set_mask = (nsets & (nsets - 1)) == 0 ? nsets - 1 : 0;
             tags = calloc((size_t)nsets * nways, sizeof *tags);
-            stamps = calloc((size_t)nsets * nways, sizeof *stamps);
         } else if (!strcmp(k, "ram")) {
             unsigned long long base, size;
             if (sscanf(v, "%lli:%lli", &base, &size) != 2) {

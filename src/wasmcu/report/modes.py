@@ -72,8 +72,8 @@ def by_mode(results: list[Result]) -> dict[tuple[str, str, str], Summary]:
         mode = mode_of(r)
         for metric, (_, value) in METRICS.items():
             v, b = value(r), value(base)
-            if not v or not b:
-                continue
+            if not v or not b or v < 0 or b < 0:  # a negative host time (binding cost above the
+                continue                          # kernel's) has a warning in its cell, and no ratio
             key = (r.cell.device, mode, metric)
             ratios[key].append(v / b)
             kind = r.energy_kind if metric == "energy" else r.time_kind if metric == "time" else "measured"

@@ -84,8 +84,8 @@ def scores(results: list[Result]) -> dict[tuple[str, str, str], Score]:
             continue
         for metric, (_, value) in METRICS.items():
             v, b = value(r), value(base)
-            if not v or not b:
-                continue
+            if not v or not b or v < 0 or b < 0:  # a negative host time (binding cost above the
+                continue                          # kernel's) has a warning in its cell, and no ratio
             key = (r.cell.device, r.cell.runtime, metric)
             ratios[key].append(v / b)
             if metric == "time":

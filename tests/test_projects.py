@@ -267,3 +267,25 @@ def test_a_prebuilt_modules_native_cell_is_unsupported_on_every_device(tmp_path,
     for cell in cells:
         assert cell["status"] == "unsupported"
         assert "prebuilt wasm module has no native build" in cell["error"]
+
+
+def test_library_cost_from_the_symbols_linked_in(tmp_path, cache):
+    """qsort, malloc and snprintf show up in the module and in the Pico's firmware with their
+    sizes; a kernel that calls no library function costs nothing."""
+    from wasmcu import devices
+    from wasmcu.backends.image import build_image
+    from wasmcu.toolchains.wasm import build_wasm
+
+    wl = workloads.load_workload(make_project(tmp_path))
+    cost = build_wasm(wl, 50, "c").meta["library_cost"]
+    members = cost["members"]
+    assert members["libc.a(qsort.o)"] > 200 and members["libc.a(vfprintf.o)"] > 2000
+    assert members["wasmcu libc glue"] > 100  # malloc and free
+    assert cost["flash_bytes"] >= sum(v for k, v in members.items() if "glue" not in k) // 2
+    assert build_wasm(workloads.discover()["crc16"], 10, "c").meta["library_cost"]["flash_bytes"] == 0
+    _elf, meta = build_image("native", wl, 50, "c", devices.discover()["pico"], "-O2")
+    native = meta["library_cost"]["members"]
+    assert any("qsort" in k for k in native) and any("malloc" in k for k in native)
+    assert meta["library_cost"]["flash_bytes"] > 500
+    _elf, meta = build_image("native", workloads.discover()["crc16"], 10, "c", devices.discover()["pico"], "-O2")
+    assert meta["library_cost"]["flash_bytes"] == 0

@@ -91,4 +91,16 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     res.provenance.update(build=meta, device_profile_hash=device.profile_hash, mode=rt.mode,
                           runtime_settings=rt.firmware_settings(device) or None)
     res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
+    cost = build_wasm(workload, cell.n, cell.lang).meta.get("library_cost") if rt.wasm else meta.get("library_cost")
+    record_library_cost(res, cost, "module" if rt.wasm else "firmware")
     return elf, fp
+
+
+def record_library_cost(res: Draft, cost: dict | None, where: str) -> None:
+    """What the C/C++/Rust libraries add to the cell (wasmcu.toolchains.libcost): in the
+    firmware for a native kernel, inside the module for a wasm runtime."""
+    if cost is None:
+        return
+    res.extra.update(library_flash_bytes=cost["flash_bytes"], library_ram_bytes=cost["ram_bytes"],
+                     library_in=where,
+                     library_members=dict(sorted(cost["members"].items(), key=lambda kv: (-kv[1], kv[0]))[:8]))

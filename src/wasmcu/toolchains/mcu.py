@@ -21,7 +21,7 @@ from .. import tools
 from ..chips import CHIPS
 from ..errors import BuildError, DoesNotFit
 from ..workloads import SEED, Workload
-from . import cfamily
+from . import cfamily, libcost
 from .cache import cached, digest
 from .rust import crate_root
 
@@ -326,17 +326,18 @@ def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *
     flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", *oslib,
              "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}", f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
     sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue, *extra]
-    key = digest("firmware", flags, script, tools.version(cc), *sources, *parts)
+    key = digest("firmware", flags, script, tools.version(cc), *sources, *parts, "map")
 
     def build(tmp: Path) -> dict:
         elf = tmp / "firmware.elf"
         (tmp / "device.ld").write_text(script)
         cmd = [cc, *flags, "-T", str(tmp / "device.ld"), str(FIRMWARE / "main.c"), str(glue), *map(str, extra),
-               *map(str, parts), "-o", str(elf)]
+               *map(str, parts), "-o", str(elf), f"-Wl,-Map={tmp / 'firmware.map'}"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             _raise_link_error(proc.stderr, device)
-        return {"compiler": tools.version(cc), "flags": flags, "layout": layout}
+        cost = libcost.firmware_library_cost((tmp / "firmware.map").read_text(), [str(p) for p in parts])
+        return {"compiler": tools.version(cc), "flags": flags, "layout": layout, "library_cost": cost}
 
     directory = cached("firmware", key, build)
     from .cache import meta

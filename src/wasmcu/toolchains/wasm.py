@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import tools
 from ..workloads import Workload
-from . import cfamily
+from . import cfamily, libcost
 from .cache import cached, digest, meta
 from .rust import crate_root
 
@@ -143,7 +143,7 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
             _link([clang, *link, "-nostdlib", *map(str, objects), "-o", str(out)],
                   f"wasm-ld for {workload.name}", workload, n)
             shutil.rmtree(objs_dir)
-            return {"libraries": []}
+            return {"libraries": [], "library_cost": libcost.NONE}
         except BuildError as exc:
             if "undefined symbol" not in str(exc):
                 raise
@@ -161,7 +161,8 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
     try:
         _link([*driver, *link, "-nostartfiles", "-Wl,--strip-debug", "-Wl,--export-if-defined=wasmcu_heap_needed",
                "-Wl,--export-if-defined=__heap_base",
-               f"-Wl,--why-extract={why}", *map(str, objects), str(glue), "-o", str(out)],
+               f"-Wl,--why-extract={why}", f"-Wl,-Map={tmp / 'module.map'}", *map(str, objects), str(glue),
+               "-o", str(out)],
               f"wasm-ld for {workload.name}", workload, n)
     except BuildError as exc:
         raise _undefined_error(exc, names, lang) from None
@@ -177,7 +178,8 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
                         if "\t" in line})
     shutil.rmtree(objs_dir)
     heap = heap_check(out, workload, n)
-    return {"libraries": [str(x) for x in libs], "library_members": extracted, "heap_check": heap}
+    return {"libraries": [str(x) for x in libs], "library_members": extracted, "heap_check": heap,
+            "library_cost": libcost.wasm_library_cost((tmp / "module.map").read_text(), (glue.name,))}
 
 
 def heap_check(wasm: Path, workload: Workload, n: int) -> dict | None:
@@ -340,7 +342,7 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
         link = LINK_FLAGS + [f"-Wl,{f}" for f in memory_flags(workload)]
         wasm_opt = shutil.which("wasm-opt")
         key = digest(f"wasm-{lang}", *cfamily.project_inputs(workload, lang), flags, extra, link,
-                     tools.version(clang), str(bool(wasm_opt)), WASM_LIBC)
+                     tools.version(clang), str(bool(wasm_opt)), WASM_LIBC, "library-cost")
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"

@@ -17,6 +17,7 @@ from wasmcu import calibrate as cal
 from wasmcu import devices, workloads
 from wasmcu.calibrate.fit import CalibrationError, Sample, fit
 from wasmcu.measure.cycles import COSTS, CostModel, coefficients
+from wasmcu.store import Store
 
 NOISE = 0.001  # the simulated board's timer noise: 0.1 % (one sigma) per kernel
 
@@ -277,3 +278,30 @@ def test_validate_shows_the_fitted_estimate_beside_the_table(rp2040js_run):
     assert "fitted" in proc.stdout and "pico-fitted's table" in proc.stdout
     proc = wasmcu("validate", "--device", "pico", "--fitted", "nrf5340")
     assert proc.returncode == 2 and "is a cortex-m33 profile, not cortex-m0plus" in proc.stderr
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_report_shows_the_table_and_the_fitted_estimates(rp2040js_run, tmp_path):
+    tmp, out = rp2040js_run
+    db = tmp_path / "r.sqlite"
+    proc = wasmcu("bench", "--device", "pico", "--workload", "crc32:1024", "--runtime", "native", "--lang", "c",
+                  "--db", str(db), "--json")
+    assert proc.returncode == 0, proc.stderr
+    [cell] = json.loads(proc.stdout)
+    proc = wasmcu("report", "--db", str(db), "--out", str(tmp_path / "rep"), "--device-dir",
+                  str(tmp / "pico-fitted.toml"))
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "## Estimates: the table's and the fitted costs" in md and "fitted to pico-board" in md
+    section = md.split("## Estimates: the table's and the fitted costs")[1].split("\n## ")[0]
+    [row] = [line for line in section.splitlines() if line.startswith("| crc32:1024/c/native/pico")]
+    table, fitted = (int(v.replace(",", "")) for v in row.split("|")[2:4])
+    assert table == cell["cycles"] and fitted < table  # rp2040js has no XIP refills
+    with Store(db) as store:
+        [stored] = store.results()
+    model = devices.discover([tmp / "pico-fitted.toml"])["pico-fitted"].cycle_model
+    assert fitted == model.estimate(stored.extra["events"]["run"]).cycles
+    assert "Estimates: the table" in (tmp_path / "rep" / "report.html").read_text()
+    proc = wasmcu("report", "--db", str(db), "--out", str(tmp_path / "rep2"), "--fitted", "pico")
+    assert proc.returncode == 2 and "'pico' has no [calibration] table" in proc.stderr

@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--run", type=int, help="run id (default: the latest)")
     r.add_argument("--workload", help="workload[:n] shown in the figures (default bubblesort:100)")
     r.add_argument("--lang", help="language shown in the figures (default c)")
+    r.add_argument("--fitted", help="comma-separated fitted profiles (written by wasmcu calibrate) whose estimates are "
+                                    "shown beside the table's (default: every profile found with a [calibration])")
+    r.add_argument("--device-dir", type=Path, action="append", default=[])
 
     c = sub.add_parser("compare", parents=[debug], help="compare two stored runs (or a run and a baseline file)")
     c.add_argument("a", help="baseline: run id or a JSON file written by `bench --json`")
@@ -231,8 +234,20 @@ def cmd_report(args) -> int:
             if not size.isdigit() or int(size) <= 0:
                 raise WasmcuError(f"invalid size in --workload {args.workload} (expected e.g. bubblesort:100)")
             n = int(size)
+    from . import devices as devices_mod
+    from .errors import ConfigError
+    from .report.fitted import fitted_profiles
+
+    names = [f.strip() for f in args.fitted.split(",") if f.strip()] if args.fitted else None
+    try:
+        fitted = fitted_profiles(devices_mod.discover(args.device_dir), names)
+    except ConfigError as exc:
+        if names is not None or args.device_dir:
+            raise
+        log.warning("no fitted estimates in the report: %s", exc)
+        fitted = {}
     with Store(args.db) as store:
-        out = write_report(store, args.out, run_id=args.run, workload=wl, n=n, lang=args.lang)
+        out = write_report(store, args.out, run_id=args.run, workload=wl, n=n, lang=args.lang, fitted=fitted)
         print(time_table_markdown(store.results(args.run)))
     for path in out:
         print(path)

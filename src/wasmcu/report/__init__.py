@@ -6,14 +6,17 @@ from pathlib import Path
 
 from ..errors import WasmcuError
 from ..store import Store
+from .fitted import fitted_html, fitted_markdown, fitted_rows
 from .modes import mode_figure, mode_table_markdown
 from .score import score_figure, score_table_markdown
 from .tables import results_markdown, time_table_markdown, write_csv
 
 
 def write_report(store: Store, out: Path, run_id: int | None = None, *, workload: str | None = None,
-                 n: int | None = None, lang: str | None = None) -> list[Path]:
-    """Write the report of one run (default: the latest) into `out`; return the files written."""
+                 n: int | None = None, lang: str | None = None, fitted: dict | None = None) -> list[Path]:
+    """Write the report of one run (default: the latest) into `out`; return the files written.
+    `fitted`: emulated device -> its fitted profile (report.fitted.fitted_profiles), whose
+    estimates are shown beside the table's."""
     from . import figures, html
 
     results = store.results(run_id)
@@ -37,14 +40,18 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
     figures.overhead_figure(results, figs["overhead"])
     mode_figure(results, figs["modes"])
     score_figure(results, figs["score"])
+    rows = fitted_rows(results, fitted or {})
+    fitted_md = fitted_markdown(rows, fitted or {})
     md = out / "report.md"
     md.write_text("# wasmcu report\n\n" + time_table_markdown(results) + "\n## Execution modes\n\n"
                   + mode_table_markdown(results) + "\n## Score per runtime\n\n"
-                  + score_table_markdown(results) + "\n## All cells\n\n" + results_markdown(results))
+                  + score_table_markdown(results)
+                  + (f"\n## Estimates: the table's and the fitted costs\n\n{fitted_md}" if fitted_md else "")
+                  + "\n## All cells\n\n" + results_markdown(results))
     csv_path = out / "results.csv"
     write_csv(results, csv_path)
     page = out / "report.html"
-    page.write_text(html.render(results, store.run(run_id), figs, wl))
+    page.write_text(html.render(results, store.run(run_id), figs, wl, extra_html=fitted_html(rows, fitted or {})))
     from .trace import trace_figures
 
     return [page, md, csv_path, *figs.values(), *trace_figures(results, store.path, out)]

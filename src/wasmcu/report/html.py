@@ -41,7 +41,7 @@ def headline(results: list[Result]) -> str:
     return text
 
 
-def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl: tuple) -> str:
+def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl: tuple, extra_html: str = "") -> str:
     ok = [r for r in results if r.status == OK]
     prov = json.loads(run["provenance"]) if run and run.get("provenance") else {}
     natives = native_of(results)
@@ -97,6 +97,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
                      f"<td class='num'>{'' if ratio is None else f'{ratio:.2f}×'}</td>"
                      f"<td class='{'' if r.time_kind == 'measured' else 'est'}'>{_e(r.time_kind)}</td></tr>")
     parts.append("</table>")
+    parts.append(extra_html)  # e.g. the table's and the fitted estimates side by side
     # all cells
     parts.append("<h2>All cells</h2><table><tr><th>cell</th><th>status</th><th>checksum</th><th>time µs</th>"
                  "<th>load µs</th><th>instructions</th><th>flash KB</th><th>RAM static KB</th><th>RAM peak KB</th>"

@@ -13,8 +13,9 @@ import os
 from typing import Callable, Iterable
 
 from .backends import RunContext, get_backend
+from .backends.host import native_reference
 from .errors import ConfigError, WasmcuError
-from .model import ERROR, MISMATCH, OK, UNSUPPORTED, Cell, Result
+from .model import ERROR, MISMATCH, OK, UNSUPPORTED, VERIFIED_NATIVE_HOST, VERIFIED_ORACLE, Cell, Result
 from .plan import Spec, plan
 from .provenance import run_provenance
 from .store import Store
@@ -42,20 +43,36 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
 
 
 def verify(result: Result, workload) -> Result:
-    """Compare the checksum with the oracle's; a difference is a failed cell."""
-    try:
-        expected = workload.expected(result.cell.n)
-    except Exception as exc:  # the oracle is user code: whatever it raises is this cell's error
-        message = str(exc) if isinstance(exc, WasmcuError) else \
-            f"the oracle {workload.oracle_file} raised {type(exc).__name__}: {exc}"
-        return result.replace(status=ERROR, error=message) if result.status in (OK, MISMATCH) else result
-    result = result.replace(expected=expected)
+    """Compare the checksum with the expected one; a difference is a failed cell. The expected
+    checksum is the oracle's, or, for a workload without an oracle, the host's native result
+    for the same language, n and seed; `verified_by` says which."""
+    if workload.has_oracle:
+        verified_by, source = VERIFIED_ORACLE, "the oracle's"
+        try:
+            expected = workload.expected(result.cell.n)
+        except Exception as exc:  # the oracle is user code: whatever it raises is this cell's error
+            message = str(exc) if isinstance(exc, WasmcuError) else \
+                f"the oracle {workload.oracle_file} raised {type(exc).__name__}: {exc}"
+            return result.replace(status=ERROR, error=message) if result.status in (OK, MISMATCH) else result
+    else:
+        if result.status not in (OK, MISMATCH):
+            return result  # nothing to compare: no native build is made for it
+        verified_by, source = VERIFIED_NATIVE_HOST, "the host's native result"
+        cell = result.cell
+        if result.backend == "host" and cell.runtime == "native" and result.checksum is not None:
+            expected = result.checksum & 0xFFFFFFFF  # this cell is the reference itself
+        else:
+            try:
+                expected = native_reference(workload, cell.n, cell.lang)
+            except WasmcuError as exc:
+                return result.replace(status=ERROR, error=str(exc))
+    result = result.replace(expected=expected, verified_by=verified_by)
     if result.status == OK:
         if result.checksum is None:
             return result.replace(status=ERROR, error="the run reported no checksum")
         if (result.checksum & 0xFFFFFFFF) != expected:
-            return result.replace(status=MISMATCH, error=f"checksum {result.checksum:#010x} differs from the "
-                                                         f"oracle's {expected:#010x}")
+            return result.replace(status=MISMATCH, error=f"checksum {result.checksum & 0xFFFFFFFF:#010x} differs from "
+                                                         f"{source} {expected:#010x}")
     return result
 
 

@@ -16,6 +16,10 @@ CYCLES_ESTIMATED = "estimated cycles"
 CYCLES_INSTRUCTIONS = "instructions"
 ENERGY_MODEL = "model"
 
+# how a result's expected checksum was obtained: the workload's Python oracle, or (a workload
+# without one) the host's native build of the same kernel, language, n and seed
+VERIFIED_ORACLE, VERIFIED_NATIVE_HOST = "oracle", "native-host"
+
 # build modes: `o2`, the same flags everywhere; `sdk`, each board's vendor-SDK default
 # optimisation level (the device profile's [build] sdk_opt)
 BUILD_MODES = ("o2", "sdk")
@@ -51,7 +55,7 @@ class Result:
     """What one run of a cell gave, once measured: immutable. Fields that do not apply
     stay None. Backends fill a `Draft` and freeze it; a changed copy is `replace(...)`."""
 
-    SCHEMA: ClassVar[int] = 3  # the version of this layout (and of the store's, which derives from it)
+    SCHEMA: ClassVar[int] = 4  # the version of this layout (and of the store's, which derives from it)
 
     cell: Cell
     backend: str
@@ -59,6 +63,7 @@ class Result:
     error: str | None = None
     checksum: int | None = None
     expected: int | None = None
+    verified_by: str | None = None  # where `expected` came from: VERIFIED_ORACLE or VERIFIED_NATIVE_HOST
     time_us: float | None = None
     time_us_ci: list[float] | None = None
     time_kind: str | None = None  # 'measured' (host clock) or 'estimated' (cycle model)

@@ -160,8 +160,9 @@ class Store:
 
     def _migrate(self) -> None:
         """Columns added since a store was written: build modes (its cells were all built
-        with `o2`), the host process's RSS (older host cells kept it in ram_peak_bytes), and
-        any Result field added later (NULL in older cells)."""
+        with `o2`), the host process's RSS (older host cells kept it in ram_peak_bytes), how
+        a cell was verified (older stores: by the oracle), and any Result field added later
+        (NULL in older cells)."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
         if "build" not in columns:
             self.db.execute("ALTER TABLE results ADD COLUMN build TEXT NOT NULL DEFAULT 'o2'")
@@ -173,6 +174,8 @@ class Store:
         for column in SCALAR_COLUMNS:
             if column.split()[0] not in columns:
                 self.db.execute(f"ALTER TABLE results ADD COLUMN {column.replace(' NOT NULL', '')}")
+        if "verified_by" not in columns:  # before schema 4 every expected checksum came from an oracle
+            self.db.execute("UPDATE results SET verified_by = 'oracle' WHERE expected IS NOT NULL")
 
     def close(self):
         self.db.close()

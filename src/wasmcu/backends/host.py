@@ -7,10 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import asdict
 
 from .. import runtimes
-from ..errors import BuildError, CellError, DoesNotFit, ToolMissing, ToolTooOld
+from ..errors import BuildError, CellError, DoesNotFit, ToolMissing, ToolTooOld, WasmcuError
 from ..measure.stats import summarize
 from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
@@ -130,3 +131,41 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:  # already gone
         pass
+
+
+_REFERENCES: dict[tuple, int] = {}
+_REFERENCES_LOCK = threading.Lock()
+
+
+def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: float = 120) -> int:
+    """The host's native result of `run(seed)` for `workload` at size n in `lang`: the expected
+    checksum of a workload without an oracle. Built like the `native` runtime's cell (cached),
+    called once in a worker process; remembered for the rest of this process.
+    Raises CellError saying why when there is no such result."""
+    if lang == "wasm":
+        raise CellError(f"workload '{workload.name}' has no oracle, and a prebuilt wasm module has no native build "
+                        f"to compare with: give it an [oracle] in workload.toml")
+    key = (str(workload.directory), workload.name, n, lang, seed)
+    with _REFERENCES_LOCK:
+        if key in _REFERENCES:
+            return _REFERENCES[key]
+    rt = runtimes.get("native")
+    why = rt.unavailable_reason()
+    if why:
+        raise CellError(f"workload '{workload.name}' has no oracle and the host's native result is not available "
+                        f"({why}): give it an [oracle] in workload.toml")
+    try:
+        artifact, _ = rt.prepare(workload, n, lang)
+    except WasmcuError as exc:
+        raise CellError(f"workload '{workload.name}' has no oracle and its host-native build, which gives the "
+                        f"expected checksum, failed: {exc}") from None
+    job = HostJob(runtime="native", artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
+                  min_sample_us=0.0, min_warmup_s=0.0)
+    out = run_worker(job, timeout_s)
+    if "error" in out:
+        raise CellError(f"workload '{workload.name}' has no oracle and its host-native run, which gives the "
+                        f"expected checksum, failed: {out['error']}")
+    value = out["checksum"] & 0xFFFFFFFF
+    with _REFERENCES_LOCK:
+        _REFERENCES[key] = value
+    return value

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..model import OK, PASSING, STATUSES, UNSUPPORTED, Result
 from .modes import METRICS, by_mode, mode_of, ordered_modes
-from .tables import fmt_energy, fmt_time, native_of, overhead
+from .tables import fmt_energy, fmt_time, native_of, overhead, verification_note
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -62,6 +62,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
              "and absent otherwise.</li>",
              "<li><b>Footprint</b>: flash and static RAM read from the firmware ELF; peak RAM adds the heap and "
              "painted-stack high-water marks the firmware reports. On the host, RAM is the process's peak RSS.</li>",
+             f"<li><b>Checksums</b>: {_e(verification_note(results))}</li>",
              "</ul>", "<h2>Figures</h2>"]
     for name in ("time", "footprint", "energy", "overhead", "modes", "score"):
         if name in figures:
@@ -99,7 +100,8 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
     parts.append("</table>")
     parts.append(extra_html)  # e.g. the table's and the fitted estimates side by side
     # all cells
-    parts.append("<h2>All cells</h2><table><tr><th>cell</th><th>status</th><th>checksum</th><th>time µs</th>"
+    parts.append("<h2>All cells</h2><table><tr><th>cell</th><th>status</th><th>checksum</th><th>verified by</th>"
+                 "<th>time µs</th>"
                  "<th>load µs</th><th>instructions</th><th>flash KB</th><th>RAM static KB</th><th>RAM peak KB</th>"
                  "<th>runtime share flash KB</th><th>UF2 KB</th><th>energy µJ</th><th>notes</th></tr>")
     kb = lambda v: "" if not v else f"{v / 1024:,.1f}"  # noqa: E731
@@ -107,7 +109,8 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
         energy = fmt_energy(r)
         note = r.extra.get("warning") or ""
         parts.append(f"<tr><td>{_e(r.cell.key)}</td><td class='{'' if r.status in PASSING else 'bad'}'>{_e(r.status)}</td>"
-                     f"<td>{'' if r.checksum is None else hex(r.checksum)}</td><td class='num'>{_e(fmt_time(r))}</td>"
+                     f"<td>{'' if r.checksum is None else hex(r.checksum)}</td><td>{_e(r.verified_by or '')}</td>"
+                     f"<td class='num'>{_e(fmt_time(r))}</td>"
                      f"<td class='num'>{'' if r.load_us is None else f'{r.load_us:,.1f}'}</td>"
                      f"<td class='num'>{'' if r.instructions is None else f'{r.instructions:,}'}</td>"
                      f"<td class='num'>{kb(r.flash_bytes)}</td><td class='num'>{kb(r.ram_static_bytes)}</td>"

@@ -67,6 +67,7 @@ def time_table_markdown(results: list[Result]) -> str:
 
 
 CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status", "error", "checksum", "expected",
+              "verified_by",
               "time_us", "time_us_ci_low", "time_us_ci_high", "time_kind", "load_us", "cycles", "cycles_kind",
               "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "runtime_flash_bytes",
               "runtime_ram_bytes", "uf2_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning"]
@@ -120,6 +121,24 @@ def _kb(v) -> str:
     return f"{v / 1024:,.1f}" if v else "–"
 
 
+def verification_note(results: list[Result]) -> str:
+    """How the cells' checksums were checked, in a sentence: against a workload's oracle, or
+    (workloads without one) against the host's native result for the same language, n and seed."""
+    counts: dict[str, set] = {}
+    for r in results:
+        if r.verified_by:
+            counts.setdefault(r.verified_by, set()).add(r.cell.workload)
+    if not counts:
+        return "No checksum was checked in this run."
+    parts = []
+    if "oracle" in counts:
+        parts.append(f"against the workload's Python oracle ({', '.join(sorted(counts['oracle']))})")
+    if "native-host" in counts:
+        parts.append("against the host's native result for the same language, n and seed, since these workloads "
+                     f"have no oracle ({', '.join(sorted(counts['native-host']))})")
+    return "Checksums were verified " + "; and ".join(parts) + "."
+
+
 def results_markdown(results: list[Result]) -> str:
     lines = ["| cell | status | time µs [95% CI, or estimate range] | flash KB | RAM static/peak KB | energy µJ | notes |",
              "|---|---|---|---:|---:|---:|---|"]
@@ -129,4 +148,4 @@ def results_markdown(results: list[Result]) -> str:
         notes = r.error if r.status != OK else (r.extra.get("warning") or "")
         lines.append(f"| {r.cell.key} | {r.status} | {fmt_time(r)} | {_kb(r.flash_bytes)} | {ram} | {energy} | "
                      f"{(notes or '').replace('|', '/')[:200]} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + verification_note(results) + "\n"

@@ -8,10 +8,13 @@ from .. import tools
 from ..workloads import Workload
 from . import cfamily
 from .cache import cached, digest
-from .rust import crate_root
+from . import rust
 
 C_FLAGS = ["-O2", "-fPIC", "-shared"]
 RUST_FLAGS = ["--edition", "2021", "--crate-type", "cdylib", "-C", "opt-level=2", "-C", "panic=abort"]
+# a kernel that uses `alloc`: the host's prebuilt `alloc` was compiled for unwinding, and its
+# unwinding paths (never taken by a panic=abort kernel) name libgcc_s's _Unwind_Resume
+RUST_ALLOC_FLAGS = ["-C", "link-arg=-lgcc_s"]
 
 
 TIMING_LOOP = Path(__file__).resolve().parent.parent / "runtimes" / "timing_loop.c"
@@ -59,11 +62,15 @@ def build_native(workload: Workload, n: int, lang: str) -> Path:
             return {"compiler": tools.version(cc), "flags": [*C_FLAGS, *extra]}
     else:
         rustc = tools.require("rustc")
-        key = digest("host-rust", source, RUST_FLAGS, n, tools.version(rustc))
+        version = tools.version(rustc)
+        flags = RUST_FLAGS + (RUST_ALLOC_FLAGS if rust.uses_alloc(source) else [])
+        key = digest("host-rust", *rust.key_parts(source, "libc"), flags, n, version)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
-            root.write_text(crate_root(source, n))
-            tools.run([rustc, *RUST_FLAGS, str(root), "-o", str(tmp / "kernel.so")], cwd=tmp, what=f"rustc for {workload.name}")
-            return {"compiler": tools.version(rustc), "flags": RUST_FLAGS}
+            root.write_text(rust.crate_root(source, n, allocator="libc", oom_body=rust.OOM_ABORT, rustc_version=version,
+                                            unwinding_alloc=True))
+            tools.run([rustc, *flags, str(root), "-o", str(tmp / "kernel.so")], cwd=tmp,
+                      env=rust.bootstrap_env(source), what=f"rustc for {workload.name}")
+            return {"compiler": version, "flags": flags}
     return cached("host-native", key, build) / "kernel.so"

@@ -23,12 +23,12 @@ from ..errors import BuildError, DoesNotFit
 from ..workloads import SEED, Workload
 from . import cfamily, libcost
 from .cache import cached, digest
-from .rust import crate_root
+from . import rust
 
 CXX_SUPPORT = Path(__file__).resolve().parent / "cxx_support.cpp"
 
 FIRMWARE = Path(__file__).resolve().parent.parent / "backends" / "firmware"
-RUST_CORE = Path("lib/rustlib/src/rust/library/core/src/lib.rs")  # under rustc's sysroot (Debian's rust-src)
+RUST_LIBRARY = Path("lib/rustlib/src/rust/library")  # under rustc's sysroot (Debian's rust-src)
 # where the set-up puts the pywasm3 source distribution (it carries wasm3's C sources), so
 # that no firmware build needs the network
 SDIST_DIR = Path(sys.prefix) / "share" / "wasmcu"
@@ -86,20 +86,23 @@ def _cc(arch: Arch) -> str:
 
 
 def rust_sysroot(arch: Arch) -> Path:
-    """A sysroot with `core` built from Debian's rust-src and an empty compiler_builtins
-    (the intrinsics come from GCC's libgcc at link time). About 10-30 s once per target."""
+    """A sysroot with `core` and `alloc` built from Debian's rust-src and an empty
+    compiler_builtins (the intrinsics come from GCC's libgcc and picolibc at link time).
+    A few minutes once per target on a busy machine; cached."""
     rustc = tools.require("rustc")
     root = subprocess.run([rustc, "--print", "sysroot"], capture_output=True, text=True).stdout.strip()
-    core_src = Path(root) / RUST_CORE
-    if not core_src.is_file():
-        raise BuildError(f"Rust's core sources were not found at {core_src}: apt-get install rust-src")
+    library = Path(root) / RUST_LIBRARY
+    core_src, alloc_src = library / "core/src/lib.rs", library / "alloc/src/lib.rs"
+    for src in (core_src, alloc_src):
+        if not src.is_file():
+            raise BuildError(f"Rust's library sources were not found at {src}: apt-get install rust-src")
     features = ["-C", f"target-feature={arch.rust_features}"] if arch.rust_features else []
-    key = digest("rust-sysroot", arch.rust_target, features, tools.version(rustc))
+    key = digest("rust-sysroot", arch.rust_target, features, tools.version(rustc), "core+alloc")
 
     def build(tmp: Path) -> dict:
         lib = tmp / "lib" / "rustlib" / arch.rust_target / "lib"
         lib.mkdir(parents=True)
-        env = dict(os.environ, RUSTC_BOOTSTRAP="1")
+        env = rust.bootstrap_env()
         common = ["--edition", "2021", "--crate-type", "rlib", "--target", arch.rust_target,
                   "-C", "opt-level=2", "-C", "panic=abort", "-C", "debuginfo=0", *features]
         tools.run([rustc, *common, "--crate-name", "core", str(core_src), "-o", str(lib / "libcore.rlib")],
@@ -108,7 +111,9 @@ def rust_sysroot(arch: Arch) -> Path:
         cb.write_text("#![feature(compiler_builtins)]\n#![compiler_builtins]\n#![no_std]\n")
         tools.run([rustc, *common, "--crate-name", "compiler_builtins", "--sysroot", str(tmp), str(cb),
                    "-o", str(lib / "libcompiler_builtins.rlib")], env=env, what="building compiler_builtins")
-        return {"rustc": tools.version(rustc), "target": arch.rust_target}
+        tools.run([rustc, *common, "--crate-name", "alloc", "--sysroot", str(tmp), str(alloc_src),
+                   "-o", str(lib / "liballoc.rlib")], env=env, what=f"building Rust alloc for {arch.rust_target}")
+        return {"rustc": tools.version(rustc), "target": arch.rust_target, "crates": ["core", "alloc"]}
 
     return cached("rust-sysroot", key, build)
 
@@ -153,14 +158,16 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
                  "-C", f"opt-level={RUST_OPT.get(opt, '2')}", "-C", "panic=abort", "-C", "debuginfo=0"]
         if arch.rust_features:
             flags += ["-C", f"target-feature={arch.rust_features}"]
-        key = digest("mcu-kernel-rust", source, flags, n, tools.version(rustc), str(sysroot))
+        version = tools.version(rustc)
+        key = digest("mcu-kernel-rust", *rust.key_parts(source, "libc"), flags, n, version, str(sysroot))
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
-            root.write_text(crate_root(source, n))
+            root.write_text(rust.crate_root(source, n, allocator="libc", oom_body=rust.OOM_REPORT,
+                                            rustc_version=version, arm_eabi=arch.rust_target.startswith("thumb")))
             tools.run([rustc, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
-                      cwd=tmp, what=f"rustc for {arch.rust_target}")
-            return {"compiler": tools.version(rustc), "flags": flags}
+                      cwd=tmp, env=rust.bootstrap_env(source), what=f"rustc for {arch.rust_target}")
+            return {"compiler": version, "flags": flags}
 
         return cached("mcu-kernel", key, build) / "libkernel.a"
     raise BuildError(f"a {lang} workload has no native build for a board")

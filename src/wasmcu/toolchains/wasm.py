@@ -19,7 +19,7 @@ from .. import tools
 from ..workloads import Workload
 from . import cfamily, libcost
 from .cache import cached, digest, meta
-from .rust import crate_root
+from . import rust
 
 WASM_LIBC = Path(__file__).resolve().parent / "wasm_libc.c"
 
@@ -353,15 +353,17 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
         rustc = tools.require("rustc")
         tools.require("rust-lld")
         flags = RUST_FLAGS + [x for f in memory_flags(workload) for x in ("-C", f"link-arg={f}")]
-        key = digest("wasm-rust", source, flags, n, tools.version(rustc))
+        version = tools.version(rustc)
+        key = digest("wasm-rust", *rust.key_parts(source, "wasm"), flags, n, version)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
-            root.write_text(crate_root(source, n, panic_body="core::arch::wasm32::unreachable()"))
+            root.write_text(rust.crate_root(source, n, panic_body="core::arch::wasm32::unreachable()",
+                                            allocator="wasm", oom_body=rust.OOM_TRAP, rustc_version=version))
             out = tmp / "module.wasm"
             _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
-                  workload, n, cwd=tmp)
-            return {"compiler": tools.version(rustc), "flags": flags, **_finish(tmp, out)}
+                  workload, n, cwd=tmp, env=rust.bootstrap_env(source))
+            return {"compiler": version, "flags": flags, **_finish(tmp, out)}
     elif lang == "wasm":  # a prebuilt module: copied as it is
         key = digest("wasm-prebuilt", source)
 

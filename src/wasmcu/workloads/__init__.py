@@ -1,7 +1,9 @@
-"""Workloads: a kernel with a size parameter n, in one or more languages, with an oracle.
+"""Workloads: a kernel with a size parameter n, in one or more languages, and its expected result.
 
-A workload is a directory holding `workload.toml`, the kernel sources and a Python
-oracle. The built-in ones live beside this file; users add their own directories with
+A workload is a directory holding `workload.toml`, the kernel sources and, optionally, a
+Python oracle (`[oracle]`, or an `oracle.py` beside `workload.toml`). Without one, each
+cell is checked against the host's native result for the same language, n and seed
+(`verified_by` = `native-host`, see wasmcu.bench). The built-in ones live beside this file; users add their own directories with
 `--workload-dir DIR` or the WASMCU_WORKLOAD_PATH environment variable (os.pathsep
 separated), each DIR being either one workload or a folder of workloads.
 """
@@ -14,6 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+
+
+class NoOracle(ConfigError):
+    """A workload without an oracle was asked for the oracle's checksum."""
 
 try:
     import tomllib
@@ -100,7 +106,7 @@ class Workload:
     directory: Path
     sizes: list[int]
     sources: dict[str, Path]
-    oracle_file: Path
+    oracle_file: Path | None             # None: no oracle, cells are checked against the host's native result
     oracle_function: str = "checksum"
     # the module's linear memory and the shadow stack inside it ([wasm] in workload.toml):
     # one 64 KB page by default, so that small boards can host every module
@@ -127,8 +133,17 @@ class Workload:
             raise ConfigError(f"workload '{self.name}' has no {lang} source; it has: {', '.join(self.languages)}")
         return self.sources[lang]
 
+    @property
+    def has_oracle(self) -> bool:
+        return self.oracle_file is not None
+
     def expected(self, n: int, seed: int = SEED) -> int:
-        """The oracle's checksum for size n and `seed`, masked to 32 bits."""
+        """The oracle's checksum for size n and `seed`, masked to 32 bits. A workload without
+        an oracle raises NoOracle: its reference is the host's native result (wasmcu.bench)."""
+        if self.oracle_file is None:
+            raise NoOracle(f"workload '{self.name}' has no oracle: its cells are checked against the host's native "
+                           f"result (add [oracle] file = \"oracle.py\" to {self.directory / 'workload.toml'} for an "
+                           f"independent check)")
         if self._oracle is None:
             spec = importlib.util.spec_from_file_location(f"wasmcu_oracle_{self.name}", self.oracle_file)
             module = importlib.util.module_from_spec(spec)
@@ -181,7 +196,11 @@ def load_workload(directory: Path) -> Workload:
         raise ConfigError("invalid [oracle]", file=spec_file, field="oracle", expected='a table with file = "oracle.py"')
     oracle_file = directory / str(oracle.get("file", "oracle.py"))
     if not oracle_file.is_file():
-        raise ConfigError(f"oracle file {oracle_file} does not exist", file=spec_file, field="oracle.file")
+        if "oracle" in spec:  # named but missing: a mistake, not "no oracle"
+            raise ConfigError(f"oracle file {oracle_file} does not exist", file=spec_file, field="oracle.file",
+                              expected="an existing Python file, or no [oracle] table to check cells against the "
+                                       "host's native result")
+        oracle_file = None
     wasm = spec.get("wasm", {})
     if not isinstance(wasm, dict):
         raise ConfigError("invalid [wasm]", file=spec_file, field="wasm", expected="a table with memory_bytes, stack_bytes")

@@ -263,3 +263,28 @@ def test_alloc_on_the_emulated_boards(wl, device):
     greedy = execute_cell(Cell("greedy", 1, "rust", "native", device), found["greedy"], devs[device], ctx)
     assert greedy.status == "does-not-fit", greedy.error
     assert "out of memory: a Rust allocation of 4194304 bytes failed" in greedy.error and "heap has" in greedy.error
+
+
+def test_entry_rustflags_and_nested_modules(tmp_path):
+    """`entry` names the kernel's function, [build] rustflags reach every build (here a --cfg),
+    a module may live in a folder (parts/mod.rs, parts/scale.rs); a flag that changes the
+    optimisation level is refused."""
+    d = tmp_path / "proj"
+    (d / "parts").mkdir(parents=True)
+    (d / "kernel.rs").write_text("mod parts;\npub fn compute(seed: u32) -> u32 { parts::scale::triple(seed) }\n")
+    (d / "parts" / "mod.rs").write_text("pub mod scale;\n")
+    (d / "parts" / "scale.rs").write_text(
+        "pub fn triple(x: u32) -> u32 { if cfg!(scaled) { x * 3 + super::super::super::N as u32 } else { x } }\n")
+    (d / "workload.toml").write_text('name = "proj"\nsizes = [5]\nentry = "compute"\n[sources]\nrust = "kernel.rs"\n'
+                                     '[build]\nrustflags = ["--cfg", "scaled"]\n'
+                                     '[oracle]\nfile = "oracle.py"\n')
+    (d / "oracle.py").write_text("def checksum(n, seed):\n    return seed * 3 + n\n")
+    wl = workloads.discover([d])["proj"]
+    host = devices.discover()["host"]
+    ctx = RunContext(repeat=1, warmup=0, timeout_s=60)
+    for runtime in ("native", "wasm3"):
+        r = execute_cell(Cell("proj", 5, "rust", runtime, "host"), wl, host, ctx)
+        assert r.status == "ok" and r.checksum == 42 * 3 + 5, (runtime, r.error)
+    (d / "workload.toml").write_text((d / "workload.toml").read_text().replace('"--cfg", "scaled"', '"-C", "opt-level=3"'))
+    with pytest.raises(workloads.ConfigError, match="optimisation level"):
+        workloads.load_workload(d)

@@ -63,13 +63,13 @@ def build_native(workload: Workload, n: int, lang: str) -> Path:
     else:
         rustc = tools.require("rustc")
         version = tools.version(rustc)
-        flags = RUST_FLAGS + (RUST_ALLOC_FLAGS if rust.uses_alloc(source) else [])
-        key = digest("host-rust", *rust.key_parts(source, "libc"), flags, n, version)
+        flags = RUST_FLAGS + (RUST_ALLOC_FLAGS if rust.uses_alloc(source) else []) + rust.user_flags(workload)
+        key = digest("host-rust", *rust.key_parts(workload, "libc"), flags, n, version)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(rust.crate_root(source, n, allocator="libc", oom_body=rust.OOM_ABORT, rustc_version=version,
-                                            unwinding_alloc=True))
+                                            unwinding_alloc=True, entry=rust.entry(workload)))
             tools.run([rustc, *flags, str(root), "-o", str(tmp / "kernel.so")], cwd=tmp,
                       env=rust.bootstrap_env(source), what=f"rustc for {workload.name}")
             return {"compiler": version, "flags": flags}

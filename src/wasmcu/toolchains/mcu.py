@@ -158,13 +158,15 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
                  "-C", f"opt-level={RUST_OPT.get(opt, '2')}", "-C", "panic=abort", "-C", "debuginfo=0"]
         if arch.rust_features:
             flags += ["-C", f"target-feature={arch.rust_features}"]
+        flags += rust.user_flags(workload)
         version = tools.version(rustc)
-        key = digest("mcu-kernel-rust", *rust.key_parts(source, "libc"), flags, n, version, str(sysroot))
+        key = digest("mcu-kernel-rust", *rust.key_parts(workload, "libc"), flags, n, version, str(sysroot))
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(rust.crate_root(source, n, allocator="libc", oom_body=rust.OOM_REPORT,
-                                            rustc_version=version, arm_eabi=arch.rust_target.startswith("thumb")))
+                                            rustc_version=version, arm_eabi=arch.rust_target.startswith("thumb"),
+                                            entry=rust.entry(workload)))
             tools.run([rustc, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
                       cwd=tmp, env=rust.bootstrap_env(source), what=f"rustc for {arch.rust_target}")
             return {"compiler": version, "flags": flags}

@@ -69,10 +69,11 @@ def _quote(path: Path) -> str:
     return '"' + str(Path(path).resolve()).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", allocator: str = "libc",
+def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", allocator: str = "libc", entry: str = "run",
                oom_body: str | None = None, rustc_version: str = "rustc 1.63.0", unwinding_alloc: bool = False,
                arm_eabi: bool = False) -> str:
-    """The crate root around `kernel` at size n. `allocator` is "libc" (host, boards) or "wasm";
+    """The crate root around `kernel` at size n, exporting `run(seed)` that calls the kernel
+    module's `entry`. `allocator` is "libc" (host, boards) or "wasm";
     `oom_body` the code that runs when an allocation fails (an expression of type `!`).
     `unwinding_alloc`: the target's prebuilt `alloc` was compiled for unwinding (the host's):
     it names a personality routine that a panic=abort kernel never calls, defined here.
@@ -93,7 +94,7 @@ def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", allocator: 
         f"#[path = {_quote(kernel)}]",
         "mod kernel;",
         "#[no_mangle]",
-        'pub extern "C" fn run(seed: u32) -> u32 { kernel::run(seed) }',
+        f'pub extern "C" fn run(seed: u32) -> u32 {{ kernel::{entry}(seed) }}',
         "#[panic_handler]",
         f"fn panic(_: &core::panic::PanicInfo) -> ! {{ {panic_body} }}",
     ]
@@ -115,7 +116,28 @@ def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", allocator: 
     return "\n".join(lines) + "\n"
 
 
-def key_parts(kernel: Path, allocator: str) -> list[Path]:
-    """What a Rust build's cache key covers besides flags: the kernel's files, this crate root's
-    template and the allocator."""
-    return [*kernel_files(kernel), Path(__file__).resolve(), ALLOCATORS / f"{allocator}.rs"]
+def key_parts(workload, allocator: str) -> list:
+    """What a Rust build's cache key covers besides wasmcu's flags: the kernel's files (those
+    [sources] names and those beside the root module), its entry and [build] rustflags, this
+    crate root's template and the allocator."""
+    kernel = workload.source("rust")
+    named = [p for p in source_files(workload) if p not in kernel_files(kernel)]
+    return [*kernel_files(kernel), *named, entry(workload), user_flags(workload), Path(__file__).resolve(),
+            ALLOCATORS / f"{allocator}.rs"]
+
+
+def source_files(workload) -> list[Path]:
+    """The Rust files [sources] names (the first is the root module)."""
+    files = getattr(workload, "source_files", None)
+    return list(files("rust")) if files else [workload.source("rust")]
+
+
+def entry(workload) -> str:
+    """The kernel module's function that `run` calls (workload.toml's `entry`, default run)."""
+    return getattr(workload, "entry", "run") or "run"
+
+
+def user_flags(workload) -> list[str]:
+    """[build] rustflags (checked when the workload was loaded), appended after wasmcu's own."""
+    build = getattr(workload, "build", None)
+    return list(getattr(build, "rustflags", None) or [])

@@ -353,13 +353,15 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
         rustc = tools.require("rustc")
         tools.require("rust-lld")
         flags = RUST_FLAGS + [x for f in memory_flags(workload) for x in ("-C", f"link-arg={f}")]
+        flags += rust.user_flags(workload)
         version = tools.version(rustc)
-        key = digest("wasm-rust", *rust.key_parts(source, "wasm"), flags, n, version)
+        key = digest("wasm-rust", *rust.key_parts(workload, "wasm"), flags, n, version)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(rust.crate_root(source, n, panic_body="core::arch::wasm32::unreachable()",
-                                            allocator="wasm", oom_body=rust.OOM_TRAP, rustc_version=version))
+                                            allocator="wasm", oom_body=rust.OOM_TRAP, rustc_version=version,
+                                            entry=rust.entry(workload)))
             out = tmp / "module.wasm"
             _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
                   workload, n, cwd=tmp, env=rust.bootstrap_env(source))

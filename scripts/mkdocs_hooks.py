@@ -165,7 +165,70 @@ def suites_table() -> str:
     return _table(["suite", "workloads", "languages", "devices", "description"], rows)
 
 
+def _subcommands(parser):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield name, helps.get(name), sub
+
+
+def command_summary() -> str:
+    """One line per command of the CLI, from its own parser."""
+    from wasmcu.cli import build_parser
+
+    rows = []
+
+    def walk(prefix, parser, summary):
+        nested = list(_subcommands(parser))
+        if not nested:
+            rows.append([f"`{prefix}`", summary])
+        for name, help_text, sub in nested:
+            walk(f"{prefix} {name}", sub, help_text)
+
+    walk("wasmcu", build_parser(), None)
+    return _table(["command", "what it does"], rows)
+
+
+def commands_reference() -> str:
+    """Every command of the CLI with its options and their help, from the CLI's own parser."""
+    import argparse
+
+    import os
+
+    from wasmcu.cli import build_parser
+
+    os.environ["COLUMNS"] = "100"  # the width argparse wraps the usage lines at
+    parts = []
+
+    def describe(prefix: str, parser, summary) -> None:
+        nested = list(_subcommands(parser))
+        if nested:
+            for name, help_text, sub in nested:
+                describe(f"{prefix} {name}", sub, help_text)
+            return
+        lines = parser.format_usage().replace(" [-h]", "").removeprefix("usage: ").rstrip().split("\n")
+        usage = "\n".join([lines[0]] + [line.removeprefix(" " * len("usage: ")) for line in lines[1:]])
+        rows = []
+        for action in parser._actions:
+            if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+                continue
+            name = ", ".join(f"`{o}`" for o in action.option_strings) or f"`{action.metavar or action.dest}`"
+            choices = f" (one of: {', '.join(map(str, action.choices))})" if action.choices else ""
+            rows.append([name, (action.help or "") + choices])
+        parts.append(f"### `{prefix}`\n\n{summary or ''}\n\n```\n{usage}\n```\n\n"
+                     + (_table(["argument", "what it does"], rows) if rows else ""))
+
+    for name, help_text, sub in _subcommands(build_parser()):
+        describe(f"wasmcu {name}", sub, help_text)
+    return "\n".join(parts)
+
+
 TABLES: dict[str, Callable[[], str]] = {
+    "commands": commands_reference,
+    "command-summary": command_summary,
     "runtimes": runtimes_table,
     "modes": modes_table,
     "devices": devices_table,

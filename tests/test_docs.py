@@ -22,6 +22,12 @@ def test_readme_is_short_and_its_two_commands_exist():
     assert commands == ["scripts/paper.sh", "scripts/test.sh"]
     for command in commands:
         assert os.access(ROOT / command, os.X_OK), command
+    # the tour names every command of the CLI
+    from wasmcu.cli import build_parser
+
+    tour = text.split("## A tour of the commands", 1)[1].split("\n## ", 1)[0]
+    for name, _, sub in hooks._subcommands(build_parser()):
+        assert re.search(rf"^wasmcu {name}\b", tour, re.M), f"the README's tour lacks `wasmcu {name}`"
     # every page it sends the reader to exists
     for link in re.findall(r"\]\((docs/[^)#]+)\)", text):
         assert (ROOT / link).is_file(), link
@@ -74,7 +80,18 @@ def test_tables_are_generated_from_the_registries():
     assert "| `paper` | `bubblesort:100`, `bubblesort:1000`, `crc16:100` | c, rust |" in hooks.suites_table()
 
 
+def test_the_command_reference_comes_from_the_parser():
+    summary = hooks.command_summary()
+    for command in ("bench", "report", "compare", "recost", "validate", "list", "doctor", "wamr build"):
+        assert f"| `wasmcu {command}` |" in summary
+    reference = hooks.commands_reference()
+    assert "### `wasmcu wamr build`" in reference and "| `--any-version` | try a WAMR release" in reference
+    assert "(one of: devices, runtimes, workloads)" in reference
+    assert "| – |" not in reference  # every option has its help
+    assert "[-h]" not in reference and "--debug" not in reference
+
+
 def test_an_unknown_table_fails_the_build_naming_it():
-    with pytest.raises(ValueError, match="usage.md: unknown table 'runtime' \\(known: runtimes, modes"):
+    with pytest.raises(ValueError, match="usage.md: unknown table 'runtime' \\(known: commands, command-summary, runtimes, modes"):
         hooks.expand("text\n<!-- wasmcu-table: runtime -->\n", "usage.md")
     assert hooks.expand("a `<!-- wasmcu-table: runtimes -->` quoted inline") .startswith("a `")

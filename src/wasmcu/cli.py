@@ -41,6 +41,9 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
+DB_HELP = "SQLite store (default results/wasmcu.sqlite or $WASMCU_DB)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wasmcu", description="What does WebAssembly cost on a microcontroller?")
     p.add_argument("--version", action="version", version=f"wasmcu {__version__}")
@@ -66,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, help="emulated cells run in parallel (default: number of cores)")
     b.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
     b.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
-    b.add_argument("--db", type=Path, help="SQLite store (default results/wasmcu.sqlite or $WASMCU_DB)")
+    b.add_argument("--db", type=Path, help=DB_HELP)
     b.add_argument("--json", action="store_true", help="print one JSON array of cells on stdout")
     b.add_argument("--resume", nargs="?", const="latest", metavar="RUN",
                    help="continue a stored run (default: the latest), running only the missing cells")
@@ -81,19 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --cluster: run even when workers differ in tool or runtime versions (default: refuse)")
 
     r = sub.add_parser("report", parents=[debug], help="tables, figures and an HTML page from the store")
-    r.add_argument("--db", type=Path)
+    r.add_argument("--db", type=Path, help=DB_HELP)
     r.add_argument("--out", type=Path, default=Path("report"), help="output directory (default ./report)")
     r.add_argument("--run", type=int, help="run id (default: the latest)")
     r.add_argument("--workload", help="workload[:n] shown in the figures (default bubblesort:100)")
     r.add_argument("--lang", help="language shown in the figures (default c)")
     r.add_argument("--fitted", help="comma-separated fitted profiles (written by wasmcu calibrate) whose estimates are "
                                     "shown beside the table's (default: every profile found with a [calibration])")
-    r.add_argument("--device-dir", type=Path, action="append", default=[])
+    r.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
 
     c = sub.add_parser("compare", parents=[debug], help="compare two stored runs (or a run and a baseline file)")
     c.add_argument("a", help="baseline: run id or a JSON file written by `bench --json`")
     c.add_argument("b", help="candidate: run id or a JSON file")
-    c.add_argument("--db", type=Path)
+    c.add_argument("--db", type=Path, help=DB_HELP)
     c.add_argument("--threshold", type=float, default=5.0, help="regression threshold in percent (default 5)")
     c.add_argument("--strict", action="store_true",
                    help="refuse when the runs differ in machine, Python or tool versions (default: warn)")
@@ -101,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     rc = sub.add_parser("recost", parents=[debug], help="re-estimate stored emulated cells with another cost table (no re-run)")
     rc.add_argument("--model", type=Path, required=True, help="TOML file with a [cycle_model] table, as in a profile")
     rc.add_argument("--device", help="only cells of this device (a cost table describes one core)")
-    rc.add_argument("--db", type=Path)
+    rc.add_argument("--db", type=Path, help=DB_HELP)
     rc.add_argument("--run", type=int, help="run id (default: the latest)")
     rc.add_argument("--json", action="store_true", help="print one JSON array on stdout")
 
@@ -111,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--runtime", default="native,wasm3", help="comma-separated runtimes (default native,wasm3)")
     v.add_argument("--lang", default="c,rust", help="comma-separated languages (default c,rust)")
     v.add_argument("--fitted", help="also estimate with a fitted profile (written by wasmcu calibrate, e.g. pico-fitted)")
-    v.add_argument("--device-dir", type=Path, action="append", default=[])
+    v.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
     v.add_argument("--json", action="store_true", help="print one JSON array on stdout")
 
     cal = sub.add_parser("calibrate", parents=[debug], help="fit an emulated board's cost table to cycles measured on the real board")
@@ -127,13 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--no-layer", action="store_true", help="fit and report only; write no board layer")
     cal.add_argument("--from", dest="from_json", type=Path,
                      help="fit again the measurements of an earlier `calibrate --json` (nothing runs)")
-    cal.add_argument("--device-dir", type=Path, action="append", default=[])
+    cal.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
     cal.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     lst = sub.add_parser("list", parents=[debug], help="list devices, runtimes or workloads")
     lst.add_argument("what", choices=["devices", "runtimes", "workloads"])
-    lst.add_argument("--workload-dir", type=Path, action="append", default=[])
-    lst.add_argument("--device-dir", type=Path, action="append", default=[])
+    lst.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
+    lst.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
 
     sub.add_parser("doctor", parents=[debug], help="which toolchains, emulators and runtimes are present, and how to get the rest")
 

@@ -208,14 +208,14 @@ def pico(elf, stuck=(), boot_rom=True) -> Chip:
 
         chip.uc.hook_add(UC_HOOK_CODE, lookup, None, ROM_LOOKUP, ROM_LOOKUP)
         chip.uc.hook_add(UC_HOOK_CODE, usb_boot, None, ROM_USB_BOOT, ROM_USB_BOOT)
-    bkpt = chip.symbols["_exit"]
+    exit_code = bytes(chip.uc.mem_read(chip.symbols["_exit"] & ~1, 0x100))
+    bkpt = (chip.symbols["_exit"] & ~1) + next(i for i in range(0, 0x100, 2) if exit_code[i:i + 2] == b"\x00\xbe")
 
     def at_bkpt(uc, address, size, _):  # no boot ROM: the firmware stops at its breakpoint
-        if uc.mem_read(address, 2) == b"\x00\xbe":
-            chip.stopped = "bkpt"
-            uc.emu_stop()
+        chip.stopped = "bkpt"
+        uc.emu_stop()
 
-    chip.uc.hook_add(UC_HOOK_CODE, at_bkpt, None, bkpt & ~1, (bkpt & ~1) + 0x100)
+    chip.uc.hook_add(UC_HOOK_CODE, at_bkpt, None, bkpt, bkpt)
     chip.start = arm_reset(chip, 0x10000100) | 1
     return chip
 
@@ -346,3 +346,59 @@ def riscv_csr_writes(chip: Chip, csr: int) -> list[int]:
 
             chip.uc.hook_add(UC_HOOK_CODE, hook, None, 0x40800000 + off, 0x40800000 + off)
     return seen
+
+
+SSI = dict(CTRLR0=0x18000000, CTRLR1=0x18000004, SSIENR=0x18000008, BAUDR=0x18000014, SR=0x18000028,
+           DR0=0x18000060, RX_SAMPLE_DLY=0x180000F0, SPI_CTRLR0=0x180000F4)
+
+
+def boot2(code: bytes, quad_enabled: bool, busy_polls: int = 3) -> Chip:
+    """The RP2040's second-stage boot where the boot ROM runs it (SRAM at 0x20041f00), with the
+    SSI and a W25Q080 behind it: in TMOD 0 each frame sent clocks one back; the first frame of a
+    transfer is the command (35h status register 2, 05h status register 1, 06h write enable, 01h
+    write status), the following ones its data. A transfer ends when the receive FIFO is read
+    empty. Writing the status register sets BUSY for `busy_polls` reads of status register 1."""
+    uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
+    chip = Chip(uc, arch="thumb")
+    uc.mem_map(0x20000000, 0x43000)
+    uc.mem_map(0x10000000, 0x1000)
+    uc.mem_write(0x20041F00, code)
+    uc.mem_write(0x10000100, (0x20042000).to_bytes(4, "little") + (0x10000201).to_bytes(4, "little"))
+    chip.mmio(0x18000000, PAGE)
+    chip.mmio(0x40020000, PAGE)
+    chip.mmio(0xE0000000, 0x100000)
+    flash = {"sr2": 0x02 if quad_enabled else 0, "busy": 0, "wel": False}
+    chip.flash = flash
+    rx: list[int] = []
+    frames: list[int] = []
+
+    def dr0_write(c, value):
+        frames.append(value & 0xFF)
+        cmd = frames[0]
+        if len(frames) == 1:
+            rx.append(0)
+        elif cmd == 0x35:
+            rx.append(flash["sr2"])
+        elif cmd == 0x05:
+            rx.append(1 if flash["busy"] else 0)
+            flash["busy"] = max(0, flash["busy"] - 1)
+        else:
+            rx.append(0)
+
+    def dr0_read(c):
+        value = rx.pop(0) if rx else 0
+        if not rx:  # the transfer ends: its effect on the flash
+            if frames[:1] == [0x06]:
+                flash["wel"] = True
+            elif frames[:1] == [0x01] and len(frames) == 3 and flash["wel"]:
+                flash["sr2"], flash["busy"], flash["wel"] = frames[2], busy_polls, False
+            frames.clear()
+        return value
+
+    chip.on_write[SSI["DR0"]] = dr0_write
+    chip.on_read[SSI["DR0"]] = dr0_read
+    chip.on_read[SSI["SR"]] = lambda c: 0x6  # TFE, TFNF; never BUSY
+    chip.symbols["reset"] = 0x10000200
+    chip.stop_at("reset", "image")
+    chip.start = 0x20041F00 | 1
+    return chip

@@ -10,6 +10,8 @@ import pytest
 from wasmcu import devices, workloads
 from wasmcu.backends.qemu import QemuBackend
 
+from unicorn import arm_const as arm
+
 from bringup import ESP, NRF, RP, esp32c6, nrf5340, pico, riscv_csr_writes, run
 
 pytest.importorskip("unicorn")
@@ -30,6 +32,11 @@ def image(env, chip, defines=()):
 
     elf, _ = build_image("native", wls["crc16"], 40, "c", devs[BOARDS[chip]], "-O2", chip=chip, defines=list(defines))
     return elf
+
+
+# a status bit that never comes: the bounded waits made shorter than the chips' 200000 reads, so
+# that each timed-out wait takes a fraction of a second under the register model
+SHORT_WAITS = ["-DWASMCU_WAIT_LOOPS=20000"]
 
 
 def report(chip):
@@ -84,7 +91,7 @@ def test_rp2040_without_a_boot_rom_stops_at_its_breakpoint(env):
 @pytest.mark.parametrize("stuck, message", [("xosc", "XOSC STATUS.STABLE never set"),
                                             ("pll", "PLL_SYS CS.LOCK never set")])
 def test_rp2040_a_status_bit_that_never_comes_is_a_bring_up_error(env, stuck, message):
-    chip = pico(image(env, "rp2040"), stuck={stuck})
+    chip = pico(image(env, "rp2040", SHORT_WAITS), stuck={stuck})
     run(chip, chip.start)
     assert f'@wasmcu error="bring-up: {message}"' in report(chip)
     assert "checksum=" not in chip.text()  # no kernel run on a chip whose clocks are not what the profile says
@@ -139,13 +146,13 @@ def test_nrf5340_engineering_silicon_gets_its_errata_workarounds(env):
 
 
 def test_nrf5340_a_crystal_that_never_starts_is_a_bring_up_error(env):
-    chip = nrf5340(image(env, "nrf5340"), stuck={"hfxo"})
+    chip = nrf5340(image(env, "nrf5340", SHORT_WAITS), stuck={"hfxo"})
     run(chip, chip.start)
     assert '@wasmcu error="bring-up: CLOCK EVENTS_HFCLKSTARTED never set (HFXO)"' in report(chip)
 
 
 def test_nrf5340_a_uart_that_never_ends_a_transfer_does_not_hang(env):
-    chip = nrf5340(image(env, "nrf5340"), stuck={"endtx"})
+    chip = nrf5340(image(env, "nrf5340", SHORT_WAITS), stuck={"endtx"})
     run(chip, chip.start, max_instructions=20_000_000)
     assert chip.stopped == "exit"  # bounded: one timed-out wait, then no more waiting per byte
 
@@ -191,7 +198,45 @@ def test_esp32c6_guard_below_ram_stays_outside_an_image_over_256_kb(env):
 
 
 def test_esp32c6_a_pll_that_never_calibrates_is_a_bring_up_error(env):
-    chip = esp32c6(image(env, "esp32c6"), stuck={"bbpll"})
+    chip = esp32c6(image(env, "esp32c6", SHORT_WAITS), stuck={"bbpll"})
     run(chip, chip.start)
     assert '@wasmcu error="bring-up: I2C_MST_BBPLL_CAL_DONE never set (BBPLL)"' in report(chip)
     assert chip.writes(ESP["PCR_SYSCLK_CONF"]) == []  # stays on the crystal
+
+
+# --- RP2040 second-stage boot
+
+@pytest.mark.parametrize("quad_enabled", [False, True])
+def test_rp2040_boot2_puts_the_flash_in_quad_continuous_read_and_enters_the_image(quad_enabled):
+    if not shutil.which("arm-none-eabi-gcc"):
+        pytest.skip("needs arm-none-eabi-gcc")
+    from bringup import SSI, boot2
+    from wasmcu.toolchains.uf2 import boot2 as boot2_block
+
+    chip = boot2(boot2_block()[:252], quad_enabled)
+    run(chip, chip.start, max_instructions=1_000_000)
+    # SP stayed 0 (unmapped): no stack is used; then the image's initial SP from its vector table
+    assert chip.stopped == "image" and chip.uc.reg_read(arm.UC_ARM_REG_SP) == 0x20042000
+    assert chip.writes(0xE000ED08) == [0x10000100]  # VTOR: the image's vector table
+    sent = chip.writes(SSI["DR0"])
+    # QE (status register 2, bit 1) set once when it was not: write enable, then write status 00h 02h
+    if quad_enabled:
+        assert sent[:2] == [0x35, 0x35] and 0x06 not in sent and 0x01 not in sent
+    else:
+        assert sent[:7] == [0x35, 0x35, 0x06, 0x01, 0x00, 0x02, 0x05] and chip.flash["sr2"] == 0x02
+        assert chip.flash["busy"] == 0  # BUSY polled until it cleared
+    assert sent[-2:] == [0xEB, 0xA0]  # Fast Read Quad I/O, address 0 with mode bits A0h
+    eb = chip.index("w", SSI["DR0"], lambda v: v == 0xEB)
+    # sent in quad, 32-bit frames, EEPROM read: the SSI off while it was configured
+    ctrlr0 = [a for a in chip.log[:eb] if a.op == "w" and a.addr == SSI["CTRLR0"]][-1].value
+    assert (ctrlr0 >> 21) & 3 == 2 and (ctrlr0 >> 16) & 31 == 31 and (ctrlr0 >> 8) & 3 == 3
+    enables = [(i, a.value) for i, a in enumerate(chip.log) if a.op == "w" and a.addr == SSI["SSIENR"]]
+    for i, a in enumerate(chip.log):
+        if a.op == "w" and a.addr in (SSI["CTRLR0"], SSI["SPI_CTRLR0"], SSI["BAUDR"]):
+            assert [v for j, v in enables if j < i][-1] == 0, f"SSI configured while enabled at {a}"
+    assert chip.writes(SSI["BAUDR"]) == [4]
+    # XIP: no command, mode bits A0h after the 24-bit address (ADDR_L 8), 4 wait cycles, all in quad
+    xip = chip.writes(SSI["SPI_CTRLR0"])[-1]
+    assert xip >> 24 == 0xA0 and (xip >> 8) & 3 == 0 and (xip >> 2) & 15 == 8 and (xip >> 11) & 31 == 4 and xip & 3 == 2
+    assert chip.log[-1].addr != SSI["SSIENR"] or chip.writes(SSI["SSIENR"])[-1] == 1
+    assert chip.writes(SSI["SSIENR"])[-1] == 1

@@ -28,7 +28,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("runtimes", ("wasmcu.runtimes",)),
     ("backends", ("wasmcu.backends", "wasmcu.worker")),
     ("executors", ("wasmcu.executors", "wasmcu.cluster", "wasmcu.farm")),
-    ("commands", ("wasmcu.bench", "wasmcu.plan", "wasmcu.validate", "wasmcu.calibrate", "wasmcu.doctor", "wasmcu.report")),
+    ("commands", ("wasmcu.bench", "wasmcu.plan", "wasmcu.validate", "wasmcu.calibrate", "wasmcu.doctor", "wasmcu.report",
+                  "wasmcu.board_check")),
     ("interface", ("wasmcu.cli", "wasmcu.__main__", "wasmcu.api")),
 ]
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}

@@ -140,6 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", parents=[debug], help="which toolchains, emulators and runtimes are present, and how to get the rest")
 
+    bd = sub.add_parser("board", parents=[debug], help="real boards: a bring-up self-test")
+    bsub = bd.add_subparsers(dest="board_command", required=True)
+    bc = bsub.add_parser("check", parents=[debug], help="port, flashing, banner, clocks and watchdog of a real board, "
+                                                        "each step with what to do when it fails")
+    bc.add_argument("--device", required=True, help="a real board's profile, e.g. pico-board")
+    bc.add_argument("--busy-s", type=float, default=10.0, help="seconds of busy CPU in the watchdog and clock step "
+                                                               "(default 10)")
+    bc.add_argument("--device-dir", type=Path, action="append", default=[])
+    bc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
     wm = sub.add_parser("wamr", parents=[debug], help="build WAMR (from a WAMR source tree you have) for every runtime wasmcu uses")
     wsub = wm.add_subparsers(dest="wamr_command", required=True)
     wb = wsub.add_parser("build", parents=[debug], help="run WAMR's CMake for every host and board configuration, write the config")
@@ -469,6 +479,33 @@ def _farm_place(args):
     return place([n.strip() for n in args.place.split(",") if n.strip()], args.coordinator)
 
 
+def cmd_board(args) -> int:
+    from . import board_check
+    from . import devices as devices_mod
+
+    devs = devices_mod.discover(args.device_dir)
+    if args.device not in devs:
+        raise WasmcuError(f"unknown device '{args.device}'; known boards: "
+                          f"{', '.join(n for n, d in devs.items() if d.backend == 'board')}")
+    device = devs[args.device]
+    marks = {board_check.OK: "ok  ", board_check.FAIL: "FAIL", board_check.SKIP: "skip"}
+
+    def log(step):
+        if not args.json:
+            print(f"  {marks[step.status]}  {step.name}: {step.detail}", flush=True)
+            if step.fix:
+                print(f"        what to do: {step.fix}", flush=True)
+
+    if not args.json:
+        print(f"board check: {device.name}", flush=True)
+    steps = board_check.check(device, busy_s=args.busy_s, log=log)
+    if args.json:
+        print(json.dumps(board_check.to_json(device, steps), indent=2))
+    else:
+        print(board_check.summary(steps))
+    return 1 if any(s.status == board_check.FAIL for s in steps) else 0
+
+
 def cmd_wamr(args) -> int:
     import os
 
@@ -504,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
     handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "calibrate": cmd_calibrate,
                 "list": cmd_list,
-                "doctor": cmd_doctor, "wamr": cmd_wamr}
+                "doctor": cmd_doctor, "wamr": cmd_wamr, "board": cmd_board}
     try:
         return handlers[args.command](args)
     except WasmcuError as exc:

@@ -122,19 +122,20 @@ quad_enabled:
     msr msp, r1
     bx r2
 
-/* r0 = a read-status command; returns the register in r0 (the command's own frame is dropped) */
+/* No stack is used: where the boot ROM leaves the stack pointer is not this code's concern.
+ * r0 = a read-status command; returns the register in r0 (the command's own frame is dropped);
+ * uses r1, r2, r5, r6 */
 read_status:
-    push {lr}
+    mov r6, lr
     str r0, [r3, #DR0]
     str r0, [r3, #DR0]          /* a second frame clocks the register out */
     bl wait_ready
     ldr r0, [r3, #DR0]
     ldr r0, [r3, #DR0]
-    pop {pc}
+    bx r6
 
-/* until the TX FIFO is empty (SR.TFE) and the SSI idle (not SR.BUSY), boundedly */
+/* until the TX FIFO is empty (SR.TFE) and the SSI idle (not SR.BUSY), boundedly; uses r1, r2, r5 */
 wait_ready:
-    push {r1, r2, r5}
     ldr r5, =100000
 1:  ldr r1, [r3, #SR]
     movs r2, #5
@@ -143,6 +144,5 @@ wait_ready:
     beq 2f
     subs r5, #1
     bne 1b
-2:  pop {r1, r2, r5}
-    bx lr
+2:  bx lr
     .ltorg

@@ -7,14 +7,14 @@ Ctrl-C stops the run; every cell finished so far is already stored and
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import logging
 import os
-from typing import Callable, Iterable
+from typing import Callable
 
 from .backends import RunContext, get_backend
 from .backends.host import native_reference
 from .errors import ConfigError, WasmcuError
+from .executors import run_local
 from .model import ERROR, MISMATCH, OK, UNSUPPORTED, VERIFIED_NATIVE_HOST, VERIFIED_ORACLE, Cell, Result
 from .plan import Spec, plan
 from .provenance import run_provenance
@@ -80,18 +80,19 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
               argv: list[str] | None = None,
               on_result: Callable[[Result, int, int], None] | None = None,
               cluster: str | None = None, mixed_versions: bool = False,
-              place=None) -> tuple[int, list[Result]]:
+              place=None, tls: dict | None = None) -> tuple[int, list[Result]]:
     """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation).
-    With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.cluster);
+    With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.executors.cluster);
+    `tls` ({"tls_ca": ..., "tls_cert": ..., "tls_key": ...}) are the TLS files for a tls:// cluster;
     with `place` (wasmcu.farm.Place) the board cells run on a farm's board."""
     cells, workloads, devices = plan(spec)
     if place is not None and not any(d.backend == "board" for d in devices.values()):
         raise WasmcuError("--place runs board devices (backend \"board\", such as pico-board): name one with --device")
     session = None
     if cluster:  # connect before anything is stored: a bad address leaves no empty run behind
-        from .cluster import ClusterRun
+        from .executors.cluster import ClusterRun
 
-        session = ClusterRun(cluster, mixed_versions=mixed_versions)
+        session = ClusterRun(cluster, mixed_versions=mixed_versions, **(tls or {}))
     ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path, place=place)
     if resume is not None:
         if store.run(resume) is None:
@@ -117,16 +118,11 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         if on_result:
             on_result(result, len(results), total)
 
-    emulated = [c for c in cells if devices[c.device].backend not in ("host", "board")]
-    # host timings run alone (parallel work would disturb them); a board runs one image at a time
-    alone = [c for c in cells if devices[c.device].backend in ("host", "board")]
     try:
         if session:
             session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
         else:
-            _run_parallel(emulated, workloads, devices, ctx, jobs or os.cpu_count() or 1, record)
-            for cell in alone:
-                record(execute_cell(cell, workloads[cell.workload], devices[cell.device], ctx))
+            run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise
@@ -138,19 +134,3 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
     results.sort(key=lambda r: order.get(r.cell, len(order)))  # plan order, whatever finished first
     return run_id, results
 
-
-def _run_parallel(cells: Iterable[Cell], workloads, devices, ctx, jobs: int, record) -> None:
-    cells = list(cells)
-    if not cells:
-        return
-    if jobs <= 1:
-        for cell in cells:
-            record(execute_cell(cell, workloads[cell.workload], devices[cell.device], ctx))
-        return
-    pool = cf.ThreadPoolExecutor(max_workers=jobs)
-    try:
-        futures = [pool.submit(execute_cell, c, workloads[c.workload], devices[c.device], ctx) for c in cells]
-        for fut in cf.as_completed(futures):
-            record(fut.result())
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)

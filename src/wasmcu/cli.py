@@ -1,7 +1,8 @@
 """Command-line interface: a thin layer over the library.
 
     wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
-                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE] [--cluster ADDRESS]
+                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
+                   [--cluster ADDRESS [--tls-ca PEM --tls-cert PEM --tls-key PEM]]
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]
     wasmcu recost  --model FILE [--device NAME] [--db PATH] [--run ID] [--json]
@@ -78,8 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--coordinator", metavar="HOST:PORT",
                    help="the labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)")
     b.add_argument("--cluster", metavar="ADDRESS",
-                   help="run the cells on the workers of a Dask scheduler (tcp://HOST:PORT); boards run on the worker "
-                        "started with --resources DEVICE=1; this process alone writes the store")
+                   help="run the cells on the workers of a Dask scheduler (tls://HOST:PORT with certificates, or an "
+                        "open tcp://HOST:PORT); boards run on the worker started with --resources DEVICE=1; this "
+                        "process alone writes the store")
+    b.add_argument("--tls-ca", metavar="PEM", help="with --cluster tls://: the CA certificate that signed the "
+                                                   "cluster's certificates (default: Dask's distributed.comm.tls.ca-file)")
+    b.add_argument("--tls-cert", metavar="PEM", help="with --cluster tls://: this client's certificate, signed by that "
+                                                     "CA (default: Dask's distributed.comm.tls.client.cert)")
+    b.add_argument("--tls-key", metavar="PEM", help="with --cluster tls://: this client's private key, when not in "
+                                                    "--tls-cert's file (default: distributed.comm.tls.client.key)")
     b.add_argument("--mixed-versions", action="store_true",
                    help="with --cluster: run even when workers differ in tool or runtime versions (default: refuse)")
 
@@ -184,6 +192,8 @@ def cmd_bench(args) -> int:
     spec.device_dirs += args.device_dir
     if args.mixed_versions and not args.cluster:
         raise WasmcuError("--mixed-versions applies to the workers of a cluster: use it with --cluster ADDRESS")
+    if not args.cluster and (args.tls_ca or args.tls_cert or args.tls_key):
+        raise WasmcuError("--tls-ca/--tls-cert/--tls-key are for a Dask cluster: use them with --cluster tls://HOST:PORT")
     if args.cluster and args.jobs:
         log.warning("--jobs is ignored with --cluster: each Dask worker runs as many cells at once as its --nthreads")
     console = _console()
@@ -216,7 +226,9 @@ def cmd_bench(args) -> int:
         try:
             with progress, _farm_place(args) as place:
                 run_id, results = run_bench(spec, store, resume=resume, jobs=args.jobs, argv=sys.argv, on_result=on_result,
-                                            cluster=args.cluster, mixed_versions=args.mixed_versions, place=place)
+                                            cluster=args.cluster, mixed_versions=args.mixed_versions, place=place,
+                                            tls={"tls_ca": args.tls_ca, "tls_cert": args.tls_cert,
+                                                 "tls_key": args.tls_key})
         except KeyboardInterrupt:
             console.print(f"[red]interrupted[/]: every finished cell is stored in {store.path}; "
                           f"run `wasmcu bench --resume` with the same options to finish")

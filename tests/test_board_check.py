@@ -68,3 +68,74 @@ def test_board_check_names_a_port_that_cannot_be_opened_and_what_to_do():
 def test_board_check_refuses_an_emulated_profile():
     proc = board_check("--device", "pico")
     assert proc.returncode != 0 and "pico is not a real board (backend 'qemu')" in proc.stderr
+
+
+class _Port:
+    def __init__(self, device, vid, pid, serial="", location="1-1:1.0", description="port"):
+        self.device, self.vid, self.pid, self.serial_number = device, vid, pid, serial
+        self.location, self.description = location, description
+
+
+def test_the_application_cores_port_is_the_j_links_last_and_usb_serial_jtag_is_refused(monkeypatch):
+    from serial.tools import list_ports
+
+    from wasmcu.backends.board import BoardError, check_port, find_port
+
+    # an nRF5340 DK v1.0.0: three virtual COM ports; the application core's is the last interface
+    ports = [_Port("/dev/ttyACM0", 0x1366, 0x1055, "960012345", "1-2:1.0"),
+             _Port("/dev/ttyACM2", 0x1366, 0x1055, "960012345", "1-2:1.4"),
+             _Port("/dev/ttyACM1", 0x1366, 0x1055, "960012345", "1-2:1.2")]
+    monkeypatch.setattr(list_ports, "comports", lambda: ports)
+    port, why = find_port("nrf5340")
+    assert port == "/dev/ttyACM2" and "last of the 3 virtual COM ports of probe 960012345" in why
+    # an ESP32-C6 board with its USB-Serial-JTAG and a CP210x: the bridge, whatever the order
+    ports[:] = [_Port("/dev/ttyACM0", 0x303A, 0x1001), _Port("/dev/ttyUSB0", 0x10C4, 0xEA60, description="CP2102N")]
+    assert find_port("esp32c6")[0] == "/dev/ttyUSB0"
+    with pytest.raises(BoardError, match="USB-Serial-JTAG port: the firmware prints on UART0 \\(U0TXD = GPIO16"):
+        check_port("esp32c6", "/dev/ttyACM0")
+    check_port("esp32c6", "/dev/ttyUSB0")
+    # native USB only: refused, saying why and what to connect
+    ports[:] = [_Port("/dev/ttyACM0", 0x303A, 0x1001)]
+    with pytest.raises(BoardError, match="the only esp32c6 port connected is its USB-Serial-JTAG"):
+        find_port("esp32c6")
+
+
+@pytest.mark.parametrize("drift, restart, expect", [
+    (0.0, False, {"second flash": "ok", "watchdog": "ok", "clock vs host": "ok"}),
+    (0.01, False, {"second flash": "ok", "watchdog": "ok", "clock vs host": "fail"}),  # a 1 % fast RC timer
+    (0.0, True, {"second flash": "fail", "watchdog": "fail"}),  # reset by a watchdog: the report never ends
+])
+def test_board_check_busy_run_judges_the_watchdog_and_the_timer_against_the_host(monkeypatch, drift, restart, expect):
+    """The steps that need a real board, with a scripted one: each report's lines arrive at
+    host times that follow the board's timer, `drift` fast or slow."""
+    if not shutil.which("arm-none-eabi-gcc"):
+        pytest.skip("needs arm-none-eabi-gcc")
+    from wasmcu import board_check, devices, workloads
+    from wasmcu.backends.board import BoardError
+
+    monkeypatch.setenv("WASMCU_FLASHER", "uf2-drive")
+    monkeypatch.setenv("WASMCU_BOARD_PORT", "/dev/scripted-pico")
+    expected = workloads.discover()["crc16"].expected(board_check.WORKLOAD[1])
+    calls = []
+
+    def board(image, settings, timeout_s, stamps=None):
+        calls.append(timeout_s)
+        busy = len(calls) == 2
+        if busy and restart:
+            raise BoardError("the board stopped talking: no `@wasmcu end` within 45 s")
+        board_us = 3000 + (1_000_000 if busy else 0)  # the call, and the idle around it on the busy image
+        lines = ["@wasmcu runtime=native", "@wasmcu time_us=3000", "@wasmcu clock_hz=125000000",
+                 "@wasmcu cycles=375000 cycles_bits=24", f"@wasmcu checksum={expected} stack_hwm=300 heap_hwm=0",
+                 "@wasmcu end=1"]
+        if stamps is not None:
+            stamps[:] = [(100.0 + (board_us / 1e6 * (1 + drift) if i else 0), line) for i, line in enumerate(lines)]
+        return "\n".join(lines) + "\n"
+
+    monkeypatch.setattr(board_check, "flash_and_read", board)
+    steps = {s.name: s for s in board_check.check(devices.discover()["pico-board"], busy_s=1.0)}
+    assert steps["port"].status == steps["first flash"].status == steps["cycles vs timer"].status == "ok"
+    assert {k: steps[k].status for k in expect} == expect, steps
+    if drift:
+        assert "+10000 ppm" in steps["clock vs host"].detail and "crystal" in steps["clock vs host"].fix
+    if restart:
+        assert "watchdog" in steps["watchdog"].fix and "BOOTSEL" in steps["second flash"].fix

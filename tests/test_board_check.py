@@ -139,3 +139,15 @@ def test_board_check_busy_run_judges_the_watchdog_and_the_timer_against_the_host
         assert "+10000 ppm" in steps["clock vs host"].detail and "crystal" in steps["clock vs host"].fix
     if restart:
         assert "watchdog" in steps["watchdog"].fix and "BOOTSEL" in steps["second flash"].fix
+
+
+def test_a_pico_measured_by_a_ppk2_must_be_flashed_over_swd():
+    from wasmcu import devices
+    from wasmcu.backends.board import PICO_PPK2, power_meter
+
+    pico = devices.discover()["pico-board"]
+    for flasher in ("uf2-drive", "picotool"):  # both need the USB connector, which powers the board too
+        assert power_meter(pico, flasher) == (None, PICO_PPK2)
+    assert 'flasher = "pyocd"' in PICO_PPK2 and "unplug the Pico's USB" in PICO_PPK2
+    meter, why = power_meter(pico, "pyocd")
+    assert meter is not None or "no PPK2 connected" in why

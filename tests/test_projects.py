@@ -289,3 +289,62 @@ def test_library_cost_from_the_symbols_linked_in(tmp_path, cache):
     assert meta["library_cost"]["flash_bytes"] > 500
     _elf, meta = build_image("native", workloads.discover()["crc16"], 10, "c", devices.discover()["pico"], "-O2")
     assert meta["library_cost"]["flash_bytes"] == 0
+
+
+VECTOR_CPP = """#include <stdint.h>
+#include <algorithm>
+#include <array>
+#include <vector>
+extern "C" uint32_t run(uint32_t seed)
+{
+    std::vector<uint32_t> v;
+    for (int i = 0; i < WASMCU_N; i++) { seed = seed * 1664525u + 1013904223u; v.push_back(seed); }
+    std::sort(v.begin(), v.end());
+    std::array<uint32_t, 3> a{v[0], v[1], v[WASMCU_N - 1]};
+    return a[0] ^ a[1] ^ a[2];
+}
+"""
+
+
+def vector_expected(n, seed):
+    v = []
+    for _ in range(n):
+        seed = (seed * 1664525 + 1013904223) % 2**32
+        v.append(seed)
+    v.sort()
+    return v[0] ^ v[1] ^ v[-1]
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_cpp_on_the_emulated_boards_natively_and_in_wasm3(tmp_path):
+    """The class-and-template kernel on every board; a kernel with <vector> on the Arm boards
+    and in wasm, and on the ESP32-C6 (no C++ library in Debian's RISC-V toolchain) an error
+    naming the header and the target."""
+    from conftest import bench_json
+
+    import inspect
+
+    d = make_project(tmp_path, entry="run", sources='cpp = "kernel.cpp"\n')
+    vec = tmp_path / "vec"
+    vec.mkdir()
+    (vec / "kernel.cpp").write_text(VECTOR_CPP)
+    (vec / "workload.toml").write_text('name = "vec"\nsizes = [40]\n[sources]\ncpp = "kernel.cpp"\n')
+
+    (d / "oracle.py").write_text(inspect.getsource(cpp_expected).replace("cpp_expected", "checksum"))
+    (vec / "oracle.py").write_text(inspect.getsource(vector_expected).replace("vector_expected", "checksum"))
+    proc, cells = bench_json("--workload-dir", str(d), "--workload-dir", str(vec), "--workload", "proj:50,vec:40",
+                             "--device", "pico,esp32c6,nrf5340", "--runtime", "native,wasm3", "--lang", "cpp",
+                             "--db", str(tmp_path / "r.db"))
+    by = {(c["workload"], c["runtime"], c["device"]): c for c in cells}
+    for dev in ("pico", "esp32c6", "nrf5340"):
+        for rt in ("native", "wasm3"):
+            assert by[("proj", rt, dev)]["status"] == "ok", by[("proj", rt, dev)]["error"]
+    for dev in ("pico", "nrf5340"):
+        for rt in ("native", "wasm3"):
+            assert by[("vec", rt, dev)]["status"] == "ok", by[("vec", rt, dev)]["error"]
+    esp = by[("vec", "native", "esp32c6")]
+    assert esp["status"] == "error" and "<algorithm> is not available for riscv32imac" in esp["error"]
+    assert by[("vec", "wasm3", "esp32c6")]["status"] == "ok"
+    assert by[("proj", "native", "pico")]["extra"]["library_members"]  # new/delete over malloc
+    assert proc.returncode != 0  # the esp32c6 error

@@ -72,7 +72,11 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines)
         native_elf = None
         if runtime_share and cell.runtime != "native" and cell.lang in workload.sources and cell.lang != "wasm":
-            native_elf, _ = build_image("native", workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines)
+            try:
+                native_elf, _ = build_image("native", workload, cell.n, cell.lang, device, opt, chip=chip,
+                                            defines=defines)
+            except BuildError as exc:  # e.g. a C++ library header this board's toolchain lacks
+                res.extra["runtime_share_unknown"] = f"the native image does not build: {str(exc).splitlines()[0]}"
     except DoesNotFit as exc:
         res.status, res.error = DOES_NOT_FIT, str(exc)
         return None

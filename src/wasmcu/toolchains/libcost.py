@@ -34,8 +34,10 @@ def _result(flash: int, ram: int, members: dict[str, int]) -> dict:
     return {"flash_bytes": flash, "ram_bytes": ram, "members": top}
 
 
-def firmware_library_cost(map_text: str, kernel_parts: list[str]) -> dict:
-    """The library cost of the kernel parts (objects and static libraries) in a GNU ld map."""
+def firmware_library_cost(map_text: str, kernel_parts: list[str],
+                          support_objects: tuple[str, ...] = ("cxx_support.o",)) -> dict:
+    """The library cost of the kernel parts (objects and static libraries) in a GNU ld map;
+    `support_objects`, wasmcu's own language support among the parts, count as library."""
     head, _, body = map_text.partition("Linker script and memory map")
     # member -> the file whose reference pulled it in
     pulled_by: dict[str, str] = {}
@@ -68,6 +70,8 @@ def firmware_library_cost(map_text: str, kernel_parts: list[str]) -> dict:
         return False
 
     def is_library(file: str) -> bool:
+        if file in kernel and file.rsplit("/", 1)[-1] in support_objects:
+            return True
         m = MEMBER.match(file)
         if not m:
             return False

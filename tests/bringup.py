@@ -223,6 +223,7 @@ def pico(elf, stuck=(), boot_rom=True) -> Chip:
 NRF = dict(UICR_APPROTECT=0x00FF8000, UICR_SECUREAPPROTECT=0x00FF801C, CTRLAP_APPROTECT_DISABLE=0x50006544,
            CTRLAP_SECUREAPPROTECT_DISABLE=0x5000654C, NVMC_READY=0x50039400, NVMC_CONFIG=0x50039504,
            TASKS_HFCLKSTART=0x50005000, EVENTS_HFCLKSTARTED=0x50005100, HFCLKCTRL=0x50005558,
+           HFCLKSRC=0x50005514, HFCLKSTAT=0x5000540C,
            CACHE_ENABLE=0x50001500, UARTE_STARTTX=0x50008008, UARTE_ENDTX=0x50008120, UARTE_PTR=0x50008544,
            UARTE_MAXCNT=0x50008548, UARTE_ENABLE=0x50008500, TIMER0_START=0x5000F000, TIMER0_CAPTURE0=0x5000F040,
            TIMER0_CC0=0x5000F540, DEMCR=0xE000EDFC, DWT_CTRL=0xE0001000, DWT_CYCCNT=0xE0001004,
@@ -263,9 +264,11 @@ def nrf5340(elf, stuck=(), variant=5, uicr=0xFFFFFFFF, trims=((0x50004A38, 0x123
 
     chip.on_write[NRF["UARTE_STARTTX"]] = starttx
 
-    def hfclkstart(c, value):
-        if "hfxo" not in stuck:
+    def hfclkstart(c, value):  # starts what HFCLKSRC selects: the HFXO (1) or the RC oscillator HFINT (0)
+        src = c.regs.get(NRF["HFCLKSRC"], 0) & 1
+        if src == 0 or "hfxo" not in stuck:
             c.regs[NRF["EVENTS_HFCLKSTARTED"]] = 1
+            c.regs[NRF["HFCLKSTAT"]] = (1 << 16) | src  # STATE running, SRC
 
     chip.on_write[NRF["TASKS_HFCLKSTART"]] = hfclkstart
     ticks = [0]

@@ -118,8 +118,11 @@ def test_nrf5340_start_up_opens_the_debug_port_first_runs_at_128_mhz_from_the_cr
     # FICR trims copied; current silicon (variant 5): errata 160's writes, not the engineering-A ones
     assert chip.writes(0x50004A38) == [0x1234]
     assert chip.writes(0x50039E04) == [0] and chip.writes(0x50039530) == []
-    # HFXO started and its event awaited before the counters start and before 128 MHz
+    # the HFXO selected (not the RC oscillator HFINT), started, its event awaited and HFCLKSTAT
+    # showing it, before the counters start and before 128 MHz
     start = chip.index("w", NRF["TASKS_HFCLKSTART"])
+    assert 0 <= chip.index("w", NRF["HFCLKSRC"], lambda v: v == 1) < start
+    assert chip.index("r", NRF["HFCLKSTAT"], lambda v: v == 0x10001, start) > start
     started = chip.index("r", NRF["EVENTS_HFCLKSTARTED"], lambda v: v == 1, start)
     div1 = chip.index("w", NRF["HFCLKCTRL"], lambda v: v == 0)
     cyccnt = chip.index("w", NRF["DWT_CTRL"], lambda v: v & 1)

@@ -37,6 +37,7 @@ int wasmcu_chip_wait(uint32_t addr, uint32_t mask, uint32_t want, const char *wh
 #define CLOCK_EVENTS_HFCLKSTARTED (CLOCK + 0x100u)
 #define CLOCK_EVENTS_LFCLKSTARTED (CLOCK + 0x104u)
 #define CLOCK_HFCLKSTAT (CLOCK + 0x40Cu) /* SRC bit 0 (1 = HFXO), STATE bit 16 */
+#define CLOCK_HFCLKSRC (CLOCK + 0x514u) /* SRC: 0 = HFINT, 1 = HFXO: what HFCLKSTART starts */
 #define CLOCK_LFCLKSRC (CLOCK + 0x518u)
 #define CLOCK_HFCLKCTRL (CLOCK + 0x558u) /* HCLK: 0 = Div1 (128 MHz), 1 = Div2 (64 MHz) */
 #define POWER_EVENTS_SLEEPENTER (CLOCK + 0x114u)
@@ -146,11 +147,16 @@ __attribute__((constructor(101))) static void nrf5340_init(void)
         REG(0x5000212Cu) = 0u;
         REG(0x502012A0u) = 0u;
     }
-    /* 3. HFXO: start it and wait for HFCLKSTARTED (nrfx_clock_start(NRF_CLOCK_DOMAIN_HFCLK)) */
+    /* 3. HFXO: HFCLKSRC = HFXO (nrfx_clock_hfclk_init: nrf_clock_hf_src_set(HIGH_ACCURACY); HFINT,
+     * the RC oscillator, is what HFCLKSTART starts otherwise), start it and wait for
+     * HFCLKSTARTED (nrfx_clock_hfclk_start), then for HFCLKSTAT to show the HFXO running */
+    REG(CLOCK_HFCLKSRC) = 1u;
     REG(CLOCK_EVENTS_HFCLKSTARTED) = 0u;
     REG(CLOCK_TASKS_HFCLKSTART) = 1u;
-    if (wasmcu_chip_wait(CLOCK_EVENTS_HFCLKSTARTED, 1u, 1u, "CLOCK EVENTS_HFCLKSTARTED never set (HFXO)"))
+    if (wasmcu_chip_wait(CLOCK_EVENTS_HFCLKSTARTED, 1u, 1u, "CLOCK EVENTS_HFCLKSTARTED never set (HFXO)")) {
         REG(CLOCK_EVENTS_HFCLKSTARTED) = 0u;
+        wasmcu_chip_wait(CLOCK_HFCLKSTAT, (1u << 16) | 1u, (1u << 16) | 1u, "CLOCK HFCLKSTAT never showed the HFXO running");
+    }
     /* 4. 128 MHz */
     REG(CLOCK_HFCLKCTRL) = 0u;
     /* 5. cache */

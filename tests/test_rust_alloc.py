@@ -288,3 +288,16 @@ def test_entry_rustflags_and_nested_modules(tmp_path):
     (d / "workload.toml").write_text((d / "workload.toml").read_text().replace('"--cfg", "scaled"', '"-C", "opt-level=3"'))
     with pytest.raises(workloads.ConfigError, match="optimisation level"):
         workloads.load_workload(d)
+
+
+def test_the_rust_example_runs_and_is_checked_against_native():
+    """examples/rust-vec (docs/your-code.md): no oracle, Vec/vec!/Box and a module of its own."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "rust-vec"
+    wl = workloads.discover([example])["histogram"]
+    assert not wl.has_oracle and rust.uses_alloc(wl.source("rust"))
+    r = execute_cell(Cell("histogram", 100, "rust", "wasm3", "host"), wl, devices.discover()["host"],
+                     RunContext(repeat=1, warmup=0, timeout_s=60))
+    assert r.status == "ok" and r.verified_by == "native-host", r.error
+    assert r.checksum == r.expected == 0x52E9964B  # the value docs/your-code.md shows

@@ -92,6 +92,7 @@ class Measurement:
     measured_kind: str | None = None   # "cycle counter" or "timer x clock"
     firmware_sha256: str | None = None
     error: str | None = None
+    board: dict | None = None          # the board run's settings: flasher, port or probe as used
 
 
 @dataclass
@@ -114,7 +115,7 @@ class Calibration:
                 "outside_range": [c.name for c in f.outside],
                 "samples": [{"kernel": m.kernel, "events": m.events, "measured_cycles": m.measured,
                              "measured_kind": m.measured_kind, "firmware_sha256": m.firmware_sha256,
-                             "error": m.error} for m in self.measurements],
+                             "board": m.board, "error": m.error} for m in self.measurements],
                 "provenance": self.provenance}
 
 
@@ -142,6 +143,7 @@ def measure_kernel(wl: Workload, n: int, board: Device, emulated: Device, ctx: R
     if rb.status != OK:
         m.error = f"on {board.name}: {rb.status}: {rb.error}"
         return m
+    m.board = rb.provenance.get("board")
     if rb.cycles is not None and rb.cycles_kind == CYCLES_MEASURED:
         m.measured, m.measured_kind = float(rb.cycles), "cycle counter"
     elif rb.time_us is not None and board.clock_hz:
@@ -182,12 +184,14 @@ def calibrate(board: Device, emulated: Device, kernels: list[tuple[Workload, int
         raise CalibrationError(f"only {len(samples)} of {len(measurements)} calibration kernels ran on both sides"
                                + (f" ({why})" if why else ""))
     result = fit(samples, emulated.cycle_model, free=free)
-    settings = board.section("board")
-    flasher = os.environ.get("WASMCU_FLASHER") or settings.get("flasher")
-    port = os.environ.get("WASMCU_BOARD_PORT") or settings.get("port")
-    probe = os.environ.get("WASMCU_PROBE") or settings.get("probe")
-    chip = settings.get("chip")
+    settings = dict(board.section("board"))
+    for k in ("flasher", "port", "probe"):  # as the board runs used them (else as configured)
+        settings[k] = os.environ.get(f"WASMCU_{'BOARD_PORT' if k == 'port' else k.upper()}") or settings.get(k)
+    used = next((m.board for m in measurements if m.board), None) or {}
+    settings.update({k: v for k, v in used.items() if k in ("flasher", "port", "probe", "place") and v})
+    flasher, port, probe, chip = settings["flasher"], settings["port"], settings["probe"], settings.get("chip")
     prov = {"board": board.name, "chip": chip, "flasher": flasher, "port": port, "probe": probe,
+            "place": settings.get("place"),
             "timer": CHIPS[chip].timer if chip in CHIPS else None, "clock_hz": board.clock_hz,
             "emulated": emulated.name, "emulated_profile_hash": emulated.profile_hash,
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -203,7 +207,7 @@ def measurements_from_json(data: dict) -> list[Measurement]:
     """The samples of an earlier `wasmcu calibrate --json` (to fit again without running)."""
     try:
         return [Measurement(s["kernel"], s.get("events"), s.get("measured_cycles"), s.get("measured_kind"),
-                            s.get("firmware_sha256"), s.get("error")) for s in data["samples"]]
+                            s.get("firmware_sha256"), s.get("error"), s.get("board")) for s in data["samples"]]
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"not the JSON of `wasmcu calibrate --json`: {exc!r} is missing",
                           expected="a file written by wasmcu calibrate --json") from None

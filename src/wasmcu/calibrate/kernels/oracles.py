@@ -26,7 +26,7 @@ def cal_alu(n: int, seed: int) -> int:
 
 def cal_load_dep(n: int, seed: int) -> int:
     p = seed & 255
-    for _ in range(4 * n):
+    for _ in range(8 * n):
         p = (p * 97 + seed) & 255
     return p
 

@@ -1,6 +1,6 @@
 /* Dependent loads: each load's address is the word the previous load returned (a pointer
  * chase through a ring of 256 pointers in RAM, i -> (97 i + seed) mod 256). Returns the index
- * reached after 4n steps. */
+ * reached after 8n steps. */
 /* Each kernel file stands alone (its build is keyed by its own text): the size, a generator
  * without multiplies, and barriers that keep the compiler from folding or moving the work. */
 #include <stdint.h>
@@ -30,6 +30,10 @@ uint32_t run(uint32_t seed)
     KEEP_MEMORY();
     uintptr_t *p = &ring[seed & 255u];
     for (uint32_t i = 0; i < WASMCU_N; i++) {
+        p = (uintptr_t *)*p;
+        p = (uintptr_t *)*p;
+        p = (uintptr_t *)*p;
+        p = (uintptr_t *)*p;
         p = (uintptr_t *)*p;
         p = (uintptr_t *)*p;
         p = (uintptr_t *)*p;

@@ -1,7 +1,12 @@
+import os
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wasmcu import protocol
+
+# scripts/mutation.sh runs these tests once per mutant: fewer examples there
+EXAMPLES = 40 if os.environ.get("WASMCU_MUTATION") else 400
 
 
 def test_records_parse_and_stop_at_end():
@@ -35,7 +40,7 @@ STREAM = st.lists(RECORDISH | TEXT, max_size=12).map("\n".join) | st.binary(max_
     lambda b: b.decode("utf-8", errors="replace"))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(STREAM, st.booleans())
 def test_any_stream_parses_without_raising_into_fields_noise_and_malformed_lines(text, crlf):
     data = (text.replace("\n", "\r\n") if crlf else text).encode()
@@ -58,7 +63,7 @@ NOISE = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_c
     ["@wasmcu =3", "@wasmcu checksum", '@wasmcu error="cut', "@wasmcu bad-key=1", "@wasmcu", "wasmcu end=1"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(st.lists(st.tuples(KEYS, VALUES), min_size=1, max_size=8), st.lists(NOISE, max_size=8),
        st.sampled_from(["\n", "\r\n"]))
 def test_records_survive_noise_between_them(pairs, noise, newline):

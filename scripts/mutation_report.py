@@ -1,0 +1,78 @@
+"""Scores of the last `scripts/mutation.sh` run, per module, and the surviving mutants.
+
+Reads mutmut's result files (mutants/**/*.py.meta). A survivor listed with a reason in
+scripts/mutation_survivors.txt is explained (equivalent, or deliberately untested); the others
+are printed with their diff. Exit status 1 when a module is under GOAL killed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GOAL = 0.80
+KILLED = {1, 3, 36, 24, -24, 152, 255, 37}   # failing tests, a timeout, a crash: the mutant was caught
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+
+def explained() -> dict[str, str]:
+    """mutant name -> why it is kept (lines `name  reason`; # comments)."""
+    out = {}
+    path = ROOT / "scripts" / "mutation_survivors.txt"
+    for line in path.read_text().splitlines() if path.is_file() else []:
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, why = line.partition(" ")
+            out[name] = why.strip()
+    return out
+
+
+def main() -> int:
+    metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
+    if not metas:
+        print("no mutation results: run scripts/mutation.sh", file=sys.stderr)
+        return 2
+    why = explained()
+    rows, survivors, below = [], [], []
+    for meta in metas:
+        module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        if not codes:
+            continue
+        killed = sum(1 for c in codes.values() if c in KILLED or (c is not None and c < 0))
+        alive = sorted(k for k, c in codes.items() if c in SURVIVED or c in NO_TESTS)
+        unknown = len(codes) - killed - len(alive)
+        kept = [k for k in alive if k in why]
+        score = killed / len(codes)
+        rows.append((module, len(codes), killed, len(alive), len(kept), unknown, score))
+        survivors += [(module, k, codes[k]) for k in alive]
+        if score < GOAL:
+            below.append(module)
+    print(f"{'module':42} {'mutants':>7} {'killed':>6} {'alive':>5} {'explained':>9} {'other':>5} {'score':>6}")
+    for module, n, killed, alive, kept, unknown, score in rows:
+        print(f"{module:42} {n:7d} {killed:6d} {alive:5d} {kept:9d} {unknown:5d} {score:6.1%}")
+    total = sum(r[1] for r in rows)
+    print(f"{'all':42} {total:7d} {sum(r[2] for r in rows):6d} {sum(r[3] for r in rows):5d} "
+          f"{sum(r[4] for r in rows):9d} {sum(r[5] for r in rows):5d} {sum(r[2] for r in rows) / total:6.1%}")
+    print("\n(other: not run, or an unexpected result; alive: survived, or no test called the function)")
+    unexplained = [(m, k, c) for m, k, c in survivors if k not in why]
+    if unexplained:
+        print(f"\n{len(unexplained)} surviving mutants without an explanation:")
+        for module, name, code in unexplained:
+            label = "no test calls it" if code in NO_TESTS else "survived"
+            print(f"\n--- {name} ({label})")
+            diff = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True,
+                                  text=True).stdout
+            print("\n".join(line for line in diff.splitlines() if line.startswith(("+", "-"))
+                            and not line.startswith(("+++", "---"))))
+    if below:
+        print(f"\nunder {GOAL:.0%} killed: {', '.join(below)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -273,7 +273,8 @@ def runs(db: str | Path | None = None) -> "pandas.DataFrame":
 
 
 def report(out: str | Path = "report", db: str | Path | None = None, run: int | None = None, *,
-           workload: str | None = None, lang: str | None = None) -> list[Path]:
+           workload: str | None = None, lang: str | None = None, fitted: Names = None,
+           device_dirs: Iterable[str | Path] = ()) -> list[Path]:
     """Write the report of one run (default: the latest) into ``out``, as ``wasmcu report`` does.
 
     Args:
@@ -283,10 +284,19 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
         workload: ``workload`` or ``workload:n`` shown in the figures (default ``bubblesort:100``,
             or the first ok cell's).
         lang: the language shown in the figures (default ``c``).
+        fitted: profiles written by ``wasmcu calibrate`` whose estimates are shown beside the
+            cost table's (default: every profile found with a ``[calibration]``).
+        device_dirs: extra device profile directories (where fitted profiles are looked for).
 
     Returns:
         The files written: ``report.html``, ``report.md``, ``results.csv`` and the figures.
     """
+    import logging
+
+    from . import devices as devices_mod
+    from .errors import ConfigError
+    from .report.fitted import fitted_profiles
+
     name, n = None, None
     if workload:
         name, _, size = workload.partition(":")
@@ -294,9 +304,18 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
             if not size.isdigit() or int(size) <= 0:
                 raise WasmcuError(f"invalid size in workload {workload!r} (expected e.g. 'bubblesort:100')")
             n = int(size)
+    names = [f.strip() for f in _names(fitted, "fitted").split(",") if f.strip()] if fitted else None
+    dirs = [Path(d) for d in device_dirs]
+    try:
+        profiles = fitted_profiles(devices_mod.discover(dirs), names)
+    except ConfigError as exc:
+        if names is not None or dirs:
+            raise
+        logging.getLogger("wasmcu").warning("no fitted estimates in the report: %s", exc)
+        profiles = {}
     with Store(db) as store:
         _results(store, run)
-        return write_report(store, Path(out), run_id=run, workload=name, n=n, lang=lang)
+        return write_report(store, Path(out), run_id=run, workload=name, n=n, lang=lang, fitted=profiles)
 
 
 def _pandas():

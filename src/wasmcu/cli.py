@@ -247,33 +247,16 @@ def cmd_bench(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import write_report
-    from .store import Store
-
+    from . import api
     from .report.tables import time_table_markdown
 
-    wl, n = None, None
     if args.workload:
-        wl, _, size = args.workload.partition(":")
-        if size:
-            if not size.isdigit() or int(size) <= 0:
-                raise WasmcuError(f"invalid size in --workload {args.workload} (expected e.g. bubblesort:100)")
-            n = int(size)
-    from . import devices as devices_mod
-    from .errors import ConfigError
-    from .report.fitted import fitted_profiles
-
-    names = [f.strip() for f in args.fitted.split(",") if f.strip()] if args.fitted else None
-    try:
-        fitted = fitted_profiles(devices_mod.discover(args.device_dir), names)
-    except ConfigError as exc:
-        if names is not None or args.device_dir:
-            raise
-        log.warning("no fitted estimates in the report: %s", exc)
-        fitted = {}
-    with Store(args.db) as store:
-        out = write_report(store, args.out, run_id=args.run, workload=wl, n=n, lang=args.lang, fitted=fitted)
-        print(time_table_markdown(store.results(args.run)))
+        _, _, size = args.workload.partition(":")
+        if size and (not size.isdigit() or int(size) <= 0):
+            raise WasmcuError(f"invalid size in --workload {args.workload} (expected e.g. bubblesort:100)")
+    out = api.report(args.out, db=args.db, run=args.run, workload=args.workload, lang=args.lang,
+                     fitted=args.fitted, device_dirs=args.device_dir)
+    print(time_table_markdown(api.results(args.db, args.run)))
     for path in out:
         print(path)
     return 0

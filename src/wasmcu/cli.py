@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--device", required=True, help="a real board's profile, e.g. pico-board")
     bc.add_argument("--busy-s", type=float, default=10.0, help="seconds of busy CPU in the watchdog and clock step "
                                                                "(default 10)")
-    bc.add_argument("--device-dir", type=Path, action="append", default=[])
+    bc.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
     bc.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     wm = sub.add_parser("wamr", parents=[debug], help="build WAMR (from a WAMR source tree you have) for every runtime wasmcu uses")

@@ -133,7 +133,8 @@ def graph():
 def test_the_graph_sees_every_kind_of_import(graph):
     """The parser finds imports inside functions, relative ones and `from PKG import module`."""
     assert "wasmcu.executors.cluster" in graph["wasmcu.bench"]    # inside run_bench
-    assert "wasmcu.measure.cycles" in graph["wasmcu.devices"]     # inside functions, two dots
+    assert "wasmcu.measure.cycles" in graph["wasmcu.devices.schema"]  # inside functions, two dots
+    assert "wasmcu.devices.layers" in graph["wasmcu.devices"]     # from .layers import ...
     assert "wasmcu.runtimes.registry" in graph["wasmcu.runtimes"]  # from .registry import ...
     assert "wasmcu.tools" in graph["wasmcu.doctor"]                # from . import tools
     assert "wasmcu.backends.board" in graph["wasmcu.doctor"]       # from .backends import board (in a function)
@@ -199,3 +200,17 @@ def test_the_report_modules_form_a_tree(graph):
     assert cycle is None, describe(cycle, graph)
     assert not report["wasmcu.report.plot"]
     assert not report["wasmcu.report.tables"].keys() - {"wasmcu.report.modes"}
+
+
+def test_every_module_states_its_one_job_in_its_docstrings_first_line():
+    """A module's docstring opens with one line, a sentence, saying what the module is for."""
+    wrong = []
+    for name, (path, _) in sorted(modules().items()):
+        doc = ast.get_docstring(ast.parse(path.read_text()), clean=False)
+        lines = doc.strip().splitlines() if doc else []
+        first = lines[0].strip() if lines else ""
+        if not first:
+            wrong.append(f"{name}: no docstring")
+        elif not first.endswith((".", ":", "?")) or len(first) > 120 or (len(lines) > 1 and lines[1].strip()):
+            wrong.append(f"{name}: {first!r} (one line of at most 120 characters, a sentence, then a blank line)")
+    assert not wrong, "module docstrings:\n  " + "\n  ".join(wrong)

@@ -1,3 +1,5 @@
+"""`python -m wasmcu`: the command-line interface."""
+
 import sys
 
 from .cli import main

@@ -1,6 +1,8 @@
-"""The real chips wasmcu builds firmware for, each declared once: the chip layer's source
-(backends/firmware/chips/), the memory map the image is linked for, the image format and
-flashers, the USB serial ports to look for, and what times the call.
+"""The real chips wasmcu builds firmware for, each declared once.
+
+Each declares the chip layer's source (backends/firmware/chips/), the memory map the image
+is linked for, the image format and flashers, the USB serial ports to look for, and what
+times the call.
 
 A new chip is one entry here and one C file with its start-up, console and timer."""
 

@@ -1,5 +1,6 @@
-"""Worker process for host measurements: `python -m wasmcu.worker` reads a HostJob as
-JSON on stdin and writes a HostMeasurement (or an error) as JSON on stdout.
+"""The worker process of host measurements: one cell measured in a process of its own.
+
+`python -m wasmcu.worker` reads a HostJob as JSON on stdin and writes a HostMeasurement (or an error) as JSON on stdout.
 
 Running each cell in its own process lets the parent enforce a time limit on
 kernels that never return, survive crashes, and read the cell's peak memory.

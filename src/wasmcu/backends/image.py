@@ -1,5 +1,6 @@
-"""Building a firmware image for a cell: the job the emulated (`qemu`) and real (`board`)
-backends share. The runtime's declaration says what to link (its glue and parts, see
+"""Building a firmware image for a cell, the job the emulated (`qemu`) and real (`board`) backends share.
+
+The runtime's declaration says what to link (its glue and parts, see
 wasmcu.runtimes.base.Runtime); the device's layers say for which architecture and memories.
 """
 

@@ -1,6 +1,7 @@
-"""Interpreting a firmware's report (the `@wasmcu` line protocol, wasmcu.protocol) into a
-result: the job the emulated and real boards share, whether the lines came from QEMU's
-semihosting or a serial port. Timing is each backend's own (cycle estimates, a hardware timer).
+"""Turning a firmware's report (the `@wasmcu` line protocol) into a result, for emulated and real boards.
+
+wasmcu.protocol parses the lines, whether they came from QEMU's semihosting or a serial port.
+Timing is each backend's own (cycle estimates, a hardware timer).
 """
 
 from __future__ import annotations

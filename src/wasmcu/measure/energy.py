@@ -1,4 +1,6 @@
-"""Energy. On emulated boards: a model, E = V x I x estimated time, from the device
+"""Energy figures: modelled on emulated boards from the profile's [power], measured on real boards.
+
+On emulated boards: a model, E = V x I x estimated time, from the device
 profile's datasheet figures. Always labelled `model`, never `measured`. On a real board a
 PPK2 measures it (`[power.ppk2]`: wasmcu.measure.ppk2 and powertrace), labelled `measured`.
 

@@ -1,5 +1,6 @@
-"""A current trace with the windows found in it (one PNG), as the other figures: it returns
-what it plotted, so what the figure shows can be checked."""
+"""The figure of a current trace with the windows found in it (one PNG).
+
+As the other figures, it returns what it plotted, so what the figure shows can be checked."""
 
 from __future__ import annotations
 

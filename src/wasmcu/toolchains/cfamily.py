@@ -1,5 +1,7 @@
-"""What the C and C++ builds of every target share: a project's files and flags, the entry
-wrapper, the C++ defaults, the cache inputs and a clear error for a missing library header.
+"""What the C and C++ builds of every target share.
+
+A project's files and flags, the entry wrapper, the C++ defaults, the cache inputs and a
+clear error for a missing library header.
 
 A project is the [sources] files of one language plus the [build] table of its
 workload.toml (wasmcu.workloads.BuildOptions); wasmcu's own flags come first, the

@@ -1,4 +1,6 @@
-"""Independent Python oracle for the aes128 kernel: a straightforward AES-128 (FIPS-197) whose
+"""Independent Python oracle for the aes128 kernel.
+
+A straightforward AES-128 (FIPS-197) whose
 S-box is derived here (inverse in GF(2^8), then the affine map), not copied from the kernel;
 the state is a list of four columns; counter mode as in NIST SP 800-38A."""
 

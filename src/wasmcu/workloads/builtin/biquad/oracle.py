@@ -1,4 +1,6 @@
-"""Independent Python oracle for the biquad kernel: numpy's float32 scalars, one IEEE-754
+"""Independent Python oracle for the biquad kernel.
+
+numpy's float32 scalars, one IEEE-754
 single-precision operation per step, in the kernel's order."""
 
 import numpy as np

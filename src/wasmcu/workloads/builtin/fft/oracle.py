@@ -1,4 +1,6 @@
-"""Independent Python oracle for the fft kernel: the same fixed-point arithmetic (it decides
+"""Independent Python oracle for the fft kernel.
+
+The same fixed-point arithmetic (it decides
 every rounding), with twiddles from math.cos and math.sin and Python integers."""
 
 import math

@@ -172,7 +172,7 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
         chain = _pulled_in_by(why.read_text(), field, names)
         more = f" (and {len(imports) - 1} more: {', '.join(f'{m}.{f}' for m, f in imports[1:])})" if len(imports) > 1 else ""
         raise BuildError(f"the module for {workload.name} imports {module_name}.{field}{more}: no runtime on a "
-                         f"microcontroller provides it, so wasmcu links modules that import nothing. {chain}. Remove "
+                         f"microcontroller provides it, so wasmcu links modules that import nothing. {chain[:1].upper()}{chain[1:]}. Remove "
                          f"that call from the kernel (a kernel gets its input from run(seed), not from the system).")
     extracted = sorted({line.split("\t")[1].rsplit("/", 1)[-1] for line in why.read_text().splitlines()[1:]
                         if "\t" in line})

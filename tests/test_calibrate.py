@@ -266,6 +266,13 @@ def test_refit_within_stated_ranges_reports_what_lies_outside(rp2040js_run):
     out = json.loads(proc.stdout)
     assert out["outside_range"] == ["ifetch_miss"] and out["costs"]["ifetch_miss"]["value"] == 50
     assert out["costs"]["alu"]["status"] == "fixed"
+    # a kernel that did not run is left out of the fit, and the command says so in its status
+    data = json.loads((tmp / "run.json").read_text())
+    data["samples"][0]["error"] = "on pico-board: error: the board stopped talking"
+    (tmp / "broken.json").write_text(json.dumps(data))
+    proc = wasmcu("calibrate", "--from", str(tmp / "broken.json"), "--free", "--no-layer")
+    assert proc.returncode == 1 and "1 kernel(s) did not run on both sides" in proc.stderr
+    assert "the board stopped talking" in proc.stdout
 
 
 @pytest.mark.qemu

@@ -387,9 +387,10 @@ def cmd_calibrate(args) -> int:
     path = None
     if not args.no_layer:
         path = cal.write_layer(result, args.out or cal.default_layer_path(emulated.name))
+    failed = 1 if any(m.error for m in result.measurements) else 0  # fitted without them, said so
     if args.json:
         print(json.dumps(dict(result.as_json(), layer=str(path) if path else None), indent=1))
-        return 0
+        return failed
     f = result.fit
     print(f"cost table of {emulated.name} fitted to {board.name} ({'free bounds' if f.free else 'stated ranges'})")
     print(f"{'cost':17} {'table':>7} {'fitted':>9} {'± stderr':>9} {'bounds':>13}  status")
@@ -414,7 +415,10 @@ def cmd_calibrate(args) -> int:
     if path:
         print(f"board layer written: {path} (use --device {result.emulated}-fitted"
               + (", with --device-dir for that folder)" if args.out else ")"))
-    return 0
+    if failed:
+        print(f"wasmcu: {sum(1 for m in result.measurements if m.error)} kernel(s) did not run on both sides and "
+              "were left out of the fit (see above)", file=sys.stderr)
+    return failed
 
 
 def cmd_list(args) -> int:

@@ -97,6 +97,26 @@ def test_a_directory_or_an_unwritable_place_is_not_a_store(tmp_path):
         Store(blocked / "sub" / "x.sqlite")
 
 
+def test_reading_a_store_that_is_not_there_says_so_and_creates_nothing(tmp_path, capsys):
+    from wasmcu import api
+
+    missing = tmp_path / "typo.sqlite"
+    for argv in (["report", "--out", str(tmp_path / "rep")], ["recost", "--model", str(tmp_path / "m.toml")]):
+        if argv[0] == "recost":
+            import tomli_w
+
+            from wasmcu.devices import discover
+
+            (tmp_path / "m.toml").write_text(tomli_w.dumps({"cycle_model": discover()["pico"].cycle_model.as_dict()}))
+        assert cli.main([*argv, "--db", str(missing)]) == 2
+        assert capsys.readouterr().err == (f"wasmcu: error: there is no store at {missing}: run `wasmcu bench` first, "
+                                           f"or name the store with --db PATH (or $WASMCU_DB)\n")
+    for call in (api.load, api.results, api.runs):
+        with pytest.raises(StoreError, match="there is no store at .*typo.sqlite: run `wasmcu bench` first"):
+            call(missing)
+    assert not missing.exists() and not (tmp_path / "rep").exists()
+
+
 def test_a_healthy_store_still_opens_after_the_checks(tmp_path):
     path = _filled_store(tmp_path / "ok.sqlite", cells=3)
     with Store(path) as s:
@@ -137,10 +157,10 @@ def test_every_command_turns_an_unexpected_exception_into_one_line(command, monk
 
 def test_debug_shows_the_traceback_of_an_expected_error_too(tmp_path, capsys):
     assert cli.main(["report", "--db", str(tmp_path / "empty.sqlite"), "--out", str(tmp_path)]) == 2
-    assert capsys.readouterr().err.startswith("wasmcu: error: no results in")
+    assert capsys.readouterr().err.startswith("wasmcu: error: there is no store at")
     assert cli.main(["report", "--debug", "--db", str(tmp_path / "empty.sqlite"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and "wasmcu: error: no results in" in err
+    assert "Traceback (most recent call last)" in err and "wasmcu: error: there is no store at" in err
 
 
 def test_report_headline_does_not_count_unsupported_cells_as_failures(tmp_path):

@@ -182,7 +182,7 @@ def results(db: str | Path | None = None, run: int | None = None) -> list[Result
     Raises:
         WasmcuError: the store cannot be read, or has no such run.
     """
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         return _results(store, run)
 
 
@@ -248,7 +248,7 @@ def load(db: str | Path | None = None, run: int | None = None) -> "pandas.DataFr
     Raises:
         WasmcuError: the store cannot be read, or has no such run.
     """
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         found = _results(store, run)
         run_id = run if run is not None else store.latest_run_id()
     return to_frame(found, run_id=run_id)
@@ -261,7 +261,7 @@ def runs(db: str | Path | None = None) -> "pandas.DataFrame":
     import json
 
     pd = _pandas()
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         rows = []
         for r in store.runs():
             rows.append({"id": r["id"], "started": r["started"], "finished": r["finished"], "state": r["state"],
@@ -313,7 +313,7 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
             raise
         logging.getLogger("wasmcu").warning("no fitted estimates in the report: %s", exc)
         profiles = {}
-    with Store(db) as store:
+    with Store(db, create=False) as store:
         _results(store, run)
         return write_report(store, Path(out), run_id=run, workload=name, n=n, lang=lang, fitted=profiles)
 

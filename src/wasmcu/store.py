@@ -114,8 +114,13 @@ class Store:
     A file SQLite cannot read (not a database, damaged, truncated) is refused with a
     :class:`StoreError` that names it and says what to do."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, create: bool = True):
+        """Open the store at `path` (default: :func:`default_path`); with ``create=False`` a
+        missing file is an error saying to run a bench first, instead of a new empty store."""
         self.path = Path(path) if path else default_path()
+        if not create and not self.path.exists():
+            raise StoreError(f"there is no store at {self.path}: run `wasmcu bench` first, or name the store with "
+                             f"--db PATH (or $WASMCU_DB)")
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a directory, not a store: name a file with --db PATH "
                              f"(e.g. {self.path / 'wasmcu.sqlite'})")

@@ -181,17 +181,27 @@ def test_a_client_whose_certificate_another_ca_signed_is_refused(tls_cluster, pk
     assert proc.returncode == 0 and proc.stdout.startswith("refused"), proc.stdout + proc.stderr
 
 
-def test_an_open_tcp_scheduler_is_warned_about_and_tls_flags_need_tls(tmp_path):
-    db = str(tmp_path / "x.sqlite")
-    proc = wasmcu("bench", *CELLS, "--cluster", "tcp://127.0.0.1:1", "--db", db)
+def test_an_open_tcp_scheduler_is_warned_about(tmp_path):
+    proc = wasmcu("bench", *CELLS, "--cluster", "tcp://127.0.0.1:1", "--db", str(tmp_path / "x.sqlite"))
     assert proc.returncode != 0
     assert "the Dask scheduler at tcp://127.0.0.1:1 is open (tcp://): anyone who can reach its port can make every " \
            "worker run any Python code" in " ".join(proc.stderr.split()), proc.stderr
     assert "cannot reach a Dask scheduler at 'tcp://127.0.0.1:1'" in proc.stderr
-    proc = wasmcu("bench", *CELLS, "--cluster", "tcp://127.0.0.1:1", "--tls-ca", "ca.pem", "--db", db)
-    assert proc.returncode != 0 and "--tls-ca apply to a scheduler that speaks TLS" in proc.stderr, proc.stderr
-    proc = wasmcu("bench", *CELLS, "--tls-cert", "c.pem", "--db", db)
-    assert proc.returncode != 0 and "use them with --cluster tls://HOST:PORT" in proc.stderr, proc.stderr
-    proc = wasmcu("bench", *CELLS, "--cluster", "tls://127.0.0.1:1", "--tls-ca", str(tmp_path / "none.pem"),
-                  "--tls-cert", str(tmp_path / "none.pem"), "--db", db)
-    assert proc.returncode != 0 and f"--tls-ca {tmp_path / 'none.pem'}: no such file" in proc.stderr, proc.stderr
+
+
+def test_tls_flags_need_a_tls_address_and_files_that_are_there(tmp_path, capsys):
+    from wasmcu.cli import main
+    from wasmcu.errors import WasmcuError
+    from wasmcu.executors.security import tls_files
+
+    assert tls_files("tcp://127.0.0.1:1") is None
+    with pytest.raises(WasmcuError, match="--tls-ca apply to a scheduler that speaks TLS: give its address as tls://"):
+        tls_files("tcp://127.0.0.1:1", ca="ca.pem")
+    missing = tmp_path / "none.pem"
+    with pytest.raises(WasmcuError, match=f"--tls-ca {missing}: no such file"):
+        tls_files("tls://127.0.0.1:1", ca=str(missing), cert=str(missing))
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    with pytest.raises(WasmcuError, match="the TLS files are not usable"):
+        tls_files("tls://127.0.0.1:1", ca=str(tmp_path / "junk.pem"), cert=str(tmp_path / "junk.pem"))
+    assert main(["bench", *CELLS, "--tls-cert", "c.pem", "--db", str(tmp_path / "x.sqlite")]) == 2
+    assert "use them with --cluster tls://HOST:PORT" in capsys.readouterr().err

@@ -11,6 +11,9 @@ from wasmcu import workloads
 from wasmcu.errors import BuildError, ConfigError, DoesNotFit
 
 ORACLE = '''
+import math
+
+
 def checksum(n, seed):
     a = []
     for _ in range(n):
@@ -20,7 +23,7 @@ def checksum(n, seed):
     h = len(str(a[0]))
     for v in a:
         h = (h * 31 + v) % 2**32
-    return h
+    return (h + math.isqrt(a[1]) + int(math.floor(math.sqrt(a[2] & 0xFFFF)))) % 2**32
 '''
 
 PORT_H = """#include <stdint.h>
@@ -35,7 +38,10 @@ void fill(uint32_t *a, int n, uint32_t seed)
 }
 """
 
-MAIN_C = """#include <stdio.h>
+MAIN_C = """#include <math.h>
+#include <stdbool.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "port.h"
@@ -46,7 +52,8 @@ static int cmp(const void *x, const void *y)
 }
 uint32_t BENCH_FN(uint32_t seed)
 {
-    uint32_t *a = malloc(WASMCU_N * sizeof *a), *b = calloc(WASMCU_N, sizeof *b);
+    uint32_t *a = malloc(8 * sizeof *a), *b = calloc(WASMCU_N, sizeof *b);
+    a = realloc(a, WASMCU_N * sizeof *a);
     fill(b, WASMCU_N, seed);
     memcpy(a, b, WASMCU_N * sizeof *a);
     qsort(a, WASMCU_N, sizeof *a, cmp);
@@ -54,6 +61,9 @@ uint32_t BENCH_FN(uint32_t seed)
     snprintf(text, sizeof text, "%u", (unsigned)a[0]);
     uint32_t h = (uint32_t)strlen(text);
     for (int i = 0; i < WASMCU_N; i++) h = h * 31 + a[i];
+    bool exact = a[1] <= UINT_MAX;
+    h += exact ? (uint32_t)sqrt((double)a[1]) : 0;
+    h += (uint32_t)floorf(sqrtf((float)(a[2] & 0xFFFF)));
     free(b);
     free(a);
     return h;

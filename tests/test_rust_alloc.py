@@ -301,3 +301,15 @@ def test_the_rust_example_runs_and_is_checked_against_native():
                      RunContext(repeat=1, warmup=0, timeout_s=60))
     assert r.status == "ok" and r.verified_by == "native-host", r.error
     assert r.checksum == r.expected == 0x52E9964B  # the value docs/your-code.md shows
+
+
+def test_an_allocation_the_host_cannot_make_aborts_saying_so(tmp_path):
+    """A quarter of the address space: the C library's malloc refuses it, the kernel's
+    allocation-error handler says so on stderr and aborts; the cell is an error quoting it."""
+    write(tmp_path, "huge", "use alloc::vec::Vec;\n\npub fn run(seed: u32) -> u32 {\n"
+                            "    let mut v: Vec<u32> = Vec::with_capacity(usize::MAX / 16 + super::N);\n"
+                            "    v.push(seed);\n    v[0]\n}\n", sizes=(1,))
+    wl = workloads.discover([tmp_path])["huge"]
+    r = execute_cell(Cell("huge", 1, "rust", "native", "host"), wl, devices.discover()["host"],
+                     RunContext(repeat=1, warmup=0, timeout_s=60))
+    assert r.status == "error" and "SIGABRT" in r.error and "out of memory: a Rust allocation failed" in r.error

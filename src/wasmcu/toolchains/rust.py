@@ -20,7 +20,9 @@ ALLOCATORS = Path(__file__).resolve().parent / "rust_alloc"
 
 # what an allocation that fails does, per kind of build
 OOM_TRAP = "core::arch::wasm32::unreachable()"  # wasm: the runtime reports the trap
-OOM_ABORT = 'extern "C" { fn abort() -> !; } unsafe { abort() }'  # host: the worker process dies, saying so
+# host: the worker process says why on its stderr (which the cell's error quotes) and dies
+OOM_ABORT = ('extern "C" { fn write(fd: i32, buf: *const u8, count: usize) -> isize; fn abort() -> !; } '
+             'let m = b"out of memory: a Rust allocation failed\\n"; unsafe { write(2, m.as_ptr(), m.len()); abort() }')
 # a board: the firmware's own error line (wasmcu.protocol), which the readout turns into does-not-fit
 OOM_REPORT = ('extern "C" { fn printf(format: *const u8, ...) -> i32; fn exit(code: i32) -> !; } '
               'unsafe { printf("@wasmcu error=\\"kernel: out of memory: a Rust allocation of %lu bytes failed\\"'

@@ -87,6 +87,7 @@ def test_a_workload_without_oracle_loads(root, tmp_path):
         workloads.load_workload(d)
 
 
+@pytest.mark.slow
 def test_cells_are_verified_against_the_host_s_native_result(root, tmp_path):
     db = tmp_path / "r.sqlite"
     proc, cells = bench_json("--workload-dir", str(root), "--workload", "plain:8,wrongoracle:8", "--device", "host",

@@ -194,6 +194,7 @@ def test_built_in_rust_modules_carry_no_allocator():
     assert "__rust_alloc" not in m.wat.read_text() and "memory.grow" not in m.wat.read_text()
 
 
+@pytest.mark.slow
 def test_the_kernel_s_modules_are_in_the_cache_key(wl, tmp_path):
     root, found = wl
     first = build_wasm(found["vecmix"], 50, "rust")
@@ -205,6 +206,7 @@ def test_the_kernel_s_modules_are_in_the_cache_key(wl, tmp_path):
         (root / "vecmix" / "mix.rs").write_text(MIX)
 
 
+@pytest.mark.slow
 def test_vec_box_string_format_btreemap_on_the_host(wl):
     root, found = wl
     proc, cells = bench_json("--workload-dir", str(root), "--workload", "vecmix:50", "--device", "host",
@@ -216,6 +218,7 @@ def test_vec_box_string_format_btreemap_on_the_host(wl):
         assert c["checksum"] == found["vecmix"].expected(50) == c["expected"] and c["verified_by"] == "oracle"
 
 
+@pytest.mark.slow
 def test_the_wasm_allocator_reuses_and_aligns(wl):
     """400 rounds x 6 KB and many small blocks in one 64 KB page: only with freed blocks reused;
     a 64-byte-aligned Box is aligned (else the kernel returns 0xBADA11C)."""
@@ -290,6 +293,7 @@ def test_entry_rustflags_and_nested_modules(tmp_path):
         workloads.load_workload(d)
 
 
+@pytest.mark.slow
 def test_the_rust_example_runs_and_is_checked_against_native():
     """examples/rust-vec (docs/your-code.md): no oracle, Vec/vec!/Box and a module of its own."""
     from pathlib import Path

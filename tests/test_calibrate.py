@@ -175,7 +175,8 @@ def test_simulated_board_costs_recovered_within_the_noise(sim_counts):
     fitted = [k for k, c in f.costs.items() if c.status in ("fitted", "at-bound")]
     ranged = {k for k, c in table.costs.items() if c.high > c.low}
     excited = {k for k in ranged if any(coefficients(m.events)[k] for m in counts)}
-    assert set(fitted) == excited and {"load", "div", "branch_taken", "ifetch_miss"} <= excited
+    apart = {k for k, c in f.costs.items() if c.status == "not-separable"}
+    assert set(fitted) | apart == excited and {"load", "div", "branch_taken", "ifetch_miss"} <= set(fitted)
     for k in fitted:
         c = f.costs[k]
         assert abs(c.value - hidden[k]) <= 4 * c.stderr + 1e-3, (k, c.value, hidden[k], c.stderr)

@@ -358,3 +358,12 @@ def test_cpp_on_the_emulated_boards_natively_and_in_wasm3(tmp_path):
     assert by[("vec", "wasm3", "esp32c6")]["status"] == "ok"
     assert by[("proj", "native", "pico")]["extra"]["library_members"]  # new/delete over malloc
     assert proc.returncode != 0  # the esp32c6 error
+
+
+def test_doctor_lists_the_c_and_cpp_libraries():
+    from conftest import wasmcu
+
+    proc = wasmcu("doctor")
+    assert proc.returncode == 0, proc.stderr
+    assert "C and C++ libraries" in proc.stdout and "libc++abi.a" in proc.stdout
+    assert "libstdc++ (rv32imac)" in proc.stdout and "no C++ library headers" in proc.stdout

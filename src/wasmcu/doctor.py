@@ -68,6 +68,7 @@ def doctor() -> int:
             missing += 1
             t.add_row(name, f"[red]missing[/]: apt-get install {package}", PURPOSE.get(name, ""))
     console.print(t)
+    console.print(_library_table())
     r = Table("runtime", "mode", "runs on", "status", "declared by", title="runtimes")
     for rt in RUNTIMES.values():
         reason = rt.unavailable_reason() if "host" in rt.where else None
@@ -91,6 +92,28 @@ def doctor() -> int:
     console.print("all tools present" if not missing else f"{missing} tool(s) missing: the cells needing them are "
                   "reported as errors or unsupported; the set-up script installs them")
     return 0
+
+
+def _library_table() -> Table:
+    """The C and C++ libraries kernels link: in wasm modules, and the boards' C++ library."""
+    from . import devices
+    from .toolchains import mcu
+    from .toolchains.wasm import library_status
+
+    t = Table("library", "status", "used for", title="C and C++ libraries")
+    for name, purpose, path, package in library_status():
+        t.add_row(name, f"[green]{path}[/]" if path else f"[red]missing[/]: apt-get install {package}", purpose)
+    for arch in devices.arch_names():
+        try:
+            lib = mcu.cxx_library(mcu.ARCHES[arch])
+        except Exception as exc:  # the arch's compiler is missing: the tools table says so
+            lib, why = None, str(exc)
+        else:
+            why = "no C++ library headers: C++ kernels using <vector>, <algorithm>, ... fail there " \
+                  "(apt-get install libstdc++-arm-none-eabi-picolibc for Arm)"
+        t.add_row(f"libstdc++ ({arch})", f"[green]{lib}[/]" if lib else f"[yellow]{why}[/]",
+                  "C++ library headers for the boards")
+    return t
 
 
 def _extra_checks():

@@ -216,6 +216,28 @@ def heap_check(wasm: Path, workload: Workload, n: int) -> dict | None:
                          f"[wasm] memory_bytes in workload.toml, or choose a smaller n") from None
 
 
+# the libraries C and C++ modules link: (library, what for, Debian package)
+WASM_LIBRARIES = (("libc.a", "the C library in wasm (wasi-libc)", "wasi-libc"),
+                  (None, "compiler-rt builtins for wasm32", "libclang-rt-19-dev-wasm32"),
+                  ("libc++.a", "the C++ library in wasm (libc++)", "libc++-19-dev-wasm32"),
+                  ("libc++abi.a", "C++ support in wasm (libc++abi)", "libc++abi-19-dev-wasm32"))
+
+
+def library_status() -> list[tuple[str, str, str | None, str]]:
+    """(library, what for, its path or None, the package) for doctor."""
+    from ..errors import WasmcuError
+
+    clang = tools.find("clang")
+    rows = []
+    for name, purpose, package in WASM_LIBRARIES:
+        try:
+            path = str(_wasm_library(clang, name, package)) if clang else None
+        except WasmcuError:
+            path = None
+        rows.append((name or "libclang_rt.builtins-wasm32.a", purpose, path, package))
+    return rows
+
+
 def _wasm_library(clang: str, name: str | None, package: str) -> Path:
     """A wasm32-wasi library as clang finds it (None: the compiler-rt builtins), or an error
     naming the Debian package to install."""

@@ -147,6 +147,18 @@ pub fn run(seed: u32) -> u32 {
 """
 
 
+# index out of bounds: a panic, reported where it happened (not a spin until the time limit)
+PANICS = """\
+use alloc::vec::Vec;
+
+pub fn run(seed: u32) -> u32 {
+    let mut v: Vec<u32> = Vec::new();
+    v.push(seed);
+    v[seed as usize]
+}
+"""
+
+
 def write(root, name, kernel, *, oracle=None, sizes=(50,), extra=None):
     d = root / name
     d.mkdir(parents=True)
@@ -168,6 +180,7 @@ def wl(tmp_path_factory):
     write(root, "stress", STRESS, sizes=(400,))
     write(root, "greedy", GREEDY, sizes=(1,))
     write(root, "veconly", VEC_ONLY)
+    write(root, "panics", PANICS, sizes=(1,))
     return root, workloads.discover([root])
 
 
@@ -266,6 +279,9 @@ def test_alloc_on_the_emulated_boards(wl, device):
     greedy = execute_cell(Cell("greedy", 1, "rust", "native", device), found["greedy"], devs[device], ctx)
     assert greedy.status == "does-not-fit", greedy.error
     assert "out of memory: a Rust allocation of 4194304 bytes failed" in greedy.error and "heap has" in greedy.error
+    panics = execute_cell(Cell("panics", 1, "rust", "native", device), found["panics"], devs[device], ctx)
+    assert panics.status == "error" and "kernel: Rust panic at " in panics.error, panics.error
+    assert "panics/kernel.rs:6" in panics.error
 
 
 def test_entry_rustflags_and_nested_modules(tmp_path):
@@ -317,3 +333,14 @@ def test_an_allocation_the_host_cannot_make_aborts_saying_so(tmp_path):
     r = execute_cell(Cell("huge", 1, "rust", "native", "host"), wl, devices.discover()["host"],
                      RunContext(repeat=1, warmup=0, timeout_s=60))
     assert r.status == "error" and "SIGABRT" in r.error and "out of memory: a Rust allocation failed" in r.error
+
+
+def test_a_panic_says_where_instead_of_spinning(wl):
+    root, found = wl
+    host = devices.discover()["host"]
+    ctx = RunContext(repeat=1, warmup=0, timeout_s=60)
+    native = execute_cell(Cell("panics", 1, "rust", "native", "host"), found["panics"], host, ctx)
+    assert native.status == "error" and "SIGABRT" in native.error, native.error
+    assert "Rust panic at " in native.error and "panics/kernel.rs:6" in native.error
+    wasm3 = execute_cell(Cell("panics", 1, "rust", "wasm3", "host"), found["panics"], host, ctx)
+    assert wasm3.status == "error" and "unreachable" in wasm3.error.lower(), wasm3.error

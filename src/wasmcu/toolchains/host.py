@@ -68,7 +68,7 @@ def build_native(workload: Workload, n: int, lang: str) -> Path:
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
-            root.write_text(rust.crate_root(source, n, allocator="libc", oom_body=rust.OOM_ABORT, rustc_version=version,
+            root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_ABORT, allocator="libc", oom_body=rust.OOM_ABORT, rustc_version=version,
                                             unwinding_alloc=True, entry=rust.entry(workload)))
             tools.run([rustc, *flags, str(root), "-o", str(tmp / "kernel.so")], cwd=tmp,
                       env=rust.bootstrap_env(source), what=f"rustc for {workload.name}")

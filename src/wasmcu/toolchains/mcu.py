@@ -164,7 +164,7 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
-            root.write_text(rust.crate_root(source, n, allocator="libc", oom_body=rust.OOM_REPORT,
+            root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_REPORT, allocator="libc", oom_body=rust.OOM_REPORT,
                                             rustc_version=version, arm_eabi=arch.rust_target.startswith("thumb"),
                                             entry=rust.entry(workload)))
             tools.run([rustc, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],

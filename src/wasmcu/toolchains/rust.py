@@ -23,6 +23,16 @@ OOM_TRAP = "core::arch::wasm32::unreachable()"  # wasm: the runtime reports the 
 # host: the worker process says why on its stderr (which the cell's error quotes) and dies
 OOM_ABORT = ('extern "C" { fn write(fd: i32, buf: *const u8, count: usize) -> isize; fn abort() -> !; } '
              'let m = b"out of memory: a Rust allocation failed\\n"; unsafe { write(2, m.as_ptr(), m.len()); abort() }')
+# what a panic does (`info` is the handler's PanicInfo): say where, then stop, rather than spin
+# until the cell's time limit. The host: on the worker's stderr, then abort; a board: the
+# firmware's error line (wasmcu.protocol); wasm: a trap, which every runtime reports
+_WHERE = 'let (f, l) = info.location().map(|l| (l.file(), l.line())).unwrap_or(("?", 0)); '
+PANIC_ABORT = ('extern "C" { fn dprintf(fd: i32, format: *const u8, ...) -> i32; fn abort() -> !; } ' + _WHERE +
+               'unsafe { dprintf(2, "Rust panic at %.*s:%u\\n\\0".as_ptr(), f.len() as i32, f.as_ptr(), l); abort() }')
+PANIC_REPORT = ('extern "C" { fn printf(format: *const u8, ...) -> i32; fn exit(code: i32) -> !; } ' + _WHERE +
+                'unsafe { printf("@wasmcu error=\\"kernel: Rust panic at %.*s:%u\\"\\n@wasmcu end=1\\n\\0".as_ptr(), '
+                'f.len() as i32, f.as_ptr(), l); exit(3) }')
+PANIC_TRAP = "let _ = info; core::arch::wasm32::unreachable()"
 # a board: the firmware's own error line (wasmcu.protocol), which the readout turns into does-not-fit
 OOM_REPORT = ('extern "C" { fn printf(format: *const u8, ...) -> i32; fn exit(code: i32) -> !; } '
               'unsafe { printf("@wasmcu error=\\"kernel: out of memory: a Rust allocation of %lu bytes failed\\"'
@@ -71,11 +81,15 @@ def _quote(path: Path) -> str:
     return '"' + str(Path(path).resolve()).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", allocator: str = "libc", entry: str = "run",
+def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", plain_panic_body: str = "loop {}",
+               allocator: str = "libc", entry: str = "run",
                oom_body: str | None = None, rustc_version: str = "rustc 1.63.0", unwinding_alloc: bool = False,
                arm_eabi: bool = False) -> str:
     """The crate root around `kernel` at size n, exporting `run(seed)` that calls the kernel
     module's `entry`. `allocator` is "libc" (host, boards) or "wasm";
+    `panic_body` is what a panic does (PANIC_*; `info` is the PanicInfo) in a kernel that uses
+    `alloc`; a kernel that does not keeps `plain_panic_body`, the crate root it always had, so
+    that its binaries (and the built-in kernels' figures) do not change.
     `oom_body` the code that runs when an allocation fails (an expression of type `!`).
     `unwinding_alloc`: the target's prebuilt `alloc` was compiled for unwinding (the host's):
     it names a personality routine that a panic=abort kernel never calls, defined here.
@@ -98,7 +112,8 @@ def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", allocator: 
         "#[no_mangle]",
         f'pub extern "C" fn run(seed: u32) -> u32 {{ kernel::{entry}(seed) }}',
         "#[panic_handler]",
-        f"fn panic(_: &core::panic::PanicInfo) -> ! {{ {panic_body} }}",
+        f"fn panic(info: &core::panic::PanicInfo) -> ! {{ {panic_body} }}" if alloc else
+        f"fn panic(_: &core::panic::PanicInfo) -> ! {{ {plain_panic_body} }}",
     ]
     if not alloc:
         return "\n".join(lines) + "\n"

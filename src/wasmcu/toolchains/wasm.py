@@ -381,7 +381,8 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
-            root.write_text(rust.crate_root(source, n, panic_body="core::arch::wasm32::unreachable()",
+            root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_TRAP,
+                                            plain_panic_body="core::arch::wasm32::unreachable()",
                                             allocator="wasm", oom_body=rust.OOM_TRAP, rustc_version=version,
                                             entry=rust.entry(workload)))
             out = tmp / "module.wasm"

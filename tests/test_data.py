@@ -59,8 +59,8 @@ def test_a_workload_can_ask_for_more_linear_memory(tmp_path, db):
                              "--runtime", "wasm3,wasmtime", "--repeat", "3", "--db", str(db))
     assert proc.returncode == 0, proc.stderr
     assert all(c["status"] == "ok" and c["checksum"] == c["expected"] for c in cells)
-    flags = cells[0]["provenance"]["build"]["flags"]
-    assert "-Wl,--initial-memory=131072" in flags and "-Wl,-zstack-size=8192" in flags
+    link = cells[0]["provenance"]["build"]["link_flags"]
+    assert "-Wl,--initial-memory=131072" in link and "-Wl,-zstack-size=8192" in link
 
 
 @pytest.mark.parametrize("table, message", [

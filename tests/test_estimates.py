@@ -123,6 +123,27 @@ mark_begin: bx lr
 mark_end: bx lr
 """
 
+# A 16-bit instruction in the last word of a 1 KB page (QEMU's Arm target page), followed by a
+# 16-bit one: QEMU peeks at the second to see whether the page ends inside an instruction and
+# reports the peeked bytes as part of the first (the plugin sizes instructions itself).
+THUMB_PAGE_END = THUMB_HEAD + """    .thumb_func
+kernel:
+    push {r4, lr}
+    bl pagefn
+    pop {r4, pc}
+    .balign 1024
+    .space 1020
+    .thumb_func
+pagefn:
+    push {r4, lr}          @ at page offset 0x3fc
+    movs r4, #1
+    pop {r4, pc}           @ the next page
+    .thumb_func
+mark_begin: bx lr
+    .thumb_func
+mark_end: bx lr
+"""
+
 # RV32IMAC: the ESP32-C6's core; compressed instructions are chosen explicitly.
 RV32 = """
     .option norvc
@@ -249,6 +270,13 @@ def test_armv8m_dual_issue_pairs_and_load_use_are_counted_exactly(tmp_path):
     m0 = devices.discover()["pico"].cycle_model
     assert m0.costs["dual_pair"].value == 2 * m0.costs["alu"].value
     assert m0.estimate(ev).cycles == m0.estimate({**ev, "pair16": 0}).cycles
+
+
+def test_an_instruction_at_the_end_of_a_page_is_decoded_as_itself(tmp_path):
+    dev, ev = run_sequence(tmp_path, "pico", THUMB_PAGE_END, ["-mcpu=cortex-m0plus", "-mthumb"])
+    assert {k: ev[k] for k in ev if k in EXACT or k == "push_lr"} == {
+        "insns": 10, "alu": 1, "load": 0, "store": 0, "mul": 0, "div": 0, "branch": 0, "taken_branches": 0,
+        "jump": 0, "call": 3, "indirect": 2, "multi": 4, "multi_regs": 8, "pop_pc": 2, "push_lr": 2}
 
 
 def test_rv32_compressed_instructions_and_taken_branches(tmp_path):

@@ -1,6 +1,7 @@
 """Command-line interface: a thin layer over the library.
 
     wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
+                   [--firmware-cc gcc,clang]
                    [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
                    [--cluster ADDRESS [--tls-ca PEM --tls-cert PEM --tls-key PEM]]
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", help="comma-separated languages: c,cpp,rust,wasm")
     b.add_argument("--build", help="build modes on the boards: o2 (default: -O2 everywhere) and/or sdk "
                                    "(each board's vendor-SDK default optimisation), e.g. o2,sdk")
+    b.add_argument("--firmware-cc", help="compiler of the kernel and the runtime libraries on the boards: gcc "
+                                         "and/or clang, e.g. gcc,clang (default: GCC, except where a runtime needs "
+                                         "Clang on an architecture: wasm3 on ARMv6-M); stored in each cell's build "
+                                         "as o2+clang")
     b.add_argument("--repeat", type=int, help="host samples per cell (default 20)")
     b.add_argument("--warmup", type=int, help="host warm-up calls per cell (default 3)")
     b.add_argument("--timeout", type=float, help="seconds before a cell is stopped (default 300)")
@@ -180,7 +185,8 @@ def cmd_bench(args) -> int:
                 devices=values.get("devices"), runtimes=values.get("runtimes"),
                 workloads=values.get("workloads"), langs=values.get("langs"))
     for flag, field in (("suite", "suite"), ("device", "devices"), ("runtime", "runtimes"), ("workload", "workloads"),
-                        ("lang", "langs"), ("build", "build"), ("repeat", "repeat"), ("warmup", "warmup"),
+                        ("lang", "langs"), ("build", "build"), ("firmware_cc", "firmware_cc"), ("repeat", "repeat"),
+                        ("warmup", "warmup"),
                         ("timeout", "timeout")):
         value = getattr(args, flag)
         if value is not None:

@@ -23,6 +23,9 @@ VERIFIED_ORACLE, VERIFIED_NATIVE_HOST = "oracle", "native-host"
 # build modes: `o2`, the same flags everywhere; `sdk`, each board's vendor-SDK default
 # optimisation level (the device profile's [build] sdk_opt)
 BUILD_MODES = ("o2", "sdk")
+# the compilers of a board's kernel and runtime libraries; a cell's build names one as
+# MODE+COMPILER (o2+clang), or none for the default of its runtime and architecture
+FIRMWARE_CCS = ("gcc", "clang")
 
 # execution modes of a runtime, in the order reports show them: the kernel compiled for
 # the target; the module interpreted; compiled ahead of time (before the run, on the

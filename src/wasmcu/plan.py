@@ -9,7 +9,7 @@ from . import devices as devices_mod
 from . import runtimes as runtimes_mod
 from . import workloads as workloads_mod
 from .errors import ConfigError
-from .model import BUILD_MODES, Cell
+from .model import BUILD_MODES, FIRMWARE_CCS, Cell
 
 try:
     import tomllib
@@ -70,7 +70,7 @@ SUITES = {name: _check_suite(name, suite, SUITES_FILE, "") for name, suite in _r
 
 SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
              "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
-             "build": list}
+             "build": list, "firmware_cc": list}
 
 
 @dataclass
@@ -81,6 +81,7 @@ class Spec:
     workloads: str | None = None
     langs: str | None = None
     build: str | None = None   # comma-separated build modes (default o2)
+    firmware_cc: str | None = None  # comma-separated firmware compilers, gcc and/or clang (default: per runtime)
     repeat: int = 20
     warmup: int = 3
     timeout: float = 300.0
@@ -156,7 +157,12 @@ def plan(spec: Spec):
         if b not in BUILD_MODES:
             raise ConfigError(f"unknown build mode '{b}'; known: {', '.join(BUILD_MODES)} (o2: the same -O2 "
                               "everywhere; sdk: each board's vendor-SDK default)")
-    cells = []
+    ccs = [c.strip() for c in spec.firmware_cc.split(",") if c.strip()] if spec.firmware_cc else [None]
+    for c in ccs:
+        if c is not None and c not in FIRMWARE_CCS:
+            raise ConfigError(f"unknown firmware compiler '{c}'; known: {', '.join(FIRMWARE_CCS)} (the compiler of "
+                              "the kernel and the runtime libraries on the boards)")
+    cells, seen = [], set()
     for dev in devs:
         # the runtimes each backend runs when the user names none are declared by the runtimes
         # (a named runtime that a backend cannot run becomes an `unsupported` cell, with the reason)
@@ -168,5 +174,10 @@ def plan(spec: Spec):
                     continue
                 for rt in rts:
                     for b in builds:
-                        cells.append(Cell(wl.name, n, lang, rt, dev.name, b))
+                        # the firmware compiler is a board's choice: host cells keep the mode alone
+                        for c in (ccs if dev.backend != "host" else [None]):
+                            cell = Cell(wl.name, n, lang, rt, dev.name, b if c is None else f"{b}+{c}")
+                            if cell not in seen:
+                                seen.add(cell)
+                                cells.append(cell)
     return cells, all_workloads, all_devices

@@ -52,7 +52,7 @@ class Check:
 def validate(workloads: dict, device, cells: list[Cell], fitted: CostModel | None = None) -> list[Check]:
     """Each cell: the estimate (QEMU) beside rp2040js's cycle count; a broken cell is reported, not raised.
     `fitted`: a cost table fitted to a board (wasmcu calibrate), whose estimate is shown beside the table's."""
-    from .backends.qemu import QemuBackend, build_opt
+    from .backends.qemu import QemuBackend, build_opt, firmware_cc
     from .protocol import parse
 
     model = device.cycle_model
@@ -69,7 +69,7 @@ def validate(workloads: dict, device, cells: list[Cell], fitted: CostModel | Non
         fit_est = fitted.estimate(events).cycles if fitted is not None else None
         try:
             elf, _ = QemuBackend().build(cell.runtime, wl, cell.n, cell.lang, device, build_opt(device, cell.build),
-                                         chip="rp2040")
+                                         chip="rp2040", firmware_cc=firmware_cc(cell, device)[0])
             run = run_rp2040js(elf)
             report = parse(run["output"].encode())
             ok = report.int("checksum") is not None and (report.int("checksum") & 0xFFFFFFFF) == res.expected

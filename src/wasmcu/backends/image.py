@@ -23,8 +23,24 @@ WASM_PAGE = 65536
 PREBUILT_NATIVE = "a prebuilt wasm module has no native build: it runs on wasm runtimes only"
 
 
+def split_build(build: str) -> tuple[str, str | None]:
+    """A cell's build, "MODE" or "MODE+COMPILER" (o2+clang): (the mode, the firmware compiler
+    it names or None for the default one, mcu.default_firmware_cc)."""
+    mode, _, cc = build.partition("+")
+    return mode, cc or None
+
+
+def firmware_cc(cell, device) -> tuple[str, str]:
+    """The compiler of a cell's kernel and runtime libraries, and why it is that one."""
+    named = split_build(cell.build)[1]
+    if named:
+        return named, "named by the cell's build (--firmware-cc)"
+    return mcu.default_firmware_cc(cell.runtime, device.arch)
+
+
 def build_opt(device, mode: str) -> str:
     """The optimisation flag of a build mode: `o2`, or the vendor SDK's default ([build] sdk_opt)."""
+    mode = split_build(mode)[0]
     build = device.section("build")
     if mode == "sdk":
         if "sdk_opt" not in build:
@@ -35,11 +51,13 @@ def build_opt(device, mode: str) -> str:
 
 
 def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, chip: str | None = None,
-                defines=()) -> tuple[Path, dict]:
+                defines=(), firmware_cc: str = "gcc") -> tuple[Path, dict]:
     """The firmware ELF of one runtime and kernel for `device` (QEMU's memory map with
-    semihosting, or `chip`'s own), and its build metadata. Raises DoesNotFit or BuildError."""
+    semihosting, or `chip`'s own), its kernel and runtime libraries compiled by `firmware_cc`
+    (the image is linked by the architecture's GCC), and its build metadata. Raises
+    DoesNotFit or BuildError."""
     rt = runtimes_mod.get(runtime)
-    arch = mcu.arch_of(device)
+    arch = mcu.with_compiler(mcu.arch_of(device), firmware_cc)
     parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
     return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
                              defines=[*fw_defines, *defines], chip=chip)
@@ -68,14 +86,16 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     if not rt.wasm and cell.lang == "wasm":
         res.status, res.error = UNSUPPORTED, PREBUILT_NATIVE
         return None
+    cc, cc_why = firmware_cc(cell, device)
     try:
         check_linear_memory(rt, workload, cell.n, cell.lang, device)
-        elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines)
+        elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines,
+                                firmware_cc=cc)
         native_elf = None
         if runtime_share and cell.runtime != "native" and cell.lang in workload.sources and cell.lang != "wasm":
             try:
                 native_elf, _ = build_image("native", workload, cell.n, cell.lang, device, opt, chip=chip,
-                                            defines=defines)
+                                            defines=defines, firmware_cc=cc)
             except BuildError as exc:  # e.g. a C++ library header this board's toolchain lacks
                 res.extra["runtime_share_unknown"] = f"the native image does not build: {str(exc).splitlines()[0]}"
     except DoesNotFit as exc:
@@ -90,9 +110,12 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         base = footprint(native_elf)
         res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes
         res.runtime_ram_bytes = fp.ram_static_bytes - base.ram_static_bytes
-    res.provenance["build_mode"] = {"mode": cell.build, "opt": opt,
-                                    "source": device.section("build").get("sdk_source") if cell.build == "sdk" else
-                                    "wasmcu's default: -O2 on every board"}
+    mode = split_build(cell.build)[0]
+    res.provenance["build_mode"] = {"mode": mode, "opt": opt,
+                                    "source": device.section("build").get("sdk_source") if mode == "sdk" else
+                                    "wasmcu's default: -O2 on every board",
+                                    "firmware_cc": cc, "firmware_cc_why": cc_why}
+    res.extra["firmware_cc"] = cc
     res.provenance.update(build=meta, device_profile_hash=device.profile_hash, mode=rt.mode,
                           runtime_settings=rt.firmware_settings(device) or None)
     res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)

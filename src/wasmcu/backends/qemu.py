@@ -13,6 +13,8 @@ board uses over serial.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import re
 import subprocess
@@ -29,7 +31,7 @@ from ..runtimes import wamr
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
-from .image import FIRMWARE, build_cell, build_image, build_opt  # noqa: F401  (build_opt: for callers)
+from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .readout import apply_report, reported_error
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
@@ -91,11 +93,43 @@ class QemuBackend(Backend):
             res.extra["uf2_bytes"] = fp.uf2_bytes()
         res.provenance.update(qemu_machine=machine_args(device), cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
-        return self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
+        res = self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
+        if res.status == ERROR and (res.error or "").startswith("native stack overflow"):
+            need, tried = self.stack_needed(cell, workload, device, ctx)
+            if need:
+                res.extra["stack_needed_bytes"] = need
+                res.error += (f"; the run needs {need:,} bytes of stack (measured in QEMU with a {tried:,}-byte "
+                              f"stack region)")
+            elif tried:
+                res.error += f"; the run needs more than {tried:,} bytes of stack (it overflowed that too in QEMU)"
+        return res
 
-    def build(self, runtime, workload, n, lang, device, opt, chip=None, defines=()):
+    def stack_needed(self, cell, workload, device, ctx: RunContext) -> tuple[int | None, int | None]:
+        """How much native stack the cell's run uses, measured on a variant of the device whose
+        stack region (and RAM, by as much) is four times larger: QEMU's machines have more
+        RAM than the boards. (the stack used or None, the region tried or None)"""
+        stack = int(device.section("build").get("stack_bytes", 8192))
+        if not device.ram_bytes:
+            return None, None
+        tried = 4 * stack
+        data = copy.deepcopy(device.data)
+        data.setdefault("build", {})["stack_bytes"] = tried
+        data.setdefault("memory", {})["ram_bytes"] = device.ram_bytes + tried - stack
+        variant = dataclasses.replace(device, data=data)
+        probe = Draft(cell=cell, backend=self.name)
+        built = build_cell(probe, workload, variant, build_opt(variant, cell.build), runtime_share=False)
+        if built is None:
+            return None, None
+        probe = self.execute(probe, built[0], variant, mcu.arch_of(variant), ctx, built[1])
+        if probe.status == OK and probe.extra.get("stack_hwm_bytes"):
+            return int(probe.extra["stack_hwm_bytes"]), tried
+        overflowed = probe.status == ERROR and (probe.error or "").startswith("native stack overflow")
+        return None, tried if overflowed else None
+
+    def build(self, runtime, workload, n, lang, device, opt, chip=None, defines=(), firmware_cc="gcc"):
         """The firmware image (wasmcu.backends.image.build_image)."""
-        return build_image(runtime, workload, n, lang, device, opt, chip=chip, defines=defines)
+        return build_image(runtime, workload, n, lang, device, opt, chip=chip, defines=defines,
+                           firmware_cc=firmware_cc)
 
     def execute(self, res: Draft, elf: Path, device, arch, ctx: RunContext, fp) -> Draft:
         qemu = tools.require(arch.qemu)

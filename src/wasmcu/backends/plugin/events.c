@@ -493,6 +493,17 @@ static void tb_exec(unsigned int vcpu, void *udata)
     }
 }
 
+/* An instruction's size from its first halfword. QEMU 7.2 may report more bytes than the
+ * instruction has: when a 16-bit Thumb instruction ends just before a page boundary, the
+ * translator peeks at the next halfword (to see whether the instruction crosses the page),
+ * and the bytes it read are appended to the instruction's data. */
+static size_t insn_size(const uint8_t *p, size_t reported)
+{
+    unsigned hw = p[0] | (p[1] << 8);
+    size_t size = isa_thumb ? ((hw >> 11) >= 0x1D ? 4 : 2) : ((hw & 3) == 3 ? 4 : 2);
+    return size < reported ? size : reported;
+}
+
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -512,8 +523,8 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     uint32_t pending = 0;     /* (Thumb) the previous instruction can start a pair: 1 + what it writes */
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-        size_t size = qemu_plugin_insn_size(insn);
         const uint8_t *data = qemu_plugin_insn_data(insn);
+        size_t size = insn_size(data, qemu_plugin_insn_size(insn));
         uint32_t reads = t->ev[E_LOAD] + t->ev[E_MULTI] + t->ev[E_INDIRECT];
         uint32_t loads = t->ev[E_LOAD], alus = t->ev[E_ALU];
         int cond = isa_thumb ? thumb_events(data, size, t->ev) : rv32_events(data, size, t->ev);

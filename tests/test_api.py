@@ -57,6 +57,7 @@ def test_to_frame_has_every_field_and_flattens_provenance():
     assert len(empty) == 0 and set(FIELDS) <= set(empty.columns)
 
 
+@pytest.mark.slow
 def test_bench_load_runs_and_report_on_the_host(tmp_path):
     db = tmp_path / "nb.sqlite"
     seen = []

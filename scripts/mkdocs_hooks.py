@@ -226,7 +226,22 @@ def commands_reference() -> str:
     return "\n".join(parts)
 
 
+def experiment_keys() -> str:
+    """The keys of an experiment file (`wasmcu bench --config FILE`), from the code that reads it."""
+    from wasmcu.plan import SPEC_KEYS
+
+    def kind(k) -> str:
+        names = {"str": "a string", "int": "an integer", "float": "a number", "list": "a list of strings"}
+        kinds = k if isinstance(k, tuple) else (k,)
+        if float in kinds:
+            return "a number"
+        return " or ".join(names.get(t.__name__, t.__name__) for t in kinds)
+
+    return _table(["key", "value"], [[f"`{key}`", kind(k)] for key, k in SPEC_KEYS.items()])
+
+
 TABLES: dict[str, Callable[[], str]] = {
+    "experiment-keys": experiment_keys,
     "commands": commands_reference,
     "command-summary": command_summary,
     "runtimes": runtimes_table,

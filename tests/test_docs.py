@@ -91,7 +91,19 @@ def test_the_command_reference_comes_from_the_parser():
     assert "[-h]" not in reference and "--debug" not in reference
 
 
+def test_experiment_keys_are_those_the_reader_accepts(tmp_path):
+    from wasmcu.plan import SPEC_KEYS, load_spec_file
+
+    table = hooks.experiment_keys()
+    assert re.findall(r"^\| `(\w+)` \|", table, re.M) == list(SPEC_KEYS)
+    assert "| `timeout` | a number |" in table
+    example = (ROOT / "docs" / "usage.md").read_text().split("## Experiment files", 1)[1]
+    toml = example.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "exp.toml").write_text(toml)
+    assert load_spec_file(tmp_path / "exp.toml")["devices"] == "host,pico"  # the page's example is valid
+
+
 def test_an_unknown_table_fails_the_build_naming_it():
-    with pytest.raises(ValueError, match="usage.md: unknown table 'runtime' \\(known: commands, command-summary, runtimes, modes"):
+    with pytest.raises(ValueError, match="usage.md: unknown table 'runtime' \\(known: experiment-keys, commands, command-summary, runtimes"):
         hooks.expand("text\n<!-- wasmcu-table: runtime -->\n", "usage.md")
     assert hooks.expand("a `<!-- wasmcu-table: runtimes -->` quoted inline") .startswith("a `")

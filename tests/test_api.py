@@ -17,6 +17,8 @@ def test_plan_takes_names_as_the_cli_does():
     cells = api.plan(devices="host", runtimes="native,wasm3", workloads="crc16:100", langs="c")
     assert cells == [Cell("crc16", 100, "c", "native", "host"), Cell("crc16", 100, "c", "wasm3", "host")]
     assert api.plan(devices=["host"], runtimes=("native", "wasm3"), workloads=["crc16:100"], langs=["c"]) == cells
+    both = api.plan(devices="pico", runtimes="wasm3", workloads="crc16:100", langs="c", firmware_cc=["gcc", "clang"])
+    assert len(both) == 2 and len(set(both)) == 2  # one cell per firmware compiler
     paper = api.plan()  # the paper suite with each backend's default runtimes
     assert {c.workload for c in paper} == {"bubblesort", "crc16"} and {c.device for c in paper} >= {"host", "pico"}
 
@@ -30,6 +32,13 @@ def test_plan_and_bench_refuse_bad_input_saying_what_was_wrong(tmp_path):
         api.bench(devices="host", repeat=0, db=tmp_path / "s.sqlite")
     with pytest.raises(WasmcuError, match="mixed_versions applies to the workers of a cluster"):
         api.bench(devices="host", mixed_versions=True, db=tmp_path / "s.sqlite")
+    with pytest.raises(WasmcuError, match="tls_ca, tls_cert and tls_key are for a Dask cluster"):
+        api.bench(devices="host", tls_ca="ca.pem", db=tmp_path / "s.sqlite")
+    with pytest.raises(WasmcuError, match="coordinator applies to a board farm: give place too"):
+        api.bench(devices="host", coordinator="127.0.0.1:20408", db=tmp_path / "s.sqlite")
+    with pytest.raises(WasmcuError, match="place and cluster do not go together"):
+        api.bench(devices="pico-board", place="pico-a", cluster="tcp://127.0.0.1:1", db=tmp_path / "s.sqlite")
+    assert not (tmp_path / "s.sqlite").exists()  # refused before anything is stored
 
 
 def _result(runtime, **kw):

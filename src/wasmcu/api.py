@@ -58,14 +58,15 @@ def _names(value: Names, what: str) -> str | None:
 
 
 def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs, device_dirs,
-          config) -> Spec:
+          config, firmware_cc=None) -> Spec:
     values = load_spec_file(Path(config)) if config else {}
     spec = Spec(**{k: v for k, v in values.items() if k not in ("devices", "runtimes", "workloads", "langs")},
                 devices=values.get("devices"), runtimes=values.get("runtimes"),
                 workloads=values.get("workloads"), langs=values.get("langs"))
     given = {"suite": suite, "devices": _names(devices, "devices"), "runtimes": _names(runtimes, "runtimes"),
              "workloads": _names(workloads, "workloads"), "langs": _names(langs, "langs"),
-             "build": _names(build, "build"), "repeat": repeat, "warmup": warmup, "timeout": timeout}
+             "build": _names(build, "build"), "firmware_cc": _names(firmware_cc, "firmware_cc"),
+             "repeat": repeat, "warmup": warmup, "timeout": timeout}
     for field, value in given.items():
         if value is not None:
             setattr(spec, field, value)
@@ -81,8 +82,9 @@ def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, tim
 
 
 def plan(suite: str | None = "paper", devices: Names = None, runtimes: Names = None, workloads: Names = None,
-         langs: Names = None, build: Names = None, *, workload_dirs: Iterable[str | Path] = (),
-         device_dirs: Iterable[str | Path] = (), config: str | Path | None = None) -> list[Cell]:
+         langs: Names = None, build: Names = None, *, firmware_cc: Names = None,
+         workload_dirs: Iterable[str | Path] = (), device_dirs: Iterable[str | Path] = (),
+         config: str | Path | None = None) -> list[Cell]:
     """The cells a bench with these options would run, without running anything.
 
     Args:
@@ -92,6 +94,8 @@ def plan(suite: str | None = "paper", devices: Names = None, runtimes: Names = N
         workloads: ``workload`` or ``workload:n`` names, e.g. ``"crc16:100"`` (default: the suite's).
         langs: languages, e.g. ``"c"`` (default: the suite's).
         build: build modes on the boards, ``o2`` and/or ``sdk`` (default ``o2``).
+        firmware_cc: the compilers firmware is built with, ``gcc`` and/or ``clang`` (default:
+            each runtime's own).
         workload_dirs: extra workload directories.
         device_dirs: extra device profile directories.
         config: an experiment file (TOML, the keys of ``wasmcu bench --config``); the
@@ -105,7 +109,7 @@ def plan(suite: str | None = "paper", devices: Names = None, runtimes: Names = N
         WasmcuError: an unknown name, suite, device or workload, with the known ones.
     """
     spec = _spec(suite, devices, runtimes, workloads, langs, build, None, None, None, workload_dirs, device_dirs,
-                 config)
+                 config, firmware_cc)
     return plan_cells(spec)[0]
 
 
@@ -136,9 +140,11 @@ class BenchRun:
 
 
 def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = None, workloads: Names = None,
-          langs: Names = None, build: Names = None, *, repeat: int | None = None, warmup: int | None = None,
-          timeout: float | None = None, db: str | Path | None = None, jobs: int | None = None,
-          resume: int | None = None, cluster: str | None = None, mixed_versions: bool = False,
+          langs: Names = None, build: Names = None, *, firmware_cc: Names = None, repeat: int | None = None,
+          warmup: int | None = None, timeout: float | None = None, db: str | Path | None = None,
+          jobs: int | None = None, resume: int | None = None, cluster: str | None = None,
+          mixed_versions: bool = False, tls_ca: str | Path | None = None, tls_cert: str | Path | None = None,
+          tls_key: str | Path | None = None, place: Names = None, coordinator: str | None = None,
           workload_dirs: Iterable[str | Path] = (), device_dirs: Iterable[str | Path] = (),
           config: str | Path | None = None,
           on_result: Callable[[Result, int, int], None] | None = None) -> BenchRun:
@@ -157,6 +163,12 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
         resume: a stored run to finish: only its missing cells run, into that run.
         cluster: a Dask scheduler's address (``tcp://HOST:PORT``) to run the cells on.
         mixed_versions: with ``cluster``, run even when workers differ in tool versions.
+        tls_ca: with a ``tls://`` cluster: the certificate authority's certificate (PEM).
+        tls_cert: with a ``tls://`` cluster: this client's certificate (PEM).
+        tls_key: with a ``tls://`` cluster: this client's private key (PEM).
+        place: labgrid places (one name or several): the board devices run on the first that
+            is free, acquired for the run and released after.
+        coordinator: the labgrid coordinator (``HOST:PORT``; default ``$LG_COORDINATOR``).
         on_result: called with (result, cells done, cells in all) as each cell is stored.
 
     Returns:
@@ -166,13 +178,30 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
         WasmcuError: bad options, an unknown name, or a store that cannot be read; a cell's
             own failure is not raised but stored as that cell's status and error.
     """
+    import contextlib
+
     spec = _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs,
-                 device_dirs, config)
+                 device_dirs, config, firmware_cc)
     if mixed_versions and not cluster:
         raise WasmcuError("mixed_versions applies to the workers of a cluster: give cluster too")
-    with Store(db) as store:
-        run_id, done = run_bench(spec, store, resume=resume, jobs=jobs, argv=None, on_result=on_result,
-                                 cluster=cluster, mixed_versions=mixed_versions)
+    tls = {"tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key}
+    if any(tls.values()) and not cluster:
+        raise WasmcuError("tls_ca, tls_cert and tls_key are for a Dask cluster: give cluster='tls://HOST:PORT' too")
+    places = [n.strip() for n in _names(place, "place").split(",") if n.strip()] if place else []
+    if coordinator and not places:
+        raise WasmcuError("coordinator applies to a board farm: give place too")
+    if places and cluster:
+        raise WasmcuError("place and cluster do not go together: on a cluster, boards are worker resources")
+    if places:
+        from .farm import place as acquire
+
+        farm = acquire(places, coordinator)
+    else:
+        farm = contextlib.nullcontext()
+    with Store(db) as store, farm as held:
+        run_id, done = run_bench(spec, store, resume=resume, jobs=jobs, argv=["wasmcu.api.bench"],
+                                 on_result=on_result, cluster=cluster, mixed_versions=mixed_versions, place=held,
+                                 tls={k: str(v) if v else None for k, v in tls.items()})
         return BenchRun(run_id=run_id, db=store.path, results=done)
 
 

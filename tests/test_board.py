@@ -17,6 +17,8 @@ from wasmcu.toolchains.uf2 import boot2, boot2_block, crc32_mpeg2, read_uf2, uf2
 
 from conftest import bench_json
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 
 def test_crc32_mpeg2_check_value():
     assert crc32_mpeg2(b"123456789") == 0x0376E6E7  # the catalogued check value of CRC-32/MPEG-2

@@ -16,7 +16,7 @@ from wasmcu.backends.qemu import QemuBackend
 
 from conftest import bench_json
 
-pytestmark = pytest.mark.qemu
+pytestmark = [pytest.mark.slow, pytest.mark.qemu]
 
 
 @pytest.fixture(scope="module")

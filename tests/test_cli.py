@@ -1,8 +1,12 @@
 import json
 
+import pytest
+
 from wasmcu.store import Store
 
 from conftest import bench_json, wasmcu
+
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
 
 FIELDS = {"workload", "n", "lang", "runtime", "device", "backend", "status", "error", "checksum", "expected",
           "time_us", "time_us_ci", "cycles", "cycles_kind", "instructions", "flash_bytes", "ram_static_bytes",

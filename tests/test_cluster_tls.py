@@ -16,6 +16,8 @@ import pytest
 
 from conftest import bench_json, wasmcu
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("cryptography") is None:
     pytest.skip("needs the Python packages distributed and cryptography (scripts/setup.sh installs them)",
                 allow_module_level=True)

@@ -15,6 +15,8 @@ from wasmcu.toolchains import host, wasm
 
 from conftest import bench_json
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 KERNELS = ["fir", "matmul", "sha256", "aes128", "crc32", "base64", "quicksort", "dijkstra", "frames", "lzss",
            "fft", "biquad"]
 # small sizes for the tests: every code path (partial blocks, chunk tails, padding) but quick

@@ -14,7 +14,7 @@ from wasmcu.measure.cycles import CostModel, recost
 from wasmcu.measure.footprint import symbol_address
 from wasmcu.model import Cell, Result
 
-pytestmark = pytest.mark.qemu
+pytestmark = [pytest.mark.slow, pytest.mark.qemu]
 
 # the instruction-class counts every sequence checks exactly
 EXACT = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",

@@ -18,8 +18,8 @@ from wasmcu.backends.board import RUNNER
 
 from conftest import bench_json
 
-pytestmark = pytest.mark.skipif(not (shutil.which("ser2net") and shutil.which("node")),
-                                reason="needs ser2net and node (scripts/setup.sh installs them)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not (shutil.which("ser2net") and shutil.which("node")),
+                                reason="needs ser2net and node (scripts/setup.sh installs them)")]
 
 
 def free_port() -> int:

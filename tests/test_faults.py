@@ -16,6 +16,8 @@ from conftest import ROOT, bench_json, make_workload, wasmcu, wat2wasm
 
 from wasmcu.runtimes import RUNTIMES
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 # every wasm runtime of the host, WAMR's included when the user has one configured
 WASM_RUNTIMES = ",".join(["wasm3", "wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan", "wasm2c"] +
                          [rt for rt in ("wamr-classic", "wamr-fast", "wamr-aot")

@@ -8,6 +8,8 @@ from wasmcu.bench import execute_cell
 from wasmcu.model import Cell
 from wasmcu.runtimes import RUNTIMES
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 HOST_RUNTIMES = ["native", "wasm3", "wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan", "wasm2c"]
 CTX = RunContext(repeat=3, warmup=1, timeout_s=120)
 

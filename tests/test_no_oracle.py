@@ -15,6 +15,8 @@ from wasmcu.store import Store
 
 from conftest import bench_json, wasmcu, wat2wasm
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 KERNEL_C = """\
 #include <stdint.h>
 uint32_t run(uint32_t seed) {

@@ -10,6 +10,8 @@ import pytest
 from wasmcu import workloads
 from wasmcu.errors import BuildError, ConfigError, DoesNotFit
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 ORACLE = '''
 import math
 

@@ -14,7 +14,7 @@ from conftest import bench_json, make_workload
 BOARDS = ["pico", "esp32c6", "nrf5340"]
 CTX = RunContext(timeout_s=120)
 
-pytestmark = pytest.mark.qemu
+pytestmark = [pytest.mark.slow, pytest.mark.qemu]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from wasmcu.toolchains.wasm import build_wasm
 
 from conftest import bench_json
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
+
 # Vec, Box, String, format!, BTreeMap, and a module in a file of its own (mix.rs)
 KERNEL = """\
 mod mix;

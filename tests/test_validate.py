@@ -9,7 +9,7 @@ from wasmcu.model import Cell
 
 from conftest import wasmcu
 
-pytestmark = pytest.mark.qemu
+pytestmark = [pytest.mark.slow, pytest.mark.qemu]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from wasmcu.runtimes import RUNTIMES, wamr
 
 from conftest import bench_json
 
-pytestmark = pytest.mark.wamr
+pytestmark = [pytest.mark.slow, pytest.mark.wamr]
 CTX = RunContext(repeat=3, warmup=1, timeout_s=120)
 BOARD_ARCH = {"pico": "armv6m", "esp32c6": "rv32imac", "nrf5340": "armv8m"}
 

@@ -216,6 +216,8 @@ def test_cpp_kernel_on_host_and_in_wasm(tmp_path, cache):
     module = build_wasm(wl, 50, "cpp")
     assert imports_of(module.wasm) == []
     assert wasm3_run(module.wasm) == expected
+    # the C++ runtime's fatal-error paths trap instead of printing: no printf in the module
+    assert not any("printf" in m for m in module.meta["library_cost"]["members"])
 
 
 def test_a_remaining_import_is_a_build_error_naming_it_and_the_caller(tmp_path, cache):

@@ -194,3 +194,21 @@ int32_t __imported_wasi_snapshot_preview1_fd_close(int32_t fd)
 
 /* no program exit in a module that is called, not run: no destructors to call */
 void __wasm_call_dtors(void) {}
+
+/* libc++abi reports a fatal error (a failed new without exceptions, a pure virtual call)
+ * with fprintf(stderr) before aborting, which would link the whole printf family into
+ * every C++ module; a kernel has no stderr, so it traps at once */
+void abort_message(const char *format, ...)
+{
+    (void)format;
+    __builtin_trap();
+}
+
+/* libc++'s std::__libcpp_verbose_abort (a failed check in a container without exceptions):
+ * the same, instead of vfprintf(stderr) */
+void wasmcu_libcpp_verbose_abort(const char *format, ...) __asm__("_ZNSt3__222__libcpp_verbose_abortEPKcz");
+void wasmcu_libcpp_verbose_abort(const char *format, ...)
+{
+    (void)format;
+    __builtin_trap();
+}

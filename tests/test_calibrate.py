@@ -267,6 +267,9 @@ def test_refit_within_stated_ranges_reports_what_lies_outside(rp2040js_run):
     out = json.loads(proc.stdout)
     assert out["outside_range"] == ["ifetch_miss"] and out["costs"]["ifetch_miss"]["value"] == 50
     assert out["costs"]["alu"]["status"] == "fixed"
+    first = json.loads((tmp / "run.json").read_text())["provenance"]
+    assert out["provenance"]["date"] == first["date"] and "fitted_on" in out["provenance"]
+    assert out["provenance"]["firmware_sha256"] == first["firmware_sha256"]
     # a kernel that did not run is left out of the fit, and the command says so in its status
     data = json.loads((tmp / "run.json").read_text())
     data["samples"][0]["error"] = "on pico-board: error: the board stopped talking"

@@ -355,10 +355,11 @@ def cmd_calibrate(args) -> int:
     from .backends import RunContext
 
     devs = devices_mod.discover(args.device_dir)
-    measurements = None
+    measurements, measured_on = None, None
     if args.from_json:
         data = cal.load_json(args.from_json)
         measurements = cal.measurements_from_json(data)
+        measured_on = (data.get("provenance") or {}).get("date")
         board_name, emulated_name = args.device or data.get("board"), args.emulated or data.get("emulated")
     else:
         board_name, emulated_name = args.device, args.emulated
@@ -389,7 +390,7 @@ def cmd_calibrate(args) -> int:
             console.print(f"[dim]{escape(name)}: QEMU on {emulated.name}, then {board.name}[/dim]")
 
     result = cal.calibrate(board, emulated, kernels, free=args.free, ctx=RunContext(), progress=progress,
-                           measurements=measurements)
+                           measurements=measurements, measured_on=measured_on)
     path = None
     if not args.no_layer:
         path = cal.write_layer(result, args.out or cal.default_layer_path(emulated.name))

@@ -173,8 +173,9 @@ def collect(board: Device, emulated: Device, kernels: list[tuple[Workload, int]]
 
 def calibrate(board: Device, emulated: Device, kernels: list[tuple[Workload, int]], *, free: bool = False,
               ctx: RunContext | None = None, progress=None, measurements: list[Measurement] | None = None,
-              ) -> Calibration:
-    """Measure (unless `measurements` are given, e.g. read back from an earlier --json) and fit."""
+              measured_on: str | None = None) -> Calibration:
+    """Measure (unless `measurements` are given, e.g. read back from an earlier --json, measured
+    on the date `measured_on`) and fit."""
     if measurements is None:
         measurements = collect(board, emulated, kernels, ctx, progress)
     samples = [Sample(m.kernel, m.events, m.measured) for m in measurements if m.error is None]
@@ -184,6 +185,7 @@ def calibrate(board: Device, emulated: Device, kernels: list[tuple[Workload, int
         raise CalibrationError(f"only {len(samples)} of {len(measurements)} calibration kernels ran on both sides"
                                + (f" ({why})" if why else ""))
     result = fit(samples, emulated.cycle_model, free=free)
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     settings = dict(board.section("board"))
     for k in ("flasher", "port", "probe"):  # as the board runs used them (else as configured)
         settings[k] = os.environ.get(f"WASMCU_{'BOARD_PORT' if k == 'port' else k.upper()}") or settings.get(k)
@@ -194,7 +196,7 @@ def calibrate(board: Device, emulated: Device, kernels: list[tuple[Workload, int
             "place": settings.get("place"),
             "timer": CHIPS[chip].timer if chip in CHIPS else None, "clock_hz": board.clock_hz,
             "emulated": emulated.name, "emulated_profile_hash": emulated.profile_hash,
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date": measured_on or now, **({"fitted_on": now} if measured_on else {}),
             "kernels": len(samples), "failed": {m.kernel: m.error for m in failed},
             "firmware_sha256": {m.kernel: m.firmware_sha256 for m in measurements if m.firmware_sha256},
             "fit": {"free": free, "rms_residual_pct": round(result.rms(result.residuals_pct), 4),

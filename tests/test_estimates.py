@@ -14,7 +14,6 @@ from wasmcu.measure.cycles import CostModel, recost
 from wasmcu.measure.footprint import symbol_address
 from wasmcu.model import Cell, Result
 
-pytestmark = [pytest.mark.slow, pytest.mark.qemu]
 
 # the instruction-class counts every sequence checks exactly
 EXACT = ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call", "indirect",
@@ -230,6 +229,8 @@ def run_sequence(tmp_path, device_name, source, cflags, cache=None, data=False):
     return dev, {"insns": window["insns"], **window["events"]}
 
 
+@pytest.mark.qemu
+@pytest.mark.slow
 def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
     dev, ev = run_sequence(tmp_path, "pico", THUMB_V6M, ["-mcpu=cortex-m0plus", "-mthumb"])
     assert ev["push_lr"] == 1
@@ -242,6 +243,8 @@ def test_armv6m_sequence_counts_and_cortex_m0plus_cycles(tmp_path):
     assert (est.cycles, est.low, est.high) == (40, 40, 40)
 
 
+@pytest.mark.qemu
+@pytest.mark.slow
 def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
     dev, ev = run_sequence(tmp_path, "nrf5340", THUMB_V8M, ["-mcpu=cortex-m33", "-mthumb"])
     assert {k: ev[k] for k in ev if k in EXACT} == {
@@ -255,6 +258,8 @@ def test_armv8m_it_block_cbz_udiv_ldrd_and_ldm_with_pc(tmp_path):
     assert (est.cycles, est.low, est.high) == (32, 27, 44)
 
 
+@pytest.mark.qemu
+@pytest.mark.slow
 def test_armv8m_dual_issue_pairs_and_load_use_are_counted_exactly(tmp_path):
     dev, ev = run_sequence(tmp_path, "nrf5340", THUMB_V8M_PAIRS, ["-mcpu=cortex-m33", "-mthumb"])
     assert {k: ev[k] for k in ev if k in EXACT or k in ("pair16", "load_use", "push_lr")} == {
@@ -272,6 +277,8 @@ def test_armv8m_dual_issue_pairs_and_load_use_are_counted_exactly(tmp_path):
     assert m0.estimate(ev).cycles == m0.estimate({**ev, "pair16": 0}).cycles
 
 
+@pytest.mark.qemu
+@pytest.mark.slow
 def test_an_instruction_at_the_end_of_a_page_is_decoded_as_itself(tmp_path):
     dev, ev = run_sequence(tmp_path, "pico", THUMB_PAGE_END, ["-mcpu=cortex-m0plus", "-mthumb"])
     assert {k: ev[k] for k in ev if k in EXACT or k == "push_lr"} == {
@@ -279,6 +286,8 @@ def test_an_instruction_at_the_end_of_a_page_is_decoded_as_itself(tmp_path):
         "jump": 0, "call": 3, "indirect": 2, "multi": 4, "multi_regs": 8, "pop_pc": 2, "push_lr": 2}
 
 
+@pytest.mark.qemu
+@pytest.mark.slow
 def test_rv32_compressed_instructions_and_taken_branches(tmp_path):
     dev, ev = run_sequence(tmp_path, "esp32c6", RV32, ["-march=rv32imac", "-mabi=ilp32"])
     assert {k: ev[k] for k in ev if k in EXACT or k in ("compressed", "load_use")} == {
@@ -291,6 +300,8 @@ def test_rv32_compressed_instructions_and_taken_branches(tmp_path):
     assert (est.cycles, est.low, est.high) == (35, 26, 48)
 
 
+@pytest.mark.qemu
+@pytest.mark.slow
 def test_loads_are_counted_by_region_and_flash_loads_go_through_the_cache(tmp_path):
     # the v6-M sequence: LDR literal (flash), LDR from 0x20000100 (RAM), POP {r4, pc} (two RAM reads)
     dev, ev = run_sequence(tmp_path, "pico", THUMB_V6M, ["-mcpu=cortex-m0plus", "-mthumb"], data=True)
@@ -298,6 +309,8 @@ def test_loads_are_counted_by_region_and_flash_loads_go_through_the_cache(tmp_pa
     assert ev["dfetch_hit"] + ev["dfetch_miss"] == 1
 
 
+@pytest.mark.qemu
+@pytest.mark.slow
 @pytest.mark.parametrize("cache, misses, hits", [
     ((16, 2), 2, 7),   # both lines fit: each misses once, then everything hits
     ((16, 1), 2, 7),   # direct-mapped, two sets: A and B fall in different sets

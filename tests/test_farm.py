@@ -70,8 +70,9 @@ class SimulatedPico:
 @pytest.fixture
 def farm(tmp_path):
     address = f"127.0.0.1:{free_port()}"
+    # the coordinator keeps its places.yaml and resources.yaml in its working directory
     procs = [subprocess.Popen([sys.executable, "-m", "labgrid.remote.coordinator", "-l", address],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)]
     pico = SimulatedPico(tmp_path / "drive")
     other_master, other_slave = os.openpty()
     (tmp_path / "exporter.yaml").write_text(
@@ -82,7 +83,7 @@ def farm(tmp_path):
                                    "127.0.0.1", "-n", "bench-host", str(tmp_path / "exporter.yaml")],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     try:
-        for _ in range(100):
+        for _ in range(600):  # a hang guard: a busy machine starts the exporter slowly
             if "pico2" in client(address, "resources").stdout:
                 break
             time.sleep(0.2)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from wasmcu import protocol
-from wasmcu.errors import ConfigError
+from wasmcu.errors import ConfigError, WasmcuError
 from wasmcu.measure.cycles import CostModel, recost
 from wasmcu.measure.footprint import footprint
 from wasmcu.measure.powertrace import Trace, analyse, marker_windows
@@ -458,3 +458,34 @@ def test_emulated_cells_compare_exactly_and_lost_cells_are_regressions():
     assert compare([pico], [pico.replace(cell=Cell("crc16", 100, "c", "native", "pico"))], 5) == []
     [d] = compare([pico.replace(status="error")], [pico], threshold_pct=5)
     assert not d.regression and d.ratio is None
+
+
+def test_compare_prints_each_cell_with_its_verdict_and_exits_1_on_a_regression(db, capsys):
+    from argparse import Namespace
+
+    from wasmcu.report.compare import compare_main
+
+    steady = [10.0, 10.1, 9.9, 10.0, 10.2]
+    pico = Result(cell=Cell("crc16", 100, "c", "wasm3", "pico"), backend="qemu", status="ok", time_us=100.0,
+                  time_kind="estimated", cycles=12_500, instructions=9_000)
+    with Store(db) as s:
+        a = s.begin_run({}, [], {"machine": {"cpu": "x"}})
+        s.add_result(a, _host(10.0, steady))
+        s.add_result(a, _host(10.0, steady, rt="wasm3"))
+        s.add_result(a, pico)
+        b = s.begin_run({}, [], {"machine": {"cpu": "x"}})
+        s.add_result(b, _host(15.0, [x * 1.5 for x in steady]))
+        s.add_result(b, _host(10.0, steady, rt="wasm3"))
+        s.add_result(b, pico.replace(cycles=12_000, instructions=8_900, time_us=96.0))
+    args = Namespace(db=db, a=str(a), b=str(b), threshold=5.0, strict=False)
+    assert compare_main(args) == 1
+    out = capsys.readouterr().out
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
+    assert "REGRESSION significant" in rows["crc16:100/c/native/host"] and "1.500" in rows["crc16:100/c/native/host"]
+    assert "not significant" in rows["crc16:100/c/wasm3/host"] and "REGRESSION" not in rows["crc16:100/c/wasm3/host"]
+    assert "exact: -500 cycles, -100 instructions" in rows["crc16:100/c/wasm3/pico"]
+    assert out.splitlines()[-1] == "3 cells compared, 2 changed significantly, 1 regressed beyond 5%"
+    assert compare_main(Namespace(db=db, a=str(a), b=str(a), threshold=5.0, strict=False)) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "3 cells compared, 0 changed significantly, 0 regressed beyond 5%"
+    with pytest.raises(WasmcuError, match=r"there is no run 9 in .* \(runs: 1, 2\)"):
+        compare_main(Namespace(db=db, a="9", b=str(b), threshold=5.0, strict=False))

@@ -151,3 +151,26 @@ def test_a_pico_measured_by_a_ppk2_must_be_flashed_over_swd():
     assert 'flasher = "pyocd"' in PICO_PPK2 and "unplug the Pico's USB" in PICO_PPK2
     meter, why = power_meter(pico, "pyocd")
     assert meter is not None or "no PPK2 connected" in why
+
+
+def test_the_next_flash_waits_for_the_bootsel_drive_to_come_back(tmp_path, monkeypatch):
+    """A run ends in the boot ROM's USB boot: the drive is mounted again a moment later."""
+    import threading
+
+    from wasmcu.backends import board
+
+    drive = tmp_path / "RPI-RP2"
+    monkeypatch.setenv("WASMCU_UF2_DRIVE", str(drive))
+
+    def remount():
+        drive.mkdir()
+        (drive / "INFO_UF2.TXT").write_text("UF2 Bootloader v1.0\n")
+
+    timer = threading.Timer(0.6, remount)
+    timer.start()
+    board._copy_to_drive(b"uf2 image", wait_s=10)
+    timer.join()
+    assert (drive / "wasmcu.uf2").read_bytes() == b"uf2 image"
+    (drive / "INFO_UF2.TXT").unlink()  # gone for good: a clear error once the wait is over
+    with pytest.raises(board.BoardError, match="no RP2040 BOOTSEL drive"):
+        board._copy_to_drive(b"x", wait_s=0.5)

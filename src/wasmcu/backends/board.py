@@ -473,13 +473,26 @@ def _picotool(image: bytes) -> None:
                          "while plugging the Pico in)")
 
 
-def _copy_to_drive(image: bytes) -> None:
+# After a run the Pico returns to the boot ROM's USB boot by itself (chips/rp2040.c): its drive
+# re-enumerates and is mounted again within a few seconds, so the next flash waits for it.
+DRIVE_WAIT_S = 15.0
+
+
+def _bootsel_drive() -> Path | None:
     drive = os.environ.get("WASMCU_UF2_DRIVE")
     candidates = [Path(drive)] if drive else [p.parent for root in ("/media", "/run/media")
                                               for p in Path(root).glob("**/INFO_UF2.TXT")]
-    if not candidates or not (candidates[0] / "INFO_UF2.TXT").is_file():
+    return candidates[0] if candidates and (candidates[0] / "INFO_UF2.TXT").is_file() else None
+
+
+def _copy_to_drive(image: bytes, wait_s: float | None = None) -> None:
+    deadline = time.monotonic() + (DRIVE_WAIT_S if wait_s is None else wait_s)
+    while (drive := _bootsel_drive()) is None and time.monotonic() < deadline:
+        time.sleep(0.25)
+    if drive is None:
         raise BoardError("board not found: no RP2040 BOOTSEL drive (a volume with INFO_UF2.TXT) is mounted; hold "
                          "BOOTSEL while plugging the Pico in, or set WASMCU_UF2_DRIVE")
+    candidates = [drive]
     try:
         (candidates[0] / "wasmcu.uf2").write_bytes(image)
     except OSError as exc:

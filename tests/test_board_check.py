@@ -19,6 +19,7 @@ def board_check(*args, env=None):
                           timeout=600, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 @needs_pico
 def test_board_check_on_rp2040js_runs_what_the_emulator_allows_and_says_what_it_skipped():
     proc = board_check("--device", "pico-board", env={"WASMCU_FLASHER": "rp2040js"})
@@ -39,6 +40,7 @@ def test_board_check_on_rp2040js_runs_what_the_emulator_allows_and_says_what_it_
     assert mhz == pytest.approx(125, rel=0.01)
 
 
+@pytest.mark.slow
 @needs_pico
 def test_board_check_fails_when_the_board_runs_at_another_clock_than_its_profile(tmp_path):
     from wasmcu import devices

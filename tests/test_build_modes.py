@@ -7,6 +7,7 @@ import pytest
 from conftest import bench_json
 
 
+@pytest.mark.slow
 @pytest.mark.qemu
 def test_sdk_build_mode_uses_the_vendor_default_and_is_part_of_the_cell(db):
     proc, cells = bench_json("--device", "pico,host", "--runtime", "native", "--workload", "crc16:16", "--lang", "c",

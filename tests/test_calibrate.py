@@ -106,6 +106,7 @@ def test_emulated_profile_of_a_board():
         cal.emulated_for(devs["pico-board"], devs, "nrf5340")
 
 
+@pytest.mark.slow
 def test_calibrate_cli_errors_are_clear(tmp_path):
     proc = wasmcu("calibrate", "--device", "pico")
     assert proc.returncode == 2 and "not a real board" in proc.stderr

@@ -47,6 +47,7 @@ def test_suites_are_data_and_the_config_file_adds_more(tmp_path, monkeypatch):
         plan(Spec(suite="tiny", devices="pico"))
 
 
+@pytest.mark.slow
 def test_a_workload_can_ask_for_more_linear_memory(tmp_path, db):
     d = make_workload(tmp_path, "bigstatic", c=BIG_STATIC, oracle=BIG_ORACLE, sizes=(7,))
     proc, cells = bench_json("--workload-dir", str(d), "--workload", "bigstatic:7", "--device", "host",
@@ -93,6 +94,7 @@ def test_bad_runtime_sizes_are_refused(tmp_path, table, message):
         discover_devices([_pico_with(tmp_path, table)])
 
 
+@pytest.mark.slow
 @pytest.mark.qemu
 def test_runtime_sizes_are_data_and_recorded(tmp_path, db):
     """wasm3's stack in firmware: 4 KB by default, 12 KB from the device's [runtimes.wasm3]; the
@@ -109,6 +111,7 @@ def test_runtime_sizes_are_data_and_recorded(tmp_path, db):
     assert "-DWASMCU_WASM3_STACK=12288" in by["pico-sized"]["provenance"]["build"]["flags"]
 
 
+@pytest.mark.slow
 def test_host_runtime_sizes_are_recorded(db):
     proc, cells = bench_json("--device", "host", "--runtime", "wasm3,native", "--workload", "crc16:10", "--lang", "c",
                              "--repeat", "3", "--db", str(db))

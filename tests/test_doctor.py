@@ -2,6 +2,8 @@
 
 from importlib.metadata import version
 
+import pytest
+
 from wasmcu.doctor import LOCK, package_rows, pinned_versions
 
 from conftest import wasmcu
@@ -22,6 +24,7 @@ def test_a_package_that_differs_from_its_pin_is_shown(tmp_path):
     assert rows["no-such-package"] == ("1.0", "not installed", False)
 
 
+@pytest.mark.slow
 def test_doctor_prints_pinned_and_installed_versions():
     proc = wasmcu("doctor")
     assert proc.returncode == 0 and LOCK.name in proc.stdout and "pywasm3" in proc.stdout

@@ -176,6 +176,7 @@ def test_report_headline_does_not_count_unsupported_cells_as_failures(tmp_path):
     assert "<td>unsupported</td><td>no WAMR: run `wasmcu wamr build PATH`</td>" in page
 
 
+@pytest.mark.slow
 def test_a_negative_host_time_is_left_out_of_the_ratios_not_a_crash():
     from wasmcu.report.modes import by_mode
     from wasmcu.report.score import score_table_markdown, scores

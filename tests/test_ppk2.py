@@ -304,6 +304,7 @@ def test_doctor_lists_connected_ppk2s(monkeypatch):
     assert "no PPK2 connected" in ppk2.doctor_lines()[0]
 
 
+@pytest.mark.slow
 def test_the_report_draws_each_stored_trace(tmp_path):
     from wasmcu.model import Cell, Draft
     from wasmcu.report import write_report

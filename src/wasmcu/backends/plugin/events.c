@@ -117,7 +117,8 @@ static inline int cache_access(uint32_t line)
     int hit = w < nways;
     if (!hit)
         w = nways - 1;
-    memmove(t + 1, t, w * sizeof *t);
+    for (; w > 0; w--) /* the ways before it move down one place; it goes first */
+        t[w] = t[w - 1];
     t[0] = tag;
     return hit;
 }

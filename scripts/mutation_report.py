@@ -44,20 +44,22 @@ def main() -> int:
             continue
         killed = sum(1 for c in codes.values() if c in KILLED or (c is not None and c < 0))
         alive = sorted(k for k, c in codes.items() if c in SURVIVED or c in NO_TESTS)
+        untested = sum(1 for k in alive if codes[k] in NO_TESTS)
         unknown = len(codes) - killed - len(alive)
         kept = [k for k in alive if k in why]
         score = killed / len(codes)
-        rows.append((module, len(codes), killed, len(alive), len(kept), unknown, score))
+        rows.append((module, len(codes), killed, len(alive) - untested, untested, len(kept), unknown, score))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
-    print(f"{'module':42} {'mutants':>7} {'killed':>6} {'alive':>5} {'explained':>9} {'other':>5} {'score':>6}")
-    for module, n, killed, alive, kept, unknown, score in rows:
-        print(f"{module:42} {n:7d} {killed:6d} {alive:5d} {kept:9d} {unknown:5d} {score:6.1%}")
-    total = sum(r[1] for r in rows)
-    print(f"{'all':42} {total:7d} {sum(r[2] for r in rows):6d} {sum(r[3] for r in rows):5d} "
-          f"{sum(r[4] for r in rows):9d} {sum(r[5] for r in rows):5d} {sum(r[2] for r in rows) / total:6.1%}")
-    print("\n(other: not run, or an unexpected result; alive: survived, or no test called the function)")
+    head = ("module", "mutants", "killed", "survived", "no test", "explained", "not run", "score")
+    print(f"{head[0]:42} " + " ".join(f"{h:>9}" for h in head[1:]))
+    for module, *counts, score in rows:
+        print(f"{module:42} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}")
+    sums = [sum(r[i] for r in rows) for i in range(1, 7)]
+    print(f"{'all':42} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / sums[0]:9.1%}")
+    print("\n(no test: no fast test calls the mutated function in the test process; not run: the run was "
+          "stopped before it, or an unexpected result)")
     unexplained = [(m, k, c) for m, k, c in survivors if k not in why]
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutants without an explanation:")

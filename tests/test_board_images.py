@@ -13,6 +13,7 @@ from elftools.elf.elffile import ELFFile
 from wasmcu import devices, workloads
 from wasmcu.backends.board import board_settings, chip_image
 from wasmcu.backends.qemu import QemuBackend
+from wasmcu.errors import ConfigError
 
 from conftest import bench_json
 
@@ -88,7 +89,7 @@ def test_chip_and_arch_must_agree(tmp_path, env):
     text = (devs["nrf5340-board"].file.read_text().replace('arch = "armv8m"', 'arch = "armv6m"')
             .replace('core = "cortex-m33"', 'core = "cortex-m0plus"'))
     (tmp_path / "x.toml").write_text(text)
-    with pytest.raises(Exception, match="chip 'nrf5340' is armv8m"):
+    with pytest.raises(ConfigError, match="chip 'nrf5340' is armv8m, the profile says arch = 'armv6m'"):
         board_settings(devices.load_profile(tmp_path / "x.toml"))
 
 

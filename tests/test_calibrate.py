@@ -17,6 +17,7 @@ from wasmcu import calibrate as cal
 from wasmcu import devices, workloads
 from wasmcu.calibrate.fit import CalibrationError, Sample, fit
 from wasmcu.measure.cycles import COSTS, CostModel, coefficients
+from wasmcu.errors import ConfigError
 from wasmcu.store import Store
 
 NOISE = 0.001  # the simulated board's timer noise: 0.1 % (one sigma) per kernel
@@ -100,9 +101,9 @@ def test_emulated_profile_of_a_board():
     devs = devices.discover()
     assert cal.emulated_for(devs["pico-board"], devs).name == "pico"
     assert cal.emulated_for(devs["nrf5340-board"], devs).name == "nrf5340"
-    with pytest.raises(Exception, match="not a real board"):
+    with pytest.raises(ConfigError, match=r"'pico' is not a real board \(backend 'qemu'\)"):
         cal.emulated_for(devs["pico"], devs)
-    with pytest.raises(Exception, match="has core 'cortex-m33' but 'pico-board' has 'cortex-m0plus'"):
+    with pytest.raises(ConfigError, match="has core 'cortex-m33' but 'pico-board' has 'cortex-m0plus'"):
         cal.emulated_for(devs["pico-board"], devs, "nrf5340")
 
 

@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, bench_json, wasmcu
@@ -317,7 +318,8 @@ def test_a_power_trace_measured_on_a_board_worker_is_stored_beside_the_clients_s
     trace = db.parent / cell["extra"]["power_trace"]
     recorded, analysis = load_trace(trace)  # the worker's trace, with the window it found
     assert analysis["method"] == "marker" and [w["end"] - w["start"] for w in analysis["windows"]] == [pulse]
-    assert recorded.current_ua.max() == pytest.approx(20_000.0, rel=0.01)
+    # (a sample lost on a busy machine is NaN in the trace, counted apart; the pulse is still there)
+    assert np.nanmax(recorded.current_ua) == pytest.approx(20_000.0, rel=0.01)
 
 
 LETHAL_ORACLE = """import os, signal

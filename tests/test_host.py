@@ -102,19 +102,22 @@ def test_every_implementation_of_the_protocol_checks_every_call(tmp_path, db):
 
 
 def test_an_out_of_process_runtime_reports_its_own_peak_memory_only():
-    """Not that of another tool run before it (a WAMR build's `nm` once made every WAMR cell 112 MB)."""
+    """Not that of another tool run before it (a WAMR build's `nm` once made every WAMR cell 112 MB).
+
+    Checked in a fresh, small Python process: a forked child's peak counts the memory it shares
+    with its parent, and this test process grows over the whole suite."""
     import subprocess
     import sys
 
-    from wasmcu.runtimes.base import run_measured
-
-    subprocess.run([sys.executable, "-c", "x = bytearray(300 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"],
-                   check=True)
-    proc, rss = run_measured(["/bin/true"])
-    # (a child's peak counts the memory it shared with this process when it was forked: this
-    # test process's own size, which grows over a whole test session, but stays far below 300 MB)
-    import resource
-
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    assert own < 200 * 1024 * 1024, "this process is too large for the test to tell"
-    assert proc.returncode == 0 and 0 < rss < own + 50 * 1024 * 1024
+    probe = (
+        "import resource, subprocess, sys\n"
+        "from wasmcu.runtimes.base import run_measured\n"
+        "subprocess.run([sys.executable, '-c', 'x = bytearray(300 * 1024 * 1024); "
+        "x[::4096] = bytes(len(x[::4096]))'], check=True)\n"
+        "proc, rss = run_measured(['/bin/true'])\n"
+        "print(proc.returncode, rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    returncode, rss, own = map(int, out.split())
+    assert own < 200 * 1024 * 1024, f"the probe process itself is {own} bytes: too large for the test to tell"
+    assert returncode == 0 and 0 < rss < own + 50 * 1024 * 1024, (rss, own)

@@ -104,20 +104,21 @@ def test_every_implementation_of_the_protocol_checks_every_call(tmp_path, db):
 def test_an_out_of_process_runtime_reports_its_own_peak_memory_only():
     """Not that of another tool run before it (a WAMR build's `nm` once made every WAMR cell 112 MB).
 
-    Checked in a fresh, small Python process: a forked child's peak counts the memory it shares
-    with its parent, and this test process grows over the whole suite."""
+    Checked from a fresh, small Python process: a child's peak starts at its parent's size when
+    it is forked (Linux carries it across exec), and this test process grows over the suite. So
+    `/bin/true` started by the probe peaks at about the probe's size, far below the 300 MB tool
+    the probe ran just before it (which RUSAGE_CHILDREN would report)."""
     import subprocess
     import sys
 
     probe = (
-        "import resource, subprocess, sys\n"
+        "import subprocess, sys\n"
         "from wasmcu.runtimes.base import run_measured\n"
         "subprocess.run([sys.executable, '-c', 'x = bytearray(300 * 1024 * 1024); "
         "x[::4096] = bytes(len(x[::4096]))'], check=True)\n"
         "proc, rss = run_measured(['/bin/true'])\n"
-        "print(proc.returncode, rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
+        "print(proc.returncode, rss)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    returncode, rss, own = map(int, out.split())
-    assert own < 200 * 1024 * 1024, f"the probe process itself is {own} bytes: too large for the test to tell"
-    assert returncode == 0 and 0 < rss < own + 50 * 1024 * 1024, (rss, own)
+    returncode, rss = map(int, out.split())
+    assert returncode == 0 and 0 < rss < 150 * 1024 * 1024, rss

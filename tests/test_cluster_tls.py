@@ -83,7 +83,7 @@ class TlsCluster:
         self._start(["scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                      "--tls-ca-file", str(ca), "--tls-cert", str(sched_cert), "--tls-key", str(sched_key),
                      "--scheduler-file", str(file)], "scheduler")
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300  # a hang guard: a busy machine starts Dask slowly
         while not (file.exists() and file.stat().st_size):
             assert time.monotonic() < deadline, (tmp / "scheduler.log").read_text()
             time.sleep(0.1)

@@ -86,7 +86,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
     `tls` ({"tls_ca": ..., "tls_cert": ..., "tls_key": ...}) are the TLS files for a tls:// cluster;
     with `place` (wasmcu.farm.Place) the board cells run on a farm's board."""
     cells, workloads, devices = plan(spec)
-    if place is not None and not any(d.backend == "board" for d in devices.values()):
+    if place is not None and not any(devices[c.device].backend == "board" for c in cells):  # the planned devices
         raise WasmcuError("--place runs board devices (backend \"board\", such as pico-board): name one with --device")
     session = None
     if cluster:  # connect before anything is stored: a bad address leaves no empty run behind

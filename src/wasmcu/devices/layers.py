@@ -142,7 +142,7 @@ def _board_chain(cat: Catalog, layer: Layer, seen=()) -> list[Layer]:
     if base is None:
         return [layer]
     if base == layer.name or base in seen:
-        raise ConfigError(f"board {layer.name!r} extends itself (through {' -> '.join((*seen, base))})",
+        raise ConfigError(f"board {layer.name!r} extends itself (through {' -> '.join((*seen, layer.name, base))})",
                           file=layer.file, field="extends", expected="a chain of boards without a cycle")
     if base not in cat.boards:
         raise ConfigError(f"unknown board {base!r}", file=layer.file, field="extends",

@@ -1,7 +1,9 @@
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,46 @@ def bench_json(*args, **kw):
     except json.JSONDecodeError:
         cells = None
     return proc, cells
+
+
+class DaskProcesses:
+    """`dask scheduler` and `dask worker` subprocesses, each in its own process group, with its
+    output in NAME.log under `tmp`; `close()` stops them all (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, tmp: Path, env: dict | None = None):
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.tmp, self.env, self.procs = tmp, dict(os.environ, **(env or {})), []
+        self.deadline = time.monotonic() + 300  # a hang guard: a busy machine starts Dask slowly
+
+    def start(self, args: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
+        exe = Path(sys.executable).with_name("dask")
+        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "dask"]
+        log = open(self.tmp / f"{name}.log", "w")
+        proc = subprocess.Popen(cmd + args, stdout=log, stderr=subprocess.STDOUT, env=dict(self.env, **(env or {})),
+                                start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def wait_until(self, ready, log: str) -> None:
+        """Poll `ready()` until it holds; past the hang guard, fail showing NAME.log."""
+        while not ready():
+            assert time.monotonic() < self.deadline, (self.tmp / f"{log}.log").read_text()
+            time.sleep(0.1)
+
+    def scheduler_address(self, file: Path) -> str:
+        self.wait_until(lambda: file.exists() and file.stat().st_size, "scheduler")
+        return json.loads(file.read_text())["address"]
+
+    def close(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
 
 
 def make_workload(root: Path, name: str, *, c: str | None = None, rust: str | None = None,

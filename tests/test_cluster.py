@@ -9,13 +9,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, bench_json, wasmcu
+from conftest import ROOT, DaskProcesses, bench_json, wasmcu
 
 # Dask's client runs in subprocesses only: this process stays as small as the other tests expect
 if importlib.util.find_spec("distributed") is None:
@@ -34,11 +33,6 @@ SUITE = ["--device", "host,pico", "--runtime", "native,wasm3", "--workload", "bu
 needs_qemu = pytest.mark.qemu
 
 
-def _dask() -> list[str]:
-    exe = Path(sys.executable).with_name("dask")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dask"]
-
-
 ASK_WORKERS = """
 import json, os, sys
 from distributed import Client
@@ -51,22 +45,15 @@ with Client(sys.argv[1], timeout=30) as client:
 """
 
 
-class Cluster:
+class Cluster(DaskProcesses):
     """`dask scheduler` and `dask worker`s as subprocesses, on 127.0.0.1."""
 
     def __init__(self, tmp: Path, workers: list[dict], env: dict | None = None):
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.tmp = tmp
-        self.env = dict(os.environ, **(env or {}))
+        super().__init__(tmp, env)
         self.file = tmp / "scheduler.json"
-        self.procs: list[subprocess.Popen] = []
-        self.procs.append(self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                       "--scheduler-file", str(self.file)], "scheduler"))
-        deadline = time.monotonic() + 300  # a hang guard: a busy machine starts Dask slowly
-        while not (self.file.exists() and self.file.stat().st_size):
-            assert time.monotonic() < deadline, (self.tmp / "scheduler.log").read_text()
-            time.sleep(0.1)
-        self.address = json.loads(self.file.read_text())["address"]
+        self.start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                    "--scheduler-file", str(self.file)], "scheduler")
+        self.address = self.scheduler_address(self.file)
         for i, w in enumerate(workers):
             args = ["worker", self.address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
                     "--no-dashboard", "--name", w.get("name", f"w{i}")]
@@ -76,14 +63,9 @@ class Cluster:
                 args += ["--preload", w["preload"]]
             if w.get("no_nanny"):
                 args.append("--no-nanny")
-            self.procs.append(self._start(args, f"worker{i}", w.get("env")))
+            self.start(args, f"worker{i}", w.get("env"))
         self.n = len(workers)
         self.workers()
-
-    def _start(self, args, name, env=None):
-        log = open(self.tmp / f"{name}.log", "w")
-        return subprocess.Popen(_dask() + args, stdout=log, stderr=subprocess.STDOUT, env=dict(self.env, **(env or {})),
-                                start_new_session=True)
 
     def workers(self) -> dict[str, dict]:
         """address -> {name, pid, resources}"""
@@ -91,17 +73,6 @@ class Cluster:
                               text=True, timeout=90)
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
-
-    def close(self):
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
 
 
 @pytest.fixture(scope="module")

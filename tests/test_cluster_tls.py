@@ -4,17 +4,13 @@ signed is refused, by the scheduler itself and with a clear message from wasmcu.
 
 import datetime
 import importlib.util
-import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import bench_json, wasmcu
+from conftest import DaskProcesses, bench_json, wasmcu
 
 pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
 
@@ -24,11 +20,6 @@ if importlib.util.find_spec("distributed") is None or importlib.util.find_spec("
 
 CELLS = ["--device", "host", "--runtime", "native", "--workload", "crc16:20", "--lang", "c", "--repeat", "3",
          "--warmup", "1"]
-
-
-def _dask() -> list[str]:
-    exe = Path(sys.executable).with_name("dask")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dask"]
 
 
 def make_ca(d: Path, name: str):
@@ -72,45 +63,23 @@ def make_ca(d: Path, name: str):
     return ca_file, issue
 
 
-class TlsCluster:
+class TlsCluster(DaskProcesses):
     """`dask scheduler --protocol tls` and one `dask worker`, both with certificates of `ca`."""
 
     def __init__(self, tmp: Path, ca: Path, issue):
-        self.tmp, self.procs = tmp, []
+        super().__init__(tmp)
         sched_cert, sched_key = issue("scheduler")
         worker_cert, worker_key = issue("worker")
         file = tmp / "scheduler.json"
-        self._start(["scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--tls-ca-file", str(ca), "--tls-cert", str(sched_cert), "--tls-key", str(sched_key),
-                     "--scheduler-file", str(file)], "scheduler")
-        deadline = time.monotonic() + 300  # a hang guard: a busy machine starts Dask slowly
-        while not (file.exists() and file.stat().st_size):
-            assert time.monotonic() < deadline, (tmp / "scheduler.log").read_text()
-            time.sleep(0.1)
-        self.address = json.loads(file.read_text())["address"]
+        self.start(["scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                    "--tls-ca-file", str(ca), "--tls-cert", str(sched_cert), "--tls-key", str(sched_key),
+                    "--scheduler-file", str(file)], "scheduler")
+        self.address = self.scheduler_address(file)
         assert self.address.startswith("tls://127.0.0.1:")
-        self._start(["worker", self.address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
-                     "--no-dashboard", "--name", "tls-worker", "--tls-ca-file", str(ca), "--tls-cert",
-                     str(worker_cert), "--tls-key", str(worker_key)], "worker")
-        while "Register worker" not in (tmp / "scheduler.log").read_text():
-            assert time.monotonic() < deadline, (tmp / "worker.log").read_text()
-            time.sleep(0.2)
-
-    def _start(self, args, name):
-        log = open(self.tmp / f"{name}.log", "w")
-        self.procs.append(subprocess.Popen(_dask() + args, stdout=log, stderr=subprocess.STDOUT,
-                                           start_new_session=True))
-
-    def close(self):
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        self.start(["worker", self.address, "--host", "127.0.0.1", "--nworkers", "1", "--nthreads", "1",
+                    "--no-dashboard", "--name", "tls-worker", "--tls-ca-file", str(ca), "--tls-cert",
+                    str(worker_cert), "--tls-key", str(worker_key)], "worker")
+        self.wait_until(lambda: "Register worker" in (tmp / "scheduler.log").read_text(), "worker")
 
 
 @pytest.fixture(scope="module")

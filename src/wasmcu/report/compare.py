@@ -40,7 +40,7 @@ class Diff:
 def _from_json(path: Path) -> list[Result]:
     try:
         cells = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:  # not text (a database?), not JSON
         raise WasmcuError(f"cannot read {path} as a `wasmcu bench --json` file: {exc}") from exc
     if not isinstance(cells, list):
         raise WasmcuError(f"{path}: expected a JSON array of cells, as `wasmcu bench --json` writes")

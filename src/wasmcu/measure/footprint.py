@@ -66,7 +66,9 @@ def footprint(elf_path: Path, flash: tuple[int, int] | None = None, ram: tuple[i
                 ram_bytes += seg["p_memsz"]
         if stack_sec is not None and stack and (inside(stack_sec["sh_addr"], ram) if ram else True):
             ram_bytes -= stack
-        heap = symbols.get("__heap_end", 0) - symbols.get("__heap_start", 0)
+        # the room between the two symbols; one alone bounds nothing (its address is no size)
+        bounded = "__heap_start" in symbols and "__heap_end" in symbols
+        heap = symbols["__heap_end"] - symbols["__heap_start"] if bounded else 0
     return Footprint(flash_bytes=flash_bytes, ram_static_bytes=ram_bytes, heap_limit_bytes=max(heap, 0),
                      stack_reserved_bytes=stack)
 

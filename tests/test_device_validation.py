@@ -138,6 +138,9 @@ def test_parse_selects_devices_by_name_and_clock():
     assert [d.name for d in got] == ["b", "a@2"] and got[0] is b and got[1].clock_hz == 2_000_000
     assert known["a@2"] is got[1] and known["a"] is a   # the clocked device is added to the known ones
     with pytest.raises(ConfigError) as info:
+        parse("a@1@2", known, [])
+    assert str(info.value) == "device 'a' has no 1@2 MHz clock; its documented clocks (MHz): 1, 2"
+    with pytest.raises(ConfigError) as info:
         parse("a,c@5", known, [])
     assert str(info.value) == "unknown device 'c'; known: a, b, a@2 (add a profile with --device-dir)"
 
@@ -268,6 +271,8 @@ BOARD_ERRORS = [
      "field 'clock.options_hz': invalid value [1, 2.0] (expected a list of integers)"),
     (BOARD.replace("default_hz = 50_000_000", "options_hz = 1"),
      "field 'clock.options_hz': invalid value 1 (expected a list of integers)"),
+    (BOARD.replace("[clock]", "[calibration]\nfit = 1\n[clock]").replace("default_hz = 50_000_000", 'default_hz = "5"'),
+     "field 'clock.default_hz': invalid value '5' (expected the core clock in Hz, an integer)"),
     (BOARD.replace("[memory]", "[memory]\nrom_bytes = 1"),
      "field 'memory.rom_bytes': unknown key 'rom_bytes' (expected one of flash_bytes, ram_bytes, source)"),
 ]
@@ -625,10 +630,11 @@ def test_device_directories_in_order(no_user_devices, tmp_path, monkeypatch):
     three = device_dir(tmp_path / "three", boards={"z": BOARD.replace('name = "toyboard"', 'name = "z"')})
     user = device_dir(tmp_path / "config" / "wasmcu" / "devices", boards={"u": HOST.replace("myhost", "u")})
     monkeypatch.setenv("WASMCU_DEVICE_PATH", os.pathsep.join([str(one), "", str(two)]))
-    found = devices.discover([str(three / "z.toml")])
-    assert list(found) == [*BUILTIN_BOARDS, "u", "toyboard", "y", "z"]
+    four = device_dir(tmp_path / "four", boards={"w": BOARD.replace('name = "toyboard"', 'name = "w"')})
+    found = devices.discover([str(three / "z.toml"), four])
+    assert list(found) == [*BUILTIN_BOARDS, "u", "toyboard", "y", "z", "w"]
     assert found["toyboard"].description == "the second" and found["toyboard"].file == two / "x.toml"
-    assert found["u"].file == user / "u.toml" and found["z"].layers[1] == three / "cores" / "toycore.toml"
+    assert found["u"].file == user / "u.toml" and found["z"].layers[1] == four / "cores" / "toycore.toml"  # the last core of a name
     assert devices.arch_data("toyarch")["isa"] == "rv32" and "toyarch" in devices.arch_names()
 
 
@@ -710,3 +716,13 @@ def test_arch_data_loads_the_builtin_arches_once(no_user_devices, monkeypatch):
     assert devices.arch_data("rv32imac")["isa"] == "rv32"
     monkeypatch.setattr(layers_mod, "_ARCHES", {})
     assert devices.arch_names() == ["armv6m", "armv8m", "rv32imac"]
+
+
+def test_a_board_made_in_code_is_checked_too(tmp_path):
+    """A catalog's boards may be layers made by a program, not read from a file: the merged
+    device is checked all the same."""
+    cat = devices.Catalog()
+    cat.boards["x"] = devices.Layer("board", "x", tmp_path / "x.toml", {"name": "x", "backend": "host"})
+    with pytest.raises(ConfigError) as info:
+        cat.resolve("x")
+    assert message(info, tmp_path) == "DIR/x.toml: field 'description': missing (expected a one-line description)"

@@ -114,7 +114,7 @@ class Catalog:
     def add_layers(self, d: Path) -> None:
         """The architectures in `d/arch/` and the cores in `d/cores/`."""
         for sub, load, into in (("arch", load_arch, self.arches), ("cores", load_core, self.cores)):
-            for f in sorted((d / sub).glob("*.toml")) if (d / sub).is_dir() else []:
+            for f in sorted((d / sub).glob("*.toml")):   # none when there is no such folder
                 layer = load(f)
                 into[layer.name] = layer
 

@@ -320,3 +320,22 @@ def test_runs_with_no_cell_in_common_are_refused(db):
     with pytest.raises(WasmcuError) as info:
         compare_main(_args(db, ra, rb))
     assert str(info.value) == "the two runs have no cell in common"
+
+
+def test_on_a_terminal_the_table_is_as_wide_as_the_terminal(db, monkeypatch):
+    import io
+    import re
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "120")
+    ra, rb = _store_runs(db, [_pico(rt="aot")], [_pico(rt="aot", status="error", error="0x" + "f" * 400)])
+    assert compare_main(_args(db, ra, rb)) == 1
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in terminal.getvalue().splitlines()]  # no colours
+    assert max(len(line) for line in lines) == 120
+    assert any("REGRESSION" in line for line in lines)

@@ -25,7 +25,7 @@ def test_escapes_in_a_quoted_value():
 
 
 @pytest.mark.parametrize("line", [
-    '@wasmcu error="cut before its end',
+    '@wasmcu error="cut after a space ',
     '@wasmcu checksum=5 error="cut after a backslash\\',
     '@wasmcu error="cut after an escaped quote\\"',
     '@wasmcu error="x"=1',
@@ -69,6 +69,7 @@ def test_quote_leaves_plain_tokens_bare_and_quotes_the_rest():
     assert protocol.quote("") == '""'
     assert protocol.quote("a b") == '"a b"'
     assert protocol.quote('say "hi"') == '"say \\"hi\\""'
+    assert protocol.quote('x"y') == '"x\\"y"'
     assert protocol.quote("C:\\tmp") == '"C:\\\\tmp"'
     assert protocol.quote("two\nlines") == '"two lines"'
 

@@ -86,17 +86,15 @@ def parse(data: bytes | str) -> Report:
         data = data.decode("utf-8", errors="replace")
     report = Report()
     lines = data.split("\n")
-    complete = data.endswith("\n")
     for idx, raw in enumerate(lines):
         line = raw.rstrip("\r")[:MAX_LINE]
-        last = idx == len(lines) - 1
         if not line:
             continue
         if not line.startswith(PREFIX):
             report.noise.append(line)
             continue
-        if last and not complete:
-            report.malformed.append(line)  # cut mid-line
+        if idx == len(lines) - 1:
+            report.malformed.append(line)  # no newline after it: cut mid-line
             continue
         tokens = _tokens(line[len(PREFIX):])
         if tokens is None:

@@ -163,11 +163,14 @@ def test_three_samples_are_bootstrapped_at_the_confidence_asked():
 
 
 def test_the_interval_is_the_same_on_every_call():
-    rng = random.Random(1)
+    rng = random.Random(5)
     samples = [rng.gauss(100, 5) for _ in range(100)]
     first = summarize(samples, resamples=200)
     assert first == summarize(samples, resamples=200) and first.ci_low < first.median < first.ci_high
     assert summarize(samples, resamples=200, seed=1) != first  # another seed, other resamples
+    # by default: a 95 % interval from 2000 resamples drawn with seed 0, as results stored earlier were
+    assert summarize(samples) == summarize(samples, confidence=0.95, resamples=2000, seed=0)
+    assert summarize(samples) not in (summarize(samples, seed=1), summarize(samples, resamples=2001))
 
 
 def test_a_spread_of_exactly_ten_percent_is_not_unstable():

@@ -121,3 +121,10 @@ def pytest_collection_modifyitems(config, items):
         for marker, skip in missing.items():
             if marker in item.keywords:
                 item.add_marker(skip)
+    if os.environ.get("WASMCU_MUTATION"):
+        # under mutmut (which runs from mutants/ and stops at the first failure): the fastest
+        # tests first, so a caught mutant costs the cheapest test that catches it
+        stats = Path("mutmut-stats.json")
+        if stats.is_file():
+            duration = json.loads(stats.read_text()).get("duration_by_test", {})
+            items.sort(key=lambda item: duration.get(item.nodeid, 0.0))

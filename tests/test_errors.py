@@ -65,11 +65,12 @@ def test_damaged_store_is_named_by_the_library(damaged):
 def test_every_command_that_opens_a_store_names_a_damaged_one(argv, tmp_path):
     damaged = tmp_path / "damaged.sqlite"
     damaged.write_bytes(b"this is a CSV file, not a store\n" * 200)
-    import tomli_w
+    if argv[0] == "recost":
+        import tomli_w
 
-    from wasmcu.devices import discover
+        from wasmcu.devices import discover
 
-    (tmp_path / "model.toml").write_text(tomli_w.dumps({"cycle_model": discover()["pico"].cycle_model.as_dict()}))
+        (tmp_path / "model.toml").write_text(tomli_w.dumps({"cycle_model": discover()["pico"].cycle_model.as_dict()}))
     proc = wasmcu(*[a.format(tmp=tmp_path) for a in argv], "--db", str(damaged), timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert f"wasmcu: error: {damaged} {NOT_A_STORE} (SQLite: " in proc.stderr

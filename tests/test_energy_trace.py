@@ -355,10 +355,10 @@ def test_the_idle_level_leaves_out_a_millisecond_around_each_pulse():
     logic = np.zeros(400, dtype=np.uint8)
     logic[150:200] = 1
     assert analyse(Trace(ua, logic)).idle_ua == 100.0
-    # lost samples are no idle samples, even interpolated
-    ua[0:40] = np.nan
-    ua[45] = 3000.0
-    assert analyse(Trace(ua, logic)).idle_ua == pytest.approx(100.0)
+    # lost samples are no idle samples: 98 lost between two at 0.9 mA are not 98 samples at 0.9 mA
+    ua[300] = ua[399] = 900.0
+    ua[301:399] = np.nan
+    assert analyse(Trace(ua, logic)).idle_ua == 100.0
 
 
 def test_without_idle_samples_outside_the_pulses_there_is_no_idle_to_subtract():

@@ -325,6 +325,7 @@ def test_the_report_draws_each_stored_trace(tmp_path):
     assert png in files and png.stat().st_size > 10_000
 
 
+@pytest.mark.slow  # every tool's version is asked for
 def test_doctor_has_a_line_on_power_meters():
     from conftest import wasmcu
 

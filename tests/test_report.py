@@ -37,8 +37,7 @@ def board(rt, device, cycles, n=100, wl="bubblesort", lang="c"):
     return r.freeze()
 
 
-@pytest.fixture
-def stored(db):
+def _store(db):
     results = [host("native", "c", 2.0), host("wasm3", "c", 40.0), host("native", "rust", 2.1),
                host("wasm3", "crc16" and "c", 19.0, wl="crc16"), host("native", "c", 2.5, wl="crc16"),
                board("native", "pico", 60_000), board("wasm3", "pico", 3_000_000),
@@ -53,10 +52,23 @@ def stored(db):
     return db, results, bad, run
 
 
-def test_report_writes_every_file_and_figure_has_every_ok_cell(stored, tmp_path):
-    db, results, bad, run = stored
+@pytest.fixture
+def stored(db):
+    return _store(db)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """The report of `stored`'s results, written once for the tests that only read it."""
+    d = tmp_path_factory.mktemp("report")
+    db, results, bad, run = _store(d / "wasmcu.sqlite")
     with Store(db) as s:
-        files = write_report(s, tmp_path / "rep")
+        files = write_report(s, d / "rep")
+    return d / "rep", files, results
+
+
+def test_report_writes_every_file_and_figure_has_every_ok_cell(written, tmp_path):
+    rep, files, results = written
     names = {p.name for p in files}
     assert names == {"report.html", "report.md", "results.csv", "time.png", "footprint.png", "energy.png",
                      "overhead.png", "modes.png", "score.png"}
@@ -66,7 +78,7 @@ def test_report_writes_every_file_and_figure_has_every_ok_cell(stored, tmp_path)
         if p.suffix == ".png":  # a readable picture with something drawn on it, not a blank canvas
             pixels = imread(p)
             assert pixels.shape[0] > 200 and pixels.shape[1] > 200 and pixels.std() > 0.01, p.name
-    markdown = (tmp_path / "rep" / "report.md").read_text()
+    markdown = (rep / "report.md").read_text()
     assert markdown.startswith("# wasmcu report\n") and "## Execution modes" in markdown
     assert "does not fit nrf5340: needs 600 KB of RAM, has 512 KB" in markdown  # the failed cell, with why
     wl = ("bubblesort", 100, "c")
@@ -83,11 +95,8 @@ def test_report_writes_every_file_and_figure_has_every_ok_cell(stored, tmp_path)
     assert modes[("pico", "native", "time")] == pytest.approx(1.0)
 
 
-def test_html_is_self_contained_and_lists_failures(stored, tmp_path):
-    db, results, bad, run = stored
-    with Store(db) as s:
-        write_report(s, tmp_path)
-    page = (tmp_path / "report.html").read_text()
+def test_html_is_self_contained_and_lists_failures(written):
+    page = (written[0] / "report.html").read_text()
     assert not re.search(r'(src|href)="(?!data:)', page)  # nothing loaded from elsewhere
     assert page.count("data:image/png;base64,") == 6
     assert "Execution modes" in page and "<td>interpreter</td>" in page
@@ -95,16 +104,15 @@ def test_html_is_self_contained_and_lists_failures(stored, tmp_path):
     assert "estimated" in page and "modelled" in page and "abc123" in page
 
 
-def test_csv_has_one_row_per_cell(stored, tmp_path):
-    db, results, bad, run = stored
-    with Store(db) as s:
-        write_report(s, tmp_path)
-    rows = list(csv.DictReader(open(tmp_path / "results.csv")))
+def test_csv_has_one_row_per_cell(written):
+    rep, _, results = written
+    rows = list(csv.DictReader(open(rep / "results.csv")))
     assert len(rows) == len(results) + 1
     pico = next(r for r in rows if r["device"] == "pico" and r["runtime"] == "wasm3")
     assert pico["cycles"] == "3000000" and pico["energy_kind"] == "model" and pico["time_kind"] == "estimated"
 
 
+@pytest.mark.slow  # the command in a process of its own: a few seconds of imports and figures
 def test_report_command_prints_paths(stored, tmp_path):
     db = stored[0]
     proc = wasmcu("report", "--db", str(db), "--out", str(tmp_path / "r"))

@@ -25,7 +25,7 @@ kernel: bx lr                @ a Thumb function: its symbol's value has bit 0 se
     .global table
 table: .space 200            @ data: its symbol's value is its address
     .data
-    .space 24
+    .space DATA
     .bss
     .space 300
 """
@@ -49,11 +49,11 @@ DATA_LMA = 0x08000000 + TEXT
 BSS_VMA = 0x20000000 + 24
 
 
-def link(tmp_path, name="f", *, stack=True, strip=False, defsyms=()):
+def link(tmp_path, name="f", *, data=24, stack=True, strip=False, defsyms=()):
     cc = shutil.which("arm-none-eabi-gcc")
     if cc is None:
         pytest.skip("arm-none-eabi-gcc is not installed")
-    (tmp_path / "f.S").write_text(SOURCE)
+    (tmp_path / "f.S").write_text(SOURCE.replace("DATA", str(data)))
     (tmp_path / "f.ld").write_text(SCRIPT.replace("STACK", STACK if stack else ""))
     out = tmp_path / f"{name}.elf"
     flags = [f"-Wl,--defsym,{name}={value:#x}" for name, value in defsyms] + (["-s"] if strip else [])
@@ -75,6 +75,11 @@ def test_without_a_stack_section_nothing_is_set_apart(tmp_path):
     # with an explicit RAM region as well
     fp = footprint(elf, flash=(0x08000000, 0x4000), ram=(0x20000000, 0x2000))
     assert (fp.flash_bytes, fp.ram_static_bytes, fp.stack_reserved_bytes) == (TEXT + 24, 24 + 300, 0)
+
+
+def test_a_segment_of_one_byte_counts(tmp_path):
+    fp = footprint(link(tmp_path, data=1, stack=False), flash=(0x08000000, 0x4000), ram=(0x20000000, 0x2000))
+    assert (fp.flash_bytes, fp.ram_static_bytes) == (TEXT + 1, 1 + 300)
 
 
 def test_a_region_holds_its_origin_but_not_its_end(tmp_path):

@@ -419,11 +419,11 @@ RESOLVE_ERRORS = [
     (without(BOARD, 'core = "toycore"'), ARCH, CORE,
      "DIR/toyboard.toml: field 'core': missing (expected a core (a file of devices/cores/), e.g. 'cortex-m0plus')"),
     (BOARD.replace('core = "toycore"', 'core = "m99"'), ARCH, CORE,
-     "DIR/toyboard.toml: field 'core': unknown core 'm99' (expected one of toycore (or a core file in a device "
+     "DIR/toyboard.toml: field 'core': unknown core 'm99' (expected one of toycore, zcore (or a core file in a device "
      "directory's cores/ folder))"),
     (BOARD, ARCH, CORE.replace('arch = "toyarch"', 'arch = "vax"'),
-     "DIR/cores/toycore.toml: field 'arch': unknown arch 'vax' (expected one of toyarch (or an arch file in a device "
-     "directory's arch/ folder))"),
+     "DIR/cores/toycore.toml: field 'arch': unknown arch 'vax' (expected one of toyarch, zarch (or an arch file in a "
+     "device directory's arch/ folder))"),
     ('arch = "armv6m"\n' + BOARD, ARCH, CORE,
      "DIR/toyboard.toml: field 'arch': arch 'armv6m' differs from core 'toycore''s 'toyarch' "
      "(expected 'toyarch' or no arch key (the core gives it))"),
@@ -432,7 +432,12 @@ RESOLVE_ERRORS = [
 
 @pytest.mark.parametrize("board, arch, core, expected", RESOLVE_ERRORS)
 def test_a_board_on_an_unknown_core_or_arch_is_named(tmp_path, board, arch, core, expected):
-    cat = toy_catalog(tmp_path, {"toyboard": board}, arch, core)
+    device_dir(tmp_path, arch, core, {"toyboard": board})
+    (tmp_path / "arch" / "zarch.toml").write_text(ARCH.replace('name = "toyarch"', 'name = "zarch"'))
+    (tmp_path / "cores" / "zcore.toml").write_text(CORE.replace('name = "toycore"', 'name = "zcore"'))
+    cat = devices.Catalog()
+    cat.add_layers(tmp_path)
+    cat.add_boards(tmp_path)
     with pytest.raises(ConfigError) as info:
         cat.resolve("toyboard")
     assert message(info, tmp_path) == expected
@@ -694,7 +699,7 @@ def test_load_profile_beside_its_core_and_arch(no_user_devices, tmp_path):
     (tmp_path / "child.toml").write_text('name = "child"\nextends = "toyboard"\ndescription = "mine"\n')
     child = devices.load_profile(tmp_path / "child.toml", cat)
     assert (child.description, child.clock_hz) == ("mine", 50_000_000)
-    assert list(cat.boards) == ["toyboard", "child"] and "other" not in cat.boards
+    assert list(cat.boards) == ["toyboard", "child"] and cat.boards["child"].file == tmp_path / "child.toml"
     with pytest.raises(ConfigError, match=r"unknown board 'toyboard' \(expected one of esp32c6-board, "):
         devices.load_profile(tmp_path / "child.toml")
 
@@ -726,3 +731,13 @@ def test_a_board_made_in_code_is_checked_too(tmp_path):
     with pytest.raises(ConfigError) as info:
         cat.resolve("x")
     assert message(info, tmp_path) == "DIR/x.toml: field 'description': missing (expected a one-line description)"
+    # the architecture's and the core's descriptions are not the board's
+    device_dir(tmp_path)
+    cat.add_layers(tmp_path)
+    board = devices.load_board(tmp_path / "toyboard.toml")
+    board.data.pop("description")
+    cat.boards["toyboard"] = board
+    with pytest.raises(ConfigError) as info:
+        cat.resolve("toyboard")
+    assert message(info, tmp_path) == ("DIR/toyboard.toml: field 'description': missing (expected a one-line "
+                                       "description)")

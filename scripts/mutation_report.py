@@ -14,6 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 0.80
 KILLED = {1, 3, 36, 24, -24, 152, 255, 37}   # failing tests, a timeout, a crash: the mutant was caught
+TIMEOUT = {36, 24, -24, 152, 255}   # stopped after 6x its tests' time plus 6 s (a machine busy
+                                    # with other work can make a slow run look like one)
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 
@@ -48,17 +50,18 @@ def main() -> int:
         unknown = len(codes) - killed - len(alive)
         kept = [k for k in alive if k in why]
         score = killed / len(codes)
-        rows.append((module, len(codes), killed, len(alive) - untested, untested, len(kept), unknown, score))
+        timeouts = sum(1 for c in codes.values() if c in TIMEOUT)
+        rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown, score))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
-    head = ("module", "mutants", "killed", "survived", "no test", "explained", "not run", "score")
+    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "score")
     print(f"{head[0]:42} " + " ".join(f"{h:>9}" for h in head[1:]))
     for module, *counts, score in rows:
         print(f"{module:42} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}")
-    sums = [sum(r[i] for r in rows) for i in range(1, 7)]
+    sums = [sum(r[i] for r in rows) for i in range(1, 8)]
     print(f"{'all':42} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / sums[0]:9.1%}")
-    print("\n(no test: no fast test calls the mutated function in the test process; not run: the run was "
+    print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
           "stopped before it, or an unexpected result)")
     unexplained = [(m, k, c) for m, k, c in survivors if k not in why]
     if unexplained:

@@ -6,7 +6,7 @@
 #   scripts/mutation.sh --show M   the diff of one mutant, e.g. wasmcu.protocol.x_parse__mutmut_7
 # The modules and tests are [tool.mutmut] in pyproject.toml; mutmut (the `mutation` extra) is
 # installed into the virtual environment here, not by setup. A benchmark, not a CI check:
-# about 45 minutes on 2 cores. MUTATION_JOBS sets the parallel test processes (default: cores).
+# about 16 minutes on a quiet 2-core machine. MUTATION_JOBS sets the parallel test processes (default: cores).
 # A kept survivor is explained in scripts/mutation_survivors.txt (equivalent, or why no test).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

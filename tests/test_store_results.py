@@ -112,13 +112,14 @@ def test_a_directory_is_refused_with_a_file_name_to_use_instead(tmp_path):
                                f"(e.g. {tmp_path / 'wasmcu.sqlite'})")
 
 
-def test_a_store_a_newer_wasmcu_wrote_is_refused_with_both_schema_versions(db):
+def test_a_store_a_newer_wasmcu_wrote_is_refused_with_both_schema_versions(db, connections):
     with Store(db) as s:
         s.db.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError) as info:
         Store(db)
     assert str(info.value) == (f"{db} was written by a newer wasmcu (store schema {store.SCHEMA_VERSION + 1}; this "
                                f"wasmcu reads up to {store.SCHEMA_VERSION}): upgrade wasmcu, or use another --db")
+    assert len(connections) == 2 and _is_closed(connections[1])  # the refused one is not left open
 
 
 def test_a_store_sqlite_cannot_open_says_to_check_its_folder(tmp_path):

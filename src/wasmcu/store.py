@@ -131,6 +131,9 @@ class Store:
                              f"with --db PATH)") from exc
         try:
             self._open()
+        except StoreError:  # written by a newer wasmcu
+            self.db.close()
+            raise
         except sqlite3.DatabaseError as exc:
             if getattr(self, "db", None) is not None:
                 self.db.close()

@@ -24,6 +24,7 @@ BOARD = {"current_ma": {"value": 10, "low": 8, "high": 12, "why": "typical figur
 SOC = {"current_ma": 4, "voltage_v": 1.5, "source": "datasheet"}  # 6 mW
 TABLE_EXPECTED = "current_ma (a number or { value, low, high, why }), voltage_v and source"
 SCOPE_EXPECTED = "'board' or 'soc', with its [power.<scope>] table"
+CLOCK_EXPECTED = "the clock the figures were taken at, in Hz (a whole number > 0)"
 
 
 def _power_error(power) -> str:
@@ -38,12 +39,15 @@ def test_a_power_table_may_hold_each_scope_its_clock_and_a_ppk2():
     check_power({"board": BOARD}, FILE)                    # the scope is the board's by default
     check_power({"scope": "soc", "soc": SOC}, FILE)
     check_power({"board": dict(BOARD, voltage_v=0.5)}, FILE)    # any voltage above zero
+    check_power({"clock_hz": 1, "board": BOARD}, FILE)          # any clock above zero
 
 
 @pytest.mark.parametrize("power, message", [
     (5, "field 'power': invalid value (expected a table)"),
     ({"board": BOARD, "zeta": 1, "cpu": 2},
      "field 'power.cpu': unknown key 'cpu' (expected scope, clock_hz, [power.board], [power.soc] and [power.ppk2])"),
+    *[({"clock_hz": hz, "board": BOARD}, f"field 'power.clock_hz': invalid value {hz!r} (expected {CLOCK_EXPECTED})")
+      for hz in ("125 MHz", 125e6, 0, -1, True)],
     ({"scope": "chip", "board": BOARD}, f"field 'power.scope': invalid scope 'chip' (expected {SCOPE_EXPECTED})"),
     ({"scope": "soc", "board": BOARD}, f"field 'power.scope': invalid scope 'soc' (expected {SCOPE_EXPECTED})"),
     ({"soc": SOC}, f"field 'power.scope': invalid scope 'board' (expected {SCOPE_EXPECTED})"),

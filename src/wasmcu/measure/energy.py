@@ -7,7 +7,7 @@ PPK2 measures it (`[power.ppk2]`: wasmcu.measure.ppk2 and powertrace), labelled 
 A profile's [power] gives two currents, each with its source and range: the SoC's
 ([power.soc]) and the whole development board's ([power.board]: regulators, USB bridge,
 LEDs), and `scope` says which one energy figures use by default (`board`: what a power
-profiler on the board measures). `clock_hz`, when given, is the clock the figures are for:
+profiler on the board measures). `clock_hz`, when given, is the clock the figures are for (in Hz):
 at another clock there is no model.
 """
 
@@ -38,6 +38,10 @@ def check_power(power, file) -> None:
         key = sorted(unknown)[0]
         raise ConfigError(f"unknown key {key!r}", file=file, field=f"power.{key}",
                           expected="scope, clock_hz, [power.board], [power.soc] and [power.ppk2]")
+    hz = power.get("clock_hz")
+    if hz is not None and (isinstance(hz, bool) or not isinstance(hz, int) or hz <= 0):
+        raise ConfigError(f"invalid value {hz!r}", file=file, field="power.clock_hz",
+                          expected="the clock the figures were taken at, in Hz (a whole number > 0)")
     scope = power.get("scope", "board")
     if scope not in SCOPES or scope not in power:
         raise ConfigError(f"invalid scope {scope!r}", file=file, field="power.scope",

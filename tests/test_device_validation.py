@@ -194,16 +194,6 @@ ARCH_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", ARCH_ERRORS)
-def test_a_bad_arch_file_names_the_key(tmp_path, text, expected):
-    f = tmp_path / "a.toml"
-    f.write_text(text)
-    with pytest.raises(ConfigError) as info:
-        devices.load_arch(f)
-    assert message(info, tmp_path).startswith(f"DIR/a.toml: {expected}")
-    assert info.value.file == f
-
-
 def test_an_unreadable_file_is_named(tmp_path):
     with pytest.raises(ConfigError) as info:
         devices.load_board(tmp_path / "nope.toml")
@@ -231,15 +221,6 @@ CORE_ERRORS = [
     (CORE.replace("[toolchain]", "[toolchain]\ncc = 'gcc'"),
      "field 'toolchain.cc': unknown key 'cc' (expected one of cflags)"),
 ]
-
-
-@pytest.mark.parametrize("text, expected", CORE_ERRORS)
-def test_a_bad_core_file_names_the_key(tmp_path, text, expected):
-    f = tmp_path / "c.toml"
-    f.write_text(text)
-    with pytest.raises(ConfigError) as info:
-        devices.load_core(f)
-    assert message(info, tmp_path).startswith(f"DIR/c.toml: {expected}")
 
 
 def test_a_board_file_is_a_layer(tmp_path):
@@ -278,13 +259,19 @@ BOARD_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", BOARD_ERRORS)
-def test_a_bad_board_file_names_the_key(tmp_path, text, expected):
-    f = tmp_path / "b.toml"
+LAYER_ERRORS = ([(devices.load_arch, "a.toml", *e) for e in ARCH_ERRORS] +
+                [(devices.load_core, "c.toml", *e) for e in CORE_ERRORS] +
+                [(devices.load_board, "b.toml", *e) for e in BOARD_ERRORS])
+
+
+@pytest.mark.parametrize("load, name, text, expected", LAYER_ERRORS)
+def test_a_bad_arch_core_or_board_file_names_the_file_and_the_key(tmp_path, load, name, text, expected):
+    f = tmp_path / name
     f.write_text(text)
     with pytest.raises(ConfigError) as info:
-        devices.load_board(f)
-    assert message(info, tmp_path).startswith(f"DIR/b.toml: {expected}")
+        load(f)
+    assert message(info, tmp_path).startswith(f"DIR/{name}: {expected}")
+    assert info.value.file == f
 
 
 def test_the_schema_checks_true_or_false_values():

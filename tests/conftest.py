@@ -74,6 +74,22 @@ class DaskProcesses:
                 p.wait()
 
 
+def link_elf(tmp_path: Path, source: str, script: str, name: str = "f", flags=()) -> Path:
+    """An Arm ELF file linked from assembly `source` with linker `script` (no C library), for the
+    footprint tests; skipped when arm-none-eabi-gcc is missing."""
+    import shutil
+
+    cc = shutil.which("arm-none-eabi-gcc")
+    if cc is None:
+        pytest.skip("arm-none-eabi-gcc is not installed (apt-get install gcc-arm-none-eabi)")
+    (tmp_path / "f.S").write_text(source)
+    (tmp_path / "f.ld").write_text(script)
+    out = tmp_path / f"{name}.elf"
+    subprocess.run([cc, "-nostdlib", "-T", str(tmp_path / "f.ld"), str(tmp_path / "f.S"), "-o", str(out), *flags],
+                   check=True, capture_output=True)
+    return out
+
+
 def make_workload(root: Path, name: str, *, c: str | None = None, rust: str | None = None,
                   wasm: bytes | None = None, oracle: str = "def checksum(n, seed):\n    return 7\n",
                   sizes=(4,)) -> Path:

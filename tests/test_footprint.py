@@ -1,11 +1,10 @@
 """Footprint by loadable segment and address, on small ELF files made for the test."""
 
-import shutil
-import subprocess
-
 import pytest
 
 from wasmcu.measure.footprint import footprint
+
+from conftest import link_elf
 
 SOURCE = """
     .section .vectors, "aw"      @ writable flags, but placed in flash: counts in flash only
@@ -46,15 +45,7 @@ SECTIONS {
 
 @pytest.fixture
 def elf(tmp_path):
-    cc = shutil.which("arm-none-eabi-gcc")
-    if cc is None:
-        pytest.skip("arm-none-eabi-gcc is not installed")
-    (tmp_path / "f.S").write_text(SOURCE)
-    (tmp_path / "f.ld").write_text(SCRIPT)
-    out = tmp_path / "f.elf"
-    subprocess.run([cc, "-nostdlib", "-T", str(tmp_path / "f.ld"), str(tmp_path / "f.S"), "-o", str(out)],
-                   check=True, capture_output=True)
-    return out
+    return link_elf(tmp_path, SOURCE, SCRIPT)
 
 
 def test_flash_and_ram_follow_load_and_run_addresses(elf):

@@ -2,14 +2,14 @@
 the exact summary of a few samples: interval, MAD, outliers and the warnings at their limits."""
 
 import random
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from wasmcu.measure.footprint import Footprint, footprint, symbol_address
 from wasmcu.measure.stats import Summary, summarize
+
+from conftest import link_elf
 
 # --- footprint -----------------------------------------------------------------------------------
 
@@ -50,16 +50,9 @@ BSS_VMA = 0x20000000 + 24
 
 
 def link(tmp_path, name="f", *, data=24, stack=True, strip=False, defsyms=()):
-    cc = shutil.which("arm-none-eabi-gcc")
-    if cc is None:
-        pytest.skip("arm-none-eabi-gcc is not installed")
-    (tmp_path / "f.S").write_text(SOURCE.replace("DATA", str(data)))
-    (tmp_path / "f.ld").write_text(SCRIPT.replace("STACK", STACK if stack else ""))
-    out = tmp_path / f"{name}.elf"
     flags = [f"-Wl,--defsym,{name}={value:#x}" for name, value in defsyms] + (["-s"] if strip else [])
-    subprocess.run([cc, "-nostdlib", "-T", str(tmp_path / "f.ld"), str(tmp_path / "f.S"), "-o", str(out), *flags],
-                   check=True, capture_output=True)
-    return out
+    return link_elf(tmp_path, SOURCE.replace("DATA", str(data)), SCRIPT.replace("STACK", STACK if stack else ""),
+                    name, flags)
 
 
 def test_without_regions_read_only_segments_are_flash_and_writable_ones_ram(tmp_path):

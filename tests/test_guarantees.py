@@ -2,9 +2,7 @@
 plausible bug in the code it covers (checked by planting that bug)."""
 
 import json
-import shutil
 import sqlite3
-import subprocess
 
 import numpy as np
 import pytest
@@ -19,7 +17,7 @@ from wasmcu.model import Cell, Result
 from wasmcu.report.compare import compare
 from wasmcu.store import Store
 
-from conftest import make_workload, wasmcu
+from conftest import link_elf, make_workload, wasmcu
 
 SEVEN = "unsigned run(unsigned seed){return 7;}\n"
 EIGHT = "unsigned run(unsigned seed){return 8;}\n"
@@ -243,14 +241,7 @@ SECTIONS {
 
 
 def test_an_image_without_region_symbols_counts_read_only_segments_in_flash_and_writable_ones_in_ram(tmp_path):
-    cc = shutil.which("arm-none-eabi-gcc")
-    if cc is None:
-        pytest.skip("arm-none-eabi-gcc is not installed (apt-get install gcc-arm-none-eabi)")
-    (tmp_path / "f.S").write_text(PLAIN_SOURCE)
-    (tmp_path / "f.ld").write_text(PLAIN_SCRIPT)
-    elf = tmp_path / "f.elf"
-    subprocess.run([cc, "-nostdlib", "-T", str(tmp_path / "f.ld"), str(tmp_path / "f.S"), "-o", str(elf)],
-                   check=True, capture_output=True)
+    elf = link_elf(tmp_path, PLAIN_SOURCE, PLAIN_SCRIPT)
     fp = footprint(elf)
     assert fp.flash_bytes == 1000 + 200                      # the read-only segment
     assert fp.ram_static_bytes == 24 + 300                   # the writable one, less the stack

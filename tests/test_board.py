@@ -11,9 +11,11 @@ import time
 
 import pytest
 
-from wasmcu.backends.board import BoardError, RUNNER, read_report
+from wasmcu.chips.console import read_report
+from wasmcu.chips.rp2040.emulator import RUNNER
+from wasmcu.errors import BoardError
 from wasmcu.errors import BuildError
-from wasmcu.toolchains.uf2 import boot2, boot2_block, crc32_mpeg2, read_uf2, uf2
+from wasmcu.chips.rp2040.uf2 import boot2, boot2_block, crc32_mpeg2, read_uf2, uf2
 
 from conftest import bench_json
 
@@ -178,7 +180,7 @@ def _qemu_behind_a_pty(elf, device):
 def test_serial_backend_reads_qemu_behind_a_pseudo_terminal(device_name):
     """The board backend's reading half (pyserial, line protocol, faults) against QEMU's console on a pty."""
     from wasmcu import devices, workloads
-    from wasmcu.backends.board import _open_port
+    from wasmcu.chips.console import open_port as _open_port
     from wasmcu.backends.qemu import QemuBackend
     from wasmcu.protocol import parse
 

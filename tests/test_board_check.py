@@ -98,7 +98,7 @@ def test_the_application_cores_port_is_the_j_links_last_and_usb_serial_jtag_is_r
     check_port("esp32c6", "/dev/ttyUSB0")
     # native USB only: refused, saying why and what to connect
     ports[:] = [_Port("/dev/ttyACM0", 0x303A, 0x1001)]
-    with pytest.raises(BoardError, match="the only esp32c6 port connected is its USB-Serial-JTAG"):
+    with pytest.raises(BoardError, match="the only esp32c6 port connected \\(/dev/ttyACM0\\) is the ESP32-C6's USB-Serial-JTAG"):
         find_port("esp32c6")
 
 
@@ -159,7 +159,8 @@ def test_the_next_flash_waits_for_the_bootsel_drive_to_come_back(tmp_path, monke
     """A run ends in the boot ROM's USB boot: the drive is mounted again a moment later."""
     import threading
 
-    from wasmcu.backends import board
+    from wasmcu.chips.rp2040 import flashers as board
+    from wasmcu.errors import BoardError
 
     drive = tmp_path / "RPI-RP2"
     monkeypatch.setenv("WASMCU_UF2_DRIVE", str(drive))
@@ -170,9 +171,9 @@ def test_the_next_flash_waits_for_the_bootsel_drive_to_come_back(tmp_path, monke
 
     timer = threading.Timer(0.6, remount)
     timer.start()
-    board._copy_to_drive(b"uf2 image", wait_s=10)
+    board.copy_to_drive(b"uf2 image", wait_s=10)
     timer.join()
     assert (drive / "wasmcu.uf2").read_bytes() == b"uf2 image"
     (drive / "INFO_UF2.TXT").unlink()  # gone for good: a clear error once the wait is over
-    with pytest.raises(board.BoardError, match="no RP2040 BOOTSEL drive"):
-        board._copy_to_drive(b"x", wait_s=0.5)
+    with pytest.raises(BoardError, match="no RP2040 BOOTSEL drive"):
+        board.copy_to_drive(b"x", wait_s=0.5)

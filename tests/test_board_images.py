@@ -113,7 +113,8 @@ def test_pyocd_flasher_without_a_probe_is_a_clear_cell_error(db):
 
 
 def test_pyocd_names_the_pack_to_install_for_the_nrf5340_and_knows_the_rp2040():
-    from wasmcu.backends.board import BoardError, _check_pyocd_target
+    from wasmcu.chips.pyocd_flasher import check_target as _check_pyocd_target
+    from wasmcu.errors import BoardError
     from pyocd.target.pack.pack_target import ManagedPacks
 
     _check_pyocd_target("rp2040")  # built into pyOCD: nothing to install

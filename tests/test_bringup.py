@@ -214,7 +214,7 @@ def test_rp2040_boot2_puts_the_flash_in_quad_continuous_read_and_enters_the_imag
     if not shutil.which("arm-none-eabi-gcc"):
         pytest.skip("needs arm-none-eabi-gcc")
     from bringup import SSI, boot2
-    from wasmcu.toolchains.uf2 import boot2 as boot2_block
+    from wasmcu.chips.rp2040.uf2 import boot2 as boot2_block
 
     chip = boot2(boot2_block()[:252], quad_enabled)
     run(chip, chip.start, max_instructions=1_000_000)

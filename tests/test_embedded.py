@@ -428,7 +428,7 @@ def test_wasm3_stack_overflow_on_the_cortex_m0plus_is_explained(db, tmp_path):
                              env={"WASMCU_DEVICE_PATH": str(tmp_path)})
     by = {c["device"]: c for c in cells}
     assert by["pico"]["status"] == "ok" and by["pico"]["extra"]["stack_hwm_bytes"] > 15 * 1024  # beyond 16 KB less its guard
-    assert by["pico-16k"]["status"] == "error"
+    assert by["pico-16k"]["status"] == "error" and by["pico-16k"]["error_kind"] == "stack-overflow"
     assert "native stack overflow" in by["pico-16k"]["error"] and "16384 bytes" in by["pico-16k"]["error"]
 
 
@@ -439,7 +439,8 @@ def test_painted_fault_frame_is_a_stack_overflow_and_others_are_not():
     pico = devices.discover()["pico"]
     regs = ["R0", "R1", "R2", "R3", "R12", "LR", "PC", "XPSR"]
     painted = "ARM fault: hardfault\n" + "".join(f"\t{r}:   0xa5a5a5a5\n" for r in regs)
-    assert "native stack overflow" in arm_fault(painted, pico)
+    kind, message = arm_fault(painted, pico)
+    assert kind == "stack-overflow" and "native stack overflow" in message
     assert arm_fault(painted.replace("PC:   0xa5a5a5a5", "PC:   0x00000411"), pico) is None
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from wasmcu.backends.board import RUNNER
+from wasmcu.chips.rp2040.emulator import RUNNER
 
 from conftest import bench_json
 

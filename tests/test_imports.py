@@ -15,17 +15,17 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "wasmcu"
 
-# Layers, lowest first (DESIGN.md, "Layout hints"): a module imports only modules of its own
+# Layers, lowest first (docs/development.md, "Layers"): a module imports only modules of its own
 # layer or of a lower one. The first matching prefix decides; a module no prefix matches is
 # taken as a top-level one (nothing below may import it).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("wasmcu", "wasmcu.errors", "wasmcu.model")),
-    ("support", ("wasmcu.tools", "wasmcu.chips", "wasmcu.protocol", "wasmcu.config", "wasmcu.store",
+    ("support", ("wasmcu.tools", "wasmcu.protocol", "wasmcu.config", "wasmcu.store",
                  "wasmcu.provenance")),
-    ("measure", ("wasmcu.measure", "wasmcu.rp2040js")),
+    ("measure", ("wasmcu.measure",)),
     ("data", ("wasmcu.workloads", "wasmcu.devices")),
-    ("toolchains", ("wasmcu.toolchains", "wasmcu.wamr_build")),
-    ("runtimes", ("wasmcu.runtimes",)),
+    ("toolchains", ("wasmcu.toolchains",)),
+    ("runtimes", ("wasmcu.runtimes", "wasmcu.chips")),
     ("backends", ("wasmcu.backends", "wasmcu.worker")),
     ("executors", ("wasmcu.executors", "wasmcu.cluster", "wasmcu.farm")),
     ("commands", ("wasmcu.bench", "wasmcu.plan", "wasmcu.validate", "wasmcu.calibrate", "wasmcu.doctor", "wasmcu.report",
@@ -160,7 +160,7 @@ def test_a_planted_cycle_is_found(tmp_path):
 
 
 def test_layers_point_down(graph):
-    """A module imports only modules of its own layer or a lower one (DESIGN.md)."""
+    """A module imports only modules of its own layer or a lower one (docs/development.md)."""
     wrong = []
     mods = modules()
     for name, edges in sorted(graph.items()):
@@ -187,9 +187,10 @@ def test_named_layers_do_not_import_upwards(graph, lower, higher):
     assert not bad, "\n".join(bad)
 
 
-def test_the_rp2040js_helpers_are_below_the_board_backend_and_validate(graph):
-    assert "wasmcu.rp2040js" in graph["wasmcu.backends.board"] and "wasmcu.rp2040js" in graph["wasmcu.validate"]
-    assert layer_of("wasmcu.rp2040js") == "measure"
+def test_the_rp2040js_helpers_are_in_the_rp2040s_folder_below_validate(graph):
+    assert "wasmcu.chips.rp2040.emulator" in graph["wasmcu.chips.rp2040.flashers"]
+    assert "wasmcu.chips.rp2040.emulator" in graph["wasmcu.validate"]
+    assert layer_of("wasmcu.chips.rp2040.emulator") == "runtimes"
 
 
 def test_the_report_modules_form_a_tree(graph):

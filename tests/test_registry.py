@@ -279,7 +279,8 @@ def _m4_dir(root):
 
 
 def test_a_new_architecture_is_one_file(tmp_path):
-    from wasmcu import devices, wamr_build
+    from wasmcu import devices
+    from wasmcu.runtimes.wamr import build as wamr_build
     from wasmcu.toolchains import mcu
 
     dev = devices.discover([_m4_dir(tmp_path)])["m4board"]
@@ -304,13 +305,14 @@ def test_a_new_architecture_runs_end_to_end(tmp_path, db):
     assert all(c["provenance"]["qemu_machine"] == ["-M", "mps2-an386"] for c in cells)
 
 
-def test_a_module_in_the_runtimes_package_is_one_file():
-    """Every module of wasmcu.runtimes is imported, so a runtime added there needs no other edit."""
+def test_a_runtime_in_the_runtimes_package_is_one_folder_or_file():
+    """Every folder and module of wasmcu.runtimes but the shared ones is imported, so a runtime
+    added there needs no other edit."""
     import pkgutil
 
     import wasmcu.runtimes as pkg
 
-    modules = {m.name for m in pkgutil.iter_modules(pkg.__path__)} - {"base", "registry"}
+    modules = {m.name for m in pkgutil.iter_modules(pkg.__path__)} - set(pkg.SUPPORT)
     declared_in = {type(rt).__module__.rsplit(".", 1)[1] for rt in RUNTIMES.values()
                    if RUNTIMES.origin(rt.name) == "wasmcu"}
     assert declared_in == modules

@@ -97,14 +97,14 @@ def test_board_platform_layer_declares_what_wamr_calls():
     import shutil
     import subprocess
 
-    from wasmcu.wamr_build import FIRMWARE_DIR
+    from wasmcu.runtimes.wamr.build import PLATFORM_DIR
 
     cc = shutil.which("arm-none-eabi-gcc")
     if cc is None:
         pytest.skip("needs arm-none-eabi-gcc")
     src = '#include "platform_internal.h"\nint page(void) { return os_getpagesize(); }\n'
     proc = subprocess.run([cc, "-mcpu=cortex-m0plus", "-mthumb", "--specs=picolibc.specs", "-fsyntax-only",
-                           "-Werror=implicit-function-declaration", f"-I{FIRMWARE_DIR / 'platform'}", "-x", "c", "-"],
+                           "-Werror=implicit-function-declaration", f"-I{PLATFORM_DIR}", "-x", "c", "-"],
                           input=src, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 

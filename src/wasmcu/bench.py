@@ -28,18 +28,23 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
     try:
         backend = get_backend(device.backend)
     except ConfigError as exc:  # e.g. a profile for a real board: no such backend yet
-        return verify(Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=str(exc)), workload)
+        return verify(Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=str(exc),
+                             error_kind="unsupported"), workload)
     try:
         reason = backend.unsupported_reason(cell.runtime, device)
         if reason:
-            return Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=reason)
+            return Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=reason, error_kind="unsupported")
         result = backend.run_cell(cell, workload, device, ctx)
     except WasmcuError as exc:
-        result = Result(cell=cell, backend=device.backend, status=ERROR, error=str(exc))
+        result = Result(cell=cell, backend=device.backend, status=ERROR, error=str(exc), error_kind=exc.kind)
     except Exception as exc:  # a bug or an unexpected tool failure: keep going, say what happened
         log.debug("cell %s failed", cell, exc_info=True)
-        result = Result(cell=cell, backend=device.backend, status=ERROR, error=f"{type(exc).__name__}: {exc}")
-    return verify(result, workload)
+        result = Result(cell=cell, backend=device.backend, status=ERROR, error=f"{type(exc).__name__}: {exc}",
+                        error_kind="internal")
+    result = verify(result, workload)
+    if result.status != OK and result.error_kind is None:  # a backend from another package that sets none
+        result = result.replace(error_kind="unsupported" if result.status == UNSUPPORTED else "error")
+    return result
 
 
 def verify(result: Result, workload) -> Result:
@@ -53,7 +58,7 @@ def verify(result: Result, workload) -> Result:
         except Exception as exc:  # the oracle is user code: whatever it raises is this cell's error
             message = str(exc) if isinstance(exc, WasmcuError) else \
                 f"the oracle {workload.oracle_file} raised {type(exc).__name__}: {exc}"
-            return result.replace(status=ERROR, error=message) if result.status in (OK, MISMATCH) else result
+            return result.failed(ERROR, "oracle-failed", message) if result.status in (OK, MISMATCH) else result
     else:
         if result.status not in (OK, MISMATCH):
             return result  # nothing to compare: no native build is made for it
@@ -65,14 +70,14 @@ def verify(result: Result, workload) -> Result:
             try:
                 expected = native_reference(workload, cell.n, cell.lang)
             except WasmcuError as exc:
-                return result.replace(status=ERROR, error=str(exc))
+                return result.failed(ERROR, "reference-failed", str(exc))
     result = result.replace(expected=expected, verified_by=verified_by)
     if result.status == OK:
         if result.checksum is None:
-            return result.replace(status=ERROR, error="the run reported no checksum")
+            return result.failed(ERROR, "no-checksum", "the run reported no checksum")
         if (result.checksum & 0xFFFFFFFF) != expected:
-            return result.replace(status=MISMATCH, error=f"checksum {result.checksum & 0xFFFFFFFF:#010x} differs from "
-                                                         f"{source} {expected:#010x}")
+            return result.failed(MISMATCH, "mismatch", f"checksum {result.checksum & 0xFFFFFFFF:#010x} differs from "
+                                                       f"{source} {expected:#010x}")
     return result
 
 

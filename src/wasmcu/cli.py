@@ -515,7 +515,7 @@ def cmd_board(args) -> int:
 def cmd_wamr(args) -> int:
     import os
 
-    from . import wamr_build
+    from .runtimes.wamr import build as wamr_build
 
     version = ".".join(map(str, wamr_build.source_version(args.path)))
     data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")

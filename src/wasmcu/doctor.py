@@ -117,8 +117,9 @@ def _library_table() -> Table:
 
 
 def _extra_checks():
-    """Hook for backends to add their own lines (QEMU plugin, WAMR libraries)."""
+    """The backends' and runtimes' own lines (QEMU plugin, WAMR builds, boards, power meters)."""
     from .backends import board, qemu
     from .measure import ppk2
 
-    return qemu.doctor_lines() + board.doctor_lines() + ppk2.doctor_lines()
+    runtime_lines = list(dict.fromkeys(line for rt in RUNTIMES.values() for line in rt.doctor_lines()))
+    return qemu.doctor_lines() + runtime_lines + board.doctor_lines() + ppk2.doctor_lines()

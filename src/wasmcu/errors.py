@@ -2,11 +2,16 @@
 
 
 class WasmcuError(Exception):
-    """Base class: the message says what was wrong and what to do."""
+    """Base class: the message says what was wrong and what to do. `kind`: what a cell that
+    fails with it records as its failure kind (wasmcu.model.ERROR_KINDS)."""
+
+    kind = "error"
 
 
 class ConfigError(WasmcuError):
     """Invalid user input: names, experiment files, profiles, workload directories."""
+
+    kind = "unsupported"
 
     def __init__(self, message: str, *, file=None, field=None, expected=None):
         parts = []
@@ -25,6 +30,8 @@ class ConfigError(WasmcuError):
 class ToolMissing(WasmcuError):
     """An external tool is not installed; the message names the package."""
 
+    kind = "build-failed"
+
     def __init__(self, tool: str, package: str | None = None, hint: str | None = None):
         msg = f"required tool '{tool}' was not found"
         if package:
@@ -38,25 +45,46 @@ class ToolMissing(WasmcuError):
 class ToolTooOld(WasmcuError):
     """An external tool is present but older than wasmcu supports."""
 
+    kind = "build-failed"
+
 
 class BuildError(WasmcuError):
     """A source did not compile or link; carries the compiler's output."""
+
+    kind = "build-failed"
 
 
 class RuntimeUnavailable(WasmcuError):
     """A runtime cannot run here (not installed, not built); cells become 'unsupported'."""
 
+    kind = "unsupported"
+
 
 class CellError(WasmcuError):
-    """A cell failed while running (trap, timeout, crash); the cell becomes 'error'."""
+    """A cell failed while running (trap, timeout, crash); the cell becomes 'error'. `kind`
+    says which (wasmcu.model.ERROR_KINDS: trap, load-failed, timeout, crash, ...)."""
+
+    def __init__(self, message: str, kind: str = "error"):
+        super().__init__(message)
+        self.kind = kind
 
 
 class DoesNotFit(WasmcuError):
     """A firmware image exceeds the device's flash or RAM; the cell becomes 'does-not-fit'."""
 
+    kind = "does-not-fit"
+
+
+class BoardError(WasmcuError):
+    """The board could not be found, flashed or read; the message says which and what to do."""
+
+    kind = "board"
+
 
 class PowerMeterError(WasmcuError):
     """The power meter (a PPK2) could not be found, opened, configured or read: no measured energy."""
+
+    kind = "board"
 
 
 class PowerMeterDisconnected(PowerMeterError):

@@ -10,6 +10,32 @@ OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT = "ok", "mismatch", "error", "uns
 STATUSES = (OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT)
 PASSING = (OK, UNSUPPORTED)
 
+# What a cell's failure was (`Result.error_kind`), beside its message: code and readers branch
+# on the kind, never on the message's text. A kind for each cause a user acts on differently.
+ERROR_KINDS = {
+    "build-failed": "a source did not compile or link, or a tool the build needs is missing",
+    "does-not-fit": "the image, the module's linear memory or the runtime's memory exceeds the device",
+    "heap-exhausted": "the runtime's heap (malloc) ran out on the device",
+    "pool-exhausted": "WAMR's fixed memory pool ran out on the device",
+    "stack-overflow": "the native stack overflowed its region",
+    "trap": "the runtime stopped the module (out-of-bounds access, unreachable, ...)",
+    "load-failed": "the runtime refused or could not instantiate the module",
+    "fault": "the CPU took a fault that was not a stack overflow",
+    "crash": "the runtime's host process died (a signal)",
+    "timeout": "the cell's wall-clock limit (--timeout) ended it",
+    "budget-exhausted": "the emulated run exceeded its instruction budget",
+    "no-report": "the firmware's report was cut off or never finished",
+    "board": "the real board could not be found, flashed, read, or runs at another clock",
+    "mismatch": "the checksum differs from the expected one",
+    "no-checksum": "the run reported no checksum",
+    "oracle-failed": "the workload's oracle raised",
+    "reference-failed": "the host-native reference of a workload without an oracle failed",
+    "not-deterministic": "the kernel returned different results on repeated calls",
+    "unsupported": "the cell cannot run here (a runtime, tool or build missing; does not apply)",
+    "internal": "an unexpected exception in wasmcu or a binding (a bug: please report it)",
+    "error": "another failure; the message says which",
+}
+
 # kinds of a time/cycle figure; a measured figure and a modelled one are never confused
 CYCLES_MEASURED = "measured cycles"
 CYCLES_ESTIMATED = "estimated cycles"
@@ -58,12 +84,13 @@ class Result:
     """What one run of a cell gave, once measured: immutable. Fields that do not apply
     stay None. Backends fill a `Draft` and freeze it; a changed copy is `replace(...)`."""
 
-    SCHEMA: ClassVar[int] = 4  # the version of this layout (and of the store's, which derives from it)
+    SCHEMA: ClassVar[int] = 5  # the version of this layout (and of the store's, which derives from it)
 
     cell: Cell
     backend: str
     status: str = ERROR
     error: str | None = None
+    error_kind: str | None = None  # one of ERROR_KINDS when status is not ok (None for ok)
     checksum: int | None = None
     expected: int | None = None
     verified_by: str | None = None  # where `expected` came from: VERIFIED_ORACLE or VERIFIED_NATIVE_HOST
@@ -89,6 +116,10 @@ class Result:
 
     def replace(self, **changes) -> "Result":
         return dataclasses.replace(self, **changes)
+
+    def failed(self, status: str, kind: str, message: str) -> "Result":
+        """This result with a failure: its status, kind (ERROR_KINDS) and message."""
+        return dataclasses.replace(self, status=status, error_kind=kind, error=message)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI contract's object for this cell (see DESIGN: `bench --json`)."""
@@ -118,7 +149,14 @@ def _draft_field(f: dataclasses.Field):
 
 # The mutable form a backend fills while it measures, with the fields of Result; freeze()
 # gives the immutable Result.
+def _fail(self, kind: str, message: str, status: str = ERROR):
+    """Mark the draft failed: its status (error unless given), kind (ERROR_KINDS) and message."""
+    self.status, self.error_kind, self.error = status, kind, message
+    return self
+
+
 Draft = dataclasses.make_dataclass(
     "Draft", [(f.name, f.type, _draft_field(f)) for f in dataclasses.fields(Result)],
     namespace={"freeze": lambda self: Result(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Result)}),
-               "__doc__": "A Result being measured (mutable); freeze() gives the Result."})
+               "fail": _fail,
+               "__doc__": "A Result being measured (mutable); freeze() gives the Result, fail() marks it failed."})

@@ -18,7 +18,7 @@ from .bench import execute_cell
 from .errors import WasmcuError
 from .measure.cycles import CostModel
 from .model import OK, Cell
-from .rp2040js import RP2040JS_VERSION, SCRIPT, rp2040js_dir, run_rp2040js  # noqa: F401 (importable from here too)
+from .chips.rp2040.emulator import RP2040JS_VERSION, SCRIPT, rp2040js_dir, run_rp2040js  # noqa: F401 (importable from here too)
 
 
 @dataclass

@@ -26,9 +26,9 @@ def main() -> int:
         out = asdict(m)
         own = m.peak_rss_bytes
     except WasmcuError as exc:
-        out = {"error": str(exc)}
+        out = {"error": str(exc), "kind": exc.kind}
     except Exception as exc:  # a runtime binding failing in an unexpected way
-        out = {"error": f"{type(exc).__name__}: {exc}"}
+        out = {"error": f"{type(exc).__name__}: {exc}", "kind": "internal"}
     # the runtime's own process: this one for in-process runtimes, the runtime's program
     # for out-of-process ones (never other tools this process ran, such as nm or a compiler)
     out["peak_rss_bytes"] = own or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

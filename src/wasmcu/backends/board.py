@@ -9,20 +9,10 @@ time is *measured*; no energy is reported unless a power meter measured it: with
 while it is flashed and runs; the firmware idles before and after the kernel and drives a
 marker GPIO during it, and the energy is that of the kernel's window in the trace.
 
-Flashers (`[board] flasher` in the device profile, or WASMCU_FLASHER):
-
-- `uf2-drive`: the UF2 file copied to the RP2040's BOOTSEL drive (a mounted volume with
-  INFO_UF2.TXT; WASMCU_UF2_DRIVE names it, else it is looked for under /media and /run/media).
-- `picotool`: `picotool load -x` (Raspberry Pi's tool, when installed).
-- `pyocd` (RP2040 too): over SWD through a Raspberry Pi Debug Probe, the Pico's USB unplugged:
-  the flasher to use with a PPK2, which then powers the board alone.
-- `rp2040js`: no board: the image runs in the rp2040js emulator, whose UART0 is a
-  pseudo-terminal; the rest of the path (serial port, protocol) is the real one.
-- `esptool` (ESP32-C6): esptool's Python API writes the image at flash offset 0 through the
-  chip's ROM loader on the board's serial port, resets the chip and reads that same port.
-- `pyocd` (nRF5340): pyOCD's Python API programs the ELF through the board's debug probe
-  (the DK's J-Link, or any CMSIS-DAP probe) and resets the core; the report is read from the
-  probe's virtual COM port.
+The chip's facts (memory map, image format, start-up, console port) and its flashers live in
+its folder under wasmcu/chips/; this backend picks them by the profile's `[board] chip` and
+`[board] flasher` (or WASMCU_FLASHER) and orchestrates: build, image, flash and read (the
+flasher's `run`), power trace, result.
 """
 
 from __future__ import annotations
@@ -30,30 +20,19 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
-import subprocess
-import tempfile
-import time
 from pathlib import Path
 
-from .. import tools
 from ..chips import CHIPS
-from ..errors import BuildError, ConfigError, ToolMissing, ToolTooOld, WasmcuError
+from ..chips.console import check_port, find_port  # noqa: F401  (board_check uses them from here)
+from ..chips.flashers import FLASHERS
+from ..errors import BoardError, BuildError, ConfigError, ToolMissing, ToolTooOld
 from ..measure import powertrace
 from ..measure.ppk2 import MeterSettings, PowerMeter, PowerMeterError, find_ppk2, meter_settings
-from ..model import ERROR, OK, Draft, Result
+from ..model import OK, Draft, Result
 from ..protocol import parse
-from ..toolchains.uf2 import pico_uf2
 from .base import Backend, RunContext
 from .image import build_cell, build_opt
 from .readout import apply_report, reported_error
-
-RUNNER = Path(__file__).resolve().parent / "rp2040js_board.js"
-BAUD = 115200
-
-
-class BoardError(WasmcuError):
-    """The board could not be found, flashed or read; the message says which and what to do."""
 
 
 def board_settings(device) -> dict:
@@ -75,37 +54,7 @@ def board_settings(device) -> dict:
 def chip_image(chip: str, elf: Path) -> bytes:
     """What the chip's flasher writes: a UF2 file (RP2040, with wasmcu's second-stage boot), an
     image for the ESP32-C6's ROM loader (esptool's elf2image), or the ELF itself (pyOCD)."""
-    kind = CHIPS[chip].image
-    if kind == "uf2":
-        return pico_uf2(elf)
-    if kind == "esp":
-        return esp_image(elf)
-    return Path(elf).read_bytes()
-
-
-def esp_image(elf: Path) -> bytes:
-    try:
-        from esptool.cmds import elf2image
-    except ImportError:
-        raise ToolMissing("the ESP32-C6 image needs esptool: pip install 'wasmcu[boards]' (scripts/setup.sh installs "
-                          "it)") from None
-    with tempfile.TemporaryDirectory(prefix="wasmcu-esp-") as tmp, quiet():
-        out = Path(tmp) / "image.bin"
-        # program headers (load addresses): .data's initial values where crt0 copies them from
-        elf2image(str(elf), "esp32c6", output=str(out), flash_mode="dio", flash_freq="40m", flash_size="4MB",
-                  use_segments=True)
-        return out.read_bytes()
-
-
-@contextlib.contextmanager
-def quiet():
-    """esptool reports progress on stdout, which is wasmcu's (--json): kept for an error's message."""
-    buf = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(buf):
-            yield
-    except Exception as exc:
-        raise BuildError(f"making the ESP32-C6 image: {exc} (esptool said: {buf.getvalue().strip()[-300:]})") from None
+    return CHIPS[chip].make_image(elf)
 
 
 class BoardBackend(Backend):
@@ -131,7 +80,7 @@ class BoardBackend(Backend):
         try:
             image = chip_image(settings["chip"], elf)
         except (BuildError, ToolMissing, ToolTooOld) as exc:
-            res.status, res.error = ERROR, f"build failed: {exc}"
+            res.fail("build-failed", f"build failed: {exc}")
             return res.freeze()
         res.extra.update(image_bytes=len(image), flasher=settings["flasher"])
         if CHIPS[settings["chip"]].image == "uf2":
@@ -139,20 +88,20 @@ class BoardBackend(Backend):
         res.provenance.update(board=settings)
         trace = None
         try:
-            if settings["flasher"] != "rp2040js" and not settings["port"]:  # where the report will come from
+            if FLASHERS[settings["flasher"]].uses_console and not settings["port"]:  # where the report will come from
                 settings["port"], res.extra["port"] = find_port(settings["chip"])
             if meter:
                 text, trace = _measure(device, meter, image, settings, ctx.timeout_s)
             else:
                 text = flash_and_read(image, settings, ctx.timeout_s)
         except (BoardError, PowerMeterError) as exc:
-            res.status, res.error = ERROR, str(exc)
+            res.fail(exc.kind, str(exc))
             return res.freeze()
         report = parse(text.encode())
         if reported_error(res, report, fp, device):
             return res.freeze()
         if not report.ended or report.int("time_us") is None:
-            res.status, res.error = ERROR, f"the board's report was incomplete: {text.strip()[-300:]!r}"
+            res.fail("no-report", f"the board's report was incomplete: {text.strip()[-300:]!r}")
             return res.freeze()
         res.time_us, res.time_kind = float(report.int("time_us")), "measured"
         if not apply_report(res, report, fp):
@@ -165,8 +114,8 @@ class BoardBackend(Backend):
         res.extra.update(clock_hz=clock or device.clock_hz,
                          clock_source="set up and reported by the firmware" if clock else "the profile's")
         if clock and clock != device.clock_hz:
-            res.status, res.error = ERROR, (f"the board runs at {clock / 1e6:g} MHz, but {device.name} says "
-                                            f"{device.clock_hz / 1e6:g} MHz: fix [clock] default_hz in its profile")
+            res.fail("board", f"the board runs at {clock / 1e6:g} MHz, but {device.name} says "
+                              f"{device.clock_hz / 1e6:g} MHz: fix [clock] default_hz in its profile")
             return res.freeze()
         cycles, bits = report.int("cycles"), report.int("cycles_bits") or 32
         # a narrow counter (SysTick's 24 bits) counts the call only if it did not wrap meanwhile
@@ -244,289 +193,9 @@ def _energy(res: Draft, trace, meter: MeterSettings, cell, ctx) -> None:
 
 
 def flash_and_read(image: bytes, settings: dict, timeout_s: float, stamps: list | None = None) -> str:
-    """Put the image on the board and return what it printed up to `@wasmcu end` (each line's
-    arrival time on the host's monotonic clock appended to `stamps` when given)."""
-    flasher = settings["flasher"]
-    if flasher == "rp2040js":
-        return _run_rp2040js(image, timeout_s, stamps)
-    port = settings["port"] or find_port(settings["chip"])[0]
-    check_port(settings["chip"], port)
-    if flasher == "esptool":  # the ROM loader and the firmware share the chip's one serial port
-        return _esptool(image, port, timeout_s, stamps)
-    with _open_port(port) as serial_port:
-        serial_port.reset_input_buffer()
-        if flasher == "picotool":
-            _picotool(image)
-        elif flasher == "pyocd":
-            _pyocd(image, settings)
-        else:
-            _copy_to_drive(image)
-        return read_report(serial_port, timeout_s, stamps)
-
-
-def _open_port(port: str):
-    import serial
-
-    try:
-        if "://" in port:  # a network serial port (a farm's ser2net: rfc2217://host:port)
-            return serial.serial_for_url(port, BAUD, timeout=0.5)
-        return serial.Serial(port, BAUD, timeout=0.5, exclusive=True)
-    except serial.SerialException as exc:
-        busy = "busy" in str(exc).lower() or "lock" in str(exc).lower()
-        raise BoardError(f"cannot open the board's serial port {port}: {exc}"
-                         + ("; another program holds it (close it and run again)" if busy else
-                            "; check the cable, or set [board] port / WASMCU_BOARD_PORT")) from None
-
-
-def read_report(serial_port, timeout_s: float, stamps: list | None = None) -> str:
-    """Lines from the port until `@wasmcu end`; BoardError when the board goes silent first.
-    With `stamps`, (host monotonic time, line) of each line of the report."""
-    deadline = time.monotonic() + timeout_s
-    lines: list[str] = []
-
-    def printed() -> str:
-        return f"; it printed: {' / '.join(lines)[-300:]!r}" if lines else " (nothing was received)"
-
-    while time.monotonic() < deadline:
-        try:
-            raw = serial_port.readline()
-        except Exception as exc:  # the port vanished: the board reset or was unplugged
-            raise BoardError(f"the board's serial port failed ({exc}){printed()}") from None
-        if not raw:
-            continue
-        line = raw.decode(errors="replace").rstrip("\r\n")
-        if line.startswith("@wasmcu runtime="):
-            lines = []  # the board (re)started: what came before is from an earlier run
-            if stamps is not None:
-                stamps.clear()
-        lines.append(line)
-        if stamps is not None:
-            stamps.append((time.monotonic(), line))
-        if line.startswith("@wasmcu end"):
-            return "\n".join(lines) + "\n"
-    raise BoardError(f"the board stopped talking: no `@wasmcu end` within {timeout_s:g} s{printed()}")
-
-
-# The ESP32-C6's own USB-Serial-JTAG (Espressif's USB vendor 303a, product 1001): it carries the
-# ROM loader but not UART0, where the firmware prints.
-USB_SERIAL_JTAG = (0x303A, 0x1001)
-ESP_UART0 = ("the firmware prints on UART0 (U0TXD = GPIO16, U0RXD = GPIO17), which the USB-Serial-JTAG port does "
-             "not carry: connect the board's USB-UART connector (a CP210x or CH34x bridge, often marked UART), or a "
-             "USB-serial adapter on GPIO16/17, and name its port with [board] port or WASMCU_BOARD_PORT")
-
-
-def _interface(port) -> int:
-    """The USB interface number of a serial port (pyserial's location ends in ':<config>.<interface>')."""
-    try:
-        return int(str(port.location).rsplit(".", 1)[1])
-    except (IndexError, ValueError):
-        return 0
-
-
-def find_port(chip: str) -> tuple[str, str]:
-    """The serial port where the chip's firmware prints, and why that one (BoardError if none):
-    - ESP32-C6: a USB-UART bridge's port, never the chip's USB-Serial-JTAG (refused, saying why);
-    - nRF5340 DK: its J-Link exposes two or three virtual COM ports and the application core's
-      UARTE0 is the last one (nRF Connect SDK, Working with the nRF5340 DK: v1.0.0 has three, the
-      first for the network core, the last for the application core; v2.0.0 has two, the second
-      for the application core's UART0): the highest USB interface of the probe;
-    - RP2040: the first Raspberry Pi USB serial port (a Debug Probe's UART)."""
-    from serial.tools import list_ports
-
-    vids = CHIPS[chip].usb_vids
-    found = [p for p in list_ports.comports() if p.vid in vids]
-    usable = [p for p in found if (p.vid, p.pid) != USB_SERIAL_JTAG]
-    if found and not usable:
-        raise BoardError(f"the only {chip} port connected is its USB-Serial-JTAG ({found[0].device}): {ESP_UART0}")
-    if not usable:
-        wanted = ", ".join(f"{what} (USB vendor {vid:04x})" for vid, what in vids.items())
-        raise BoardError(f"board not found: no serial port of the {chip}'s kind is connected ({wanted}); connect "
-                         "the board, or name its port with [board] port or WASMCU_BOARD_PORT")
-    if chip == "nrf5340":
-        probe = [p for p in usable if p.serial_number == usable[0].serial_number]
-        port = max(probe, key=_interface)
-        return port.device, (f"{port.device}: the last of the {len(probe)} virtual COM ports of probe "
-                             f"{port.serial_number or '?'} (the application core's UARTE0)")
-    port = usable[0]
-    return port.device, f"{port.device}: {vids[port.vid]} ({port.description})"
-
-
-def check_port(chip: str, port: str) -> None:
-    """Refuse a named port that cannot carry the firmware's output (the ESP32-C6's USB-Serial-JTAG)."""
-    if chip != "esp32c6" or "://" in port:
-        return
-    from serial.tools import list_ports
-
-    for p in list_ports.comports():
-        if p.device == port and (p.vid, p.pid) == USB_SERIAL_JTAG:
-            raise BoardError(f"{port} is the ESP32-C6's USB-Serial-JTAG port: {ESP_UART0}")
-
-
-def _esptool(image: bytes, port: str, timeout_s: float, stamps: list | None = None) -> str:
-    """Write the image at flash offset 0 with esptool's API, reset the chip, read its report."""
-    try:
-        from esptool.cmds import attach_flash, detect_chip, reset_chip, run_stub, write_flash
-    except ImportError:
-        raise BoardError("flashing the ESP32-C6 needs esptool: pip install 'wasmcu[boards]'") from None
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            esp = detect_chip(port, connect_attempts=3)
-    except Exception as exc:  # esptool raises FatalError or serial errors with its own advice
-        raise BoardError(f"cannot reach the ESP32-C6's ROM loader on {port}: {exc}") from None
-    try:
-        if esp.CHIP_NAME != "ESP32-C6":
-            raise BoardError(f"the chip on {port} is an {esp.CHIP_NAME}, not an ESP32-C6: check [board] port")
-        with contextlib.redirect_stdout(io.StringIO()):
-            esp = run_stub(esp)
-            attach_flash(esp)
-            write_flash(esp, [(0, image)])
-            esp._port.reset_input_buffer()
-            reset_chip(esp, "hard-reset")
-        return read_report(esp._port, timeout_s, stamps)
-    except BoardError:
-        raise
-    except Exception as exc:
-        raise BoardError(f"flashing the ESP32-C6 with esptool failed: {exc}") from None
-    finally:
-        esp._port.close()
-
-
-def _pyocd(image: bytes, settings: dict) -> None:
-    """Program the ELF through the debug probe with pyOCD's API and reset the core."""
-    try:
-        from pyocd.core.helpers import ConnectHelper
-        from pyocd.flash.file_programmer import FileProgrammer
-    except ImportError:
-        raise BoardError("flashing with pyOCD needs pyOCD: pip install 'wasmcu[boards]'") from None
-    target = settings["target"] or PYOCD_TARGETS[settings["chip"]]
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # pyOCD prints "No connected debug probes"
-            session = ConnectHelper.session_with_chosen_probe(blocking=False, unique_id=settings["probe"],
-                                                              target_override=target, auto_open=False)
-    except Exception as exc:
-        raise BoardError(f"pyOCD could not select a debug probe: {exc}") from None
-    if session is None:
-        raise BoardError("board not found: no debug probe is connected (pyOCD found none); connect the nRF5340 DK's "
-                         "USB port (its J-Link) or a Debug Probe on the Pico's SWD header, or name a probe with "
-                         "[board] probe / WASMCU_PROBE")
-    _check_pyocd_target(target)
-    uf2 = CHIPS[settings["chip"]].image == "uf2"  # the RP2040: the UF2 file's flash contents, as a binary
-    with tempfile.NamedTemporaryFile(suffix=".bin" if uf2 else ".elf") as f:
-        f.write(_uf2_flash_contents(image) if uf2 else image)
-        f.flush()
-        try:
-            with session:
-                if uf2:
-                    FileProgrammer(session).program(f.name, file_format="bin", base_address=0x10000000)
-                else:
-                    FileProgrammer(session).program(f.name)
-                session.target.reset()
-        except Exception as exc:
-            hint = (f"; pyOCD needs the device pack for {target!r}: pyocd pack install {target}"
-                    if "target" in str(exc).lower() else "")
-            raise BoardError(f"flashing with pyOCD failed: {exc}{hint}") from None
-
-
-# pyOCD's name of each chip it can program: rp2040 is built in; nrf5340_xxaa_app comes from
-# Nordic's CMSIS device pack
-PYOCD_TARGETS = {"rp2040": "rp2040", "nrf5340": "nrf5340_xxaa_app"}
-
-
-def _uf2_flash_contents(image: bytes) -> bytes:
-    """The bytes a UF2 file writes from the start of the RP2040's flash (gaps filled with 0xFF)."""
-    from ..toolchains.uf2 import FLASH, read_uf2
-
-    blocks = read_uf2(image)
-    end = max(addr + len(data) for addr, data in blocks)
-    out = bytearray(b"\xff" * (end - FLASH))
-    for addr, data in blocks:
-        out[addr - FLASH:addr - FLASH + len(data)] = data
-    return bytes(out)
-
-
-def _check_pyocd_target(target: str) -> None:
-    """pyOCD has no built-in nRF5340 target: the name comes from Nordic's CMSIS device pack
-    (NordicSemiconductor.nRF_DeviceFamilyPack), installed once with `pyocd pack install`."""
-    try:
-        from pyocd.target import TARGET
-        from pyocd.target.pack.pack_target import ManagedPacks
-
-        known = set(TARGET) | {t.part_number.lower() for t in ManagedPacks.get_installed_targets()}
-    except Exception:  # an older pyOCD: let the session say what is wrong
-        return
-    if target.lower() not in known:
-        raise BoardError(f"pyOCD does not know the target {target!r}: it has no built-in nRF5340 target; install "
-                         f"Nordic's device pack once with `pyocd pack install {target}` (needs the internet), then "
-                         "run again")
-
-
-def _picotool(image: bytes) -> None:
-    picotool = shutil.which("picotool")
-    if picotool is None:
-        raise BoardError("picotool was not found: install it, or use flasher = \"uf2-drive\"")
-    with tempfile.NamedTemporaryFile(suffix=".uf2") as f:
-        f.write(image)
-        f.flush()
-        proc = subprocess.run([picotool, "load", "-x", f.name], capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise BoardError(f"flashing with picotool failed: {(proc.stderr or proc.stdout).strip()[-300:]} (hold BOOTSEL "
-                         "while plugging the Pico in)")
-
-
-# After a run the Pico returns to the boot ROM's USB boot by itself (chips/rp2040.c): its drive
-# re-enumerates and is mounted again within a few seconds, so the next flash waits for it.
-DRIVE_WAIT_S = 15.0
-
-
-def _bootsel_drive() -> Path | None:
-    drive = os.environ.get("WASMCU_UF2_DRIVE")
-    candidates = [Path(drive)] if drive else [p.parent for root in ("/media", "/run/media")
-                                              for p in Path(root).glob("**/INFO_UF2.TXT")]
-    return candidates[0] if candidates and (candidates[0] / "INFO_UF2.TXT").is_file() else None
-
-
-def _copy_to_drive(image: bytes, wait_s: float | None = None) -> None:
-    deadline = time.monotonic() + (DRIVE_WAIT_S if wait_s is None else wait_s)
-    while (drive := _bootsel_drive()) is None and time.monotonic() < deadline:
-        time.sleep(0.25)
-    if drive is None:
-        raise BoardError("board not found: no RP2040 BOOTSEL drive (a volume with INFO_UF2.TXT) is mounted; hold "
-                         "BOOTSEL while plugging the Pico in, or set WASMCU_UF2_DRIVE")
-    candidates = [drive]
-    try:
-        (candidates[0] / "wasmcu.uf2").write_bytes(image)
-    except OSError as exc:
-        raise BoardError(f"flashing failed: copying the UF2 file to {candidates[0]}: {exc.strerror}") from None
-
-
-def _run_rp2040js(image: bytes, timeout_s: float, stamps: list | None = None) -> str:
-    """The image in rp2040js, its UART0 on a pseudo-terminal read as a serial port."""
-    from ..rp2040js import rp2040js_dir
-
-    node = tools.require("node")
-    master, slave = os.openpty()
-    import tty
-
-    tty.setraw(slave)
-    port = os.ttyname(slave)
-    with tempfile.TemporaryDirectory(prefix="wasmcu-pico-") as tmp:
-        uf2 = Path(tmp) / "image.uf2"
-        uf2.write_bytes(image)
-        proc = subprocess.Popen([node, str(RUNNER), str(rp2040js_dir()), str(uf2), str(int(timeout_s * 125e6))],
-                                stdout=master, stderr=subprocess.PIPE)
-        os.close(master)
-        try:
-            with _open_port(port) as serial_port:
-                try:
-                    return read_report(serial_port, timeout_s, stamps)
-                except BoardError:
-                    if proc.poll() not in (None, 0):
-                        raise BoardError(f"the emulated board failed: {proc.stderr.read().decode().strip()[-300:]}")
-                    raise
-        finally:
-            proc.kill()
-            proc.wait()
-            os.close(slave)
+    """Put the image on the board with its flasher and return what it printed up to `@wasmcu end`
+    (each line's arrival time on the host's monotonic clock appended to `stamps` when given)."""
+    return FLASHERS[settings["flasher"]].run(image, settings, CHIPS[settings["chip"]], timeout_s, stamps)
 
 
 def doctor_lines() -> list[str]:

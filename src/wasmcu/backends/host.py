@@ -50,15 +50,15 @@ class HostBackend(Backend):
         rt = runtimes.get(cell.runtime)
         res = Draft(cell=cell, backend=self.name)
         if cell.build != "o2":
-            res.status, res.error = UNSUPPORTED, (f"build mode '{cell.build}' applies to boards (their vendor SDK's "
-                                                  "default optimisation); host builds use -O2")
+            res.fail("unsupported", f"build mode '{cell.build}' applies to boards (their vendor SDK's default "
+                                    "optimisation); host builds use -O2", UNSUPPORTED)
             return res
         reason = rt.unavailable_reason()
         if reason:
-            res.status, res.error = UNSUPPORTED, reason
+            res.fail("unsupported", reason, UNSUPPORTED)
             return res
         if not rt.wasm and cell.lang == "wasm":
-            res.status, res.error = UNSUPPORTED, PREBUILT_NATIVE
+            res.fail("unsupported", PREBUILT_NATIVE, UNSUPPORTED)
             return res
         try:
             if rt.wasm:
@@ -66,13 +66,13 @@ class HostBackend(Backend):
                 check_linear_memory(build_wasm(workload, cell.n, cell.lang).wasm, limit, device.name)
             artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
         except (BuildError, ToolMissing, ToolTooOld) as exc:
-            res.error = f"build failed: {exc}"
+            res.fail("build-failed", f"build failed: {exc}")
             return res
         except DoesNotFit as exc:
-            res.status, res.error = DOES_NOT_FIT, str(exc)
+            res.fail("does-not-fit", str(exc), DOES_NOT_FIT)
             return res
         except CellError as exc:
-            res.error = str(exc)
+            res.fail(exc.kind, str(exc))
             return res
         res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode,
                               runtime_settings=dict(rt.host_sizes) or None)
@@ -81,7 +81,7 @@ class HostBackend(Backend):
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
         out = run_worker(job, ctx.timeout_s)
         if "error" in out:
-            res.error = out["error"]
+            res.fail(out.get("kind", "error"), out["error"])
             return res
         res.status = OK
         res.checksum = out["checksum"] & 0xFFFFFFFF
@@ -111,7 +111,8 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
-        return {"error": f"timeout: the kernel did not return within {timeout_s:g} s (raise it with --timeout)"}
+        return {"error": f"timeout: the kernel did not return within {timeout_s:g} s (raise it with --timeout)",
+                "kind": "timeout"}
     except BaseException:  # Ctrl-C: do not leave the worker behind
         _kill_group(proc)
         proc.wait()
@@ -119,11 +120,11 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
     if proc.returncode != 0 or not stdout.strip():
         sig = -proc.returncode if proc.returncode and proc.returncode < 0 else None
         what = f"killed by signal {signal.Signals(sig).name}" if sig else f"exit status {proc.returncode}"
-        return {"error": f"the runtime crashed ({what}): {stderr.strip()[-400:]}"}
+        return {"error": f"the runtime crashed ({what}): {stderr.strip()[-400:]}", "kind": "crash"}
     try:
         return json.loads(stdout)
     except json.JSONDecodeError:
-        return {"error": f"worker printed garbage: {stdout[:200]!r}"}
+        return {"error": f"worker printed garbage: {stdout[:200]!r}", "kind": "internal"}
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -144,7 +145,7 @@ def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: f
     Raises CellError saying why when there is no such result."""
     if lang == "wasm":
         raise CellError(f"workload '{workload.name}' has no oracle, and a prebuilt wasm module has no native build "
-                        f"to compare with: give it an [oracle] in workload.toml")
+                        f"to compare with: give it an [oracle] in workload.toml", "reference-failed")
     key = (str(workload.directory), workload.name, n, lang, seed)
     with _REFERENCES_LOCK:
         if key in _REFERENCES:
@@ -153,18 +154,18 @@ def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: f
     why = rt.unavailable_reason()
     if why:
         raise CellError(f"workload '{workload.name}' has no oracle and the host's native result is not available "
-                        f"({why}): give it an [oracle] in workload.toml")
+                        f"({why}): give it an [oracle] in workload.toml", "reference-failed")
     try:
         artifact, _ = rt.prepare(workload, n, lang)
     except WasmcuError as exc:
         raise CellError(f"workload '{workload.name}' has no oracle and its host-native build, which gives the "
-                        f"expected checksum, failed: {exc}") from None
+                        f"expected checksum, failed: {exc}", "reference-failed") from None
     job = HostJob(runtime="native", artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
                   min_sample_us=0.0, min_warmup_s=0.0)
     out = run_worker(job, timeout_s)
     if "error" in out:
         raise CellError(f"workload '{workload.name}' has no oracle and its host-native run, which gives the "
-                        f"expected checksum, failed: {out['error']}")
+                        f"expected checksum, failed: {out['error']}", "reference-failed")
     value = out["checksum"] & 0xFFFFFFFF
     with _REFERENCES_LOCK:
         _REFERENCES[key] = value

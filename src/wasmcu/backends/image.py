@@ -1,13 +1,18 @@
 """Building a firmware image for a cell, the job the emulated (`qemu`) and real (`board`) backends share.
 
-The runtime's declaration says what to link (its glue and parts, see
-wasmcu.runtimes.base.Runtime); the device's layers say for which architecture and memories.
+The image is worked out here once, as data, and handed to the generic link driver
+(wasmcu.toolchains.mcu.link_firmware): the firmware frame (`firmware/main.c`, the interface
+`firmware/wasmcu_fw.h` every runtime's glue implements), the runtime's glue and parts (its
+folder under wasmcu/runtimes/, see wasmcu.runtimes.base.Runtime), and either QEMU's memory
+map with semihosting or a chip's own (its folder under wasmcu/chips/); the device's layers say
+for which architecture and memories.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from .. import chips
 from .. import runtimes as runtimes_mod
 from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.footprint import Footprint, footprint
@@ -15,7 +20,7 @@ from ..model import DOES_NOT_FIT, ERROR, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..toolchains.wasm import build_wasm, memory_pages
 
-FIRMWARE = mcu.FIRMWARE
+FIRMWARE = Path(__file__).resolve().parent / "firmware"  # the firmware frame: main.c and wasmcu_fw.h
 WASM_PAGE = 65536
 
 
@@ -25,7 +30,7 @@ PREBUILT_NATIVE = "a prebuilt wasm module has no native build: it runs on wasm r
 
 def split_build(build: str) -> tuple[str, str | None]:
     """A cell's build, "MODE" or "MODE+COMPILER" (o2+clang): (the mode, the firmware compiler
-    it names or None for the default one, mcu.default_firmware_cc)."""
+    it names or None for the runtime's default one, Runtime.default_firmware_cc)."""
     mode, _, cc = build.partition("+")
     return mode, cc or None
 
@@ -35,7 +40,7 @@ def firmware_cc(cell, device) -> tuple[str, str]:
     named = split_build(cell.build)[1]
     if named:
         return named, "named by the cell's build (--firmware-cc)"
-    return mcu.default_firmware_cc(cell.runtime, device.arch)
+    return runtimes_mod.get(cell.runtime).default_firmware_cc(device.arch)
 
 
 def build_opt(device, mode: str) -> str:
@@ -50,6 +55,22 @@ def build_opt(device, mode: str) -> str:
     return build.get("opt", "-O2")
 
 
+def firmware_frame(rt, device, chip: str | None = None) -> mcu.FirmwareSources:
+    """What an image of runtime `rt` is made of besides the kernel and runtime parts: the frame,
+    the runtime's glue and, on a real chip, its start-up; the memory map: QEMU's (semihosting)
+    or the chip's."""
+    if chip:
+        c = chips.get(chip)
+        layout, oslib, chip_sources = c.layout, ("--crt0=hosted",), c.sources
+    else:
+        q = device.section("qemu")
+        layout = {"__flash": q.get("flash_origin", 0), "__flash_size": device.flash_bytes,
+                  "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes}
+        oslib, chip_sources = ("--oslib=semihost", "--crt0=semihost"), ()
+    return mcu.FirmwareSources(sources=(FIRMWARE / "main.c", Path(rt.firmware_glue), *chip_sources),
+                               headers=(FIRMWARE / "wasmcu_fw.h",), includes=(FIRMWARE,), layout=layout, oslib=oslib)
+
+
 def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, chip: str | None = None,
                 defines=(), firmware_cc: str = "gcc") -> tuple[Path, dict]:
     """The firmware ELF of one runtime and kernel for `device` (QEMU's memory map with
@@ -59,8 +80,8 @@ def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, 
     rt = runtimes_mod.get(runtime)
     arch = mcu.with_compiler(mcu.arch_of(device), firmware_cc)
     parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
-    return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
-                             defines=[*fw_defines, *defines], chip=chip)
+    return mcu.link_firmware(device, arch, firmware_frame(rt, device, chip), parts, opt, includes=includes,
+                             defines=[*fw_defines, *defines])
 
 
 def check_linear_memory(rt, workload, n: int, lang: str, device) -> None:
@@ -84,7 +105,7 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     cell = res.cell
     rt = runtimes_mod.get(cell.runtime)
     if not rt.wasm and cell.lang == "wasm":
-        res.status, res.error = UNSUPPORTED, PREBUILT_NATIVE
+        res.fail("unsupported", PREBUILT_NATIVE, UNSUPPORTED)
         return None
     cc, cc_why = firmware_cc(cell, device)
     try:
@@ -99,10 +120,10 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
             except BuildError as exc:  # e.g. a C++ library header this board's toolchain lacks
                 res.extra["runtime_share_unknown"] = f"the native image does not build: {str(exc).splitlines()[0]}"
     except DoesNotFit as exc:
-        res.status, res.error = DOES_NOT_FIT, str(exc)
+        res.fail("does-not-fit", str(exc), DOES_NOT_FIT)
         return None
     except (BuildError, ToolMissing, ToolTooOld) as exc:
-        res.status, res.error = ERROR, f"build failed: {exc}"
+        res.fail("build-failed", f"build failed: {exc}")
         return None
     fp = footprint(elf)
     res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes

@@ -27,7 +27,6 @@ from ..measure.footprint import symbol_address
 from ..model import CYCLES_ESTIMATED, ERROR, OK, Draft, Result
 from ..protocol import parse
 from .. import runtimes as runtimes_mod
-from ..runtimes import wamr
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
@@ -94,7 +93,7 @@ class QemuBackend(Backend):
         res.provenance.update(qemu_machine=machine_args(device), cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
         res = self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
-        if res.status == ERROR and (res.error or "").startswith("native stack overflow"):
+        if res.status == ERROR and res.error_kind == "stack-overflow":
             need, tried = self.stack_needed(cell, workload, device, ctx)
             if need:
                 res.extra["stack_needed_bytes"] = need
@@ -123,7 +122,7 @@ class QemuBackend(Backend):
         probe = self.execute(probe, built[0], variant, mcu.arch_of(variant), ctx, built[1])
         if probe.status == OK and probe.extra.get("stack_hwm_bytes"):
             return int(probe.extra["stack_hwm_bytes"]), tried
-        overflowed = probe.status == ERROR and (probe.error or "").startswith("native stack overflow")
+        overflowed = probe.status == ERROR and probe.error_kind == "stack-overflow"
         return None, tried if overflowed else None
 
     def build(self, runtime, workload, n, lang, device, opt, chip=None, defines=(), firmware_cc="gcc"):
@@ -145,14 +144,14 @@ class QemuBackend(Backend):
             try:
                 proc = subprocess.run(cmd, capture_output=True, timeout=ctx.timeout_s)
             except subprocess.TimeoutExpired:
-                res.status, res.error = ERROR, f"timeout: QEMU did not finish within {ctx.timeout_s:g} s"
+                res.fail("timeout", f"timeout: QEMU did not finish within {ctx.timeout_s:g} s")
                 return res
             counts = json.loads(out.read_text()) if out.is_file() else None
         report = parse(proc.stdout + proc.stderr)
         res.extra["qemu_exit"] = proc.returncode
         if counts and counts.get("limit_hit"):
-            res.status, res.error = ERROR, (f"instruction budget exhausted: the firmware ran more than "
-                                            f"{ctx.max_instructions:,} instructions without finishing")
+            res.fail("budget-exhausted", f"instruction budget exhausted: the firmware ran more than "
+                                         f"{ctx.max_instructions:,} instructions without finishing")
             return res
         if reported_error(res, report, fp, device):
             return res
@@ -160,11 +159,11 @@ class QemuBackend(Backend):
             text = (proc.stdout + proc.stderr).decode(errors="replace")
             fault = arm_fault(text, device, symbol_address(elf, "__heap_end"))
             if fault:
-                res.status, res.error = ERROR, fault
+                res.fail(*fault)
                 return res
             tail = text.strip()[-300:]
             why = "the firmware's report was cut off" if report.malformed else "the firmware did not finish its report"
-            res.status, res.error = ERROR, f"QEMU exited with status {proc.returncode}; {why}: {tail!r}"
+            res.fail("no-report", f"QEMU exited with status {proc.returncode}; {why}: {tail!r}")
             return res
         run_w, load_w = counts["windows"]
         events = {"run": {"insns": run_w["insns"], **run_w["events"]}, "load": {"insns": load_w["insns"], **load_w["events"]}}
@@ -190,8 +189,9 @@ class QemuBackend(Backend):
 PAINT = 0xA5A5A5A5  # what firmware/main.c paints the stack region with
 
 
-def arm_fault(text: str, device, stack_bottom: int | None = None) -> str | None:
-    """Explain QEMU's register dump after an unrecoverable Cortex-M fault (lockup).
+def arm_fault(text: str, device, stack_bottom: int | None = None) -> tuple[str, str] | None:
+    """Explain QEMU's register dump after an unrecoverable Cortex-M fault (lockup): (the failure
+    kind, stack-overflow or fault, and the message), or None when the text shows no fault.
 
     The firmware guards the bottom of its stack region (MPU region or MSPLIM, see main.c),
     so an overflow locks the core up with sp at the guard, or below RAM for huge frames."""
@@ -204,9 +204,10 @@ def arm_fault(text: str, device, stack_bottom: int | None = None) -> str | None:
     if m:
         regs = re.findall(r"\w+:\s+0x([0-9a-fA-F]{8})", m.group(2))
         if regs and all(v.lower() == f"{PAINT:08x}" for v in regs):
-            return (f"native stack overflow: a {m.group(1)} was taken with sp at the guard below the stack region "
-                    f"(the exception frame could not be pushed; the registers shown are stack paint); the stack "
-                    f"region is {stack} bytes (set [build] stack_bytes in the device profile)")
+            return "stack-overflow", (f"native stack overflow: a {m.group(1)} was taken with sp at the guard below "
+                                      f"the stack region (the exception frame could not be pushed; the registers "
+                                      f"shown are stack paint); the stack region is {stack} bytes (set [build] "
+                                      f"stack_bytes in the device profile)")
     if "Lockup" not in text and "HardFault" not in text:
         return None
     m = re.search(r"R13=([0-9a-fA-F]{8})", text)
@@ -215,10 +216,10 @@ def arm_fault(text: str, device, stack_bottom: int | None = None) -> str | None:
     at_guard = stack_bottom is not None and sp is not None and sp < stack_bottom + 1024
     if sp is not None and (at_guard or not (ram <= sp <= ram + device.ram_bytes)):
         where = "at the guard below the stack region" if at_guard and sp >= ram else "outside RAM"
-        return (f"native stack overflow: the CPU locked up with sp=0x{sp:08x}, {where}; the stack region is "
-                f"{stack} bytes (set [build] stack_bytes in the device profile)")
+        return "stack-overflow", (f"native stack overflow: the CPU locked up with sp=0x{sp:08x}, {where}; the stack "
+                                  f"region is {stack} bytes (set [build] stack_bytes in the device profile)")
     pc = re.search(r"R15=([0-9a-fA-F]{8})", text)
-    return f"CPU fault: the core locked up (HardFault) at pc=0x{pc.group(1) if pc else '?'}"
+    return "fault", f"CPU fault: the core locked up (HardFault) at pc=0x{pc.group(1) if pc else '?'}"
 
 
 def doctor_lines() -> list[str]:
@@ -232,5 +233,4 @@ def doctor_lines() -> list[str]:
         if proc is not None and proc.returncode == 0:
             ok = "qemu_plugin_register_vcpu_tb_trans_cb" in proc.stdout
             lines.append(f"{name}: TCG plugin support {'present' if ok else '[red]missing[/]: cycle estimates need it'}")
-    lines += wamr.doctor_lines(list(mcu.ARCHES))
     return lines

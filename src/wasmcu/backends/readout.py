@@ -6,7 +6,7 @@ Timing is each backend's own (cycle estimates, a hardware timer).
 
 from __future__ import annotations
 
-from ..model import DOES_NOT_FIT, ERROR, Draft
+from ..model import DOES_NOT_FIT, Draft
 
 
 def reported_error(res: Draft, report, fp, device) -> bool:
@@ -14,11 +14,22 @@ def reported_error(res: Draft, report, fp, device) -> bool:
     if "error" not in report.fields:
         return False
     msg = report.fields["error"]
-    heap_short = "memory allocation failed" in msg or "out of memory" in msg
-    res.status = DOES_NOT_FIT if heap_short else ERROR
-    res.error = (f"does not fit {device.name}: {msg} (heap has {fp.heap_limit_bytes / 1024:.1f} KB)"
-                 if heap_short else f"firmware reported {msg}")
+    if "memory allocation failed" in msg or "out of memory" in msg:
+        res.fail("heap-exhausted", f"does not fit {device.name}: {msg} (heap has {fp.heap_limit_bytes / 1024:.1f} KB)",
+                 DOES_NOT_FIT)
+    else:
+        res.fail(firmware_error_kind(msg), f"firmware reported {msg}")
     return True
+
+
+def firmware_error_kind(msg: str) -> str:
+    """The kind of an error the firmware reported (`@wasmcu error="STAGE: MESSAGE"`, main.c's
+    report_error): the stage it names and what the runtime said, read once here where the
+    protocol is parsed."""
+    stage = msg.split(":", 1)[0].strip()
+    if "allocate memory failed" in msg:  # WAMR's pool (its heap for module and instance) ran out
+        return "pool-exhausted"
+    return {"load": "load-failed", "trap": "trap", "fault": "fault", "bring-up": "board"}.get(stage, "error")
 
 
 def apply_report(res: Draft, report, fp) -> bool:
@@ -27,9 +38,8 @@ def apply_report(res: Draft, report, fp) -> bool:
     res.checksum = report.int("checksum")
     stack, heap = report.int("stack_hwm") or 0, report.int("heap_hwm") or 0
     if fp.stack_reserved_bytes and stack >= fp.stack_reserved_bytes:
-        res.status = ERROR
-        res.error = (f"native stack overflow: the kernel used all {fp.stack_reserved_bytes} bytes of the stack "
-                     f"region (set [build] stack_bytes in the device profile)")
+        res.fail("stack-overflow", f"native stack overflow: the kernel used all {fp.stack_reserved_bytes} bytes of "
+                                   f"the stack region (set [build] stack_bytes in the device profile)")
         return False
     res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
     if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)

@@ -343,7 +343,7 @@ class ClusterRun:
 
     @staticmethod
     def _error(cell: Cell, backend: str, message: str) -> Result:
-        return Result(cell=cell, backend=backend, status=ERROR, error=message)
+        return Result(cell=cell, backend=backend, status=ERROR, error=message, error_kind="error")
 
     def _lost(self):
         left = self._left

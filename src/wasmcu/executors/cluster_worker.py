@@ -147,7 +147,8 @@ def _run_cell(cell: Cell, ctx, inputs: dict, expect: dict | None, run_one: Calla
                                   "pass --mixed-versions")
         result = run_one(cell, wl, dev, ctx)
     except WasmcuError as exc:
-        result = Result(cell=cell, backend=backend, status=ERROR, error=str(exc))
+        result = Result(cell=cell, backend=backend, status=ERROR, error=str(exc), error_kind=exc.kind)
     except Exception as exc:  # a bug or an unexpected failure on the worker: the cell's error, with its reason
-        result = Result(cell=cell, backend=backend, status=ERROR, error=f"on worker {me}: {type(exc).__name__}: {exc}")
+        result = Result(cell=cell, backend=backend, status=ERROR, error=f"on worker {me}: {type(exc).__name__}: {exc}",
+                        error_kind="internal")
     return result.replace(provenance=dict(result.provenance, worker=me))

@@ -1,8 +1,10 @@
 """The runtime registry: every way wasmcu can execute a kernel, by name.
 
 Each runtime declares itself once (a Runtime subclass with ``@register``; see
-:mod:`wasmcu.runtimes.registry`); another package adds one through an entry point in the
-group ``wasmcu.runtimes``, without editing wasmcu.
+:mod:`wasmcu.runtimes.registry`) in its own folder here, with its host harness, firmware glue
+and library build (`wasm3/`, `wamr/`, `wasm2c/`, `native/`; a host-only runtime may be one
+file); another package adds one through an entry point in the group ``wasmcu.runtimes``,
+without editing wasmcu.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from .registry import GROUP, REGISTRY, register, runs_on
 from . import native, wasm3, wasmtime_rt, v8, wasm2c, wamr  # noqa: E402,F401
 
 
+# what the runtimes share (the Runtime interface, the registry, the C timing loop): no runtime
+SUPPORT = ("base", "registry", "timing")
+
+
 def _import_the_rest() -> None:
     import importlib
     import pkgutil
 
     for info in pkgutil.iter_modules(__path__):
-        if info.name not in ("base", "registry"):
+        if info.name not in SUPPORT:
             importlib.import_module(f"{__name__}.{info.name}")
 
 

@@ -85,9 +85,13 @@ class Runtime:
     # the artifact is a shared library: the dynamic loader would hand out the library it
     # already loaded, so each timed load gets a fresh copy of the file (made untimed)
     shared_library: bool = False
-    # the firmware glue implementing backends/firmware/wasmcu_fw.h: a file name in that
-    # folder, or an absolute path (a runtime from another package)
-    firmware_glue: str | None = None
+    # the firmware glue implementing the firmware frame's interface (backends/firmware/wasmcu_fw.h):
+    # the path of a C file, by convention `glue.c` in the runtime's own folder
+    # (``Path(__file__).with_name("glue.c")``)
+    firmware_glue: Path | str | None = None
+    # the compiler of the runtime's firmware library where it is not the architecture's GCC
+    # (the vendor SDKs' compiler): arch name -> ("clang", why)
+    firmware_cc_default: dict[str, tuple[str, str]] = {}
     # sizes the firmware part is built with, which change its footprint: name -> (default,
     # the C macro the glue reads). A device overrides them in [runtimes.NAME]; each cell's
     # provenance records the values used (`runtime_settings`).
@@ -118,6 +122,10 @@ class Runtime:
         sources; include directories; extra compiler flags such as -D defines)."""
         raise NotImplementedError(f"runtime {self.name!r} declares no firmware parts")
 
+    def default_firmware_cc(self, arch_name: str) -> tuple[str, str]:
+        """The compiler of this runtime's firmware on an architecture when the cell names none, and why."""
+        return self.firmware_cc_default.get(arch_name, ("gcc", "the architecture's GCC, as the vendor SDKs use"))
+
     def firmware_settings(self, device) -> dict[str, int]:
         """The sizes the firmware part is built with: the runtime's defaults, overridden by the
         device's [runtimes.NAME] table (checked when the device is loaded)."""
@@ -128,6 +136,11 @@ class Runtime:
         """The sizes as -D flags for the glue."""
         settings = self.firmware_settings(device)
         return [f"-D{macro}={settings[key]}" for key, (_, macro) in self.firmware_sizes.items()]
+
+    def doctor_lines(self) -> list[str]:
+        """What `wasmcu doctor` says about this runtime's builds beyond its availability (lines
+        that several runtimes of one family share are printed once)."""
+        return []
 
     def load(self, job: HostJob) -> Callable[[], int]:
         """Load and instantiate; return a zero-argument callable that runs the kernel once."""
@@ -240,10 +253,10 @@ def _u32(value) -> int:
     if isinstance(value, (list, tuple)):
         value = value[0]
     if not isinstance(value, int):
-        raise CellError(f"kernel returned {value!r}, expected an i32")
+        raise CellError(f"kernel returned {value!r}, expected an i32", "load-failed")
     return value & 0xFFFFFFFF
 
 
 def _check(value, first: int) -> None:
     if _u32(value) != first:
-        raise CellError(f"kernel is not deterministic: returned {_u32(value):#x} after {first:#x}")
+        raise CellError(f"kernel is not deterministic: returned {_u32(value):#x} after {first:#x}", "not-deterministic")

@@ -16,6 +16,7 @@ list of either. Plan, doctor, `wasmcu list` and the backends read only this regi
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..model import EXECUTION_MODES
@@ -45,7 +46,11 @@ def check(rt, origin: str) -> None:
                           expected="a tuple of " + " and/or ".join(repr(p) for p in PLACES))
     if "firmware" in rt.where and not rt.firmware_glue:
         raise ConfigError(f"{where}: runs in firmware but names no firmware_glue",
-                          expected="the glue file implementing backends/firmware/wasmcu_fw.h")
+                          expected="the path of the glue C file implementing backends/firmware/wasmcu_fw.h, e.g. "
+                                   "Path(__file__).with_name('glue.c')")
+    if rt.firmware_glue and not Path(rt.firmware_glue).is_absolute():
+        raise ConfigError(f"{where}: firmware_glue {str(rt.firmware_glue)!r} is not an absolute path",
+                          expected="the path of the glue C file, e.g. Path(__file__).with_name('glue.c')")
     default = rt.default
     if not isinstance(default, bool) and (not isinstance(default, (tuple, list)) or
                                           any(b not in BACKEND_PLACE for b in default)):

@@ -37,9 +37,10 @@ class V8(Runtime):
         try:
             out = json.loads(proc.stdout)
         except json.JSONDecodeError:
-            raise CellError(f"node failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()[-500:]}") from None
+            raise CellError(f"node failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()[-500:]}",
+                            "crash") from None
         if "error" in out:
-            raise CellError(f"V8: {out['error']}")
+            raise CellError(f"V8: {out['error']}", out.get("kind", "error"))
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss, extra={"node": out["node"], "v8": out["v8"]})

@@ -38,12 +38,16 @@ try {
       if (r !== first) bad = r;
     }
     const t1 = now();
-    if (bad !== null) throw new Error(`kernel is not deterministic: returned ${bad} after ${first}`);
+    if (bad !== null) throw Object.assign(new Error(`kernel is not deterministic: returned ${bad} after ${first}`),
+                                          {kind: 'not-deterministic'});
     samples.push(us(t0, t1) / inner);
   }
   process.stdout.write(JSON.stringify({checksum: first, samples_us: samples, load_samples_us: loadSamples,
                                        calls_per_sample: inner, node: process.version, v8: process.versions.v8}));
 } catch (e) {
-  process.stdout.write(JSON.stringify({error: String(e && e.message || e)}));
+  // the failure's kind (wasmcu.model.ERROR_KINDS): a trap, or a module V8 refused
+  const kind = (e && e.kind) || (e instanceof WebAssembly.RuntimeError ? 'trap' :
+    (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError) ? 'load-failed' : 'error');
+  process.stdout.write(JSON.stringify({error: String(e && e.message || e), kind}));
   process.exitCode = 3;
 }

@@ -47,15 +47,15 @@ class Wasmtime(Runtime):
         store = wasmtime.Store(engine)
         data = Path(job.artifact).read_bytes()
         if data[:4] != b"\0asm":  # wasmtime would try to read it as WAT text
-            raise CellError("wasmtime could not load the module: not a WebAssembly binary (no \\0asm magic)")
+            raise CellError("wasmtime could not load the module: not a WebAssembly binary (no \\0asm magic)", "load-failed")
         try:
             module = wasmtime.Module(engine, data)
             instance = wasmtime.Instance(store, module, [])
         except wasmtime.WasmtimeError as exc:
-            raise CellError(f"wasmtime could not load the module: {_message(exc)}") from exc
+            raise CellError(f"wasmtime could not load the module: {_message(exc)}", "load-failed") from exc
         fn = instance.exports(store).get("run")
         if fn is None:
-            raise CellError("module has no exported function 'run'")
+            raise CellError("module has no exported function 'run'", "load-failed")
 
         seed = job.seed
 
@@ -63,7 +63,7 @@ class Wasmtime(Runtime):
             try:
                 return fn(store, seed)
             except wasmtime.Trap as exc:
-                raise CellError(f"trap in wasmtime: {_message(exc)}") from exc
+                raise CellError(f"trap in wasmtime: {_message(exc)}", "trap") from exc
 
         return call
 

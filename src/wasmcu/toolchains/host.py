@@ -17,21 +17,6 @@ RUST_FLAGS = ["--edition", "2021", "--crate-type", "cdylib", "-C", "opt-level=2"
 RUST_ALLOC_FLAGS = ["-C", "link-arg=-lgcc_s"]
 
 
-TIMING_LOOP = Path(__file__).resolve().parent.parent / "runtimes" / "timing_loop.c"
-
-
-def timing_loop_library() -> Path:
-    """wasmcu's C timing loop (runtimes/timing_loop.c) as a shared library (cached)."""
-    cc = tools.require("cc")
-    key = digest("timing-loop", TIMING_LOOP, C_FLAGS, tools.version(cc))
-
-    def build(tmp: Path) -> dict:
-        tools.run([cc, *C_FLAGS, str(TIMING_LOOP), "-o", str(tmp / "timing_loop.so")], what="compiling the timing loop")
-        return {"compiler": tools.version(cc), "flags": C_FLAGS}
-
-    return cached("timing-loop", key, build) / "timing_loop.so"
-
-
 def build_native(workload: Workload, n: int, lang: str) -> Path:
     """Shared library exporting `uint32_t run(uint32_t seed)`; returns its path."""
     source = workload.source(lang)

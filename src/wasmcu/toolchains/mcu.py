@@ -13,13 +13,11 @@ import os
 import re
 import subprocess
 import sys
-import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import tools
-from ..chips import CHIPS
 from ..errors import BuildError, DoesNotFit
 from ..model import FIRMWARE_CCS
 from ..workloads import SEED, Workload
@@ -29,11 +27,7 @@ from . import rust
 
 CXX_SUPPORT = Path(__file__).resolve().parent / "cxx_support.cpp"
 
-FIRMWARE = Path(__file__).resolve().parent.parent / "backends" / "firmware"
 RUST_LIBRARY = Path("lib/rustlib/src/rust/library")  # under rustc's sysroot (Debian's rust-src)
-# where the set-up puts the pywasm3 source distribution (it carries wasm3's C sources), so
-# that no firmware build needs the network
-SDIST_DIR = Path(sys.prefix) / "share" / "wasmcu"
 
 
 @dataclass(frozen=True)
@@ -84,20 +78,6 @@ def arch_of(device) -> Arch:
 # architecture's GCC either way, with picolibc and libgcc: the objects share the EABI).
 CLANG = "clang-19"
 GCC_ONLY_FLAGS = ("-misa-spec=",)
-
-
-# Where a firmware engineer would not use the architecture's GCC for a runtime, and why:
-# (runtime, architecture) -> (compiler, reason). Elsewhere GCC, the vendor SDKs' compiler.
-DEFAULT_FIRMWARE_CC = {
-    ("wasm3", "armv6m"): ("clang", "Clang's wasm3 runs the embedded kernels in up to 14 % fewer cycles on the "
-                                   "Cortex-M0+ with the same stack (neither compiler makes wasm3's indirect tail "
-                                   "calls in Thumb-1 code); the Pico SDK supports Clang"),
-}
-
-
-def default_firmware_cc(runtime: str, arch_name: str) -> tuple[str, str]:
-    """The compiler of a runtime's firmware on an architecture when the cell names none, and why."""
-    return DEFAULT_FIRMWARE_CC.get((runtime, arch_name), ("gcc", "the architecture's GCC, as the vendor SDKs use"))
 
 
 def with_compiler(arch: Arch, firmware_cc: str) -> Arch:
@@ -285,129 +265,74 @@ def cxx_parts(arch: Arch, opt: str) -> list[Path]:
     return [support] if lib is None else [support, lib, lib.with_name("libsupc++.a")]
 
 
-def wasm3_sources() -> Path:
-    """wasm3's C sources, from the pywasm3 source distribution (cached). The set-up puts the
-    distribution in SDIST_DIR; without it, pip downloads it from PyPI (network needed)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        ver = version("pywasm3")
-    except PackageNotFoundError:
-        ver = "0.5.0"
-    key = digest("wasm3-src", ver)
-
-    def build(tmp: Path) -> dict:
-        archives = sorted(SDIST_DIR.glob(f"pywasm3-{ver}.tar.gz"))
-        if not archives:
-            dl = tmp / "dl"
-            proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
-                                   "-q", "-d", str(dl), f"pywasm3=={ver}"], capture_output=True, text=True)
-            archives = list(dl.glob("pywasm3-*.tar.gz")) if dl.is_dir() else []
-            if proc.returncode != 0 or not archives:
-                raise BuildError(f"the pywasm3 {ver} source distribution (it carries wasm3's C sources) is not in "
-                                 f"{SDIST_DIR} and could not be downloaded: run scripts/setup.sh with network "
-                                 f"access ({proc.stderr.strip()[-300:]})")
-        with tarfile.open(archives[0]) as tar:
-            members = [m for m in tar.getmembers() if "/wasm3/" in m.name and m.isfile()]
-            for m in members:
-                m.name = "wasm3/" + m.name.split("/wasm3/", 1)[1]
-            tar.extractall(tmp, members=members)
-        return {"pywasm3": ver}
-
-    return cached("wasm3-src", key, build) / "wasm3"
+def firmware_flags(arch: Arch, opt: str, *extra: str) -> list[str]:
+    """The flags every kernel and runtime library of a board is compiled with (GCC's
+    spelling, picolibc's specs), then `extra`."""
+    return [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", *extra]
 
 
-def wasm3_library(arch: Arch, opt: str) -> Path:
-    src = wasm3_sources()
-    cc, flags = _compiler(arch, [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", "-Dd_m3HasTracer=0",
-                                 f"-I{src}"])
-    files = sorted(src.glob("*.c"))
-    key = digest("wasm3-lib", flags, tools.version(cc), *[f.read_bytes() for f in files])
+def compile_library(kind: str, arch: Arch, flags: list[str], files: list[Path], archive: str,
+                    *, what: str, key_parts=()) -> Path:
+    """C sources compiled for the board (by the arch's firmware compiler, `flags` in GCC's
+    spelling) into the static library `archive`, cached under `kind`. `key_parts`: other
+    inputs the objects depend on (headers)."""
+    cc, flags = _compiler(arch, flags)
+    key = digest(kind, flags, tools.version(cc), *[f.read_bytes() for f in files], *key_parts)
 
     def build(tmp: Path) -> dict:
         objs = []
         for f in files:
             obj = tmp / (f.stem + ".o")
-            tools.run([cc, *flags, "-c", str(f), "-o", str(obj)], what=f"compiling wasm3 {f.name}")
+            tools.run([cc, *flags, "-c", str(f), "-o", str(obj)], what=f"compiling {what} {f.name}")
             objs.append(str(obj))
-        ar = _cc(arch).replace("-gcc", "-ar")
-        tools.run([ar, "rcs", str(tmp / "libwasm3.a"), *objs], what="archiving wasm3")
+        tools.run([_cc(arch).replace("-gcc", "-ar"), "rcs", str(tmp / archive), *objs], what=f"archiving {what}")
         for o in objs:
             os.unlink(o)
         return {"compiler": tools.version(cc), "flags": flags}
 
-    return cached("wasm3-lib", key, build) / "libwasm3.a"
+    return cached(kind, key, build) / archive
 
 
-def wasm2c_abi_flags(arch: Arch) -> list[str]:
-    """The Arm EABI's default short enums make wabt's runtime call va_arg with a one-byte
-    enum (undefined behaviour: GCC compiles it to a trap). wasm2c code, its runtime and its
-    glue are built with int-sized enums; no enum crosses into picolibc."""
-    return ["-fno-short-enums", "-Wl,--no-enum-size-warning"] if arch.isa == "thumb" else []
+@dataclass(frozen=True)
+class FirmwareSources:
+    """What one firmware image is made of besides its kernel and runtime parts, worked out by
+    the backend: the C sources compiled into it (the firmware frame, the runtime's glue, a
+    chip's start-up), the headers they include, the include directories, and the memory map
+    the image is linked for (`__flash`, `__flash_size`, `__ram`, `__ram_size`) with
+    picolibc's start-up and system-call layer (`oslib`)."""
 
-
-def wasm2c_library(wasm: Path, arch: Arch, opt: str) -> tuple[Path, Path]:
-    """A module translated by wabt's wasm2c and compiled for the board with wabt's runtime:
-    (the static library, the directory of its headers). Memory accesses are bounds-checked
-    in code; `backends/firmware/wasm2c` declares the POSIX calls the runtime names but
-    never makes on a 32-bit target."""
-    from .wasm2c import runtime_sources, translate
-
-    src, rt = translate(wasm), runtime_sources()
-    cc, flags = _compiler(arch, [*arch.cflags, *wasm2c_abi_flags(arch), opt, *SECTION_FLAGS, "--specs=picolibc.specs",
-                                 "-Wno-unused-value", f"-I{src}", f"-I{rt}", f"-I{FIRMWARE / 'wasm2c'}"])
-    files = [src / "kern.c", rt / "wasm-rt-impl.c"]
-    key = digest("wasm2c-lib", flags, tools.version(cc), *[f.read_bytes() for f in files],
-                 FIRMWARE / "wasm2c" / "sys" / "mman.h")
-
-    def build(tmp: Path) -> dict:
-        objs = []
-        for f in files:
-            obj = tmp / (f.stem + ".o")
-            tools.run([cc, *flags, "-c", str(f), "-o", str(obj)], what=f"compiling {f.name} for the board")
-            objs.append(str(obj))
-        tools.run([_cc(arch).replace("-gcc", "-ar"), "rcs", str(tmp / "libkern.a"), *objs],
-                  what="archiving wasm2c output")
-        for o in objs:
-            os.unlink(o)
-        return {"compiler": tools.version(cc), "flags": flags}
-
-    return cached("wasm2c-lib", key, build) / "libkern.a", src
+    sources: tuple[Path, ...]
+    headers: tuple[Path, ...]
+    includes: tuple[Path, ...]
+    layout: Mapping[str, int]
+    oslib: tuple[str, ...]
 
 
 OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
 NOFIT = re.compile(r"section `?([.\w]+)'? will not fit in region `(\w+)'")
 
 
-def link_firmware(device, arch: Arch, glue: Path, parts: list[Path], opt: str, *, includes: list[Path] = (),
-                  defines: list[str] = (), chip: str | None = None) -> tuple[Path, dict]:
-    """Link a firmware image for `device` (emulated by QEMU, with semihosting), or with
-    `chip` for that chip's real memory map and UART; raise DoesNotFit when it exceeds the device."""
+def link_firmware(device, arch: Arch, frame: FirmwareSources, parts: list[Path], opt: str, *,
+                  includes: list[Path] = (), defines: list[str] = ()) -> tuple[Path, dict]:
+    """Link a firmware image for `device` from `frame` (sources, memory map), the kernel and
+    runtime `parts`, and the runtime's `includes` and `defines`; raise DoesNotFit when it
+    exceeds the device."""
     cc = _cc(arch)
-    q = device.section("qemu")
     stack = int(device.section("build").get("stack_bytes", 8192))
-    if chip:
-        c = CHIPS[chip]
-        layout = {"__flash": c.flash, "__flash_size": c.flash_size, "__ram": c.ram, "__ram_size": c.ram_size}
-        oslib, extra = ["--crt0=hosted"], [FIRMWARE / c.source, FIRMWARE / "chips/common.c"]
-    else:
-        layout = {"__flash": q.get("flash_origin", 0), "__flash_size": device.flash_bytes,
-                  "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes}
-        oslib, extra = ["--oslib=semihost", "--crt0=semihost"], []
-    layout["__stack_size"] = stack
+    layout = {**frame.layout, "__stack_size": stack}
     # the device's memory, then picolibc's own script (sections, TLS, heap and stack regions)
     linker_script = device.section("toolchain").get("linker_script", "picolibc.ld")
     script = "".join(f"{k} = {v:#x};\n" for k, v in layout.items()) + f"INCLUDE {linker_script}\n"
-    flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", *oslib,
-             "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}", f"-I{FIRMWARE}", *[f"-I{p}" for p in includes], *defines]
-    sources = [FIRMWARE / "main.c", FIRMWARE / "wasmcu_fw.h", glue, *extra]
+    flags = [*firmware_flags(arch, opt), *frame.oslib, "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}",
+             *[f"-I{p}" for p in (*frame.includes, *includes)], *defines]
+    sources = [*frame.sources, *frame.headers]
     key = digest("firmware", flags, script, tools.version(cc), *sources, *parts, "map")
 
     def build(tmp: Path) -> dict:
         elf = tmp / "firmware.elf"
         (tmp / "device.ld").write_text(script)
-        cmd = [cc, *flags, "-T", str(tmp / "device.ld"), str(FIRMWARE / "main.c"), str(glue), *map(str, extra),
-               *map(str, parts), "-o", str(elf), f"-Wl,-Map={tmp / 'firmware.map'}"]
+        cmd = [cc, *flags, "-T", str(tmp / "device.ld"), *map(str, frame.sources), *map(str, parts), "-o", str(elf),
+               f"-Wl,-Map={tmp / 'firmware.map'}"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             _raise_link_error(proc.stderr, device)

@@ -4,8 +4,8 @@
  * hosted crt0 (vector table, .data/.bss set-up) at 0x10000100, after the 256 bytes the
  * RP2040 boot ROM reserves for the second-stage boot.
  *
- * A Pico runs it from a UF2 file that adds wasmcu's second-stage boot (rp2040_boot2.S,
- * toolchains/uf2.py); the cross-check in rp2040js starts the image at its vector table.
+ * A Pico runs it from a UF2 file that adds wasmcu's second-stage boot (boot2.S,
+ * uf2.py); the cross-check in rp2040js starts the image at its vector table.
  * The call into the kernel is timed by the RP2040's 1 MHz timer (TIMERAWL, Datasheet
  * 4.6.5), ticked by the watchdog's tick generator from the 12 MHz crystal.
  */

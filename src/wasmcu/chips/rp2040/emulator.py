@@ -1,4 +1,4 @@
-"""The rp2040js emulator (npm): where it is, and running an RP2040 image in it for its cycle count."""
+"""The rp2040js emulator (npm) of the RP2040: where it is, and running an image in it for its cycle count."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import tools
-from .chips import CHIPS
-from .errors import ToolMissing, WasmcuError
-from .measure.footprint import symbol_address
+from ... import tools
+from ...errors import ToolMissing, WasmcuError
+from ...measure.footprint import symbol_address
+from ..chip import CHIPS
 
-SCRIPT = Path(__file__).resolve().parent / "backends" / "rp2040js_run.js"
+SCRIPT = Path(__file__).with_name("rp2040js_run.js")     # a cycle count of one window (wasmcu validate)
+RUNNER = Path(__file__).with_name("rp2040js_board.js")   # a board on a pseudo-terminal (the rp2040js flasher)
 RP2040JS_VERSION = "1.4.1"
 
 

@@ -1,18 +1,21 @@
-"""`wasm2c`: the module translated to C by wabt's wasm2c, compiled with the host compiler."""
+"""`wasm2c`: the module translated to C by wabt's wasm2c and compiled ahead of time.
+
+Translation in `translate.py`; compiled with the host compiler (glue in `host_glue.c`) or for a
+board (`firmware.py`, `glue.c`)."""
 
 from __future__ import annotations
 
 import ctypes
 from pathlib import Path
 
-from .. import tools
-from ..errors import CellError
-from ..toolchains.cache import cached, digest
-from ..toolchains.wasm2c import _rt_impl, runtime_sources, translate
-from .base import HostJob, Runtime
-from .registry import register
+from ... import tools
+from ...errors import CellError
+from ...toolchains.cache import cached, digest
+from ..base import HostJob, Runtime
+from ..registry import register
+from .translate import _rt_impl, runtime_sources, translate
 
-GLUE = Path(__file__).with_name("wasm2c_glue.c")
+GLUE = Path(__file__).with_name("host_glue.c")  # the host's shared library: init, run, a timing loop
 CFLAGS = ["-O2", "-fPIC", "-shared"]
 
 
@@ -39,14 +42,14 @@ class Wasm2c(Runtime):
     where = ("host", "firmware")
     default = ("host", "qemu")
     shared_library = True
-    firmware_glue = "glue_wasm2c.c"
+    firmware_glue = Path(__file__).with_name("glue.c")
 
     def firmware_parts(self, workload, n, lang, device, arch, opt):
-        from ..toolchains import mcu
-        from ..toolchains.wasm import build_wasm
+        from ...toolchains.wasm import build_wasm
+        from . import firmware
 
-        library, headers = mcu.wasm2c_library(build_wasm(workload, n, lang).wasm, arch, opt)
-        return [library], [headers, runtime_sources()], mcu.wasm2c_abi_flags(arch)
+        library, headers = firmware.library(build_wasm(workload, n, lang).wasm, arch, opt)
+        return [library], [headers, runtime_sources()], firmware.abi_flags(arch)
 
     def unavailable_reason(self):
         if tools.find("wasm2c") is None or _rt_impl() is None:
@@ -59,9 +62,9 @@ class Wasm2c(Runtime):
         return {"wasm2c": tools.version(tools.require("wasm2c"))}
 
     def prepare(self, workload, n, lang):
-        from ..toolchains.cache import meta
-        from ..toolchains.host import timing_loop_library
-        from ..toolchains.wasm import build_wasm
+        from ...toolchains.cache import meta
+        from ..timing import timing_loop_library
+        from ...toolchains.wasm import build_wasm
 
         timing_loop_library()
         lib = build_wasm2c(build_wasm(workload, n, lang).wasm)
@@ -72,7 +75,7 @@ class Wasm2c(Runtime):
         lib.wasmcu_strerror.restype = ctypes.c_char_p
         code = lib.wasmcu_init()
         if code:
-            raise CellError(f"wasm2c module failed to instantiate: {lib.wasmcu_strerror(code).decode()}")
+            raise CellError(f"wasm2c module failed to instantiate: {lib.wasmcu_strerror(code).decode()}", "load-failed")
         out = ctypes.c_uint32()
         ref = ctypes.byref(out)
         run = lib.wasmcu_run
@@ -82,7 +85,7 @@ class Wasm2c(Runtime):
         def call():
             code = run(seed, ref)
             if code:
-                raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}")
+                raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}", "trap")
             return out.value
 
         call.lib = lib
@@ -98,12 +101,12 @@ class Wasm2c(Runtime):
             ns, bad, got = ctypes.c_uint64(0), ctypes.c_uint32(0), ctypes.c_uint32(0)
             code = loop(job.seed, expect, n, ctypes.byref(ns), ctypes.byref(bad), ctypes.byref(got))
             if code:
-                raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}")
+                raise CellError(f"trap in wasm2c code: {lib.wasmcu_strerror(code).decode()}", "trap")
             return ns.value / 1000, (got.value if bad.value else None)
 
         return run
 
     def identity(self, job: HostJob, tmp):
-        from .native import ctypes_identity
+        from ..timing import ctypes_identity
 
         return ctypes_identity(job.seed)  # the binding is ctypes, as for `native`

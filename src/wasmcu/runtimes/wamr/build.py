@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import config
-from .errors import ConfigError, WasmcuError
+from ... import config
+from ...errors import ConfigError, WasmcuError
 
 SUPPORTED = (2, 4)  # the WAMR release series wasmcu is tested with
-FIRMWARE_DIR = Path(__file__).resolve().parent / "backends" / "firmware" / "wamr"
+PLATFORM_DIR = Path(__file__).resolve().parent / "platform"  # wasmcu's bare-metal platform layer for WAMR
 
 
 def firmware_arches() -> dict[str, str]:
     """Each board architecture's WAMR_BUILD_TARGET (its arch file's [wamr] target)."""
-    from . import devices
+    from ... import devices
 
     return {a: devices.arch_data(a)["wamr"]["target"] for a in devices.arch_names()
             if devices.arch_data(a).get("wamr", {}).get("target")}
@@ -95,7 +95,7 @@ CMAKE_PROCESSOR = {"thumb": "arm", "rv32": "riscv"}
 def toolchain_text(arch: str) -> str:
     """A CMake toolchain file for a board architecture, from its arch file: the distribution's
     cross compiler and flags with picolibc."""
-    from . import devices
+    from ... import devices
 
     data = devices.arch_data(arch)
     cc, flags = data["toolchain"]["cc"], " ".join([*data["toolchain"]["cflags"], "--specs=picolibc.specs"])
@@ -112,7 +112,7 @@ def toolchain_text(arch: str) -> str:
 
 def toolchain_file(arch: str) -> Path:
     """The toolchain file of `arch`, written once into the build cache."""
-    from .toolchains.cache import cached, digest
+    from ...toolchains.cache import cached, digest
 
     text = toolchain_text(arch)
 
@@ -138,7 +138,7 @@ def steps(arches=None, *, wamrc: bool = True) -> list[Step]:
                         None, ("wamrc",), "wamrc", headers=False))
     for arch in arches:
         toolchain = [f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file(arch)}",
-                     f"-DSHARED_PLATFORM_CONFIG={FIRMWARE_DIR / 'platform' / 'shared_platform.cmake'}",
+                     f"-DSHARED_PLATFORM_CONFIG={PLATFORM_DIR / 'shared_platform.cmake'}",
                      f"-DWAMR_BUILD_TARGET={targets[arch]}", *COMMON, *BOARD]
         for kind, opts in (("classic", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=0", "-DWAMR_BUILD_AOT=0"]),
                            ("fast", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=1", "-DWAMR_BUILD_AOT=0"]),

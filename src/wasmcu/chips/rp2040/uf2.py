@@ -12,9 +12,9 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from .. import tools
-from ..errors import BuildError
-from .cache import cached, digest
+from ... import tools
+from ...errors import BuildError
+from ...toolchains.cache import cached, digest
 
 RP2040_FAMILY = 0xE48BFF56
 UF2_MAGIC = (0x0A324655, 0x9E5D5157, 0x0AB16F30)
@@ -22,7 +22,7 @@ UF2_FLAG_FAMILY = 0x00002000
 PAYLOAD = 256
 FLASH = 0x10000000
 BOOT2_SRAM = 0x20041F00   # where the boot ROM copies and runs the second-stage boot
-BOOT2 = Path(__file__).resolve().parent.parent / "backends" / "firmware" / "chips" / "rp2040_boot2.S"
+BOOT2 = Path(__file__).with_name("boot2.S")
 
 
 def crc32_mpeg2(data: bytes) -> int:
@@ -102,3 +102,13 @@ def read_uf2(data: bytes) -> list[tuple[int, bytes]]:
 def pico_uf2(elf: Path) -> bytes:
     """A Pico's UF2 file: the second-stage boot at the start of flash, then the image."""
     return uf2([(FLASH, boot2()), *flash_segments(elf)])
+
+
+def flash_contents(image: bytes) -> bytes:
+    """The bytes a UF2 file writes from the start of the RP2040's flash (gaps filled with 0xFF)."""
+    blocks = read_uf2(image)
+    end = max(addr + len(data) for addr, data in blocks)
+    out = bytearray(b"\xff" * (end - FLASH))
+    for addr, data in blocks:
+        out[addr - FLASH:addr - FLASH + len(data)] = data
+    return bytes(out)

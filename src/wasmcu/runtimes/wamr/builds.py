@@ -1,7 +1,7 @@
-"""WAMR (WebAssembly Micro Runtime): `wamr-classic`, `wamr-fast` and `wamr-aot`.
+"""The WAMR builds a user has, found and checked: host builds, board libraries and wamrc.
 
 WAMR is in no package registry, so wasmcu uses a WAMR the user built with WAMR's own
-build system and finds it through settings (see the README, "Using WAMR"):
+build system (`wasmcu wamr build`, see `build.py`) and finds it through settings:
 
     host   WASMCU_WAMR_CLASSIC / _FAST / _AOT, or [wamr] classic/fast/aot in the config
            file: a build directory of WAMR's product-mini/platforms/linux (it holds
@@ -12,13 +12,10 @@ build system and finds it through settings (see the README, "Using WAMR"):
            with wasmcu's platform layer (DIR holds libiwasm.a).
 
 Which interpreter a build really has is read from its symbols, not from its name.
-The host runtime is wasmcu's own small embedding program (wamr_bench.c), compiled
-against the user's libiwasm.a, so load and execution are timed separately in-process.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -26,14 +23,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import config, tools
-from ..errors import CellError, RuntimeUnavailable
-from ..toolchains.cache import cached, digest
-from .base import HostJob, HostMeasurement, Runtime, run_measured
-from .registry import register
+from ... import config, tools
+from ...errors import CellError, RuntimeUnavailable
+from ...toolchains.cache import cached, digest
 
-HARNESS = Path(__file__).with_name("wamr_bench.c")
-DOC = "see the README section 'Using WAMR'"
+DOC = "see the docs page 'Using WAMR'"
 
 
 @dataclass
@@ -161,7 +155,7 @@ def wamrc_options(arch: str) -> list[str]:
     """wamrc's target options for a board architecture (its arch file's [wamr] wamrc). --xip:
     the code runs in place from flash (calls go through the runtime's function table, no
     relocation patches the code); soft float, as the firmware is built."""
-    from .. import devices
+    from ... import devices
 
     options = devices.arch_data(arch).get("wamr", {}).get("wamrc")
     if not options:
@@ -179,28 +173,16 @@ def compile_aot(wasm: Path, arch: str | None = None) -> Path:
         proc = subprocess.run([compiler, *options, "-o", str(tmp / "module.aot"), str(wasm)], capture_output=True,
                               text=True)
         if proc.returncode != 0 or not (tmp / "module.aot").is_file():
-            raise CellError(f"wamrc could not compile the module: {(proc.stdout + proc.stderr).strip()[-300:]}")
+            raise CellError(f"wamrc could not compile the module: {(proc.stdout + proc.stderr).strip()[-300:]}",
+                            "build-failed")
         return {"wamrc": tools.version(compiler), "options": options}
 
     return cached("wamr-aot", key, build) / "module.aot"
 
 
-def harness(build: WamrBuild) -> Path:
-    """wasmcu's host embedding program, compiled against the user's WAMR library (cached)."""
-    cc = tools.require("cc")
-    key = digest("wamr-bench", HARNESS, build.library, str(build.include), tools.version(cc))
-
-    def make(tmp: Path) -> dict:
-        tools.run([cc, "-O2", f"-I{build.include}", str(HARNESS), str(build.library), "-o", str(tmp / "wamr_bench"),
-                   "-lm", "-ldl", "-lpthread"], what="compiling wasmcu's WAMR host program")
-        return {"wamr_build": str(build.directory), "wamr": build.describe()}
-
-    return cached("wamr-bench", key, make) / "wamr_bench"
-
-
 def aot_c_array(aot: Path) -> Path:
     """An AOT module as a C array in flash, where WAMR runs its code in place (XIP)."""
-    from ..toolchains.wasm import c_array_source
+    from ...toolchains.wasm import c_array_source
 
     key = digest("wamr-aot-array", aot)
 
@@ -209,114 +191,3 @@ def aot_c_array(aot: Path) -> Path:
         return {"aot_bytes": aot.stat().st_size}
 
     return cached("wamr-aot-array", key, build) / "module_aot.c"
-
-
-class Wamr(Runtime):
-    """WAMR, one runtime per build kind (`kind`: classic, fast or aot)."""
-
-    mode = "interpreter"
-    kind = ""
-    where = ("host", "firmware")
-    firmware_glue = "glue_wamr.c"
-    # WAMR's fixed heap pool (module, instance, stacks; linear memory comes from malloc) and
-    # the wasm operand/call stack of the instance
-    firmware_sizes = {"pool_bytes": (32 * 1024, "WASMCU_WAMR_POOL"), "stack_bytes": (4096, "WASMCU_WAMR_STACK")}
-
-    def firmware_unavailable_reason(self, device):
-        try:
-            firmware_build(device.arch, self.kind)
-        except RuntimeUnavailable as exc:
-            return str(exc)
-        return None
-
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
-        from ..toolchains.wasm import build_wasm
-
-        build = firmware_build(device.arch, self.kind)
-        module = build_wasm(workload, n, lang)
-        array = module.c_array if self.kind != "aot" else aot_c_array(compile_aot(module.wasm, device.arch))
-        return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"',
-                                                          *self.firmware_defines(device)]
-
-    def unavailable_reason(self):
-        try:
-            host_build(self.kind)
-            if self.kind == "aot":
-                wamrc()
-        except RuntimeUnavailable as exc:
-            return str(exc)
-        return None
-
-    def versions(self):
-        b = host_build(self.kind)
-        out = {"wamr_build": str(b.directory), "wamr": b.describe()}
-        if self.kind == "aot":
-            out["wamrc"] = tools.version(wamrc())
-        return out
-
-    def prepare(self, workload, n, lang):
-        artifact, meta = super().prepare(workload, n, lang)
-        build = host_build(self.kind)
-        meta = dict(meta, harness=str(harness(build)))
-        if self.kind != "aot":
-            return artifact, meta
-        aot = compile_aot(Path(artifact))
-        return str(aot), dict(meta, aot=str(aot))
-
-    def measure(self, job: HostJob) -> HostMeasurement:
-        exe = harness(host_build(self.kind))
-        cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
-               str(job.min_sample_us), str(job.min_warmup_s), str(job.seed)]
-        proc, rss = run_measured(cmd)
-        try:
-            out = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            raise CellError(f"WAMR host program failed (exit {proc.returncode}): "
-                            f"{(proc.stderr or proc.stdout).strip()[-400:]}") from None
-        if "error" in out:
-            raise CellError(f"WAMR: {out['error']}")
-        return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
-                               load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
-                               peak_rss_bytes=rss)
-
-
-@register
-class WamrClassic(Wamr):
-    name = "wamr-classic"
-    kind = "classic"
-    summary = "WAMR's classic interpreter (a WAMR the user built)"
-
-
-@register
-class WamrFast(Wamr):
-    name = "wamr-fast"
-    kind = "fast"
-    summary = "WAMR's fast interpreter (a WAMR the user built)"
-
-
-@register
-class WamrAot(Wamr):
-    name = "wamr-aot"
-    kind = "aot"
-    mode = "aot"
-    default = ("host", "qemu")
-    summary = "WAMR ahead-of-time: wamrc compiles, iwasm runs (a WAMR the user built)"
-
-
-def doctor_lines(arches: list[str]) -> list[str]:
-    """What `wasmcu doctor` says about WAMR: every host build, wamrc and every board library."""
-    lines = []
-
-    def line(what, find, show):
-        try:
-            lines.append(f"{what}: [green]{show(find())}[/]")
-        except RuntimeUnavailable as exc:
-            lines.append(f"{what}: [yellow]not configured[/]: {exc}")
-
-    for kind in ("classic", "fast", "aot"):
-        line(f"WAMR host ({kind})", lambda k=kind: host_build(k), lambda b: f"{b.directory} ({b.describe()})")
-    line("wamrc", wamrc, lambda path: f"{path} ({tools.version(path)})")
-    for arch in arches:
-        for kind in ("classic", "fast", "aot"):
-            line(f"WAMR for {arch} ({kind})", lambda a=arch, k=kind: firmware_build(a, k), lambda b: str(b.library))
-    return lines

@@ -1,15 +1,16 @@
-"""`wasm3`: the wasm3 interpreter through its Python binding (pywasm3)."""
+"""`wasm3`: the wasm3 interpreter, through pywasm3 on the host and from its C sources in firmware.
+
+The firmware library is built in `firmware.py`; its glue is `glue.c`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import CellError
-from .base import HostJob, Runtime
-from .registry import register
+from ...errors import CellError
+from ..base import HostJob, Runtime
+from ..registry import register
 
 STACK_BYTES = 64 * 1024  # wasm3's value stack on the host
-
 
 
 @register
@@ -18,16 +19,21 @@ class Wasm3(Runtime):
     mode = "interpreter"
     summary = "wasm3 interpreter (pywasm3 binding on host; its C sources in firmware)"
     where = ("host", "firmware")
-    firmware_glue = "glue_wasm3.c"
+    firmware_glue = Path(__file__).with_name("glue.c")
     firmware_sizes = {"stack_bytes": (4096, "WASMCU_WASM3_STACK")}  # wasm3's own value stack
     host_sizes = {"stack_bytes": STACK_BYTES}
 
+    firmware_cc_default = {"armv6m": ("clang", "Clang's wasm3 runs the embedded kernels in up to 14 % fewer cycles "
+                                               "on the Cortex-M0+ with the same stack (neither compiler makes "
+                                               "wasm3's indirect tail calls in Thumb-1 code); the Pico SDK supports "
+                                               "Clang")}
+
     def firmware_parts(self, workload, n, lang, device, arch, opt):
-        from ..toolchains import mcu
-        from ..toolchains.wasm import build_wasm
+        from ...toolchains.wasm import build_wasm
+        from . import firmware
 
         module = build_wasm(workload, n, lang)
-        return [module.c_array, mcu.wasm3_library(arch, opt)], [mcu.wasm3_sources()], self.firmware_defines(device)
+        return [module.c_array, firmware.library(arch, opt)], [firmware.sources()], self.firmware_defines(device)
 
     def unavailable_reason(self):
         try:
@@ -52,7 +58,7 @@ class Wasm3(Runtime):
             rt.load(module)
             fn = rt.find_function("run")
         except RuntimeError as exc:
-            raise CellError(f"wasm3 could not load the module: {exc}") from exc
+            raise CellError(f"wasm3 could not load the module: {exc}", "load-failed") from exc
 
         seed = job.seed
 
@@ -60,7 +66,7 @@ class Wasm3(Runtime):
             try:
                 return fn(seed)
             except RuntimeError as exc:
-                raise CellError(f"trap in wasm3: {exc}") from exc
+                raise CellError(f"trap in wasm3: {exc}", "trap") from exc
 
         call._keep = (env, rt, module)  # keep the runtime alive as long as the callable
         return call

@@ -1,4 +1,4 @@
-"""wabt's wasm2c as a toolchain: a module translated to C, beside wabt's runtime sources."""
+"""A module translated to C by wabt's wasm2c, beside wabt's runtime sources."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import re
 import shutil
 from pathlib import Path
 
-from .. import tools
-from ..errors import CellError, ToolMissing
-from .cache import cached, digest
+from ... import tools
+from ...errors import CellError, ToolMissing
+from ...toolchains.cache import cached, digest
 
 RT_DIRS = [Path("/usr/share/wabt/wasm2c"), Path("/usr/src/wasm2c")]  # wabt's runtime sources
 HEADER_DIRS = [Path("/usr/include"), *RT_DIRS]  # wasm-rt.h
@@ -41,7 +41,7 @@ def translate(wasm: Path) -> Path:
     if imports:
         names = ", ".join(f"{m}.{f}" for m, f in imports)
         raise CellError(f"the module imports {names}; wasmcu's wasm2c glue provides no imports "
-                        "(kernels must be self-contained)")
+                        "(kernels must be self-contained)", "load-failed")
     key = digest("wasm2c-translate", wasm, header, tools.version(wasm2c))
 
     def build(tmp: Path) -> dict:

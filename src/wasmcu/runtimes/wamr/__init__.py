@@ -1,0 +1,151 @@
+"""WAMR (WebAssembly Micro Runtime): `wamr-classic`, `wamr-fast` and `wamr-aot`.
+
+WAMR is in no package registry: wasmcu uses a WAMR the user built (`build.py` drives WAMR's
+own CMake on the user's tree; `builds.py` finds and checks the builds). On the host, the
+runtime is wasmcu's own small embedding program (`bench.c`), compiled against the user's
+libiwasm.a, so load and execution are timed separately in-process; on a board, the user's
+library is linked with wasmcu's glue (`glue.c`) and bare-metal platform layer (`platform/`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ... import tools
+from ...errors import CellError, RuntimeUnavailable
+from ...toolchains.cache import cached, digest
+from ..base import HostJob, HostMeasurement, Runtime, run_measured
+from ..registry import register
+from .builds import WamrBuild, aot_c_array, compile_aot, firmware_build, host_build, wamrc
+
+HARNESS = Path(__file__).with_name("bench.c")
+# the failure kind of each stage bench.c reports an error in
+HARNESS_STAGES = {"load": "load-failed", "instantiate": "load-failed", "trap": "trap", "mismatch": "not-deterministic"}
+
+
+def harness(build: WamrBuild) -> Path:
+    """wasmcu's host embedding program, compiled against the user's WAMR library (cached)."""
+    cc = tools.require("cc")
+    key = digest("wamr-bench", HARNESS, build.library, str(build.include), tools.version(cc))
+
+    def make(tmp: Path) -> dict:
+        tools.run([cc, "-O2", f"-I{build.include}", str(HARNESS), str(build.library), "-o", str(tmp / "wamr_bench"),
+                   "-lm", "-ldl", "-lpthread"], what="compiling wasmcu's WAMR host program")
+        return {"wamr_build": str(build.directory), "wamr": build.describe()}
+
+    return cached("wamr-bench", key, make) / "wamr_bench"
+
+
+class Wamr(Runtime):
+    """WAMR, one runtime per build kind (`kind`: classic, fast or aot)."""
+
+    mode = "interpreter"
+    kind = ""
+    where = ("host", "firmware")
+    firmware_glue = Path(__file__).with_name("glue.c")
+    # WAMR's fixed heap pool (module, instance, stacks; linear memory comes from malloc) and
+    # the wasm operand/call stack of the instance
+    firmware_sizes = {"pool_bytes": (32 * 1024, "WASMCU_WAMR_POOL"), "stack_bytes": (4096, "WASMCU_WAMR_STACK")}
+
+    def firmware_unavailable_reason(self, device):
+        try:
+            firmware_build(device.arch, self.kind)
+        except RuntimeUnavailable as exc:
+            return str(exc)
+        return None
+
+    def firmware_parts(self, workload, n, lang, device, arch, opt):
+        from ...toolchains.wasm import build_wasm
+
+        build = firmware_build(device.arch, self.kind)
+        module = build_wasm(workload, n, lang)
+        array = module.c_array if self.kind != "aot" else aot_c_array(compile_aot(module.wasm, device.arch))
+        return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"',
+                                                          *self.firmware_defines(device)]
+
+    def unavailable_reason(self):
+        try:
+            host_build(self.kind)
+            if self.kind == "aot":
+                wamrc()
+        except RuntimeUnavailable as exc:
+            return str(exc)
+        return None
+
+    def versions(self):
+        b = host_build(self.kind)
+        out = {"wamr_build": str(b.directory), "wamr": b.describe()}
+        if self.kind == "aot":
+            out["wamrc"] = tools.version(wamrc())
+        return out
+
+    def prepare(self, workload, n, lang):
+        artifact, meta = super().prepare(workload, n, lang)
+        build = host_build(self.kind)
+        meta = dict(meta, harness=str(harness(build)))
+        if self.kind != "aot":
+            return artifact, meta
+        aot = compile_aot(Path(artifact))
+        return str(aot), dict(meta, aot=str(aot))
+
+    def measure(self, job: HostJob) -> HostMeasurement:
+        exe = harness(host_build(self.kind))
+        cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
+               str(job.min_sample_us), str(job.min_warmup_s), str(job.seed)]
+        proc, rss = run_measured(cmd)
+        try:
+            out = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            raise CellError(f"WAMR host program failed (exit {proc.returncode}): "
+                            f"{(proc.stderr or proc.stdout).strip()[-400:]}", "crash") from None
+        if "error" in out:  # "STAGE: message" (bench.c's fail)
+            stage = out["error"].split(":", 1)[0]
+            raise CellError(f"WAMR: {out['error']}", HARNESS_STAGES.get(stage, "error"))
+        return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
+                               load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
+                               peak_rss_bytes=rss)
+
+    def doctor_lines(self) -> list[str]:
+        """Every WAMR host build, wamrc and every board library (the same for the three modes)."""
+        from ... import devices
+
+        arches = devices.arch_names()
+        lines = []
+
+        def line(what, find, show):
+            try:
+                lines.append(f"{what}: [green]{show(find())}[/]")
+            except RuntimeUnavailable as exc:
+                lines.append(f"{what}: [yellow]not configured[/]: {exc}")
+
+        for kind in ("classic", "fast", "aot"):
+            line(f"WAMR host ({kind})", lambda k=kind: host_build(k), lambda b: f"{b.directory} ({b.describe()})")
+        line("wamrc", wamrc, lambda path: f"{path} ({tools.version(path)})")
+        for arch in arches:
+            for kind in ("classic", "fast", "aot"):
+                line(f"WAMR for {arch} ({kind})", lambda a=arch, k=kind: firmware_build(a, k), lambda b: str(b.library))
+        return lines
+
+
+@register
+class WamrClassic(Wamr):
+    name = "wamr-classic"
+    kind = "classic"
+    summary = "WAMR's classic interpreter (a WAMR the user built)"
+
+
+@register
+class WamrFast(Wamr):
+    name = "wamr-fast"
+    kind = "fast"
+    summary = "WAMR's fast interpreter (a WAMR the user built)"
+
+
+@register
+class WamrAot(Wamr):
+    name = "wamr-aot"
+    kind = "aot"
+    mode = "aot"
+    default = ("host", "qemu")
+    summary = "WAMR ahead-of-time: wamrc compiles, iwasm runs (a WAMR the user built)"

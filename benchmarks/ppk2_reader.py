@@ -1,6 +1,6 @@
 """Does the PPK2 reader keep up? 100,000 samples a second for 30 s, none lost.
 
-A pseudo-terminal PPK2 (wasmcu.measure.ppk2_fake) runs in a child process, so that its
+A pseudo-terminal PPK2 (the tests' ppk2_fake) runs in a child process, so that its
 work does not count as the reader's: it streams samples paced by the clock at the PPK2's
 rate (10 ms idle at 5 mA and 10 ms "kernel" at 25 mA with the marker on D0, over and over)
 and drops whatever the port cannot take at once (a pseudo-terminal holds about 17 kB, 42 ms
@@ -28,12 +28,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the pseudo-terminal PPK2 test double
 
 import numpy as np  # noqa: E402
 
 from wasmcu.measure.powertrace import analyse  # noqa: E402
 from wasmcu.measure.ppk2 import PowerMeter  # noqa: E402
-from wasmcu.measure.ppk2_fake import FakePPK2, steps  # noqa: E402
+from ppk2_fake import FakePPK2, steps  # noqa: E402
 
 IDLE_UA, ACTIVE_UA, VOLTS = 5_000.0, 25_000.0, 3.3
 

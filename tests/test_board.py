@@ -116,7 +116,7 @@ def test_energy_from_a_ppk2_is_the_kernels_marker_window_checked_against_the_tim
     """The PPK2 path end to end: rp2040js runs the image built for a meter (marker GPIO, idle
     before and after), a fake PPK2 streams a trace with one marker pulse, and the cell's energy
     is V x I x t of that pulse, accepted only when it lasts as long as the firmware's timer says."""
-    from wasmcu.measure.ppk2_fake import FakePPK2, steps
+    from ppk2_fake import FakePPK2, steps
 
     args = ["--device", "pico-board", "--runtime", "native", "--workload", "crc16:2000", "--lang", "c", "--db", str(db)]
     proc, cells = bench_json(*args, env={"WASMCU_FLASHER": "rp2040js"})

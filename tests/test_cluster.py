@@ -20,8 +20,8 @@ from conftest import ROOT, DaskProcesses, bench_json, wasmcu
 if importlib.util.find_spec("distributed") is None:
     pytest.skip("needs the Python package distributed (scripts/setup.sh installs it)", allow_module_level=True)
 
-from wasmcu.cluster import (compare_workers, host_timing_computers, run_cell_task,  # noqa: E402
-                            versions_that_matter, worker_facts)
+from wasmcu.executors.cluster import compare_workers, host_timing_computers  # noqa: E402
+from wasmcu.executors.cluster_worker import run_cell_task, versions_that_matter, worker_facts  # noqa: E402
 from wasmcu.measure.powertrace import load_trace  # noqa: E402
 from wasmcu.model import Cell  # noqa: E402
 from wasmcu.store import Store  # noqa: E402
@@ -246,7 +246,7 @@ def test_a_worker_with_other_versions_than_the_cluster_stores_an_error():
     from wasmcu.model import Cell
     from wasmcu.workloads import discover
 
-    from wasmcu.cluster import workload_fingerprint
+    from wasmcu.executors.cluster_worker import workload_fingerprint
 
     cell = Cell("crc16", 20, "c", "native", "host")
     wl = discover([])["crc16"]
@@ -267,7 +267,7 @@ def test_a_worker_with_other_versions_than_the_cluster_stores_an_error():
 @pytest.mark.skipif(not (shutil.which("node") and shutil.which("arm-none-eabi-gcc")),
                     reason="needs node and arm-none-eabi-gcc (scripts/setup.sh installs them)")
 def test_a_power_trace_measured_on_a_board_worker_is_stored_beside_the_clients_store(tmp_path, db):
-    from wasmcu.measure.ppk2_fake import FakePPK2, steps
+    from ppk2_fake import FakePPK2, steps
 
     args = ["--device", "pico-board", "--runtime", "native", "--workload", "crc16:2000", "--lang", "c", "--db", str(db)]
     proc, cells = bench_json(*args, env={"WASMCU_FLASHER": "rp2040js"})

@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("toolchains", ("wasmcu.toolchains",)),
     ("runtimes", ("wasmcu.runtimes", "wasmcu.chips")),
     ("backends", ("wasmcu.backends", "wasmcu.worker")),
-    ("executors", ("wasmcu.executors", "wasmcu.cluster", "wasmcu.farm")),
+    ("executors", ("wasmcu.executors", "wasmcu.farm")),
     ("commands", ("wasmcu.bench", "wasmcu.plan", "wasmcu.validate", "wasmcu.calibrate", "wasmcu.doctor", "wasmcu.report",
                   "wasmcu.board_check")),
     ("interface", ("wasmcu.cli", "wasmcu.__main__", "wasmcu.api")),
@@ -172,13 +172,14 @@ def test_layers_point_down(graph):
 
 
 @pytest.mark.parametrize("lower, higher", [
-    ("wasmcu.backends", ("wasmcu.bench", "wasmcu.cli", "wasmcu.cluster", "wasmcu.executors", "wasmcu.validate")),
+    ("wasmcu.backends", ("wasmcu.bench", "wasmcu.cli", "wasmcu.executors", "wasmcu.validate")),
     ("wasmcu.executors", ("wasmcu.bench", "wasmcu.cli", "wasmcu.plan")),
-    ("wasmcu.cluster", ("wasmcu.bench", "wasmcu.cli", "wasmcu.plan")),
+    ("wasmcu.runtimes", ("wasmcu.chips",)),
+    ("wasmcu.chips", ("wasmcu.runtimes",)),
     ("wasmcu.runtimes", ("wasmcu.backends", "wasmcu.bench", "wasmcu.plan")),
-    ("wasmcu.toolchains", ("wasmcu.runtimes", "wasmcu.backends")),
+    ("wasmcu.toolchains", ("wasmcu.runtimes", "wasmcu.chips", "wasmcu.backends")),
     ("wasmcu.devices", ("wasmcu.runtimes", "wasmcu.toolchains", "wasmcu.backends")),
-    ("wasmcu.report", ("wasmcu.bench", "wasmcu.cli", "wasmcu.backends", "wasmcu.executors", "wasmcu.cluster")),
+    ("wasmcu.report", ("wasmcu.bench", "wasmcu.cli", "wasmcu.backends", "wasmcu.executors")),
     ("wasmcu.measure", ("wasmcu.devices", "wasmcu.runtimes", "wasmcu.backends", "wasmcu.bench")),
 ])
 def test_named_layers_do_not_import_upwards(graph, lower, higher):

@@ -13,7 +13,7 @@ from wasmcu.errors import ConfigError, EnergyAnalysisError, PowerMeterDisconnect
 from wasmcu.measure import powertrace, ppk2
 from wasmcu.measure.powertrace import Trace, analyse, summarise
 from wasmcu.measure.ppk2 import PowerMeter, decode
-from wasmcu.measure.ppk2_fake import CALIBRATION, Encoder, FakePPK2, as_modifiers, steps
+from ppk2_fake import CALIBRATION, Encoder, FakePPK2, as_modifiers, steps
 
 V_MV = 5000
 IDLE, ACTIVE = 5_000.0, 25_000.0          # µA

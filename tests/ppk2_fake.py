@@ -21,7 +21,7 @@ import tty
 
 import numpy as np
 
-from .ppk2 import RANGES, RATE_HZ, modifier_arrays, to_amps
+from wasmcu.measure.ppk2 import RANGES, RATE_HZ, modifier_arrays, to_amps
 
 # plausible calibration of one PPK2 (not the defaults, so that the formula is exercised)
 CALIBRATION = {

@@ -54,6 +54,22 @@ def runtimes_table() -> str:
     return _table(["runtime", "mode", "runs on", "default on", "firmware sizes (bytes)", "what it is"], rows)
 
 
+def error_kinds_table() -> str:
+    """The failure kinds a cell can record (wasmcu.model.ERROR_KINDS)."""
+    from wasmcu.model import ERROR_KINDS
+
+    return _table(["kind", "what failed"], [[f"`{k}`", v] for k, v in ERROR_KINDS.items()])
+
+
+def chips_table() -> str:
+    """Every chip of the registry: its architecture, memory map, image format, flashers and timer."""
+    from wasmcu.chips import CHIPS
+
+    rows = [[f"`{c.name}`", c.arch, f"{c.flash:#010x} ({_size(c.flash_size)})", f"{c.ram:#010x} ({_size(c.ram_size)})",
+             c.image, ", ".join(f"`{f}`" for f in c.flashers), c.timer] for c in CHIPS.values()]
+    return _table(["chip", "arch", "image in flash", "RAM", "image", "flashers (default first)", "timer"], rows)
+
+
 def modes_table() -> str:
     """The execution modes, in the order the report shows them, with their runtimes."""
     from wasmcu.model import EXECUTION_MODES
@@ -246,6 +262,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "command-summary": command_summary,
     "runtimes": runtimes_table,
     "modes": modes_table,
+    "error-kinds": error_kinds_table,
+    "chips": chips_table,
     "devices": devices_table,
     "device-sources": device_sources_table,
     "cost-tables": cost_tables,

@@ -1,7 +1,7 @@
 """What a runtime is, and wasmcu's one timing protocol.
 
 The timing protocol, implemented once per language — here in Python (`time_calls`),
-in C (`timing_loop.c`, the wasm2c glue, WAMR's `wamr_bench.c`) and in JavaScript
+in C (`timing_loop.c`, the wasm2c glue, WAMR's `wamr/bench.c`) and in JavaScript
 (`v8_bench.js`) — and the same in all of them:
 
 1. The first call's result is the reference checksum.

@@ -115,10 +115,10 @@ def test_wasm3_sources_come_from_the_set_up_without_network(tmp_path, monkeypatc
     """The set-up fetched pywasm3's source distribution: a firmware build needs no download."""
     import subprocess
 
-    from wasmcu.toolchains import mcu
+    from wasmcu.runtimes.wasm3 import firmware
 
-    if not list(mcu.SDIST_DIR.glob("pywasm3-*.tar.gz")):
-        pytest.skip(f"no pywasm3 source distribution in {mcu.SDIST_DIR}: run scripts/setup.sh")
+    if not list(firmware.SDIST_DIR.glob("pywasm3-*.tar.gz")):
+        pytest.skip(f"no pywasm3 source distribution in {firmware.SDIST_DIR}: run scripts/setup.sh")
     monkeypatch.setenv("WASMCU_CACHE", str(tmp_path / "cache"))
     real = subprocess.run
 
@@ -126,6 +126,6 @@ def test_wasm3_sources_come_from_the_set_up_without_network(tmp_path, monkeypatc
         assert "pip" not in cmd, "a firmware build tried to download"
         return real(cmd, *a, **kw)
 
-    monkeypatch.setattr(mcu.subprocess, "run", no_pip)
-    src = mcu.wasm3_sources()
+    monkeypatch.setattr(firmware.subprocess, "run", no_pip)
+    src = firmware.sources()
     assert (src / "wasm3.h").is_file() and (src / "m3_compile.c").is_file()

@@ -11,7 +11,8 @@ from wasmcu.backends.qemu import QemuBackend
 from wasmcu.bench import execute_cell
 from wasmcu.errors import RuntimeUnavailable
 from wasmcu.model import Cell
-from wasmcu.runtimes import RUNTIMES, wamr
+from wasmcu.runtimes import RUNTIMES
+from wasmcu.runtimes.wamr import builds as wamr
 
 from conftest import bench_json
 

@@ -202,7 +202,8 @@ def test_a_runtime_the_backend_cannot_run_is_unsupported_and_not_run(oracle_work
     cell = Cell("sized", 4, "c", "wamr-jit", "host")
     r = execute_cell(cell, oracle_workload, host, ctx)
     assert asked == [("wamr-jit", host)]
-    assert r == Result(cell=cell, backend="host", status="unsupported", error="wamr-jit is not here")
+    assert r == Result(cell=cell, backend="host", status="unsupported", error="wamr-jit is not here",
+                       error_kind="unsupported")
 
 
 def test_a_device_without_a_backend_is_unsupported(oracle_workload, ctx):
@@ -213,11 +214,12 @@ def test_a_device_without_a_backend_is_unsupported(oracle_workload, ctx):
     assert r.error == str(ConfigError("unknown backend 'oscilloscope'", expected="host, qemu or board"))
 
 
-@pytest.mark.parametrize("raised, error", [
-    (CellError("trap: out of bounds memory access"), "trap: out of bounds memory access"),
-    (KeyError("r0"), "KeyError: 'r0'"),  # a bug: named by its type, the run goes on
+@pytest.mark.parametrize("raised, error, kind", [
+    (CellError("trap: out of bounds memory access", "trap"), "trap: out of bounds memory access", "trap"),
+    (CellError("something else"), "something else", "error"),
+    (KeyError("r0"), "KeyError: 'r0'", "internal"),  # a bug: named by its type, the run goes on
 ])
-def test_a_cell_that_raises_is_an_error_result(oracle_workload, host, ctx, monkeypatch, caplog, raised, error):
+def test_a_cell_that_raises_is_an_error_result(oracle_workload, host, ctx, monkeypatch, caplog, raised, error, kind):
     def run_cell(self, cell, workload, device, context):
         raise raised
 
@@ -227,6 +229,7 @@ def test_a_cell_that_raises_is_an_error_result(oracle_workload, host, ctx, monke
     with caplog.at_level(logging.DEBUG, logger="wasmcu"):
         r = execute_cell(cell, oracle_workload, host, ctx)
     assert (r.cell, r.backend, r.status, r.error, r.expected) == (cell, "host", "error", error, 1004)
+    assert r.error_kind == kind
     traced = [rec for rec in caplog.records if rec.exc_info]
     if isinstance(raised, CellError):
         assert traced == []

@@ -128,9 +128,11 @@ def test_broken_workloads_each_say_why_and_good_cells_are_stored(tmp_path, db):
     for rt in ("native", "wasm3"):
         assert by[("broken", rt)]["status"] == "error" and "build failed" in by[("broken", rt)]["error"]
         assert "syntax" in by[("broken", rt)]["error"] or "error:" in by[("broken", rt)]["error"]
-        assert by[("wrong", rt)]["status"] == "mismatch"
+        assert by[("broken", rt)]["error_kind"] == "build-failed" and by[("good", rt)]["error_kind"] is None
+        assert by[("wrong", rt)]["status"] == "mismatch" and by[("wrong", rt)]["error_kind"] == "mismatch"
         assert by[("wrong", rt)]["checksum"] == 8 and by[("wrong", rt)]["expected"] == 7
         assert by[("hang", rt)]["status"] == "error" and "timeout" in by[("hang", rt)]["error"]
+        assert by[("hang", rt)]["error_kind"] == "timeout"
     assert "mismatch" in proc.stderr and "timeout" in proc.stderr
     with Store(db) as s:
         stored = {(r.cell.workload, r.cell.runtime): r.status for r in s.results()}

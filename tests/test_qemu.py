@@ -103,6 +103,7 @@ def test_kernel_that_never_returns_hits_the_instruction_budget(tmp_path, db):
                              str(d), "--db", str(db), env={"WASMCU_MAX_INSTRUCTIONS": "5000000"})
     assert proc.returncode == 1
     assert cells[0]["status"] == "error" and "instruction budget" in cells[0]["error"]
+    assert cells[0]["error_kind"] == "budget-exhausted"
 
 
 def test_trap_in_firmware_is_reported(tmp_path, db):
@@ -113,6 +114,7 @@ def test_trap_in_firmware_is_reported(tmp_path, db):
     proc, cells = bench_json("--device", "esp32c6", "--runtime", "wasm3", "--workload", "trap:1", "--workload-dir",
                              str(d), "--db", str(db))
     assert cells[0]["status"] == "error" and "trap" in cells[0]["error"] and "unreachable" in cells[0]["error"]
+    assert cells[0]["error_kind"] == "trap"
 
 
 def test_host_only_runtime_is_unsupported_on_boards(db):
@@ -132,6 +134,7 @@ def test_native_stack_overflow_on_a_board_is_explained(tmp_path, db, device):
                              str(d), "--db", str(db), "--timeout", "60")
     assert proc.returncode == 1
     assert cells[0]["status"] == "error" and "native stack overflow" in cells[0]["error"], cells[0]["error"]
+    assert cells[0]["error_kind"] == "stack-overflow"
 
 
 BAD = {
@@ -176,12 +179,14 @@ def test_module_needing_more_memory_than_the_device_does_not_fit(tmp_path, db):
     proc, cells = bench_json("--device", "pico", "--runtime", "wasm3", "--workload", "mid:1", "--workload-dir",
                              str(d2), "--db", str(db))
     assert cells[0]["status"] == "does-not-fit" and "heap has" in cells[0]["error"], cells[0]["error"]
+    assert cells[0]["error_kind"] == "heap-exhausted"
 
 
 def test_missing_qemu_names_the_package(db):
     proc, cells = bench_json("--device", "pico", "--runtime", "native", "--workload", "crc16:4", "--lang", "c",
                              "--db", str(db), env={"WASMCU_QEMU_SYSTEM_ARM": "/nonexistent/qemu"})
     assert cells[0]["status"] == "error" and "apt-get install qemu-system-arm" in cells[0]["error"]
+    assert cells[0]["error_kind"] == "build-failed"
 
 
 @pytest.mark.parametrize("script, expect", [
@@ -196,6 +201,7 @@ def test_qemu_crash_or_garbage_is_an_error(tmp_path, db, script, expect):
     proc, cells = bench_json("--device", "pico", "--runtime", "native", "--workload", "crc16:4", "--lang", "c",
                              "--db", str(db), env={"WASMCU_QEMU_SYSTEM_ARM": str(fake)})
     assert cells[0]["status"] == "error" and expect in cells[0]["error"], cells[0]["error"]
+    assert cells[0]["error_kind"] == "no-report"
 
 
 def test_documented_second_clock_halves_the_time_and_drops_the_energy_model(db):

@@ -17,7 +17,8 @@ from wasmcu.store import SCALAR_FIELDS, Store, StoreError
 CELL = Cell("crc16", 100, "rust", "wamr", "pico", "sdk")
 
 # every field set, each to a value no other field has
-FULL = Result(cell=CELL, backend="qemu", status="mismatch", error="checksum differs", checksum=0xDEADBEEF, expected=7,
+FULL = Result(cell=CELL, backend="qemu", status="mismatch", error="checksum differs", error_kind="mismatch",
+              checksum=0xDEADBEEF, expected=7,
               verified_by="native-host", time_us=12.5, time_us_ci=[12.0, 13.25], time_kind="estimated", load_us=3.5,
               cycles=1_000_003, cycles_kind="estimated cycles", instructions=900_001, flash_bytes=65_536,
               ram_static_bytes=4_096, ram_peak_bytes=8_192, host_rss_bytes=30_000_000, runtime_flash_bytes=40_000,

@@ -26,9 +26,11 @@ def firmware_error_kind(msg: str) -> str:
     """The kind of an error the firmware reported (`@wasmcu error="STAGE: MESSAGE"`, main.c's
     report_error): the stage it names and what the runtime said, read once here where the
     protocol is parsed."""
-    stage = msg.split(":", 1)[0].strip()
+    stage, _, detail = (part.strip() for part in msg.partition(":"))
     if "allocate memory failed" in msg:  # WAMR's pool (its heap for module and instance) ran out
         return "pool-exhausted"
+    if stage == "fault" and detail.startswith("native stack overflow"):  # main.c's RISC-V trap handler
+        return "stack-overflow"
     return {"load": "load-failed", "trap": "trap", "fault": "fault", "bring-up": "board"}.get(stage, "error")
 
 

@@ -45,6 +45,7 @@ from ..model import ERROR, OK, Draft, Result
 from ..protocol import parse
 from ..toolchains.uf2 import pico_uf2
 from .base import Backend, RunContext
+from .benefits import record_update_time
 from .image import build_cell, build_opt
 from .readout import apply_report, reported_error
 
@@ -176,6 +177,7 @@ class BoardBackend(Backend):
             _energy(res, trace, meter, cell, ctx)
         elif why_not:
             res.extra["energy_note"] = why_not
+        record_update_time(res, device, ctx.link)
         res.status = OK
         return res.freeze()
 

@@ -18,6 +18,7 @@ from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..workloads import SEED
 from .base import Backend, RunContext
+from .benefits import record_module
 from .image import PREBUILT_NATIVE, record_library_cost
 
 HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
@@ -74,6 +75,7 @@ class HostBackend(Backend):
         except CellError as exc:
             res.error = str(exc)
             return res
+        record_module(res, workload, None)
         res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode,
                               runtime_settings=dict(rt.host_sizes) or None)
         if rt.wasm:  # the host's native kernel uses the system's shared libc: nothing is linked in

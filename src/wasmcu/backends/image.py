@@ -14,6 +14,7 @@ from ..measure.footprint import Footprint, footprint
 from ..model import DOES_NOT_FIT, ERROR, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..toolchains.wasm import build_wasm, memory_pages
+from .benefits import record_module, record_update
 
 FIRMWARE = mcu.FIRMWARE
 WASM_PAGE = 65536
@@ -121,6 +122,10 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
     cost = build_wasm(workload, cell.n, cell.lang).meta.get("library_cost") if rt.wasm else meta.get("library_cost")
     record_library_cost(res, cost, "module" if rt.wasm else "firmware")
+    record_module(res, workload, device.arch)
+    record_update(res, workload, device, device.arch, elf,
+                  rebuild=lambda nxt: build_image(cell.runtime, nxt, cell.n, cell.lang, device, opt, chip=chip,
+                                                  defines=defines, firmware_cc=cc)[0])
     return elf, fp
 
 

@@ -31,6 +31,7 @@ from ..runtimes import wamr
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
+from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .readout import apply_report, reported_error
 
@@ -94,6 +95,8 @@ class QemuBackend(Backend):
         res.provenance.update(qemu_machine=machine_args(device), cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
         res = self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
+        if res.status == OK:
+            record_update_time(res, device, ctx.link)
         if res.status == ERROR and (res.error or "").startswith("native stack overflow"):
             need, tried = self.stack_needed(cell, workload, device, ctx)
             if need:

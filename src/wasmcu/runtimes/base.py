@@ -109,6 +109,12 @@ class Runtime:
         module = build_wasm(workload, n, lang)
         return str(module.wasm), module.meta
 
+    def derived_artefact(self, wasm: Path, arch: str | None) -> tuple[str, Path] | None:
+        """The artefact this runtime derives from the module ahead of the run, for a board
+        architecture or (None) the host: (its kind, its file), or None when it runs the module
+        itself (an interpreter, a JIT)."""
+        return None
+
     def firmware_unavailable_reason(self, device) -> str | None:
         """None when the firmware part can be built for `device`; else what is missing."""
         return None

@@ -117,6 +117,9 @@ class Workload:
     files: dict[str, list[Path]] = field(default_factory=dict)
     build: BuildOptions = field(default_factory=lambda: BuildOptions())
     entry: str = "run"          # the exported function of type uint32_t (uint32_t seed)
+    # [update]: the next version of a one-file kernel, per language: board cells give the
+    # delta update from this version to it (wasmcu.backends.benefits)
+    update_next: dict[str, Path] = field(default_factory=dict)
     _oracle: object = field(default=None, repr=False)
 
     @property
@@ -216,7 +219,9 @@ def load_workload(directory: Path) -> Workload:
     if not isinstance(stack, int) or isinstance(stack, bool) or stack <= 0 or stack % 16 or stack >= memory:
         raise ConfigError(f"invalid value {stack!r}", file=spec_file, field="wasm.stack_bytes",
                           expected="a positive multiple of 16 bytes, smaller than memory_bytes")
+    update_next = _update_next(directory, spec_file, spec.get("update", {}), sources, files)
     return Workload(
+        update_next=update_next,
         memory_bytes=memory,
         shadow_stack_bytes=stack,
         name=name,
@@ -230,6 +235,27 @@ def load_workload(directory: Path) -> Workload:
         oracle_file=oracle_file,
         oracle_function=str(oracle.get("function", "checksum")),
     )
+
+
+def _update_next(directory: Path, spec_file: Path, table, sources: dict, files: dict) -> dict[str, Path]:
+    """[update] LANG = "the next version's source": one file, for a language whose kernel is one file."""
+    if not isinstance(table, dict):
+        raise ConfigError("invalid [update]", file=spec_file, field="update",
+                          expected='a table of LANG = "the next version of the kernel", e.g. c = "kernel_next.c"')
+    out = {}
+    for lang, rel in table.items():
+        if lang not in sources:
+            raise ConfigError(f"no {lang} source to update", file=spec_file, field=f"update.{lang}",
+                              expected="a language of [sources]: " + ", ".join(sources))
+        if len(files[lang]) != 1:
+            raise ConfigError(f"the {lang} kernel has {len(files[lang])} files", file=spec_file, field=f"update.{lang}",
+                              expected="a next version for a one-file kernel only")
+        path = directory / rel if isinstance(rel, str) else None
+        if path is None or not path.is_file():
+            raise ConfigError(f"next version {rel!r} is not a file", file=spec_file, field=f"update.{lang}",
+                              expected="the next version's source file, beside workload.toml")
+        out[lang] = path
+    return out
 
 
 def _source_files(directory: Path, spec_file: Path, lang: str, value) -> list[Path]:

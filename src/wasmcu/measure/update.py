@@ -8,7 +8,7 @@ figures are modelled from cited documents; every part of the total says its kind
 
 Compression is what embedded updaters use: LZMA (the .lzma "alone" format that small
 decoders read) and heatshrink (an LZSS for a few hundred bytes of RAM, window 2^8, lookahead
-2^4). A delta between two versions is made by detools (made for delta updates on
+2^7, as detools uses). A delta between two versions is made by detools (made for delta updates on
 microcontrollers; a sequential patch, heatshrink-compressed, applied in place on the device).
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from .cycles import Cost, _cost
 
-HEATSHRINK = {"window_sz2": 8, "lookahead_sz2": 4}  # a decoder state of a few hundred bytes
+HEATSHRINK = {"window_sz2": 8, "lookahead_sz2": 7}  # detools' defaults: a decoder state of a few hundred bytes
 MODELLED, MEASURED, ESTIMATED = "modelled", "measured", "estimated"
 
 

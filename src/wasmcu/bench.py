@@ -45,7 +45,10 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
 def verify(result: Result, workload) -> Result:
     """Compare the checksum with the expected one; a difference is a failed cell. The expected
     checksum is the oracle's, or, for a workload without an oracle, the host's native result
-    for the same language, n and seed; `verified_by` says which."""
+    for the same language, n and seed; `verified_by` says which. A containment kernel has no
+    expected checksum: its outcome was classified by the backend (wasmcu.measure.containment)."""
+    if workload.containment:
+        return result
     if workload.has_oracle:
         verified_by, source = VERIFIED_ORACLE, "the oracle's"
         try:

@@ -18,6 +18,7 @@ from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..workloads import SEED
 from .base import Backend, RunContext
+from . import containment
 from .benefits import record_module
 from .image import PREBUILT_NATIVE, record_library_cost
 
@@ -80,6 +81,9 @@ class HostBackend(Backend):
                               runtime_settings=dict(rt.host_sizes) or None)
         if rt.wasm:  # the host's native kernel uses the system's shared libc: nothing is linked in
             record_library_cost(res, build_wasm(workload, cell.n, cell.lang).meta.get("library_cost"), "module")
+        if workload.containment:  # a misbehaving kernel: observed and classified, not timed
+            containment.host_cell(res, workload, rt, artifact, ctx.timeout_s)
+            return res
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
         out = run_worker(job, ctx.timeout_s)
         if "error" in out:
@@ -113,7 +117,8 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
-        return {"error": f"timeout: the kernel did not return within {timeout_s:g} s (raise it with --timeout)"}
+        return {"error": f"timeout: the kernel did not return within {timeout_s:g} s (raise it with --timeout)",
+                "kind": "timeout"}
     except BaseException:  # Ctrl-C: do not leave the worker behind
         _kill_group(proc)
         proc.wait()
@@ -121,7 +126,7 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
     if proc.returncode != 0 or not stdout.strip():
         sig = -proc.returncode if proc.returncode and proc.returncode < 0 else None
         what = f"killed by signal {signal.Signals(sig).name}" if sig else f"exit status {proc.returncode}"
-        return {"error": f"the runtime crashed ({what}): {stderr.strip()[-400:]}"}
+        return {"error": f"the runtime crashed ({what}): {stderr.strip()[-400:]}", "kind": "crash"}
     try:
         return json.loads(stdout)
     except json.JSONDecodeError:

@@ -60,6 +60,8 @@ def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, 
     rt = runtimes_mod.get(runtime)
     arch = mcu.with_compiler(mcu.arch_of(device), firmware_cc)
     parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
+    if workload.containment:  # the canary follows the kernel's data: linked after it (canary.c)
+        parts, fw_defines = [*parts, FIRMWARE / "canary.c"], [*fw_defines, "-DWASMCU_CONTAINMENT"]
     return mcu.link_firmware(device, arch, FIRMWARE / rt.firmware_glue, parts, opt, includes=includes,
                              defines=[*fw_defines, *defines], chip=chip)
 

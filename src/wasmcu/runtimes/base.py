@@ -45,6 +45,8 @@ class HostJob:
     load_repeat: int = 3
     min_sample_us: float = 5000.0    # calls are batched so one sample lasts at least this (5 ms)
     min_warmup_s: float = 0.2        # warm up for at least this long (CPU clocks and caches settle)
+    containment: bool = False        # one misbehaving call and a second one (wasmcu.runtimes.contain), no timing
+    fuel: int | None = None          # a metering limit, for runtimes that offer one (wasmtime's fuel)
 
 
 @dataclass

@@ -23,7 +23,7 @@ def main() -> int:
     own = None
     try:
         if job.containment:
-            from .runtimes.contain import contain
+            from .backends.containment_call import contain
 
             out = contain(job)
         else:

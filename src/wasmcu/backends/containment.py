@@ -22,9 +22,11 @@ from ..measure.footprint import symbol_address
 from ..model import ERROR, OK, UNSUPPORTED
 from ..protocol import parse
 from ..runtimes.base import HostJob
-from ..runtimes.contain import IN_PROCESS
 from ..workloads import SEED
 
+# the host's runtimes that run in the worker process (wasmcu.backends.containment_call); V8 and WAMR run in
+# programs of their own, which have no containment harness
+IN_PROCESS = ("native", "wasm2c", "wasm3", "wasmtime", "wasmtime-pulley")
 HOST_LIMIT_S = 5.0                   # the host's time limit for one misbehaving call
 BOARD_LIMIT_INSTRUCTIONS = 50_000_000  # an emulated board's budget: a watchdog's part
 FUEL = 50_000_000                    # wasmtime's fuel for one call: far more than any kernel of the suite needs
@@ -44,10 +46,9 @@ def _finish(res, workload, rt, obs: Observation) -> None:
     res.status = OK
 
 
-def host_cell(res, workload, rt, artifact: str, timeout_s: float) -> None:
-    """Observe one misbehaving call on the host and classify it into `res`."""
-    from .host import run_worker
-
+def host_cell(res, workload, rt, artifact: str, timeout_s: float, run_worker) -> None:
+    """Observe one misbehaving call on the host and classify it into `res`; `run_worker(job,
+    timeout_s)` runs a job in a worker process (wasmcu.backends.host.run_worker)."""
     if rt.name not in IN_PROCESS:
         res.status, res.error = UNSUPPORTED, (f"the containment suite runs on the host's in-process runtimes "
                                               f"({', '.join(IN_PROCESS)}); {rt.name} runs in a program of its own, "
@@ -72,11 +73,11 @@ def host_cell(res, workload, rt, artifact: str, timeout_s: float) -> None:
     _finish(res, workload, rt, obs)
 
 
-def qemu_cell(res, workload, rt, elf: Path, device, arch, ctx) -> None:
-    """Run the containment firmware under QEMU with a small instruction budget and classify it."""
-    from .qemu import arm_fault, machine_args, plugin_library
-
-    qemu, plugin = tools.require(arch.qemu), plugin_library()
+def qemu_cell(res, workload, rt, elf: Path, device, arch, ctx, *, machine_args, plugin, arm_fault) -> None:
+    """Run the containment firmware under QEMU with a small instruction budget and classify it;
+    `machine_args(device)`, the event-count `plugin` library and `arm_fault(text, device,
+    stack_bottom)` are the qemu backend's (wasmcu.backends.qemu)."""
+    qemu = tools.require(arch.qemu)
     budget = min(ctx.max_instructions, BOARD_LIMIT_INSTRUCTIONS)
     marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
     with tempfile.TemporaryDirectory(prefix="wasmcu-contain-") as tmp:

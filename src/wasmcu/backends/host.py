@@ -82,7 +82,7 @@ class HostBackend(Backend):
         if rt.wasm:  # the host's native kernel uses the system's shared libc: nothing is linked in
             record_library_cost(res, build_wasm(workload, cell.n, cell.lang).meta.get("library_cost"), "module")
         if workload.containment:  # a misbehaving kernel: observed and classified, not timed
-            containment.host_cell(res, workload, rt, artifact, ctx.timeout_s)
+            containment.host_cell(res, workload, rt, artifact, ctx.timeout_s, run_worker)
             return res
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
         out = run_worker(job, ctx.timeout_s)

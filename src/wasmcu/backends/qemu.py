@@ -96,7 +96,8 @@ class QemuBackend(Backend):
         res.provenance.update(qemu_machine=machine_args(device), cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
         if workload.containment:  # a misbehaving kernel: observed and classified (backends.containment)
-            containment.qemu_cell(res, workload, runtimes_mod.get(cell.runtime), elf, device, mcu.arch_of(device), ctx)
+            containment.qemu_cell(res, workload, runtimes_mod.get(cell.runtime), elf, device, mcu.arch_of(device), ctx,
+                                  machine_args=machine_args, plugin=plugin_library(), arm_fault=arm_fault)
             return res
         res = self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
         if res.status == OK:

@@ -13,17 +13,14 @@ import dataclasses
 import time
 
 from ..errors import CellError
-from .base import HostJob
+from ..runtimes.base import HostJob
 
-
-# runtimes whose host harness runs in this process; V8 and WAMR run in programs of their own
-IN_PROCESS = ("native", "wasm2c", "wasm3", "wasmtime", "wasmtime-pulley")
 
 
 def contain(job: HostJob) -> dict:
     """{'containment': {trap, result, alive, alive_error, detect_us, second_call}}; a fault or a
     hang never returns here (the parent sees the process die or time out)."""
-    from . import get
+    from ..runtimes import get
 
     rt = get(job.runtime)
     call = rt.load(job)

@@ -128,3 +128,14 @@ def test_a_containment_kernel_with_an_oracle_is_refused(tmp_path):
     (tmp_path / "workload.toml").write_text('name = "k"\n[sources]\nc = "kernel.c"\n[containment]\nwhat = "x"\n')
     with pytest.raises(ConfigError, match="containment"):
         workloads.load_workload(tmp_path)
+
+
+def test_report_tables_show_containment_apart(env):
+    from wasmcu.report import benefits
+
+    cells = [run(env, "divide_by_zero", rt, "host") for rt in ("wasm3", "native")]
+    head, rows = benefits.containment_rows(cells)
+    assert [(r[2], r[4], r[5]) for r in rows] == [("native", F, "NO"), ("wasm3", T, "yes")]
+    assert benefits.portability_rows(cells)[1] == []  # outcomes differ by design: not a portability claim
+    trade = {r[1]: r for r in benefits.tradeoff_rows(cells)[1]}
+    assert trade["wasm3"][-1] == "1 of 1" and trade["native"][-1] == "0 of 1"

@@ -25,12 +25,12 @@ def portability_rows(results: list[Result]) -> Table:
     every result agreed (all cells ok, one checksum)."""
     groups: dict[str, list[Result]] = defaultdict(list)
     for r in results:
-        if r.extra.get("module_sha256"):
+        if r.extra.get("module_sha256") and "misbehaviour" not in r.extra:  # containment cells: their own table
             groups[r.extra["module_sha256"]].append(r)
     rows = []
     for sha, rs in sorted(groups.items(), key=lambda kv: (kv[1][0].cell.workload, kv[1][0].cell.n, kv[0])):
         first = rs[0]
-        ran = [r for r in rs if r.status == OK]
+        ran = [r for r in rs if r.status == OK and r.checksum is not None]
         sums = {r.checksum for r in ran}
         if not ran:
             agreed = "no cell ran it"
@@ -59,7 +59,7 @@ def update_rows(results: list[Result]) -> Table:
     rows = []
     for r in sorted(results, key=lambda r: (r.cell.device, r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime)):
         e = r.extra
-        if r.status != OK or e.get("update_bytes") is None:
+        if r.status != OK or e.get("update_bytes") is None or "misbehaviour" in e:
             continue
         comp = e.get("update_bytes_compressed") or {}
         parts = e.get("update_time_parts") or {}

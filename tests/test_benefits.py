@@ -104,9 +104,12 @@ def test_update_time_adds_modelled_parts_and_the_estimated_load(env, crc16_cells
 def test_delta_round_trips():
     old = bytes(range(256)) * 40
     new = old[:5000] + b"\x01\x02" + old[5002:]
-    patch = __import__("io").BytesIO()
+    import io
+
     import detools
-    detools.create_patch(__import__("io").BytesIO(old), __import__("io").BytesIO(new), patch, compression="heatshrink",
+
+    patch = io.BytesIO()
+    detools.create_patch(io.BytesIO(old), io.BytesIO(new), patch, compression="heatshrink",
                          heatshrink_window_sz2=8, heatshrink_lookahead_sz2=7)
     assert upd.apply_delta(old, patch.getvalue()) == new
     assert upd.delta_bytes(old, new) == len(patch.getvalue()) < 200
@@ -148,3 +151,14 @@ def test_report_tables(crc16_cells):
     assert [r[2] for r in rows] == ["native", "wasm2c", "wasm3"]
     trade = benefits.tradeoff_rows(results)[1]
     assert any(r[1] == "wasm3" and r[7] == "2 device(s)" for r in trade)
+
+
+@pytest.mark.qemu
+def test_the_link_option_reaches_the_board_cells(db):
+    from wasmcu import api
+
+    run = api.bench(devices="esp32c6", runtimes="wasm3", workloads="crc16:100", langs="c", link="ble",
+                    db=db)
+    (r,) = run.results
+    assert r.status == OK and r.extra["update_link"] == "ble"
+    assert r.extra["update_time_parts"]["transfer"]["s"] == pytest.approx(r.extra["update_bytes"] / 20_000)

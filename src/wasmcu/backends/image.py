@@ -125,9 +125,10 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     cost = build_wasm(workload, cell.n, cell.lang).meta.get("library_cost") if rt.wasm else meta.get("library_cost")
     record_library_cost(res, cost, "module" if rt.wasm else "firmware")
     record_module(res, workload, device.arch)
-    record_update(res, workload, device, device.arch, elf,
-                  rebuild=lambda nxt: build_image(cell.runtime, nxt, cell.n, cell.lang, device, opt, chip=chip,
-                                                  defines=defines, firmware_cc=cc)[0])
+    if not workload.containment:  # a misbehaving kernel is not shipped: no update figures
+        record_update(res, workload, device, device.arch, elf,
+                      rebuild=lambda nxt: build_image(cell.runtime, nxt, cell.n, cell.lang, device, opt, chip=chip,
+                                                      defines=defines, firmware_cc=cc)[0])
     return elf, fp
 
 

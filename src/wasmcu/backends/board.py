@@ -156,6 +156,8 @@ class BoardBackend(Backend):
             res.status, res.error = ERROR, f"the board's report was incomplete: {text.strip()[-300:]!r}"
             return res.freeze()
         res.time_us, res.time_kind = float(report.int("time_us")), "measured"
+        if report.int("load_us") is not None:  # load and instantiation, timed by the chip's timer
+            res.load_us = float(report.int("load_us"))
         if not apply_report(res, report, fp):
             return res.freeze()
         chip = CHIPS[settings["chip"]]

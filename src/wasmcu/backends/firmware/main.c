@@ -267,9 +267,13 @@ int main(void)
         report_error("bring-up", wasmcu_chip_bringup_error());
         return 5;
     }
+    uint32_t l0 = 0, l1 = 0;
+    int load_timed = wasmcu_chip_timer_us(&l0); /* a real chip's timer around load and instantiation */
     wasmcu_mark_load_begin();
     int rc = wasmcu_glue_load(&error);
     wasmcu_mark_load_end();
+    if (load_timed)
+        wasmcu_chip_timer_us(&l1);
     if (rc) {
         report_error("load", error);
         return 2;
@@ -297,6 +301,8 @@ int main(void)
     }
     if (timed)
         printf("@wasmcu time_us=%lu\n", (unsigned long)((t1 - t0) / (uint32_t)timed));
+    if (load_timed)
+        printf("@wasmcu load_us=%lu\n", (unsigned long)((l1 - l0) / (uint32_t)load_timed));
     if (wasmcu_chip_clock_hz())
         printf("@wasmcu clock_hz=%lu\n", (unsigned long)wasmcu_chip_clock_hz());
     if (counted) /* the host checks that the time did not exceed one wrap of a narrow counter */

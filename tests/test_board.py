@@ -61,6 +61,11 @@ def test_pico_board_in_rp2040js_gives_measured_times(db):
     # SysTick counts the call's cycles at 125 MHz: within a microsecond's worth of the timer's time
     for c in cells:
         assert c["cycles_kind"] == "measured cycles" and abs(c["cycles"] - c["time_us"] * 125) <= 250, c
+    # the load and instantiation are timed by the chip's timer too, and an update's time adds them, labelled measured
+    w = by["wasm3"]
+    load = w["extra"]["update_time_parts"]["load"]
+    assert w["load_us"] > 0 and load["kind"] == "measured" and load["s"] == pytest.approx(w["load_us"] / 1e6)
+    assert w["extra"]["update_part"] == "module (.wasm)" and "load" not in by["native"]["extra"]["update_time_parts"]
 
 
 @needs_pico

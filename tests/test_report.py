@@ -70,7 +70,7 @@ def written(tmp_path_factory):
 def test_report_writes_every_file_and_figure_has_every_ok_cell(written, tmp_path):
     rep, files, results = written
     names = {p.name for p in files}
-    assert names == {"report.html", "report.md", "results.csv", "time.png", "footprint.png", "energy.png",
+    assert names == {"report.html", "report.md", "results.csv", "tradeoff.html", "time.png", "footprint.png", "energy.png",
                      "overhead.png", "modes.png", "score.png"}
     from matplotlib.image import imread
 

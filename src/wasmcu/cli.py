@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--repeat", type=int, help="host samples per cell (default 20)")
     b.add_argument("--warmup", type=int, help="host warm-up calls per cell (default 3)")
     b.add_argument("--timeout", type=float, help="seconds before a cell is stopped (default 300)")
+    b.add_argument("--link", help="the link an update is delivered over on the boards, for the update-time model: "
+                                  "a name of the device profile's [update.links], e.g. uart or ble (default: each "
+                                  "device's own)")
     b.add_argument("--jobs", type=int, help="emulated cells run in parallel (default: number of cores)")
     b.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
     b.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
@@ -187,7 +190,7 @@ def cmd_bench(args) -> int:
     for flag, field in (("suite", "suite"), ("device", "devices"), ("runtime", "runtimes"), ("workload", "workloads"),
                         ("lang", "langs"), ("build", "build"), ("firmware_cc", "firmware_cc"), ("repeat", "repeat"),
                         ("warmup", "warmup"),
-                        ("timeout", "timeout")):
+                        ("timeout", "timeout"), ("link", "link")):
         value = getattr(args, flag)
         if value is not None:
             setattr(spec, field, value)

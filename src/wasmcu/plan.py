@@ -70,7 +70,7 @@ SUITES = {name: _check_suite(name, suite, SUITES_FILE, "") for name, suite in _r
 
 SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
              "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
-             "build": list, "firmware_cc": list}
+             "build": list, "firmware_cc": list, "link": str}
 
 
 @dataclass
@@ -85,6 +85,7 @@ class Spec:
     repeat: int = 20
     warmup: int = 3
     timeout: float = 300.0
+    link: str | None = None    # the link board cells' updates are delivered over (default: each device's own)
     workload_dirs: list[Path] = field(default_factory=list)
     device_dirs: list[Path] = field(default_factory=list)
 

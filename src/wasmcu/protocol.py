@@ -13,6 +13,9 @@ A run is a sequence of records ending with `@wasmcu end=1`. Known keys:
     stack_hwm, heap_hwm         painted-stack and heap high-water marks, bytes
     error                       what failed ("load: ...", "trap: ...", "bring-up: ...")
     time_us, cycles, cycles_bits a real board's timer and cycle counter around the call
+    load_us                     a real board's timer around load and instantiation
+    contain_rc, trap, canary,   the containment suite: the misbehaving call's return code, the
+    alive, alive_rc             runtime's words, the canary (1 intact), the second call
     clock_hz                    the CPU clock a real board's firmware set up
     end                         last record
 

@@ -16,6 +16,7 @@ class RunContext:
     max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000)))
     db_path: Path | None = None  # the results store: measured power traces are saved beside it
     place: object | None = None  # a board farm's place (wasmcu.farm.Place): board cells use its serial port
+    link: str | None = None      # the link an update is delivered over (a device's [update.links]; None: its default)
 
 
 class Backend:

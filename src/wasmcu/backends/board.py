@@ -31,6 +31,7 @@ from ..measure.ppk2 import MeterSettings, PowerMeter, PowerMeterError, find_ppk2
 from ..model import OK, Draft, Result
 from ..protocol import parse
 from .base import Backend, RunContext
+from .benefits import record_update_time
 from .image import build_cell, build_opt
 from .readout import apply_report, reported_error
 
@@ -104,6 +105,8 @@ class BoardBackend(Backend):
             res.fail("no-report", f"the board's report was incomplete: {text.strip()[-300:]!r}")
             return res.freeze()
         res.time_us, res.time_kind = float(report.int("time_us")), "measured"
+        if report.int("load_us") is not None:  # load and instantiation, timed by the chip's timer
+            res.load_us = float(report.int("load_us"))
         if not apply_report(res, report, fp):
             return res.freeze()
         chip = CHIPS[settings["chip"]]
@@ -125,6 +128,7 @@ class BoardBackend(Backend):
             _energy(res, trace, meter, cell, ctx)
         elif why_not:
             res.extra["energy_note"] = why_not
+        record_update_time(res, device, ctx.link)
         res.status = OK
         return res.freeze()
 

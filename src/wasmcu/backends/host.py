@@ -18,6 +18,8 @@ from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..workloads import SEED
 from .base import Backend, RunContext
+from . import containment
+from .benefits import record_module
 from .image import PREBUILT_NATIVE, record_library_cost
 
 HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
@@ -74,10 +76,14 @@ class HostBackend(Backend):
         except CellError as exc:
             res.fail(exc.kind, str(exc))
             return res
+        record_module(res, workload, None)
         res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode,
                               runtime_settings=dict(rt.host_sizes) or None)
         if rt.wasm:  # the host's native kernel uses the system's shared libc: nothing is linked in
             record_library_cost(res, build_wasm(workload, cell.n, cell.lang).meta.get("library_cost"), "module")
+        if workload.containment:  # a misbehaving kernel: observed and classified, not timed
+            containment.host_cell(res, workload, rt, artifact, ctx.timeout_s, run_worker)
+            return res
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
         out = run_worker(job, ctx.timeout_s)
         if "error" in out:

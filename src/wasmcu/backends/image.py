@@ -19,6 +19,7 @@ from ..measure.footprint import Footprint, footprint
 from ..model import DOES_NOT_FIT, ERROR, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..toolchains.wasm import build_wasm, memory_pages
+from .benefits import record_module, record_update
 
 FIRMWARE = Path(__file__).resolve().parent / "firmware"  # the firmware frame: main.c and wasmcu_fw.h
 WASM_PAGE = 65536
@@ -80,6 +81,8 @@ def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, 
     rt = runtimes_mod.get(runtime)
     arch = mcu.with_compiler(mcu.arch_of(device), firmware_cc)
     parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
+    if workload.containment:  # the canary follows the kernel's data: linked after it (canary.c)
+        parts, fw_defines = [*parts, FIRMWARE / "canary.c"], [*fw_defines, "-DWASMCU_CONTAINMENT"]
     return mcu.link_firmware(device, arch, firmware_frame(rt, device, chip), parts, opt, includes=includes,
                              defines=[*fw_defines, *defines])
 
@@ -142,6 +145,11 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
     cost = build_wasm(workload, cell.n, cell.lang).meta.get("library_cost") if rt.wasm else meta.get("library_cost")
     record_library_cost(res, cost, "module" if rt.wasm else "firmware")
+    record_module(res, workload, device.arch)
+    if not workload.containment:  # a misbehaving kernel is not shipped: no update figures
+        record_update(res, workload, device, device.arch, elf,
+                      rebuild=lambda nxt: build_image(cell.runtime, nxt, cell.n, cell.lang, device, opt, chip=chip,
+                                                      defines=defines, firmware_cc=cc)[0])
     return elf, fp
 
 

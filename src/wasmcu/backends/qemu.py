@@ -30,6 +30,8 @@ from .. import runtimes as runtimes_mod
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
+from . import containment
+from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .readout import apply_report, reported_error
 
@@ -92,7 +94,13 @@ class QemuBackend(Backend):
             res.extra["uf2_bytes"] = fp.uf2_bytes()
         res.provenance.update(qemu_machine=machine_args(device), cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
+        if workload.containment:  # a misbehaving kernel: observed and classified (backends.containment)
+            containment.qemu_cell(res, workload, runtimes_mod.get(cell.runtime), elf, device, mcu.arch_of(device), ctx,
+                                  machine_args=machine_args, plugin=plugin_library(), arm_fault=arm_fault)
+            return res
         res = self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
+        if res.status == OK:
+            record_update_time(res, device, ctx.link)
         if res.status == ERROR and res.error_kind == "stack-overflow":
             need, tried = self.stack_needed(cell, workload, device, ctx)
             if need:

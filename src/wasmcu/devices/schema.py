@@ -47,6 +47,7 @@ BOARD_SCHEMA = {
     "build": {"opt": STR, "sdk_opt": STR, "sdk_source": STR, "stack_bytes": INT},
     "limits": {"linear_memory_bytes": INT},
     "runtimes": OPEN,
+    "update": OPEN,        # link rates and flash timings of an update (wasmcu.measure.update)
     "calibration": OPEN,   # written by `wasmcu calibrate`: where a fitted cost table comes from
 }
 
@@ -131,6 +132,10 @@ def _validate_device(device, costed: bool) -> None:
         from ..measure.energy import check_power
 
         check_power(data["power"], file)
+    if "update" in data:
+        from ..measure.update import check_update
+
+        check_update(data["update"], file)
     if "memory_system" in data:
         _check_memory_system(data["memory_system"], file)
     if "runtimes" in data:

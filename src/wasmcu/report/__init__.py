@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..errors import WasmcuError
 from ..store import Store
+from . import benefits
 from .fitted import fitted_html, fitted_markdown, fitted_rows
 from .modes import mode_figure, mode_table_markdown
 from .score import score_figure, score_table_markdown
@@ -47,11 +48,15 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
                   + mode_table_markdown(results) + "\n## Score per runtime\n\n"
                   + score_table_markdown(results)
                   + (f"\n## Estimates: the table's and the fitted costs\n\n{fitted_md}" if fitted_md else "")
+                  + benefits.markdown_sections(results)
                   + "\n## All cells\n\n" + results_markdown(results))
     csv_path = out / "results.csv"
     write_csv(results, csv_path)
     page = out / "report.html"
-    page.write_text(html.render(results, store.run(run_id), figs, wl, extra_html=fitted_html(rows, fitted or {})))
+    page.write_text(html.render(results, store.run(run_id), figs, wl,
+                                extra_html=fitted_html(rows, fitted or {}) + benefits.html_sections(results)))
+    tradeoff = out / "tradeoff.html"
+    tradeoff.write_text(benefits.tradeoff_page(results, html.CSS))
     from .trace import trace_figures
 
-    return [page, md, csv_path, *figs.values(), *trace_figures(results, store.path, out)]
+    return [page, md, csv_path, tradeoff, *figs.values(), *trace_figures(results, store.path, out)]

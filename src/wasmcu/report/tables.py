@@ -66,11 +66,17 @@ def time_table_markdown(results: list[Result]) -> str:
     return "\n".join(parts)
 
 
+# what the cell's module is, what an update of it costs, whether a misbehaving kernel was contained (extra.*)
+BENEFIT_FIELDS = ["module_sha256", "module_bytes", "derived_kind", "derived_sha256", "derived_bytes", "update_part",
+                  "update_bytes", "update_bytes_lzma", "update_bytes_heatshrink", "update_delta_bytes", "update_link",
+                  "update_time_s", "update_time_kind", "update_energy_uj", "misbehaviour", "outcome", "contained", "trap",
+                  "detect_us"]
 CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status", "error", "checksum", "expected",
               "verified_by",
               "time_us", "time_us_ci_low", "time_us_ci_high", "time_kind", "load_us", "cycles", "cycles_kind",
               "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "runtime_flash_bytes",
-              "runtime_ram_bytes", "uf2_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning"]
+              "runtime_ram_bytes", "uf2_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning",
+              *BENEFIT_FIELDS]
 
 
 def row(r: Result) -> dict:
@@ -82,6 +88,10 @@ def row(r: Result) -> dict:
     d["outliers"] = len(stats.get("outliers", [])) if stats else None
     d["warning"] = r.extra.get("warning")
     d["uf2_bytes"] = r.extra.get("uf2_bytes")
+    for key in BENEFIT_FIELDS:
+        d[key] = r.extra.get(key)
+    compressed = r.extra.get("update_bytes_compressed") or {}
+    d["update_bytes_lzma"], d["update_bytes_heatshrink"] = compressed.get("lzma"), compressed.get("heatshrink")
     return {k: d.get(k) for k in CSV_FIELDS}
 
 

@@ -45,6 +45,8 @@ class HostJob:
     load_repeat: int = 3
     min_sample_us: float = 5000.0    # calls are batched so one sample lasts at least this (5 ms)
     min_warmup_s: float = 0.2        # warm up for at least this long (CPU clocks and caches settle)
+    containment: bool = False        # one misbehaving call and a second one (wasmcu.runtimes.contain), no timing
+    fuel: int | None = None          # a metering limit, for runtimes that offer one (wasmtime's fuel)
 
 
 @dataclass
@@ -112,6 +114,12 @@ class Runtime:
 
         module = build_wasm(workload, n, lang)
         return str(module.wasm), module.meta
+
+    def derived_artefact(self, wasm: Path, arch: str | None) -> tuple[str, Path] | None:
+        """The artefact this runtime derives from the module ahead of the run, for a board
+        architecture or (None) the host: (its kind, its file), or None when it runs the module
+        itself (an interpreter, a JIT)."""
+        return None
 
     def firmware_unavailable_reason(self, device) -> str | None:
         """None when the firmware part can be built for `device`; else what is missing."""

@@ -43,8 +43,11 @@ class Wasmtime(Runtime):
         config = wasmtime.Config()
         if self.target:
             config.target = self.target
+        config.consume_fuel = job.fuel is not None
         engine = wasmtime.Engine(config)
         store = wasmtime.Store(engine)
+        if job.fuel is not None:  # metering: the call traps once it has used this much fuel
+            store.set_fuel(job.fuel)
         data = Path(job.artifact).read_bytes()
         if data[:4] != b"\0asm":  # wasmtime would try to read it as WAT text
             raise CellError("wasmtime could not load the module: not a WebAssembly binary (no \\0asm magic)", "load-failed")

@@ -36,7 +36,10 @@ def project_inputs(workload: Workload, lang: str) -> list:
         files.update(f for f in Path(root).rglob("*") if f.is_file() and "__pycache__" not in f.parts
                      and f.suffix in (".h", ".hpp", ".hh", ".hxx", ".inc", ".def", ".c", ".cpp", ".cc", ".cxx"))
     ordered = sorted(files)
-    return [str(f) for f in ordered] + ordered + [workload.build.as_dict(), workload.entry]
+    # the sources named apart from the files beside them: two versions of a kernel in one
+    # directory (kernel.c and its next version) have the same files but not the same sources
+    return ["sources", *map(str, workload.source_files(lang)), "files", *map(str, ordered), *ordered,
+            workload.build.as_dict(), workload.entry]
 
 
 def entry_source(workload: Workload, lang: str) -> str | None:

@@ -117,6 +117,12 @@ class Workload:
     files: dict[str, list[Path]] = field(default_factory=dict)
     build: BuildOptions = field(default_factory=lambda: BuildOptions())
     entry: str = "run"          # the exported function of type uint32_t (uint32_t seed)
+    # [update]: the next version of a one-file kernel, per language: board cells give the
+    # delta update from this version to it (wasmcu.backends.benefits)
+    update_next: dict[str, Path] = field(default_factory=dict)
+    # [containment]: a kernel that misbehaves on purpose (wasmcu.measure.containment): its
+    # outcome is observed and classified instead of checked against an oracle
+    containment: dict | None = None
     _oracle: object = field(default=None, repr=False)
 
     @property
@@ -216,7 +222,11 @@ def load_workload(directory: Path) -> Workload:
     if not isinstance(stack, int) or isinstance(stack, bool) or stack <= 0 or stack % 16 or stack >= memory:
         raise ConfigError(f"invalid value {stack!r}", file=spec_file, field="wasm.stack_bytes",
                           expected="a positive multiple of 16 bytes, smaller than memory_bytes")
+    update_next = _update_next(directory, spec_file, spec.get("update", {}), sources, files)
+    containment = _containment(spec_file, spec.get("containment"), oracle_file)
     return Workload(
+        containment=containment,
+        update_next=update_next,
         memory_bytes=memory,
         shadow_stack_bytes=stack,
         name=name,
@@ -230,6 +240,48 @@ def load_workload(directory: Path) -> Workload:
         oracle_file=oracle_file,
         oracle_function=str(oracle.get("function", "checksum")),
     )
+
+
+def _containment(spec_file: Path, table, oracle_file) -> dict | None:
+    """[containment]: misbehaviour (what the kernel does on purpose) and, optionally,
+    refused_result (the result that says the misbehaviour was refused)."""
+    if table is None:
+        return None
+    expected = 'misbehaviour = "what the kernel does on purpose", and optionally refused_result = N'
+    if not isinstance(table, dict) or set(table) - {"misbehaviour", "refused_result"}:
+        raise ConfigError("invalid [containment]", file=spec_file, field="containment", expected=expected)
+    what = table.get("misbehaviour")
+    if not isinstance(what, str) or not what.strip():
+        raise ConfigError(f"invalid value {what!r}", file=spec_file, field="containment.misbehaviour", expected=expected)
+    refused = table.get("refused_result")
+    if refused is not None and (isinstance(refused, bool) or not isinstance(refused, int) or not 0 <= refused < 2**32):
+        raise ConfigError(f"invalid value {refused!r}", file=spec_file, field="containment.refused_result",
+                          expected="a 32-bit unsigned result")
+    if oracle_file is not None:
+        raise ConfigError("a containment kernel has no oracle: its outcome is classified, not checked",
+                          file=spec_file, field="oracle", expected="no [oracle] table and no oracle.py")
+    return {"misbehaviour": what, "refused_result": refused}
+
+
+def _update_next(directory: Path, spec_file: Path, table, sources: dict, files: dict) -> dict[str, Path]:
+    """[update] LANG = "the next version's source": one file, for a language whose kernel is one file."""
+    if not isinstance(table, dict):
+        raise ConfigError("invalid [update]", file=spec_file, field="update",
+                          expected='a table of LANG = "the next version of the kernel", e.g. c = "kernel_next.c"')
+    out = {}
+    for lang, rel in table.items():
+        if lang not in sources:
+            raise ConfigError(f"no {lang} source to update", file=spec_file, field=f"update.{lang}",
+                              expected="a language of [sources]: " + ", ".join(sources))
+        if len(files[lang]) != 1:
+            raise ConfigError(f"the {lang} kernel has {len(files[lang])} files", file=spec_file, field=f"update.{lang}",
+                              expected="a next version for a one-file kernel only")
+        path = directory / rel if isinstance(rel, str) else None
+        if path is None or not path.is_file():
+            raise ConfigError(f"next version {rel!r} is not a file", file=spec_file, field=f"update.{lang}",
+                              expected="the next version's source file, beside workload.toml")
+        out[lang] = path
+    return out
 
 
 def _source_files(directory: Path, spec_file: Path, lang: str, value) -> list[Path]:

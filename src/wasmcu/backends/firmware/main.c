@@ -160,6 +160,35 @@ static uint32_t stack_used(void)
     return (uint32_t)((uintptr_t)__stack - (uintptr_t)p);
 }
 
+static void print_quoted(const char *msg)
+{
+    for (const char *c = msg ? msg : "unknown"; *c; c++)
+        putchar(*c == '"' || *c == '\\' || *c == '\n' ? ' ' : *c);
+}
+
+#ifdef WASMCU_CONTAINMENT
+/* The containment suite (canary.c): after the misbehaving call, say what happened, whether the
+ * canary beside the kernel's data is intact, and call the kernel again with 0 (a contained
+ * kernel answers 0x600D): the same runtime instance, after a trap too. */
+void wasmcu_canary_set(void);
+int wasmcu_canary_intact(void);
+
+static int contain_report(int rc, uint32_t result, const char *error)
+{
+    printf("@wasmcu contain_rc=%d checksum=%lu canary=%d\n", rc, (unsigned long)result, wasmcu_canary_intact());
+    if (rc) {
+        printf("@wasmcu trap=\"");
+        print_quoted(error);
+        printf("\"\n");
+    }
+    uint32_t again = 0;
+    const char *again_error = NULL;
+    int again_rc = wasmcu_glue_run(0, &again, &again_error);
+    printf("@wasmcu alive=%lu alive_rc=%d\n@wasmcu end=1\n", (unsigned long)again, again_rc);
+    return 0;
+}
+#endif
+
 static void report_error(const char *where, const char *msg)
 {
     printf("@wasmcu error=\"%s: ", where);
@@ -231,13 +260,20 @@ int main(void)
     __asm__ volatile("csrw pmpcfg0, %0" ::"r"((0x88u << 8) | (0x88u << 24)));
 #endif
     printf("@wasmcu runtime=%s\n", wasmcu_glue_runtime);
+#ifdef WASMCU_CONTAINMENT
+    wasmcu_canary_set();
+#endif
     if (wasmcu_chip_bringup_error()) {
         report_error("bring-up", wasmcu_chip_bringup_error());
         return 5;
     }
+    uint32_t l0 = 0, l1 = 0;
+    int load_timed = wasmcu_chip_timer_us(&l0); /* a real chip's timer around load and instantiation */
     wasmcu_mark_load_begin();
     int rc = wasmcu_glue_load(&error);
     wasmcu_mark_load_end();
+    if (load_timed)
+        wasmcu_chip_timer_us(&l1);
     if (rc) {
         report_error("load", error);
         return 2;
@@ -256,12 +292,17 @@ int main(void)
         wasmcu_chip_cycles(&c1);
     wasmcu_chip_marker(0);
     wasmcu_chip_idle();
+#ifdef WASMCU_CONTAINMENT
+    return contain_report(rc, result, error);
+#endif
     if (rc) {
         report_error("trap", error);
         return 3;
     }
     if (timed)
         printf("@wasmcu time_us=%lu\n", (unsigned long)((t1 - t0) / (uint32_t)timed));
+    if (load_timed)
+        printf("@wasmcu load_us=%lu\n", (unsigned long)((l1 - l0) / (uint32_t)load_timed));
     if (wasmcu_chip_clock_hz())
         printf("@wasmcu clock_hz=%lu\n", (unsigned long)wasmcu_chip_clock_hz());
     if (counted) /* the host checks that the time did not exceed one wrap of a narrow counter */

@@ -64,6 +64,9 @@ class Wamr(Runtime):
         return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"',
                                                           *self.firmware_defines(device)]
 
+    def derived_artefact(self, wasm, arch):
+        return ("aot", compile_aot(wasm, arch)) if self.kind == "aot" else None
+
     def unavailable_reason(self):
         try:
             host_build(self.kind)

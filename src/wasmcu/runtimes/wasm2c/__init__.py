@@ -51,6 +51,9 @@ class Wasm2c(Runtime):
         library, headers = firmware.library(build_wasm(workload, n, lang).wasm, arch, opt)
         return [library], [headers, runtime_sources()], firmware.abi_flags(arch)
 
+    def derived_artefact(self, wasm, arch):
+        return "wasm2c C", translate(wasm) / "kern.c"  # the same C for every device
+
     def unavailable_reason(self):
         if tools.find("wasm2c") is None or _rt_impl() is None:
             return "wabt's wasm2c was not found: apt-get install wabt"

@@ -1,0 +1,125 @@
+"""The containment suite on the backends: a misbehaving kernel run once, observed, classified (wasmcu.measure.containment).
+
+On the host the call runs in a worker process of its own (wasmcu.runtimes.contain) under a
+short time limit; wasmtime meters it with fuel, the other runtimes offer no metering. On an
+emulated board the firmware is built with the canary (backends/firmware/canary.c) and the
+containment report of main.c, and QEMU runs it under a small instruction budget, which stands
+in for a watchdog. The cell is `ok` when the outcome was observed and classified, whatever it
+was; `error` only when nothing could be observed (a build that failed, a report that is not one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .. import tools
+from ..measure.containment import Observation, classify
+from ..measure.footprint import symbol_address
+from ..model import OK, UNSUPPORTED
+from ..protocol import parse
+from ..runtimes.base import HostJob
+from ..workloads import SEED
+
+# the host's runtimes that run in the worker process (wasmcu.backends.containment_call); V8 and WAMR run in
+# programs of their own, which have no containment harness
+IN_PROCESS = ("native", "wasm2c", "wasm3", "wasmtime", "wasmtime-pulley")
+HOST_LIMIT_S = 5.0                   # the host's time limit for one misbehaving call
+BOARD_LIMIT_INSTRUCTIONS = 50_000_000  # an emulated board's budget: a watchdog's part
+FUEL = 50_000_000                    # wasmtime's fuel for one call: far more than any kernel of the suite needs
+METERING = {
+    "wasmtime": f"wasmtime fuel: {FUEL:,} units, then the runtime traps",
+    "wasmtime-pulley": f"wasmtime fuel: {FUEL:,} units, then the runtime traps",
+    "wasm3": "none: wasm3 (and its Python binding) offers no metering; only the time limit ends an endless loop",
+    "wasm2c": "none: wasm2c's generated C has no metering; only the time limit ends an endless loop",
+    "native": "none: native code has no metering; only the time limit (a watchdog on a board) ends an endless loop",
+}
+
+
+def _finish(res, workload, rt, obs: Observation) -> None:
+    res.extra.update(classify(obs, rt.wasm, workload.containment.get("refused_result")),
+                     misbehaviour=workload.containment["misbehaviour"],
+                     metering=METERING.get(rt.name, "none offered to wasmcu by this runtime"))
+    res.status = OK
+
+
+def host_cell(res, workload, rt, artifact: str, timeout_s: float, run_worker) -> None:
+    """Observe one misbehaving call on the host and classify it into `res`; `run_worker(job,
+    timeout_s)` runs a job in a worker process (wasmcu.backends.host.run_worker)."""
+    if rt.name not in IN_PROCESS:
+        res.fail("unsupported", f"the containment suite runs on the host's in-process runtimes "
+                                f"({', '.join(IN_PROCESS)}); {rt.name} runs in a program of its own, "
+                                f"which has no containment harness", UNSUPPORTED)
+        return
+    limit = min(timeout_s, HOST_LIMIT_S)
+    job = HostJob(runtime=rt.name, artifact=artifact, seed=SEED, containment=True,
+                  fuel=FUEL if rt.name.startswith("wasmtime") else None)
+    out = run_worker(job, limit)
+    obs = Observation(second_call="none: the process did not survive")
+    if out.get("kind") == "timeout":
+        obs.hang, obs.detect_us, obs.detect_kind = f"the host's {limit:g} s time limit", limit * 1e6, "limit"
+    elif out.get("kind") == "crash":
+        obs.fault = out["error"]
+    elif "error" in out:
+        res.fail(out.get("kind", "error"), out["error"])
+        return
+    else:
+        c = out["containment"]
+        obs = Observation(trap=c["trap"], result=c["result"], alive=c["alive"], alive_error=c["alive_error"],
+                          detect_us=c["detect_us"], detect_kind="measured", second_call=c["second_call"])
+    _finish(res, workload, rt, obs)
+
+
+def qemu_cell(res, workload, rt, elf: Path, device, arch, ctx, *, machine_args, plugin, arm_fault) -> None:
+    """Run the containment firmware under QEMU with a small instruction budget and classify it;
+    `machine_args(device)`, the event-count `plugin` library and `arm_fault(text, device,
+    stack_bottom)` are the qemu backend's (wasmcu.backends.qemu)."""
+    qemu = tools.require(arch.qemu)
+    budget = min(ctx.max_instructions, BOARD_LIMIT_INSTRUCTIONS)
+    marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
+    with tempfile.TemporaryDirectory(prefix="wasmcu-contain-") as tmp:
+        counts_file = Path(tmp) / "counts.json"
+        plugin_arg = (f"{plugin},isa={arch.isa},out={counts_file},limit={budget},"
+                      f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"
+                      f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
+        cmd = [qemu, *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",
+               "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin_arg]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=ctx.timeout_s)
+        except subprocess.TimeoutExpired:
+            res.fail("timeout", f"timeout: QEMU did not finish within {ctx.timeout_s:g} s")
+            return
+        counts = json.loads(counts_file.read_text()) if counts_file.is_file() else None
+    text = (proc.stdout + proc.stderr).decode(errors="replace")
+    report = parse(proc.stdout + proc.stderr)
+    res.extra["qemu_exit"] = proc.returncode
+    obs = Observation(second_call="none: the firmware did not survive")
+    run_w = counts["windows"][0] if counts else None
+    hz = device.clock_hz
+    if counts and counts.get("limit_hit"):
+        obs.hang = (f"the emulator's budget of {budget:,} instructions (a watchdog's part; about "
+                    f"{budget / hz * 1e3:,.0f} ms at {hz / 1e6:g} MHz at one instruction a cycle)")
+        obs.detect_us, obs.detect_kind = budget / hz * 1e6, "limit"
+    elif "error" in report.fields:  # the firmware's own fault handler (RISC-V) said what happened
+        obs.fault = f"firmware reported {report.fields['error']}"
+    elif "contain_rc" in report.fields and report.ended:
+        trapped = report.int("contain_rc") != 0
+        alive_ok = report.int("alive_rc") == 0
+        obs = Observation(trap=report.fields.get("trap", "trap") if trapped else None,
+                          result=None if trapped else report.int("checksum"),
+                          alive=report.int("alive") if alive_ok else None,
+                          alive_error=None if alive_ok else "the second call trapped too",
+                          canary_intact=report.int("canary") == 1, second_call="the same runtime instance")
+        if run_w is not None:
+            est = device.cycle_model.estimate({"insns": run_w["insns"], **run_w["events"]})
+            obs.detect_us, obs.detect_kind = est.cycles / hz * 1e6, "estimated"
+    elif proc.returncode != 0:
+        fault = arm_fault(text, device, symbol_address(elf, "__heap_end"))  # (kind, message) or None
+        obs.fault = fault[1] if fault else f"the firmware stopped (QEMU exit status {proc.returncode}): {text.strip()[-200:]!r}"
+    else:
+        res.fail("no-report", f"the firmware's containment report is incomplete: {text.strip()[-300:]!r}")
+        return
+    _finish(res, workload, rt, obs)

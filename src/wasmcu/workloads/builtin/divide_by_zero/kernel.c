@@ -1,0 +1,17 @@
+/* Divides by a zero read at run time: wasm traps; CPUs differ (x86 faults, Arm and RISC-V
+ * return a value).
+ * Part of the containment suite: run(seed) with seed != 0 misbehaves on purpose; run(0)
+ * answers ALIVE, the second call that shows the runtime or firmware still works. */
+#include <stddef.h>
+#include <stdint.h>
+
+#define ALIVE 0x600Du /* what run(0) answers: the containment suite's proof that the code still runs */
+
+static volatile uint32_t zero = 0;
+
+uint32_t run(uint32_t seed)
+{
+    if (seed == 0)
+        return ALIVE;
+    return seed / zero;
+}

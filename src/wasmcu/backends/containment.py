@@ -10,7 +10,6 @@ was; `error` only when nothing could be observed (a build that failed, a report 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import tempfile

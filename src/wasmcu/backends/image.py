@@ -16,7 +16,7 @@ from .. import chips
 from .. import runtimes as runtimes_mod
 from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.footprint import Footprint, footprint
-from ..model import DOES_NOT_FIT, ERROR, UNSUPPORTED, Draft
+from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..toolchains.wasm import build_wasm, memory_pages
 from .benefits import record_module, record_update

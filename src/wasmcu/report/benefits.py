@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 
-from ..model import OK, PASSING, Result
+from ..model import OK, Result
 from .modes import mode_of
 from .tables import native_of, overhead
 

@@ -65,3 +65,8 @@ class PowerMeterDisconnected(PowerMeterError):
 
 class EnergyAnalysisError(WasmcuError):
     """A current trace holds no measurable window (no marker pulse, no active level above idle)."""
+
+
+class NotRepeatable(CellError):
+    """A kernel returned something else when called again in the same instance: it runs once
+    per fresh instance (wasmcu.runtimes.once), as a board runs it, and is never failed for it."""

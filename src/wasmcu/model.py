@@ -7,7 +7,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT = "ok", "mismatch", "error", "unsupported", "does-not-fit"
-STATUSES = (OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT)
+# the cell ran and gave a checksum, but there is nothing to compare it with: the workload has
+# no oracle and the host's native reference failed (the reason is the cell's error)
+UNVERIFIED = "unverified"
+STATUSES = (OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT, UNVERIFIED)
 PASSING = (OK, UNSUPPORTED)
 
 # kinds of a time/cycle figure; a measured figure and a modelled one are never confused

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..errors import CellError
+from ..errors import CellError, NotRepeatable
 
 
 @dataclass
@@ -45,6 +45,7 @@ class HostJob:
     load_repeat: int = 3
     min_sample_us: float = 5000.0    # calls are batched so one sample lasts at least this (5 ms)
     min_warmup_s: float = 0.2        # warm up for at least this long (CPU clocks and caches settle)
+    once: bool = False               # one call per fresh instance (a run-once kernel, the host reference)
 
 
 @dataclass
@@ -147,6 +148,21 @@ class Runtime:
         path.write_bytes(IDENTITY_WASM)
         return self.load(dataclasses.replace(job, artifact=str(path)))
 
+    def once_sample(self, job: HostJob, tmp: Path, i: int) -> tuple[int, float, float]:
+        """One call of `run(seed)` in a fresh instance: (result, call µs, load µs). In-process
+        by default; a runtime with its own host program runs it once per sample."""
+        this = job
+        if self.shared_library:  # a fresh copy: the loader would hand back the loaded library
+            copy = tmp / f"once-{i}-{Path(job.artifact).name}"
+            shutil.copyfile(job.artifact, copy)
+            this = dataclasses.replace(job, artifact=str(copy))
+        t0 = time.perf_counter_ns()
+        call = self.load(this)
+        t1 = time.perf_counter_ns()
+        result = _u32(call())
+        t2 = time.perf_counter_ns()
+        return result, (t2 - t1) / 1000, (t1 - t0) / 1000
+
     def measure(self, job: HostJob) -> HostMeasurement:
         """Default in-process measurement: time `load` and then repeated calls."""
         load_samples = []
@@ -246,4 +262,5 @@ def _u32(value) -> int:
 
 def _check(value, first: int) -> None:
     if _u32(value) != first:
-        raise CellError(f"kernel is not deterministic: returned {_u32(value):#x} after {first:#x}")
+        raise NotRepeatable(f"kernel is not repeatable: returned {_u32(value):#x} after {first:#x} in the same "
+                            "instance")

@@ -117,6 +117,10 @@ class Workload:
     files: dict[str, list[Path]] = field(default_factory=dict)
     build: BuildOptions = field(default_factory=lambda: BuildOptions())
     entry: str = "run"          # the exported function of type uint32_t (uint32_t seed)
+    host_baseline: str = "o2"   # the host's native build: o2, o3 or o3-native (wasmcu.toolchains.host)
+    # a check of the kernel's own (an Embench benchmark's verify_benchmark): checksum -> (what it
+    # says, an error or None); see wasmcu.workloads.embench
+    self_check: object = field(default=None, repr=False)
     _oracle: object = field(default=None, repr=False)
 
     @property

@@ -86,7 +86,7 @@ def _self_check(result: Result, workload) -> Result:
     check = getattr(workload, "self_check", None)
     if check is None or result.checksum is None or result.status not in (OK, MISMATCH, UNVERIFIED):
         return result
-    extra, error = check(result.checksum & 0xFFFFFFFF)
+    extra, error = check(result)
     result = result.replace(extra={**result.extra, **extra})
     if error:
         both = error if result.status == OK else f"{error}; {result.error}"

@@ -70,7 +70,8 @@ CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status",
               "verified_by",
               "time_us", "time_us_ci_low", "time_us_ci_high", "time_kind", "load_us", "cycles", "cycles_kind",
               "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "runtime_flash_bytes",
-              "runtime_ram_bytes", "uf2_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning"]
+              "runtime_ram_bytes", "uf2_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning",
+              "run_once", "embench_verify", "embench_relative_speed"]
 
 
 def row(r: Result) -> dict:
@@ -82,6 +83,13 @@ def row(r: Result) -> dict:
     d["outliers"] = len(stats.get("outliers", [])) if stats else None
     d["warning"] = r.extra.get("warning")
     d["uf2_bytes"] = r.extra.get("uf2_bytes")
+    d["run_once"] = r.extra.get("run_once")
+    embench = r.extra.get("embench") or {}
+    d["embench_verify"] = embench.get("verify")
+    if embench:
+        from .embench_score import relative_speed
+
+        d["embench_relative_speed"] = relative_speed(r)
     return {k: d.get(k) for k in CSV_FIELDS}
 
 

@@ -133,12 +133,34 @@ def local_scale_factor(files: list[Path]) -> int | None:
     return None
 
 
-def make_check(name: str, info: dict):
-    """The cell's record of Embench's own check, from the checksum's low two bits."""
+def body_fraction(lsf: int | None, gsf: int, heat: int) -> float:
+    """The share of `run`'s calls of the benchmark's body that `benchmark()` makes: warm_caches(heat)
+    runs the body `heat` times, benchmark() LOCAL_SCALE_FACTOR x GLOBAL_SCALE_FACTOR times."""
+    if not lsf:
+        return 1.0
+    return lsf * gsf / (lsf * gsf + heat)
 
-    def check(checksum: int):
+
+def relative_speed(baseline_ms: float, time_us: float, gsf: int, fraction: float) -> float:
+    """Embench's relative speed of one benchmark (benchmark_speed.py's compute_rel): the reference
+    time over this time, times the global scale factor; the time is benchmark()'s share of run()."""
+    return baseline_ms / (time_us / 1000.0 * fraction) * gsf
+
+
+def make_check(name: str, info: dict):
+    """The cell's record of Embench's own check (from the checksum's low two bits) and, for a
+    timed cell, its relative speed against Embench's reference data."""
+
+    def check(result):
+        checksum = result.checksum & 0xFFFFFFFF
         verdict = VERIFY.get(checksum & 3, "unknown")
-        extra = {"embench": {**info, "verify": verdict, "result": checksum >> 2}}
+        gsf = result.cell.n
+        record = {**info, "gsf": gsf, "verify": verdict, "result": checksum >> 2}
+        fraction = body_fraction(info.get("lsf"), gsf, info["warmup_heat"])
+        record["body_fraction"] = fraction
+        if result.time_us and result.time_us > 0 and info.get("baseline_ms"):
+            record["relative_speed"] = relative_speed(info["baseline_ms"], result.time_us, gsf, fraction)
+        extra = {"embench": record}
         if verdict == "failed":
             return extra, (f"Embench's own check failed: verify_benchmark() of {name} returned 0 (the benchmark's "
                            f"results differ from the ones it expects)")

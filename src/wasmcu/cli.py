@@ -254,6 +254,10 @@ def cmd_bench(args) -> int:
                   f"stored in {store.path}")
     for r in bad:
         console.print(f"[red]{r.status}[/] {escape(r.cell.key)}: {escape(r.error or '')}", highlight=False)
+    from .report.agreement import agreement
+
+    for line in agreement(results):  # cells with no reference to check them: do they at least agree?
+        console.print(f"[yellow]unverified[/] {escape(line)}", highlight=False)
     return 1 if bad else 0
 
 

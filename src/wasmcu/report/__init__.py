@@ -47,6 +47,9 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
     if embench_score.write_score_csv(results, out / "embench-score.csv"):
         extra_files.append(out / "embench-score.csv")
     embench_md = embench_score.score_markdown(results)
+    from .agreement import agreement
+
+    agree = agreement(results)
     rows = fitted_rows(results, fitted or {})
     fitted_md = fitted_markdown(rows, fitted or {})
     md = out / "report.md"
@@ -55,6 +58,7 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
                   + score_table_markdown(results)
                   + (f"\n## Embench-IoT score\n\n{embench_md}" if embench_md else "")
                   + (f"\n## Estimates: the table's and the fitted costs\n\n{fitted_md}" if fitted_md else "")
+                  + ("\n## Unverified cells: do they agree?\n\n" + "".join(f"- {a}\n" for a in agree) if agree else "")
                   + "\n## All cells\n\n" + results_markdown(results))
     csv_path = out / "results.csv"
     write_csv(results, csv_path)

@@ -226,6 +226,7 @@ def test_a_run_once_kernel_is_timed_by_fresh_instances(tmp_path):
         assert c["samples"] == 3 and c["extra"]["calls_per_sample"] == 1
 
 
+@pytest.mark.slow
 def test_without_a_host_reference_cells_are_unverified_with_the_reason(tmp_path):
     d = _workload(tmp_path, "crashy", NATIVE_ONLY_CRASH)
     proc, cells = bench_json("--workload-dir", str(d), "--workload", "crashy", "--device", "host",

@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import OK, Result
+from ..workloads.embench import cell_relative_speed as relative_speed
 
 
 def embench_stats(values: list[float]) -> tuple[float, float]:
@@ -36,17 +37,6 @@ def embench_stats(values: list[float]) -> tuple[float, float]:
     logs = [math.log(v) for v in values]
     mean = sum(logs) / len(logs)
     return math.exp(mean), math.exp(math.sqrt(sum((x - mean) ** 2 for x in logs) / len(logs)))
-
-
-def relative_speed(r: Result) -> float | None:
-    """Embench's relative speed of one ok cell, or None (no reference, no time)."""
-    info = r.extra.get("embench") or {}
-    base = info.get("baseline_ms")
-    if r.status != OK or not r.time_us or r.time_us <= 0 or not base:
-        return None
-    gsf, lsf, heat = r.cell.n, info.get("lsf"), info.get("warmup_heat", 1)
-    fraction = lsf * gsf / (lsf * gsf + heat) if lsf else 1.0
-    return base / (r.time_us / 1000.0 * fraction) * gsf
 
 
 @dataclass(frozen=True)

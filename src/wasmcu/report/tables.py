@@ -87,9 +87,9 @@ def row(r: Result) -> dict:
     embench = r.extra.get("embench") or {}
     d["embench_verify"] = embench.get("verify")
     if embench:
-        from .embench_score import relative_speed
+        from ..workloads.embench import cell_relative_speed
 
-        d["embench_relative_speed"] = relative_speed(r)
+        d["embench_relative_speed"] = cell_relative_speed(r)
     return {k: d.get(k) for k in CSV_FIELDS}
 
 

@@ -147,6 +147,17 @@ def relative_speed(baseline_ms: float, time_us: float, gsf: int, fraction: float
     return baseline_ms / (time_us / 1000.0 * fraction) * gsf
 
 
+def cell_relative_speed(result) -> float | None:
+    """Embench's relative speed of one stored ok cell (its `extra.embench` record and its time), or
+    None (no reference time, no time, not ok)."""
+    info = result.extra.get("embench") or {}
+    base = info.get("baseline_ms")
+    if result.status != "ok" or not result.time_us or result.time_us <= 0 or not base:
+        return None
+    gsf = result.cell.n
+    return relative_speed(base, result.time_us, gsf, body_fraction(info.get("lsf"), gsf, info.get("warmup_heat", 1)))
+
+
 def make_check(name: str, info: dict):
     """The cell's record of Embench's own check (from the checksum's low two bits) and, for a
     timed cell, its relative speed against Embench's reference data."""

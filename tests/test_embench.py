@@ -259,3 +259,22 @@ def test_the_host_baseline_at_the_aot_compilers_level(tmp_path):
     assert build["host_baseline"] == "o3" and "-O3" in build["flags"] and "-O2" not in build["flags"]
     bad = wasmcu("bench", "--suite", "embench", "--embench", str(FIXTURE), "--device", "host", "--host-baseline", "o9")
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
+
+
+def test_a_mismatch_still_records_embench_verdict(tmp_path):
+    """wasmcu's comparison fails (the wasm build computes another result) and Embench's own check
+    passes in that build: both are recorded."""
+    root = tmp_path / "embench"
+    shutil.copytree(FIXTURE, root)
+    sum_c = root / "src" / "tiny-sum" / "sum.c"
+    text = sum_c.read_text().replace("return result == EXPECTED;", "return 1;")
+    text = text.replace("int benchmark(void) {", "#ifdef __wasm__\n#define SHIFT 4\n#else\n#define SHIFT 0\n#endif\n"
+                                                  "int benchmark(void) { return SHIFT +")
+    sum_c.write_text(text.replace("{ return SHIFT + return ", "{ return SHIFT + "))
+    proc, cells = bench_json("--suite", "embench", "--embench", str(root), "--workload", "tiny-sum", "--device",
+                             "host", "--runtime", "native,wasm3", "--repeat", "2", "--db", str(tmp_path / "db.sqlite"))
+    by = _cells(cells)
+    wasm = by[("tiny-sum", "wasm3")]
+    assert by[("tiny-sum", "native")]["status"] == OK
+    assert wasm["status"] == "mismatch" and "differs from the host's native result" in wasm["error"]
+    assert wasm["extra"]["embench"]["verify"] == "passed"

@@ -74,8 +74,8 @@ def verify(result: Result, workload) -> Result:
         if result.checksum is None:
             return result.replace(status=ERROR, error="the run reported no checksum")
         if (result.checksum & 0xFFFFFFFF) != expected:
-            return result.replace(status=MISMATCH, error=f"checksum {result.checksum & 0xFFFFFFFF:#010x} differs from "
-                                                         f"{source} {expected:#010x}")
+            return _self_check(result.replace(status=MISMATCH, error=f"checksum {result.checksum & 0xFFFFFFFF:#010x} "
+                                                                    f"differs from {source} {expected:#010x}"), workload)
     return _self_check(result, workload)
 
 

@@ -8,8 +8,10 @@ in C (`timing_loop.c`, the wasm2c glue, WAMR's `wamr_bench.c`) and in JavaScript
 2. Warm-up: at least `warmup` calls and at least `min_warmup_s` seconds.
 3. Calibration: one call is timed; a sample is `inner` consecutive calls, with `inner`
    the smallest count lasting at least `min_sample_us` (1 to 10,000).
-4. `repeat` samples; every call's result is compared with the reference (a difference
-   fails the cell); the per-call time of a sample is its time divided by `inner`.
+4. `repeat` samples; every call's result is compared with the reference; the per-call
+   time of a sample is its time divided by `inner`. A difference (in the warm-up or a
+   sample) means the kernel is not repeatable (NotRepeatable): it is then timed by fresh
+   instances, one call each, as a board runs it (wasmcu.runtimes.once).
 5. The calls of a sample are timed inside the runtime's own host program where it has
    one (a C loop for native and wasm2c, the JS loop for V8, WAMR's C program), so no
    binding call is in the figure. Runtimes driven through a Python binding (wasm3,

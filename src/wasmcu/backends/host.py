@@ -139,7 +139,9 @@ def crash_message(job: HostJob, returncode: int, stderr: str) -> str:
     where = _crash_frame(stderr)
     advice = CRASH_ADVICE.get(job.runtime, f"run the kernel with another runtime (wasm3, wasmtime) to see whether "
                                            f"the kernel or the {job.runtime} runtime is at fault")
-    tail = " ".join(line.strip() for line in stderr.strip().splitlines()[-6:] if line.strip())[-400:]
+    own = [line.strip() for line in stderr.splitlines() if line.strip() and not _FRAME.search(line)
+           and not line.startswith(("Fatal Python error", "Current thread", "Thread 0x", "Extension modules"))]
+    tail = " ".join(own[-6:])[-400:]  # what the runtime itself printed, without the fault handler's frames
     text = f"the runtime crashed ({what})"
     if where:
         text += f" while {where}"
@@ -149,7 +151,7 @@ def crash_message(job: HostJob, returncode: int, stderr: str) -> str:
 
 # what the worker was doing, by the function of the innermost frame the fault handler printed
 _PHASES = {"load": "loading the kernel", "once_sample": "running the kernel once in a fresh instance"}
-_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\w+)')
+_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
 
 
 def _crash_frame(stderr: str) -> str | None:

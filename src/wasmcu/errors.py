@@ -69,4 +69,4 @@ class EnergyAnalysisError(WasmcuError):
 
 class NotRepeatable(CellError):
     """A kernel returned something else when called again in the same instance: it runs once
-    per fresh instance (wasmcu.runtimes.once), as a board runs it, and is never failed for it."""
+    per fresh instance (wasmcu.runtimes.base.measure_once), as a board runs it, and is never failed for it."""

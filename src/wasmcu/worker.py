@@ -19,8 +19,7 @@ def main() -> int:
 
     from .errors import NotRepeatable, WasmcuError
     from .runtimes import get
-    from .runtimes.base import HostJob
-    from .runtimes.once import measure_once
+    from .runtimes.base import HostJob, measure_once
 
     faulthandler.enable()  # a crash in native code says where (the Python frame it was called from) on stderr
     job = HostJob(**json.loads(sys.stdin.read()))

@@ -153,8 +153,9 @@ def test_when_the_native_reference_fails_the_cell_says_why(bare_workload, monkey
 
     monkeypatch.setattr(bench, "native_reference", reference)
     r = verify(_ok(Cell("bare", 6, "c", "wasm3", "pico"), 2006), bare_workload)
-    assert (r.status, r.error, r.expected, r.verified_by) == (
-        "error", "workload 'bare' has no oracle and its host-native build failed", None, None)
+    # the cell ran: it is kept, unverified, with the reason
+    assert (r.status, r.error, r.expected, r.verified_by, r.checksum) == (
+        "unverified", "unverified: workload 'bare' has no oracle and its host-native build failed", None, None, 2006)
 
 
 # --- execute_cell: a cell's failure is its result ---------------------------------------------

@@ -36,7 +36,7 @@ def test_suites_are_data_and_the_config_file_adds_more(tmp_path, monkeypatch):
     cfg.write_text('[suites.tiny]\ndescription = "one cell per device"\nworkloads = ["crc16:10"]\nlangs = ["c"]\n'
                    'devices = ["host", "pico"]\n[suites.tiny.runtimes]\nqemu = ["wasm3"]\nhost = ["native"]\n')
     monkeypatch.setenv("WASMCU_CONFIG", str(cfg))
-    assert set(load_suites()) == {"paper", "embedded", "containment", "tiny"}
+    assert set(load_suites()) == {"paper", "embedded", "containment", "embench", "tiny"}
     cells, _, _ = plan(Spec(suite="tiny"))
     assert [(c.device, c.runtime) for c in cells] == [("host", "native"), ("pico", "wasm3")]
     cfg.write_text('[suites.tiny]\nworkloads = ["crc16:10"]\nboards = ["pico"]\n')

@@ -58,7 +58,7 @@ def _names(value: Names, what: str) -> str | None:
 
 
 def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs, device_dirs,
-          config, firmware_cc=None, link=None) -> Spec:
+          config, firmware_cc=None, link=None, embench=None, host_baseline=None) -> Spec:
     values = load_spec_file(Path(config)) if config else {}
     spec = Spec(**{k: v for k, v in values.items() if k not in ("devices", "runtimes", "workloads", "langs")},
                 devices=values.get("devices"), runtimes=values.get("runtimes"),
@@ -66,7 +66,8 @@ def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, tim
     given = {"suite": suite, "devices": _names(devices, "devices"), "runtimes": _names(runtimes, "runtimes"),
              "workloads": _names(workloads, "workloads"), "langs": _names(langs, "langs"),
              "build": _names(build, "build"), "firmware_cc": _names(firmware_cc, "firmware_cc"),
-             "repeat": repeat, "warmup": warmup, "timeout": timeout, "link": link}
+             "repeat": repeat, "warmup": warmup, "timeout": timeout, "link": link,
+             "embench": str(embench) if embench is not None else None, "host_baseline": host_baseline}
     for field, value in given.items():
         if value is not None:
             setattr(spec, field, value)
@@ -146,7 +147,8 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
           mixed_versions: bool = False, tls_ca: str | Path | None = None, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None, place: Names = None, coordinator: str | None = None,
           workload_dirs: Iterable[str | Path] = (), device_dirs: Iterable[str | Path] = (),
-          config: str | Path | None = None, link: str | None = None,
+          config: str | Path | None = None, link: str | None = None, embench: str | Path | None = None,
+          host_baseline: str | None = None,
           on_result: Callable[[Result, int, int], None] | None = None) -> BenchRun:
     """Build, run, verify and store cells, as ``wasmcu bench`` does.
 
@@ -171,6 +173,8 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
         coordinator: the labgrid coordinator (``HOST:PORT``; default ``$LG_COORDINATOR``).
         link: the link board cells' updates are delivered over, for the update-time model (a
             name of the device profile's [update.links], e.g. ``"ble"``; default: each device's own).
+        embench: an Embench-IoT checkout, for ``suite="embench"`` (its benchmarks as workloads).
+        host_baseline: the host's native build: ``o2`` (default), ``o3`` or ``o3-native``.
         on_result: called with (result, cells done, cells in all) as each cell is stored.
 
     Returns:
@@ -183,7 +187,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
     import contextlib
 
     spec = _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs,
-                 device_dirs, config, firmware_cc, link)
+                 device_dirs, config, firmware_cc, link, embench, host_baseline)
     if mixed_versions and not cluster:
         raise WasmcuError("mixed_versions applies to the workers of a cluster: give cluster too")
     tls = {"tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key}

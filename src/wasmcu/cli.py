@@ -1,6 +1,6 @@
 """Command-line interface: a thin layer over the library.
 
-    wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
+    wasmcu bench   [--suite paper|embedded|embench] [--embench PATH] [--host-baseline o2|o3|o3-native] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
                    [--firmware-cc gcc,clang]
                    [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
                    [--cluster ADDRESS [--tls-ca PEM --tls-cert PEM --tls-key PEM]]
@@ -58,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", parents=[debug], help="build, run, verify and store cells")
     b.add_argument("--config", type=Path, help="experiment file (TOML) with the same keys as these flags")
-    b.add_argument("--suite", default=None, help="named set of cells: paper (default) or embedded")
+    b.add_argument("--suite", default=None, help="named set of cells: paper (default), embedded or embench")
+    b.add_argument("--embench", metavar="PATH", help="your Embench-IoT checkout, for --suite embench (or "
+                   "WASMCU_EMBENCH, or embench = \"PATH\" in the config file's [paths]); its files are used in place")
+    b.add_argument("--host-baseline", choices=("o2", "o3", "o3-native"),
+                   help="the host's native build: o2 (default, as everywhere), o3 (the AOT compilers' optimisation) "
+                        "or o3-native (also -march=native)")
     b.add_argument("--device", help="comma-separated devices (see `wasmcu list devices`)")
     b.add_argument("--runtime", help="comma-separated runtimes (see `wasmcu list runtimes`)")
     b.add_argument("--workload", help="comma-separated workload[:n] (see `wasmcu list workloads`)")
@@ -189,7 +194,7 @@ def cmd_bench(args) -> int:
                 workloads=values.get("workloads"), langs=values.get("langs"))
     for flag, field in (("suite", "suite"), ("device", "devices"), ("runtime", "runtimes"), ("workload", "workloads"),
                         ("lang", "langs"), ("build", "build"), ("firmware_cc", "firmware_cc"), ("repeat", "repeat"),
-                        ("warmup", "warmup"),
+                        ("warmup", "warmup"), ("embench", "embench"), ("host_baseline", "host_baseline"),
                         ("timeout", "timeout"), ("link", "link")):
         value = getattr(args, flag)
         if value is not None:
@@ -252,6 +257,10 @@ def cmd_bench(args) -> int:
                   f"stored in {store.path}")
     for r in bad:
         console.print(f"[red]{r.status}[/] {escape(r.cell.key)}: {escape(r.error or '')}", highlight=False)
+    from .report.agreement import agreement
+
+    for line in agreement(results):  # cells with no reference to check them: do they at least agree?
+        console.print(f"[yellow]unverified[/] {escape(line)}", highlight=False)
     return 1 if bad else 0
 
 

@@ -93,3 +93,11 @@ class PowerMeterDisconnected(PowerMeterError):
 
 class EnergyAnalysisError(WasmcuError):
     """A current trace holds no measurable window (no marker pulse, no active level above idle)."""
+
+
+class NotRepeatable(CellError):
+    """A kernel returned something else when called again in the same instance: it runs once
+    per fresh instance (wasmcu.runtimes.base.measure_once), as a board runs it, and is never failed for it."""
+
+    def __init__(self, message: str, kind: str = "not-deterministic"):
+        super().__init__(message, kind)

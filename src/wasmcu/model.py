@@ -7,7 +7,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT = "ok", "mismatch", "error", "unsupported", "does-not-fit"
-STATUSES = (OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT)
+# the cell ran and gave a checksum, but there is nothing to compare it with: the workload has
+# no oracle and the host's native reference failed (the reason is the cell's error)
+UNVERIFIED = "unverified"
+STATUSES = (OK, MISMATCH, ERROR, UNSUPPORTED, DOES_NOT_FIT, UNVERIFIED)
 PASSING = (OK, UNSUPPORTED)
 
 # What a cell's failure was (`Result.error_kind`), beside its message: code and readers branch
@@ -28,8 +31,10 @@ ERROR_KINDS = {
     "board": "the real board could not be found, flashed, read, or runs at another clock",
     "mismatch": "the checksum differs from the expected one",
     "no-checksum": "the run reported no checksum",
+    "self-check-failed": "the workload's own check (an Embench benchmark's verify_benchmark) failed",
     "oracle-failed": "the workload's oracle raised",
-    "reference-failed": "the host-native reference of a workload without an oracle failed",
+    "reference-failed": "the host-native reference of a workload without an oracle failed (an `unverified` cell "
+                        "ran, but nothing checks its result)",
     "not-deterministic": "the kernel returned different results on repeated calls",
     "unsupported": "the cell cannot run here (a runtime, tool or build missing; does not apply)",
     "internal": "an unexpected exception in wasmcu or a binding (a bug: please report it)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +71,8 @@ SUITES = {name: _check_suite(name, suite, SUITES_FILE, "") for name, suite in _r
 
 SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
              "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
-             "build": list, "firmware_cc": list, "link": str}
+             "build": list, "firmware_cc": list, "link": str, "embench": str, "host_baseline": str}
+HOST_BASELINES = ("o2", "o3", "o3-native")  # wasmcu.toolchains.host.HOST_BASELINES
 
 
 @dataclass
@@ -88,9 +90,12 @@ class Spec:
     link: str | None = None    # the link board cells' updates are delivered over (default: each device's own)
     workload_dirs: list[Path] = field(default_factory=list)
     device_dirs: list[Path] = field(default_factory=list)
+    embench: str | None = None      # an Embench-IoT checkout (the `embench` suite; wasmcu.workloads.embench)
+    host_baseline: str = "o2"       # the host's native build: o2, o3 (the AOT compilers' level) or o3-native
 
     def as_dict(self) -> dict:
         d = dict(self.__dict__)
+        d["embench"] = str(self.embench) if self.embench else None
         d["workload_dirs"] = [str(p) for p in self.workload_dirs]
         d["device_dirs"] = [str(p) for p in self.device_dirs]
         return d
@@ -137,8 +142,20 @@ def plan(spec: Spec):
     if spec.suite and spec.suite not in suites:
         raise ConfigError(f"unknown suite '{spec.suite}'; known: {', '.join(suites)} (suites are in "
                           f"{SUITES_FILE.name} and the config file's [suites.NAME])")
-    suite = suites.get(spec.suite or "", {})
+    suite = dict(suites.get(spec.suite or "", {}))
     all_workloads = workloads_mod.discover(spec.workload_dirs)
+    if spec.suite == "embench" or spec.embench:  # the user's Embench-IoT checkout, its names kept
+        from .workloads import embench
+
+        found = embench.workloads(embench.checkout_path(spec.embench))
+        all_workloads.update(found)
+        if spec.suite == "embench":
+            suite["workloads"] = list(found)
+    if spec.host_baseline not in HOST_BASELINES:
+        raise ConfigError(f"unknown host baseline '{spec.host_baseline}'; known: {', '.join(HOST_BASELINES)} (o2: "
+                          "-O2 as everywhere; o3: the optimisation of the AOT compilers; o3-native: also for this CPU)")
+    if spec.host_baseline != "o2":
+        all_workloads = {k: dataclasses.replace(w, host_baseline=spec.host_baseline) for k, w in all_workloads.items()}
     all_devices = discover_devices(spec.device_dirs)
     wls = workloads_mod.parse_specs(spec.workloads, all_workloads, suite.get("workloads"))
     # languages: as asked; else the suite's; else every language each workload has

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -124,13 +125,49 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
         proc.wait()
         raise
     if proc.returncode != 0 or not stdout.strip():
-        sig = -proc.returncode if proc.returncode and proc.returncode < 0 else None
-        what = f"killed by signal {signal.Signals(sig).name}" if sig else f"exit status {proc.returncode}"
-        return {"error": f"the runtime crashed ({what}): {stderr.strip()[-400:]}", "kind": "crash"}
+        return {"error": crash_message(job, proc.returncode, stderr), "kind": "crash"}
     try:
         return json.loads(stdout)
     except json.JSONDecodeError:
         return {"error": f"worker printed garbage: {stdout[:200]!r}", "kind": "internal"}
+
+
+CRASH_ADVICE = {
+    "native": "run the kernel natively under a debugger (gdb) to see the faulting line, or run it with "
+              "--runtime wasm3 or wasmtime, which stop an out-of-bounds access with a trap that says so",
+}
+
+
+def crash_message(job: HostJob, returncode: int, stderr: str) -> str:
+    """What a crashed worker says: the signal, where (the Python frame the crash happened under,
+    from the worker's fault handler: loading the kernel or calling it), and what to try."""
+    sig = -returncode if returncode and returncode < 0 else None
+    what = f"killed by signal {signal.Signals(sig).name}" if sig else f"exit status {returncode}"
+    where = _crash_frame(stderr)
+    advice = CRASH_ADVICE.get(job.runtime, f"run the kernel with another runtime (wasm3, wasmtime) to see whether "
+                                           f"the kernel or the {job.runtime} runtime is at fault")
+    own = [line.strip() for line in stderr.splitlines() if line.strip() and not _FRAME.search(line)
+           and not line.startswith(("Fatal Python error", "Current thread", "Thread 0x", "Extension modules"))]
+    tail = " ".join(own[-6:])[-400:]  # what the runtime itself printed, without the fault handler's frames
+    text = f"the runtime crashed ({what})"
+    if where:
+        text += f" while {where}"
+    text += f" [{job.runtime}, {job.artifact}]; what to try: {advice}"
+    return text + (f"; its last output: {tail}" if tail else "")
+
+
+# what the worker was doing, by the function of the innermost frame the fault handler printed
+_PHASES = {"load": "loading the kernel", "once_sample": "running the kernel once in a fresh instance"}
+_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
+
+
+def _crash_frame(stderr: str) -> str | None:
+    """Where the worker crashed, from its fault handler's traceback (most recent call first)."""
+    frames = _FRAME.findall(stderr)
+    if not frames:
+        return None
+    file, line, func = frames[0]
+    return f"{_PHASES.get(func, 'running the kernel')} (in {func}, {os.path.basename(file)}:{line})"
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -166,8 +203,9 @@ def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: f
     except WasmcuError as exc:
         raise CellError(f"workload '{workload.name}' has no oracle and its host-native build, which gives the "
                         f"expected checksum, failed: {exc}", "reference-failed") from None
+    # called exactly as a board calls it: once, in a fresh instance
     job = HostJob(runtime="native", artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
-                  min_sample_us=0.0, min_warmup_s=0.0)
+                  min_sample_us=0.0, min_warmup_s=0.0, once=True)
     out = run_worker(job, timeout_s)
     if "error" in out:
         raise CellError(f"workload '{workload.name}' has no oracle and its host-native run, which gives the "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import WasmcuError
 from ..store import Store
-from . import benefits
+from . import benefits, embench_score
 from .fitted import fitted_html, fitted_markdown, fitted_rows
 from .modes import mode_figure, mode_table_markdown
 from .score import score_figure, score_table_markdown
@@ -41,22 +41,35 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
     figures.overhead_figure(results, figs["overhead"])
     mode_figure(results, figs["modes"])
     score_figure(results, figs["score"])
+    extra_files = []
+    if embench_score.score_figure(results, out / "embench-score.png"):  # an Embench-IoT run: its scores
+        extra_files.append(out / "embench-score.png")
+    if embench_score.write_score_csv(results, out / "embench-score.csv"):
+        extra_files.append(out / "embench-score.csv")
+    embench_md = embench_score.score_markdown(results)
+    from .agreement import agreement
+
+    agree = agreement(results)
     rows = fitted_rows(results, fitted or {})
     fitted_md = fitted_markdown(rows, fitted or {})
     md = out / "report.md"
     md.write_text("# wasmcu report\n\n" + time_table_markdown(results) + "\n## Execution modes\n\n"
                   + mode_table_markdown(results) + "\n## Score per runtime\n\n"
                   + score_table_markdown(results)
+                  + (f"\n## Embench-IoT score\n\n{embench_md}" if embench_md else "")
                   + (f"\n## Estimates: the table's and the fitted costs\n\n{fitted_md}" if fitted_md else "")
                   + benefits.markdown_sections(results)
+                  + ("\n## Unverified cells: do they agree?\n\n" + "".join(f"- {a}\n" for a in agree) if agree else "")
                   + "\n## All cells\n\n" + results_markdown(results))
     csv_path = out / "results.csv"
     write_csv(results, csv_path)
     page = out / "report.html"
     page.write_text(html.render(results, store.run(run_id), figs, wl,
-                                extra_html=fitted_html(rows, fitted or {}) + benefits.html_sections(results)))
+                                extra_html=embench_score.score_html(results)
+                                + ("<img src='embench-score.png' alt='Embench-IoT score'>" if extra_files else "")
+                                + fitted_html(rows, fitted or {}) + benefits.html_sections(results)))
     tradeoff = out / "tradeoff.html"
     tradeoff.write_text(benefits.tradeoff_page(results, html.CSS))
     from .trace import trace_figures
 
-    return [page, md, csv_path, tradeoff, *figs.values(), *trace_figures(results, store.path, out)]
+    return [page, md, csv_path, tradeoff, *figs.values(), *extra_files, *trace_figures(results, store.path, out)]

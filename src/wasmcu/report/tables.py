@@ -76,7 +76,7 @@ CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status",
               "time_us", "time_us_ci_low", "time_us_ci_high", "time_kind", "load_us", "cycles", "cycles_kind",
               "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "runtime_flash_bytes",
               "runtime_ram_bytes", "uf2_bytes", "energy_uj", "energy_kind", "samples", "outliers", "warning",
-              *BENEFIT_FIELDS]
+              *BENEFIT_FIELDS, "run_once", "embench_verify", "embench_relative_speed"]
 
 
 def row(r: Result) -> dict:
@@ -92,6 +92,13 @@ def row(r: Result) -> dict:
         d[key] = r.extra.get(key)
     compressed = r.extra.get("update_bytes_compressed") or {}
     d["update_bytes_lzma"], d["update_bytes_heatshrink"] = compressed.get("lzma"), compressed.get("heatshrink")
+    d["run_once"] = r.extra.get("run_once")
+    embench = r.extra.get("embench") or {}
+    d["embench_verify"] = embench.get("verify")
+    if embench:
+        from ..workloads.embench import cell_relative_speed
+
+        d["embench_relative_speed"] = cell_relative_speed(r)
     return {k: d.get(k) for k in CSV_FIELDS}
 
 

@@ -8,8 +8,10 @@ in C (`timing_loop.c`, the wasm2c glue, WAMR's `wamr/bench.c`) and in JavaScript
 2. Warm-up: at least `warmup` calls and at least `min_warmup_s` seconds.
 3. Calibration: one call is timed; a sample is `inner` consecutive calls, with `inner`
    the smallest count lasting at least `min_sample_us` (1 to 10,000).
-4. `repeat` samples; every call's result is compared with the reference (a difference
-   fails the cell); the per-call time of a sample is its time divided by `inner`.
+4. `repeat` samples; every call's result is compared with the reference; the per-call
+   time of a sample is its time divided by `inner`. A difference (in the warm-up or a
+   sample) means the kernel is not repeatable (NotRepeatable): it is then timed by fresh
+   instances, one call each, as a board runs it (measure_once below).
 5. The calls of a sample are timed inside the runtime's own host program where it has
    one (a C loop for native and wasm2c, the JS loop for V8, WAMR's C program), so no
    binding call is in the figure. Runtimes driven through a Python binding (wasm3,
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..errors import CellError
+from ..errors import CellError, NotRepeatable
 
 
 @dataclass
@@ -47,6 +49,7 @@ class HostJob:
     min_warmup_s: float = 0.2        # warm up for at least this long (CPU clocks and caches settle)
     containment: bool = False        # one misbehaving call and a second one (wasmcu.runtimes.contain), no timing
     fuel: int | None = None          # a metering limit, for runtimes that offer one (wasmtime's fuel)
+    once: bool = False               # one call per fresh instance (a run-once kernel, the host reference)
 
 
 @dataclass
@@ -168,6 +171,21 @@ class Runtime:
         path.write_bytes(IDENTITY_WASM)
         return self.load(dataclasses.replace(job, artifact=str(path)))
 
+    def once_sample(self, job: HostJob, tmp: Path, i: int) -> tuple[int, float, float]:
+        """One call of `run(seed)` in a fresh instance: (result, call µs, load µs). In-process
+        by default; a runtime with its own host program runs it once per sample."""
+        this = job
+        if self.shared_library:  # a fresh copy: the loader would hand back the loaded library
+            copy = tmp / f"once-{i}-{Path(job.artifact).name}"
+            shutil.copyfile(job.artifact, copy)
+            this = dataclasses.replace(job, artifact=str(copy))
+        t0 = time.perf_counter_ns()
+        call = self.load(this)
+        t1 = time.perf_counter_ns()
+        result = _u32(call())
+        t2 = time.perf_counter_ns()
+        return result, (t2 - t1) / 1000, (t1 - t0) / 1000
+
     def measure(self, job: HostJob) -> HostMeasurement:
         """Default in-process measurement: time `load` and then repeated calls."""
         load_samples = []
@@ -267,4 +285,37 @@ def _u32(value) -> int:
 
 def _check(value, first: int) -> None:
     if _u32(value) != first:
-        raise CellError(f"kernel is not deterministic: returned {_u32(value):#x} after {first:#x}", "not-deterministic")
+        raise NotRepeatable(f"kernel is not repeatable: returned {_u32(value):#x} after {first:#x} in the same "
+                            "instance")
+
+
+# --- a kernel that is not repeatable: one call per fresh instance, as a board runs it ----------
+# A board calls `run(seed)` once after reset. Some real programs change their own data (a matrix
+# inverted in place, a state machine that keeps its state), so a second call in the same instance
+# gives another result. Such a kernel is timed by `repeat` fresh instances (a fresh load of the
+# module or of a copy of the shared library; for runtimes with their own host program, a process
+# per sample), each called once. Every fresh instance must give the same result; one that does
+# not is a kernel that is not deterministic at all, an error.
+
+RUN_ONCE_NOTE = ("run-once: the kernel gives another result when called again in the same instance, so each "
+                 "sample is one call in a fresh instance, as on a board")
+
+
+def measure_once(rt, job: HostJob, reason: str | None = None) -> HostMeasurement:
+    """`repeat` samples, each one call of `run(seed)` in a fresh instance of runtime `rt`."""
+    checksums, samples, loads = [], [], []
+    with tempfile.TemporaryDirectory(prefix="wasmcu-once-") as tmp:
+        for i in range(max(1, job.repeat)):
+            checksum, call_us, load_us = rt.once_sample(job, Path(tmp), i)
+            checksums.append(checksum & 0xFFFFFFFF)
+            samples.append(call_us)
+            loads.append(load_us)
+            if checksums[-1] != checksums[0]:
+                raise CellError(f"kernel is not deterministic: a fresh instance returned {checksums[-1]:#x}, "
+                                f"the first one {checksums[0]:#x} (the same seed, nothing kept between them)",
+                                "not-deterministic")
+    extra = {"run_once": True, "run_once_note": RUN_ONCE_NOTE}
+    if reason:
+        extra["run_once_reason"] = reason
+    return HostMeasurement(checksum=checksums[0], samples_us=samples, load_samples_us=loads, calls_per_sample=1,
+                           extra=extra)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from .. import tools
-from ..errors import CellError
+from ..errors import CellError, NotRepeatable
 from .base import HostJob, HostMeasurement, Runtime, run_measured
 from .registry import register
 
@@ -29,10 +30,11 @@ class V8(Runtime):
     def versions(self):
         return {"node": tools.version(tools.require("node"))}
 
-    def measure(self, job: HostJob) -> HostMeasurement:
+    def measure(self, job: HostJob, once: bool = False) -> HostMeasurement:
         node = tools.require("node")
         cmd = [node, *self.flags, str(SCRIPT), job.artifact, str(job.repeat), str(job.warmup),
-               str(job.load_repeat), str(job.min_sample_us), str(job.seed), str(job.min_warmup_s)]
+               str(job.load_repeat), str(job.min_sample_us), str(job.seed), str(job.min_warmup_s),
+               *(["once"] if once else [])]
         proc, rss = run_measured(cmd)
         try:
             out = json.loads(proc.stdout)
@@ -40,10 +42,17 @@ class V8(Runtime):
             raise CellError(f"node failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()[-500:]}",
                             "crash") from None
         if "error" in out:
+            if out.get("kind") == "not-repeatable":
+                raise NotRepeatable(f"V8: {out['error']}")
             raise CellError(f"V8: {out['error']}", out.get("kind", "error"))
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss, extra={"node": out["node"], "v8": out["v8"]})
+
+    def once_sample(self, job, tmp, i):
+        """A node process per sample, calling `run` once."""
+        m = self.measure(dataclasses.replace(job, load_repeat=1), once=True)
+        return m.checksum, m.samples_us[0], m.load_samples_us[0]
 
 
 @register

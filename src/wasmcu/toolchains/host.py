@@ -17,19 +17,36 @@ RUST_FLAGS = ["--edition", "2021", "--crate-type", "cdylib", "-C", "opt-level=2"
 RUST_ALLOC_FLAGS = ["-C", "link-arg=-lgcc_s"]
 
 
+# the host's native baseline (`--host-baseline`): -O2 as everywhere, or the optimisation of the
+# ahead-of-time compilers (wamrc optimises at its --opt-level 3 by default), optionally for this CPU
+HOST_BASELINES = {"o2": (["-O2"], ["-C", "opt-level=2"]),
+                  "o3": (["-O3"], ["-C", "opt-level=3"]),
+                  "o3-native": (["-O3", "-march=native"], ["-C", "opt-level=3", "-C", "target-cpu=native"])}
+# only `run` is exported and every other symbol of the kernel binds to the kernel: a kernel with a
+# global named like a C library function (`time`, `step`, `index`, `free`) cannot be bound to the
+# C library's (nor the C library to the kernel's) in the process that loads it
+EXPORTS = "{ global: run; local: *; };\n"
+
+
+def _baseline(workload: Workload) -> tuple[list[str], list[str]]:
+    return HOST_BASELINES[getattr(workload, "host_baseline", "o2")]
+
+
 def build_native(workload: Workload, n: int, lang: str) -> Path:
     """Shared library exporting `uint32_t run(uint32_t seed)`; returns its path."""
     source = workload.source(lang)
     if lang in ("c", "cpp"):
         cc = tools.require("cc")
         extra = cfamily.project_flags(workload, lang, n)
-        key = digest(f"host-{lang}", *cfamily.project_inputs(workload, lang), C_FLAGS, extra, tools.version(cc))
+        opt = _baseline(workload)[0]
+        key = digest(f"host-{lang}", *cfamily.project_inputs(workload, lang), C_FLAGS, opt, EXPORTS, extra,
+                     tools.version(cc))
 
         def cc_for(file_lang):
             return [cc] if file_lang == "c" else [cc, "--driver-mode=g++"] if "clang" in cc else [cc, "-x", "c++"]
 
         def flags_for(file_lang):
-            return ["-O2", "-fPIC", *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra]
+            return [*opt, "-fPIC", *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra]
 
         def build(tmp: Path) -> dict:
             files = workload.source_files(lang)
@@ -40,15 +57,19 @@ def build_native(workload: Workload, n: int, lang: str) -> Path:
             objs = cfamily.compile_all(cc_for, flags_for, files, tmp, target="host",
                                        what=f"C compiler for {workload.name}", run=tools.run)
             link = [cc, "--driver-mode=g++"] if lang == "cpp" and "clang" in cc else [cc]
-            tools.run([*link, "-shared", *map(str, objs), "-lm", "-o", str(tmp / "kernel.so")],
-                      what=f"linking {workload.name}")
+            (tmp / "exports.map").write_text(EXPORTS)
+            tools.run([*link, "-shared", *map(str, objs), "-lm", "-Wl,--version-script=" + str(tmp / "exports.map"),
+                       "-o", str(tmp / "kernel.so")], what=f"linking {workload.name}")
             for o in objs:
                 o.unlink()
-            return {"compiler": tools.version(cc), "flags": [*C_FLAGS, *extra]}
+            (tmp / "exports.map").unlink()
+            return {"compiler": tools.version(cc), "flags": [*opt, "-fPIC", "-shared", *extra],
+                    "link_flags": ["-Wl,--version-script (exports run only)"],
+                    "host_baseline": getattr(workload, "host_baseline", "o2")}
     else:
         rustc = tools.require("rustc")
         version = tools.version(rustc)
-        flags = RUST_FLAGS + (RUST_ALLOC_FLAGS if rust.uses_alloc(source) else []) + rust.user_flags(workload)
+        flags = [*RUST_FLAGS[:-4], *_baseline(workload)[1], *RUST_FLAGS[-2:]] + (RUST_ALLOC_FLAGS if rust.uses_alloc(source) else []) + rust.user_flags(workload)
         key = digest("host-rust", *rust.key_parts(workload, "libc"), flags, n, version)
 
         def build(tmp: Path) -> dict:
@@ -57,5 +78,5 @@ def build_native(workload: Workload, n: int, lang: str) -> Path:
                                             unwinding_alloc=True, entry=rust.entry(workload)))
             tools.run([rustc, *flags, str(root), "-o", str(tmp / "kernel.so")], cwd=tmp,
                       env=rust.bootstrap_env(source), what=f"rustc for {workload.name}")
-            return {"compiler": version, "flags": flags}
+            return {"compiler": version, "flags": flags, "host_baseline": getattr(workload, "host_baseline", "o2")}
     return cached("host-native", key, build) / "kernel.so"

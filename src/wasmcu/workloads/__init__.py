@@ -123,6 +123,10 @@ class Workload:
     # [containment]: a kernel that misbehaves on purpose (wasmcu.measure.containment): its
     # outcome is observed and classified instead of checked against an oracle
     containment: dict | None = None
+    host_baseline: str = "o2"   # the host's native build: o2, o3 or o3-native (wasmcu.toolchains.host)
+    # a check of the kernel's own (an Embench benchmark's verify_benchmark): checksum -> (what it
+    # says, an error or None); see wasmcu.workloads.embench
+    self_check: object = field(default=None, repr=False)
     _oracle: object = field(default=None, repr=False)
 
     @property

@@ -9,11 +9,12 @@ library is linked with wasmcu's glue (`glue.c`) and bare-metal platform layer (`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 from ... import tools
-from ...errors import CellError, RuntimeUnavailable
+from ...errors import CellError, NotRepeatable, RuntimeUnavailable
 from ...toolchains.cache import cached, digest
 from ..base import HostJob, HostMeasurement, Runtime, run_measured
 from ..registry import register
@@ -92,10 +93,10 @@ class Wamr(Runtime):
         aot = compile_aot(Path(artifact))
         return str(aot), dict(meta, aot=str(aot))
 
-    def measure(self, job: HostJob) -> HostMeasurement:
+    def measure(self, job: HostJob, once: bool = False) -> HostMeasurement:
         exe = harness(host_build(self.kind))
         cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
-               str(job.min_sample_us), str(job.min_warmup_s), str(job.seed)]
+               str(job.min_sample_us), str(job.min_warmup_s), str(job.seed), *(["once"] if once else [])]
         proc, rss = run_measured(cmd)
         try:
             out = json.loads(proc.stdout)
@@ -103,11 +104,18 @@ class Wamr(Runtime):
             raise CellError(f"WAMR host program failed (exit {proc.returncode}): "
                             f"{(proc.stderr or proc.stdout).strip()[-400:]}", "crash") from None
         if "error" in out:  # "STAGE: message" (bench.c's fail)
+            if out.get("kind") == "not-repeatable":
+                raise NotRepeatable(f"WAMR: {out['error']}")
             stage = out["error"].split(":", 1)[0]
             raise CellError(f"WAMR: {out['error']}", HARNESS_STAGES.get(stage, "error"))
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss)
+
+    def once_sample(self, job, tmp, i):
+        """A process of WAMR's host program per sample, calling `run` once."""
+        m = self.measure(dataclasses.replace(job, load_repeat=1), once=True)
+        return m.checksum, m.samples_us[0], m.load_samples_us[0]
 
     def doctor_lines(self) -> list[str]:
         """Every WAMR host build, wamrc and every board library (the same for the three modes)."""

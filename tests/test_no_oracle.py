@@ -173,5 +173,5 @@ def test_an_older_store_is_migrated_to_verified_by_oracle(tmp_path):
     with Store(db) as s:
         got = {r.cell.runtime: r.verified_by for r in s.results()}
     assert got == {"native": "oracle", "wasm3": None}
-    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == Result.SCHEMA == 4
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == Result.SCHEMA == 5
 

@@ -71,7 +71,7 @@ BENEFIT_FIELDS = ["module_sha256", "module_bytes", "derived_kind", "derived_sha2
                   "update_bytes", "update_bytes_lzma", "update_bytes_heatshrink", "update_delta_bytes", "update_link",
                   "update_time_s", "update_time_kind", "update_energy_uj", "misbehaviour", "outcome", "contained", "trap",
                   "detect_us"]
-CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status", "error", "checksum", "expected",
+CSV_FIELDS = ["workload", "n", "lang", "runtime", "device", "backend", "status", "error", "error_kind", "checksum", "expected",
               "verified_by",
               "time_us", "time_us_ci_low", "time_us_ci_high", "time_kind", "load_us", "cycles", "cycles_kind",
               "instructions", "flash_bytes", "ram_static_bytes", "ram_peak_bytes", "runtime_flash_bytes",

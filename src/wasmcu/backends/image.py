@@ -69,7 +69,8 @@ def firmware_frame(rt, device, chip: str | None = None) -> mcu.FirmwareSources:
                   "__ram": q.get("ram_origin", 0x20000000), "__ram_size": device.ram_bytes}
         oslib, chip_sources = ("--oslib=semihost", "--crt0=semihost"), ()
     return mcu.FirmwareSources(sources=(FIRMWARE / "main.c", Path(rt.firmware_glue), *chip_sources),
-                               headers=(FIRMWARE / "wasmcu_fw.h",), includes=(FIRMWARE,), layout=layout, oslib=oslib)
+                               headers=(FIRMWARE / "wasmcu_fw.h",), includes=(FIRMWARE,), layout=layout, oslib=oslib,
+                               defines=("-DWASMCU_TIME_LOAD",) if chip else ())
 
 
 def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, chip: str | None = None,

@@ -298,13 +298,14 @@ class FirmwareSources:
     the backend: the C sources compiled into it (the firmware frame, the runtime's glue, a
     chip's start-up), the headers they include, the include directories, and the memory map
     the image is linked for (`__flash`, `__flash_size`, `__ram`, `__ram_size`) with
-    picolibc's start-up and system-call layer (`oslib`)."""
+    picolibc's start-up and system-call layer (`oslib`), and the frame's own `defines`."""
 
     sources: tuple[Path, ...]
     headers: tuple[Path, ...]
     includes: tuple[Path, ...]
     layout: Mapping[str, int]
     oslib: tuple[str, ...]
+    defines: tuple[str, ...] = ()
 
 
 OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
@@ -323,7 +324,7 @@ def link_firmware(device, arch: Arch, frame: FirmwareSources, parts: list[Path],
     linker_script = device.section("toolchain").get("linker_script", "picolibc.ld")
     script = "".join(f"{k} = {v:#x};\n" for k, v in layout.items()) + f"INCLUDE {linker_script}\n"
     flags = [*firmware_flags(arch, opt), *frame.oslib, "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}",
-             *[f"-I{p}" for p in (*frame.includes, *includes)], *defines]
+             *[f"-I{p}" for p in (*frame.includes, *includes)], *frame.defines, *defines]
     sources = [*frame.sources, *frame.headers]
     key = digest("firmware", flags, script, tools.version(cc), *sources, *parts, "map")
 

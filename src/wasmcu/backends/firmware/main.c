@@ -160,13 +160,13 @@ static uint32_t stack_used(void)
     return (uint32_t)((uintptr_t)__stack - (uintptr_t)p);
 }
 
+#ifdef WASMCU_CONTAINMENT
 static void print_quoted(const char *msg)
 {
     for (const char *c = msg ? msg : "unknown"; *c; c++)
         putchar(*c == '"' || *c == '\\' || *c == '\n' ? ' ' : *c);
 }
 
-#ifdef WASMCU_CONTAINMENT
 /* The containment suite (canary.c): after the misbehaving call, say what happened, whether the
  * canary beside the kernel's data is intact, and call the kernel again with 0 (a contained
  * kernel answers 0x600D): the same runtime instance, after a trap too. */
@@ -267,13 +267,17 @@ int main(void)
         report_error("bring-up", wasmcu_chip_bringup_error());
         return 5;
     }
+#ifdef WASMCU_TIME_LOAD /* a real chip's timer around load and instantiation (emulated boards estimate it) */
     uint32_t l0 = 0, l1 = 0;
-    int load_timed = wasmcu_chip_timer_us(&l0); /* a real chip's timer around load and instantiation */
+    int load_timed = wasmcu_chip_timer_us(&l0);
+#endif
     wasmcu_mark_load_begin();
     int rc = wasmcu_glue_load(&error);
     wasmcu_mark_load_end();
+#ifdef WASMCU_TIME_LOAD
     if (load_timed)
         wasmcu_chip_timer_us(&l1);
+#endif
     if (rc) {
         report_error("load", error);
         return 2;
@@ -301,8 +305,10 @@ int main(void)
     }
     if (timed)
         printf("@wasmcu time_us=%lu\n", (unsigned long)((t1 - t0) / (uint32_t)timed));
+#ifdef WASMCU_TIME_LOAD
     if (load_timed)
         printf("@wasmcu load_us=%lu\n", (unsigned long)((l1 - l0) / (uint32_t)load_timed));
+#endif
     if (wasmcu_chip_clock_hz())
         printf("@wasmcu clock_hz=%lu\n", (unsigned long)wasmcu_chip_clock_hz());
     if (counted) /* the host checks that the time did not exceed one wrap of a narrow counter */

@@ -153,7 +153,7 @@ def test_native_stack_overflow_on_host_is_an_error(tmp_path, db):
     (["--workload", "crc16:zero"], "invalid size"),
     (["--lang", "cobol"], "unknown language 'cobol'"),
     (["--suite", "nosuch"], "unknown suite 'nosuch'"),
-    (["--repeat", "0"], "--repeat must be positive"),
+    (["--repeat", "0"], "repeat (--repeat) must be a positive number"),
 ])
 def test_bad_names_are_rejected_before_running(db, args, message):
     proc = wasmcu("bench", *args, "--db", str(db))

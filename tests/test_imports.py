@@ -19,9 +19,9 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "wasmcu"
 # layer or of a lower one. The first matching prefix decides; a module no prefix matches is
 # taken as a top-level one (nothing below may import it).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("wasmcu", "wasmcu.errors", "wasmcu.model")),
+    ("base", ("wasmcu._version", "wasmcu.errors", "wasmcu.model")),
     ("support", ("wasmcu.tools", "wasmcu.chips", "wasmcu.protocol", "wasmcu.config", "wasmcu.store",
-                 "wasmcu.provenance")),
+                 "wasmcu.provenance", "wasmcu.env", "wasmcu.bounded")),
     ("measure", ("wasmcu.measure", "wasmcu.rp2040js")),
     ("data", ("wasmcu.workloads", "wasmcu.devices")),
     ("toolchains", ("wasmcu.toolchains", "wasmcu.wamr_build")),
@@ -30,7 +30,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("executors", ("wasmcu.executors", "wasmcu.cluster", "wasmcu.farm")),
     ("commands", ("wasmcu.bench", "wasmcu.plan", "wasmcu.validate", "wasmcu.calibrate", "wasmcu.doctor", "wasmcu.report",
                   "wasmcu.board_check")),
-    ("interface", ("wasmcu.cli", "wasmcu.__main__", "wasmcu.api")),
+    # the package root is the public API (wasmcu.bench, wasmcu.load, ...): nothing imports it
+    ("interface", ("wasmcu.cli", "wasmcu.__main__", "wasmcu.api", "wasmcu")),
 ]
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}
 

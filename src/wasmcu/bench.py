@@ -28,7 +28,8 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
     try:
         backend = get_backend(device.backend)
     except ConfigError as exc:  # e.g. a profile for a real board: no such backend yet
-        return verify(Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=str(exc)), workload)
+        return verify(Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=str(exc)), workload,
+                      ctx.timeout_s)
     try:
         reason = backend.unsupported_reason(cell.runtime, device)
         if reason:
@@ -39,17 +40,18 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
     except Exception as exc:  # a bug or an unexpected tool failure: keep going, say what happened
         log.debug("cell %s failed", cell, exc_info=True)
         result = Result(cell=cell, backend=device.backend, status=ERROR, error=f"{type(exc).__name__}: {exc}")
-    return verify(result, workload)
+    return verify(result, workload, ctx.timeout_s)
 
 
-def verify(result: Result, workload) -> Result:
+def verify(result: Result, workload, timeout_s: float | None = None) -> Result:
     """Compare the checksum with the expected one; a difference is a failed cell. The expected
-    checksum is the oracle's, or, for a workload without an oracle, the host's native result
-    for the same language, n and seed; `verified_by` says which."""
+    checksum is the oracle's (run in a child process bounded by `timeout_s`), or, for a workload
+    without an oracle, the host's native result for the same language, n and seed; `verified_by`
+    says which."""
     if workload.has_oracle:
         verified_by, source = VERIFIED_ORACLE, "the oracle's"
         try:
-            expected = workload.expected(result.cell.n)
+            expected = workload.expected(result.cell.n, timeout_s=timeout_s)
         except Exception as exc:  # the oracle is user code: whatever it raises is this cell's error
             message = str(exc) if isinstance(exc, WasmcuError) else \
                 f"the oracle {workload.oracle_file} raised {type(exc).__name__}: {exc}"
@@ -80,12 +82,14 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
               argv: list[str] | None = None,
               on_result: Callable[[Result, int, int], None] | None = None,
               cluster: str | None = None, mixed_versions: bool = False,
-              place=None, tls: dict | None = None) -> tuple[int, list[Result]]:
+              place=None, tls: dict | None = None, planned=None) -> tuple[int, list[Result]]:
     """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation).
     With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.executors.cluster);
     `tls` ({"tls_ca": ..., "tls_cert": ..., "tls_key": ...}) are the TLS files for a tls:// cluster;
-    with `place` (wasmcu.farm.Place) the board cells run on a farm's board."""
-    cells, workloads, devices = plan(spec)
+    with `place` (wasmcu.farm.Place) the board cells run on a farm's board; `planned` is what
+    plan(spec) gave, when the caller planned already (to refuse bad input before opening a store)."""
+    cells, workloads, devices = planned or plan(spec)
+    cells = list(cells)
     if place is not None and not any(devices[c.device].backend == "board" for c in cells):  # the planned devices
         raise WasmcuError("--place runs board devices (backend \"board\", such as pico-board): name one with --device")
     session = None

@@ -3,7 +3,8 @@
 `python -m wasmcu.worker` reads a HostJob as JSON on stdin and writes a HostMeasurement (or an error) as JSON on stdout.
 
 Running each cell in its own process lets the parent enforce a time limit on
-kernels that never return, survive crashes, and read the cell's peak memory.
+kernels that never return, survive crashes, and read the cell's peak memory. The worker
+dies with its parent and stops within a CPU-time limit on its own (wasmcu.bounded).
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ import sys
 from dataclasses import asdict
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    from . import bounded
     from .errors import WasmcuError
     from .runtimes import get
     from .runtimes.base import HostJob
 
+    # die with wasmcu, and within a CPU-time limit even if wasmcu's watchdog is gone (wasmcu.bounded)
+    bounded.confine(**bounded.parse_child_args(sys.argv[1:] if argv is None else argv))
     job = HostJob(**json.loads(sys.stdin.read()))
     own = None
     try:

@@ -10,8 +10,8 @@ separated), each DIR being either one workload or a folder of workloads.
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ SOURCE_SUFFIXES = {"c": (".c",), "cpp": (".cpp", ".cc", ".cxx"), "rust": (".rs",
 # The seed every backend passes to `run(seed)` at run time: kernels derive their inputs
 # from it, so no compiler can fold the work into a constant.
 SEED = 42
+_ORACLE_LOCK = threading.Lock()  # the oracle's values, remembered per workload (cells run in threads)
 
 
 # flags that would make wasmcu's builds measure something else: (flag or prefix, why refused)
@@ -137,28 +138,27 @@ class Workload:
     def has_oracle(self) -> bool:
         return self.oracle_file is not None
 
-    def expected(self, n: int, seed: int = SEED) -> int:
-        """The oracle's checksum for size n and `seed`, masked to 32 bits. A workload without
-        an oracle raises NoOracle: its reference is the host's native result (wasmcu.bench)."""
+    def expected(self, n: int, seed: int = SEED, timeout_s: float | None = None) -> int:
+        """The oracle's checksum for size n and `seed`, masked to 32 bits, computed in a child
+        process bounded by `timeout_s` and a memory limit (wasmcu.workloads.oracle); remembered
+        for the rest of this process. A workload without an oracle raises NoOracle: its
+        reference is the host's native result (wasmcu.bench)."""
         if self.oracle_file is None:
             raise NoOracle(f"workload '{self.name}' has no oracle: its cells are checked against the host's native "
                            f"result (add [oracle] file = \"oracle.py\" to {self.directory / 'workload.toml'} for an "
                            f"independent check)")
-        if self._oracle is None:
-            spec = importlib.util.spec_from_file_location(f"wasmcu_oracle_{self.name}", self.oracle_file)
-            module = importlib.util.module_from_spec(spec)
-            try:
-                spec.loader.exec_module(module)
-            except Exception as exc:
-                raise ConfigError(f"oracle does not load: {exc!r}", file=self.oracle_file) from exc
-            fn = getattr(module, self.oracle_function, None)
-            if not callable(fn):
-                raise ConfigError(f"oracle has no function '{self.oracle_function}(n, seed)'", file=self.oracle_file)
-            self._oracle = fn
-        value = self._oracle(n, seed)
-        if not isinstance(value, int):
-            raise ConfigError(f"oracle returned {type(value).__name__}", file=self.oracle_file, expected="an int")
-        return value & 0xFFFFFFFF
+        from . import oracle
+
+        key = (n, seed)
+        with _ORACLE_LOCK:
+            if self._oracle is None:
+                self._oracle = {}
+            if key in self._oracle:
+                return self._oracle[key]
+        value = oracle.run(self.oracle_file, self.oracle_function, n, seed, timeout_s) & 0xFFFFFFFF
+        with _ORACLE_LOCK:
+            self._oracle[key] = value
+        return value
 
 
 def load_workload(directory: Path) -> Workload:

@@ -184,7 +184,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise WasmcuError(f"jobs (--jobs) must be a whole number of cells at once, 1 or more, got {jobs!r}")
     if resume is not None and resume != "latest" and (isinstance(resume, bool) or not isinstance(resume, int)):
-        if not (isinstance(resume, str) and resume.isdigit()):
+        if not (isinstance(resume, str) and resume.isascii() and resume.isdigit()):
             raise WasmcuError(f"resume (--resume) must be a run id or 'latest', got {resume!r}")
         resume = int(resume)
     if cluster and jobs:
@@ -351,9 +351,12 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
     if workload:
         name, _, size = workload.partition(":")
         if size:
-            if not size.isdigit() or int(size) <= 0:
-                raise WasmcuError(f"invalid size in workload {workload!r} (expected e.g. 'bubblesort:100')")
-            n = int(size)
+            from .workloads import MAX_N
+
+            n = int(size) if size.isascii() and size.isdigit() and len(size) <= 12 else 0
+            if not 0 < n <= MAX_N:
+                raise WasmcuError(f"invalid size in workload {workload!r} (expected a whole number from 1 to "
+                                  f"{MAX_N:,}, e.g. 'bubblesort:100')")
     names = [f.strip() for f in _names(fitted, "fitted").split(",") if f.strip()] if fitted else None
     dirs = [Path(d) for d in device_dirs]
     try:

@@ -33,6 +33,8 @@ SOURCE_SUFFIXES = {"c": (".c",), "cpp": (".cpp", ".cc", ".cxx"), "rust": (".rs",
 # The seed every backend passes to `run(seed)` at run time: kernels derive their inputs
 # from it, so no compiler can fold the work into a constant.
 SEED = 42
+# the largest size n: kernels take it as a C int (-DWASMCU_N=n) and the store as a 64-bit integer
+MAX_N = 2**31 - 1
 _ORACLE_LOCK = threading.Lock()  # the oracle's values, remembered per workload (cells run in threads)
 
 
@@ -175,8 +177,10 @@ def load_workload(directory: Path) -> Workload:
     if not isinstance(name, str) or not name.isidentifier():
         raise ConfigError(f"invalid name {name!r}", file=spec_file, field="name", expected="an identifier such as 'matmul'")
     sizes = spec.get("sizes", [100])
-    if not isinstance(sizes, list) or not sizes or not all(isinstance(s, int) and s > 0 for s in sizes):
-        raise ConfigError(f"invalid sizes {sizes!r}", file=spec_file, field="sizes", expected="a non-empty list of positive integers")
+    if not isinstance(sizes, list) or not sizes or \
+            not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= MAX_N for s in sizes):
+        raise ConfigError(f"invalid sizes {sizes!r}", file=spec_file, field="sizes",
+                          expected=f"a non-empty list of whole numbers from 1 to {MAX_N:,}")
     raw_sources = spec.get("sources")
     if not isinstance(raw_sources, dict) or not raw_sources:
         raise ConfigError("missing [sources] table", file=spec_file, field="sources", expected='c = "kernel.c" and/or rust = "kernel.rs"')
@@ -353,12 +357,10 @@ def parse_specs(text: str | None, workloads: dict[str, Workload], default: list[
             raise ConfigError(f"unknown workload '{name}'; known: {', '.join(sorted(workloads))} (add your own with --workload-dir)")
         wl = workloads[name]
         if size:
-            try:
-                n = int(size)
-                if n <= 0:
-                    raise ValueError
-            except ValueError:
-                raise ConfigError(f"invalid size in '{item}'", expected="a positive integer, e.g. bubblesort:100") from None
+            n = int(size) if size.isascii() and size.isdigit() and len(size) <= 12 else 0
+            if not 0 < n <= MAX_N:
+                raise ConfigError(f"invalid size in '{item}'",
+                                  expected=f"a whole number from 1 to {MAX_N:,}, e.g. bubblesort:100")
             out.append((wl, n))
         else:
             out.extend((wl, n) for n in wl.sizes)

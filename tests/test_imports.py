@@ -21,7 +21,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "wasmcu"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("wasmcu._version", "wasmcu.errors", "wasmcu.model")),
     ("support", ("wasmcu.tools", "wasmcu.chips", "wasmcu.protocol", "wasmcu.config", "wasmcu.store",
-                 "wasmcu.provenance", "wasmcu.env", "wasmcu.bounded")),
+                 "wasmcu.provenance", "wasmcu.env", "wasmcu.bounded", "wasmcu.runstate")),
     ("measure", ("wasmcu.measure", "wasmcu.rp2040js")),
     ("data", ("wasmcu.workloads", "wasmcu.devices")),
     ("toolchains", ("wasmcu.toolchains", "wasmcu.wamr_build")),

@@ -308,7 +308,8 @@ def load(db: str | Path | None = None, run: int | None = None) -> "pandas.DataFr
 
 def runs(db: str | Path | None = None) -> "pandas.DataFrame":
     """The runs in a store, one row each: ``id``, ``started`` and ``finished`` (UTC
-    timestamps), ``state`` (``running``, ``complete`` or ``interrupted``), ``cells`` stored,
+    timestamps), ``state`` (``running``, ``complete``, ``interrupted``, or ``abandoned`` for a run
+    left running by a process that is gone), ``cells`` stored,
     and the command line (``argv``)."""
     import json
 

@@ -7,10 +7,12 @@ Ctrl-C stops the run; every cell finished so far is already stored and
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import Callable
 
+from . import runstate
 from .backends import RunContext, get_backend
 from .backends.host import native_reference
 from .errors import ConfigError, WasmcuError
@@ -78,6 +80,18 @@ def verify(result: Result, workload, timeout_s: float | None = None) -> Result:
     return result
 
 
+def spec_differences(stored: dict, current: dict) -> list[str]:
+    """How the options of a bench differ from those a stored run was started with ("repeat: 20 ->
+    5"); options a run stored before they existed count as their defaults."""
+    defaults = Spec().as_dict()
+    out = []
+    for key, now in current.items():
+        was = stored.get(key, defaults.get(key))
+        if was != now:
+            out.append(f"{key}: {was!r} then, {now!r} now")
+    return out
+
+
 def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int | None = None,
               argv: list[str] | None = None,
               on_result: Callable[[Result, int, int], None] | None = None,
@@ -104,6 +118,13 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
                 session.close()
             raise WasmcuError(f"there is no run {resume} in {store.path} to resume")
         run_id = resume
+        differ = spec_differences(json.loads(store.run(run_id)["spec"] or "{}"), spec.as_dict())
+        if differ:
+            if session:
+                session.close()
+            raise WasmcuError(f"run {run_id} was started with other options ({'; '.join(differ)}): resuming it so "
+                              f"would mix cells of two experiments. Resume it with the options it was started with, "
+                              f"or leave out --resume to start a new run")
         done = store.done_cells(run_id)
         cells = [c for c in cells if c not in done]
         store.reopen_run(run_id)
@@ -123,10 +144,11 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
             on_result(result, len(results), total)
 
     try:
-        if session:
-            session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
-        else:
-            run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1)
+        with runstate.heartbeat(store.path, run_id):
+            if session:
+                session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
+            else:
+                run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise

@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
 from ._version import __version__
 from .errors import WasmcuError
 from .model import PASSING
+from .runstate import Terminated, raise_terminated
 
 log = logging.getLogger("wasmcu")
 
@@ -207,10 +209,11 @@ def cmd_bench(args) -> int:
                             tls_cert=args.tls_cert, tls_key=args.tls_key, place=args.place,
                             coordinator=args.coordinator, workload_dirs=args.workload_dir,
                             device_dirs=args.device_dir, config=args.config, on_result=on_result, argv=sys.argv)
-    except KeyboardInterrupt:
-        console.print(f"[red]interrupted[/]: every finished cell is stored in {args.db or api.default_db()}; "
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        console.print(f"[red]{what}[/]: every finished cell is stored in {args.db or api.default_db()}; "
                       f"run `wasmcu bench --resume` with the same options to finish")
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     results = run.results
     if args.resume is not None:  # the run's cells stored before, then this call's
         done = {r.cell for r in results}
@@ -502,15 +505,21 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "calibrate": cmd_calibrate,
                 "list": cmd_list,
                 "doctor": cmd_doctor, "wamr": cmd_wamr, "board": cmd_board}
+    # SIGTERM (kill, a scheduler, a CI job cancelled) stops wasmcu as Ctrl-C does: finished cells
+    # are kept and the run is marked interrupted, so that `--resume` finishes it
+    import threading
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated) \
+        if threading.current_thread() is threading.main_thread() else None
     try:
         return handlers[args.command](args)
     except WasmcuError as exc:
         _traceback(args)
         print(f"wasmcu: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("wasmcu: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("wasmcu: " + ("terminated" if isinstance(exc, Terminated) else "interrupted"), file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # a bug or an unforeseen failure: one line, the traceback with --debug
         _traceback(args)
         text = " ".join(str(exc).split()) or "(no message)"
@@ -518,6 +527,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wasmcu: error: unexpected {type(exc).__name__} in `wasmcu {args.command}`: {text}{hint}; "
               f"please report it with the command line", file=sys.stderr)
         return 3
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _traceback(args) -> None:

@@ -16,6 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from . import runstate
 from .errors import WasmcuError
 from .model import Cell, Result
 
@@ -78,7 +79,8 @@ CREATE TABLE IF NOT EXISTS runs (
     state TEXT NOT NULL DEFAULT 'running',      -- running, complete, interrupted
     argv TEXT,
     spec TEXT,                                   -- JSON: the planned cells and options
-    provenance TEXT                              -- JSON: git revision, machine, versions
+    provenance TEXT,                             -- JSON: git revision, machine, versions
+    pid INTEGER, host TEXT, heartbeat REAL       -- who runs it (wasmcu.runstate)
 );
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -171,6 +173,10 @@ class Store:
         with `o2`), the host process's RSS (older host cells kept it in ram_peak_bytes), how
         a cell was verified (older stores: by the oracle), and any Result field added later
         (NULL in older cells)."""
+        run_columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+        for column in ("pid INTEGER", "host TEXT", "heartbeat REAL"):  # who runs a run (wasmcu.runstate)
+            if column.split()[0] not in run_columns:
+                self.db.execute(f"ALTER TABLE runs ADD COLUMN {column}")
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
         if "build" not in columns:
             self.db.execute("ALTER TABLE results ADD COLUMN build TEXT NOT NULL DEFAULT 'o2'")
@@ -196,22 +202,44 @@ class Store:
 
     # runs ------------------------------------------------------------------
     def begin_run(self, spec: dict, argv: list[str] | None = None, provenance: dict | None = None) -> int:
-        cur = self.db.execute("INSERT INTO runs(started, argv, spec, provenance) VALUES (?,?,?,?)",
-                              (time.time(), json.dumps(argv or []), json.dumps(spec), json.dumps(provenance or {})))
+        me = runstate.this_process()
+        cur = self.db.execute("INSERT INTO runs(started, argv, spec, provenance, pid, host, heartbeat) "
+                              "VALUES (?,?,?,?,?,?,?)",
+                              (time.time(), json.dumps(argv or []), json.dumps(spec), json.dumps(provenance or {}),
+                               me["pid"], me["host"], me["heartbeat"]))
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, state: str = "complete") -> None:
         self.db.execute("UPDATE runs SET finished=?, state=? WHERE id=?", (time.time(), state, run_id))
 
     def reopen_run(self, run_id: int) -> None:
-        self.db.execute("UPDATE runs SET state='running', finished=NULL WHERE id=?", (run_id,))
+        """Mark a run running again, by this process; refused (StoreError) when another process
+        runs it still (wasmcu.runstate): the check and the change are one transaction."""
+        me = runstate.this_process()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.run(run_id)
+            if row is not None and runstate.state(row) == runstate.RUNNING:
+                raise StoreError(f"run {run_id} is still going ({runstate.describe(row)}): resuming it now would run "
+                                 f"its cells twice; wait for it to finish, or stop it (Ctrl-C or SIGTERM) and resume "
+                                 f"it then")
+            self.db.execute("UPDATE runs SET state='running', finished=NULL, pid=?, host=?, heartbeat=? WHERE id=?",
+                            (me["pid"], me["host"], me["heartbeat"], run_id))
 
     def runs(self) -> list[dict]:
-        return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
+        """Every run, oldest first; `state` is what it really is (``abandoned`` for a run left
+        ``running`` by a process that is gone: wasmcu.runstate)."""
+        return [self._run_row(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
 
     def run(self, run_id: int) -> dict | None:
         row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
-        return dict(row) if row else None
+        return self._run_row(row) if row else None
+
+    @staticmethod
+    def _run_row(row: sqlite3.Row) -> dict:
+        out = dict(row)
+        out["state"] = runstate.state(out)
+        return out
 
     def latest_run_id(self) -> int | None:
         row = self.db.execute("SELECT MAX(id) FROM runs WHERE id IN (SELECT run_id FROM results)").fetchone()

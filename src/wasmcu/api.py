@@ -234,7 +234,7 @@ def results(db: str | Path | None = None, run: int | None = None) -> list[Result
     Raises:
         WasmcuError: the store cannot be read, or has no such run.
     """
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         return _results(store, run)
 
 
@@ -300,7 +300,7 @@ def load(db: str | Path | None = None, run: int | None = None) -> "pandas.DataFr
     Raises:
         WasmcuError: the store cannot be read, or has no such run.
     """
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         found = _results(store, run)
         run_id = run if run is not None else store.latest_run_id()
     return to_frame(found, run_id=run_id)
@@ -314,7 +314,7 @@ def runs(db: str | Path | None = None) -> "pandas.DataFrame":
     import json
 
     pd = _pandas()
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         rows = []
         for r in store.runs():
             rows.append({"id": r["id"], "started": r["started"], "finished": r["finished"], "state": r["state"],
@@ -367,7 +367,7 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
             raise
         logging.getLogger("wasmcu").warning("no fitted estimates in the report: %s", exc)
         profiles = {}
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         _results(store, run)
         return write_report(store, Path(out), run_id=run, workload=name, n=n, lang=lang, fitted=profiles)
 

@@ -253,7 +253,7 @@ def cmd_recost(args) -> int:
     from .store import Store
 
     model = CostModel.from_file(args.model)
-    with Store(args.db, create=False) as store:
+    with Store(args.db, readonly=True) as store:
         rows = recost(store.results(args.run), model, args.device)
     if not rows:
         raise WasmcuError("no stored emulated cell with event counts matches (run `wasmcu bench` on an emulated "

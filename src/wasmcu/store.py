@@ -116,10 +116,15 @@ class Store:
     A file SQLite cannot read (not a database, damaged, truncated) is refused with a
     :class:`StoreError` that names it and says what to do."""
 
-    def __init__(self, path: str | Path | None = None, *, create: bool = True):
+    def __init__(self, path: str | Path | None = None, *, create: bool = True, readonly: bool = False):
         """Open the store at `path` (default: :func:`default_path`); with ``create=False`` a
-        missing file is an error saying to run a bench first, instead of a new empty store."""
+        missing file is an error saying to run a bench first, instead of a new empty store. With
+        ``readonly=True`` (implies ``create=False``) nothing is written, so that a store on a
+        read-only file or medium can be read (``report``, ``compare``, ``api.load``)."""
         self.path = Path(path) if path else default_path()
+        self.readonly = readonly
+        if readonly:
+            create = False
         if not create and not self.path.exists():
             raise StoreError(f"there is no store at {self.path}: run `wasmcu bench` first, or name the store with "
                              f"--db PATH (or $WASMCU_DB)")
@@ -127,24 +132,64 @@ class Store:
             raise StoreError(f"{self.path} is a directory, not a store: name a file with --db PATH "
                              f"(e.g. {self.path / 'wasmcu.sqlite'})")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder of the store {self.path}: {exc.strerror} (name another file "
                              f"with --db PATH)") from exc
         try:
-            self._open()
+            if readonly:
+                self._open_readonly()
+            else:
+                self._open()
         except StoreError:  # written by a newer wasmcu
             self.db.close()
             raise
         except sqlite3.DatabaseError as exc:
             if getattr(self, "db", None) is not None:
                 self.db.close()
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise StoreError(f"the store {self.path} is read-only (SQLite: {exc}): `wasmcu bench` writes every "
+                                 f"cell into it. Name a writable store with --db PATH, or copy this one to a writable "
+                                 f"place; reading it (report, compare, api.load) works as it is") from exc
             if "unable to open" in str(exc):
                 raise StoreError(f"cannot open the store {self.path} (SQLite: {exc}): check that its folder is "
                                  f"writable, or name another file with --db PATH") from exc
             if not _is_damage(exc):
                 raise
             raise damaged(self.path, exc) from exc
+
+    def _open_readonly(self) -> None:
+        """Open with SQLite's read-only URI: no journal switch, no schema script, no version
+        written. A WAL store on a read-only medium (no '-shm' file can be made there) is read as
+        immutable; a store of an older layout is migrated by opening it writable once."""
+        from urllib.parse import quote
+
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        for options in ("", "&immutable=1"):
+            self.db = sqlite3.connect(uri + options, uri=True, timeout=60, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            try:
+                found = self.db.execute("PRAGMA user_version").fetchone()[0]
+                self.db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                break
+            except sqlite3.OperationalError as exc:
+                self.db.close()
+                if options or not ("unable to open" in str(exc) or "readonly" in str(exc)):
+                    raise
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer wasmcu (store schema {found}; this "
+                             f"wasmcu reads up to {SCHEMA_VERSION}): upgrade wasmcu, or use another --db")
+        if found < SCHEMA_VERSION:  # an older layout (or an empty file): migrate it, which writes
+            self.db.close()
+            try:
+                self._open()
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                raise StoreError(f"{self.path} was written by an older wasmcu (store schema {found}) and is "
+                                 f"read-only: this wasmcu reads it once it has added its new columns. Copy it to a "
+                                 f"writable place and name the copy with --db PATH") from exc
 
     def _open(self) -> None:
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)

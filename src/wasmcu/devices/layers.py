@@ -124,6 +124,10 @@ class Catalog:
 
     def add_board_file(self, f: Path) -> None:
         layer = load_board(f)
+        if layer.name in self.boards:  # a user's profile replacing another one (e.g. the built-in pico)
+            from ..workloads.checks import shadowed
+
+            shadowed("device", layer.name, self.boards[layer.name].file, layer.file)
         self.boards[layer.name] = layer
 
     def resolve(self, name: str) -> Device:

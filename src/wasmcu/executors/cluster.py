@@ -58,10 +58,9 @@ def board_resource(device) -> str:
 
 
 def grace_seconds() -> float:
-    try:
-        return float(os.environ.get(GRACE_ENV, "60"))
-    except ValueError:
-        raise WasmcuError(f"{GRACE_ENV} must be a number of seconds, got {os.environ[GRACE_ENV]!r}") from None
+    from ..env import env_float
+
+    return env_float(GRACE_ENV, 60.0, minimum=0.0, unit="seconds")
 
 
 # -- the client ------------------------------------------------------------------------

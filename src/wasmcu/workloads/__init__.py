@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+from . import checks
 
 
 class NoOracle(ConfigError):
@@ -44,6 +45,9 @@ _ISA = "it changes the instruction set: each device's architecture sets it"
 _ABI = "it changes the ABI: the kernel must match the runtime and the firmware it is linked with"
 _OPT = "it changes the optimisation level, which is wasmcu's (-O2 everywhere, or each board's SDK default with --build sdk)"
 _LINK = "wasmcu links every image itself (memory, exports, C library)"
+_OUT = "it writes files of its own choosing: wasmcu names every output"
+_PROG = "it runs another program or plugin, or passes flags on unchecked"
+_MORE = "it reads more flags from a file, which wasmcu cannot check"
 _EXACT_C = {"-o": "wasmcu names its outputs", "-c": "wasmcu compiles and links", "-S": "wasmcu compiles and links",
             "-E": "wasmcu compiles and links", "-m32": _TARGET, "-m64": _TARGET, "-mthumb": _ISA, "-marm": _ISA,
             "-static": _LINK, "-shared": _LINK, "-target": _TARGET, "-Xlinker": _LINK, "-x": "the language comes from [sources]"}
@@ -53,13 +57,22 @@ _PREFIX_C = (("-O", _OPT), ("--target", _TARGET), ("-march", _ISA), ("-mcpu", _I
              ("-fshort-wchar", _ABI), ("-fpack-struct", _ABI), ("-fpic", _LINK), ("-fPIC", _LINK), ("-fno-pic", _LINK),
              ("-fpie", _LINK), ("-fPIE", _LINK), ("--sysroot", _LINK), ("-nostdlib", _LINK), ("-nostdinc", _LINK),
              ("-nodefaultlibs", _LINK), ("-specs", _LINK), ("--specs", _LINK), ("-Wl,", _LINK), ("-l", _LINK),
-             ("-L", _LINK), ("-flto", _LINK))
+             ("-L", _LINK), ("-flto", _LINK),
+             # every spelling of a flag that names an output, a program run by the compiler, or more flags
+             ("-o", _OUT), ("--output", _OUT), ("-B", _PROG), ("--prefix", _PROG), ("-wrapper", _PROG),
+             ("-fplugin", _PROG), ("-fpass-plugin", _PROG), ("-Xclang", _PROG), ("-Xpreprocessor", _PROG),
+             ("-Xassembler", _PROG), ("-Wp,", _PROG), ("-Wa,", _PROG), ("-fuse-ld", _LINK), ("--ld-path", _LINK),
+             ("-T", _LINK), ("-nostartfiles", _LINK), ("-isysroot", _LINK), ("@", _MORE), ("--config", _MORE),
+             ("-save-temps", _OUT), ("-MF", _OUT), ("-MD", _OUT), ("-MMD", _OUT), ("-dumpdir", _OUT),
+             ("-dumpbase", _OUT), ("-fprofile-generate", _OUT), ("-fdump", _OUT), ("-aux-info", _OUT))
 _RUST_CODEGEN = {"opt-level": _OPT, "target-cpu": _ISA, "target-feature": _ISA, "panic": "wasmcu sets panic=abort",
                  "link-arg": _LINK, "link-args": _LINK, "linker": _LINK, "relocation-model": _LINK,
                  "code-model": _ABI, "soft-float": _ABI, "prefer-dynamic": _LINK, "lto": _LINK}
 _RUST_EXACT = {"-O": _OPT, "-o": "wasmcu names its outputs", "-g": None}
 _RUST_PREFIX = (("--target", _TARGET), ("--crate-type", _LINK), ("--edition", "every kernel is edition 2021"),
-                ("--sysroot", _LINK), ("-L", _LINK), ("-l", _LINK), ("--emit", "wasmcu decides what is built"))
+                ("--sysroot", _LINK), ("-L", _LINK), ("-l", _LINK), ("--emit", "wasmcu decides what is built"),
+                ("-o", _OUT), ("--out-dir", _OUT), ("@", _MORE), ("--extern", _LINK), ("-Zcodegen-backend", _PROG),
+                ("--print", "wasmcu decides what is built"), ("--crate-name", "wasmcu names the crate"))
 
 
 def check_flag(flag: str, kind: str) -> str | None:
@@ -70,7 +83,10 @@ def check_flag(flag: str, kind: str) -> str | None:
         for prefix, why in _RUST_PREFIX:
             if flag.startswith(prefix):
                 return why
-        option = flag[2:] if flag.startswith(("-C", "-Z")) else flag
+        if flag.startswith("--codegen"):
+            option = flag[len("--codegen"):].lstrip("= ")
+        else:
+            option = flag[2:] if flag.startswith(("-C", "-Z")) else flag
         key = option.split("=", 1)[0]
         return _RUST_CODEGEN.get(key)
     if flag in _EXACT_C:
@@ -173,6 +189,8 @@ def load_workload(directory: Path) -> Workload:
         spec = tomllib.loads(spec_file.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", file=spec_file) from exc
+    checks.unknown_keys(spec, spec_file)
+    outside = checks.allow_outside(spec, spec_file)
     name = spec.get("name", directory.name)
     if not isinstance(name, str) or not name.isidentifier():
         raise ConfigError(f"invalid name {name!r}", file=spec_file, field="name", expected="an identifier such as 'matmul'")
@@ -189,8 +207,12 @@ def load_workload(directory: Path) -> Workload:
         if lang not in LANGUAGES:
             raise ConfigError(f"unknown language '{lang}'", file=spec_file, field=f"sources.{lang}", expected=" or ".join(LANGUAGES))
         files[lang] = _source_files(directory, spec_file, lang, rel)
+        for f in files[lang]:
+            checks.inside(directory, f, spec_file, f"sources.{lang}", outside)
         sources[lang] = files[lang][0]
     build = _build_options(directory, spec_file, spec.get("build", {}))
+    for d in build.include_dirs:
+        checks.inside(directory, d, spec_file, "build.include_dirs", outside)
     entry = spec.get("entry", "run")
     if not isinstance(entry, str) or not entry.isidentifier():
         raise ConfigError(f"invalid entry {entry!r}", file=spec_file, field="entry",
@@ -205,6 +227,12 @@ def load_workload(directory: Path) -> Workload:
                               expected="an existing Python file, or no [oracle] table to check cells against the "
                                        "host's native result")
         oracle_file = None
+    if oracle_file is not None:
+        checks.inside(directory, oracle_file, spec_file, "oracle.file", outside)
+    function = oracle.get("function", "checksum")
+    if not isinstance(function, str) or not function.isidentifier():
+        raise ConfigError(f"invalid value {function!r}", file=spec_file, field="oracle.function",
+                          expected="the name of a Python function checksum(n, seed)")
     wasm = spec.get("wasm", {})
     if not isinstance(wasm, dict):
         raise ConfigError("invalid [wasm]", file=spec_file, field="wasm", expected="a table with memory_bytes, stack_bytes")
@@ -220,6 +248,7 @@ def load_workload(directory: Path) -> Workload:
     if not isinstance(stack, int) or isinstance(stack, bool) or stack <= 0 or stack % 16 or stack >= memory:
         raise ConfigError(f"invalid value {stack!r}", file=spec_file, field="wasm.stack_bytes",
                           expected="a positive multiple of 16 bytes, smaller than memory_bytes")
+    checks.entry_defined(entry, files, build.include_dirs, spec_file)  # last: the other fields name what is wrong first
     return Workload(
         memory_bytes=memory,
         shadow_stack_bytes=stack,
@@ -232,7 +261,7 @@ def load_workload(directory: Path) -> Workload:
         build=build,
         entry=entry,
         oracle_file=oracle_file,
-        oracle_function=str(oracle.get("function", "checksum")),
+        oracle_function=function,
     )
 
 
@@ -335,12 +364,12 @@ def discover(extra: list[Path] | None = None) -> dict[str, Workload]:
     for root in _candidate_dirs(extra):
         if not root.is_dir():
             raise ConfigError("workload directory does not exist", file=root)
-        if (root / "workload.toml").is_file():
-            wl = load_workload(root)
-            found[wl.name] = wl
-            continue
-        for sub in sorted(p for p in root.iterdir() if (p / "workload.toml").is_file()):
+        subs = [root] if (root / "workload.toml").is_file() else \
+            sorted(p for p in root.iterdir() if (p / "workload.toml").is_file())
+        for sub in subs:
             wl = load_workload(sub)
+            if wl.name in found:
+                checks.shadowed("workload", wl.name, found[wl.name].directory, wl.directory)
             found[wl.name] = wl
     return found
 

@@ -86,9 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--coordinator", metavar="HOST:PORT",
                    help="the labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)")
     b.add_argument("--cluster", metavar="ADDRESS",
-                   help="run the cells on the workers of a Dask scheduler (tls://HOST:PORT with certificates, or an "
-                        "open tcp://HOST:PORT); boards run on the worker started with --resources DEVICE=1; this "
-                        "process alone writes the store")
+                   help="run the cells on the workers of a Dask scheduler (tls://HOST:PORT with certificates; an open "
+                        "tcp://HOST:PORT on a private network only); boards run on the worker started with "
+                        "--resources DEVICE=1; this process alone writes the store")
     b.add_argument("--tls-ca", metavar="PEM", help="with --cluster tls://: the CA certificate that signed the "
                                                    "cluster's certificates (default: Dask's distributed.comm.tls.ca-file)")
     b.add_argument("--tls-cert", metavar="PEM", help="with --cluster tls://: this client's certificate, signed by that "

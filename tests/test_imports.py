@@ -21,7 +21,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "wasmcu"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("wasmcu._version", "wasmcu.errors", "wasmcu.model")),
     ("support", ("wasmcu.tools", "wasmcu.chips", "wasmcu.protocol", "wasmcu.config", "wasmcu.store",
-                 "wasmcu.provenance", "wasmcu.env", "wasmcu.bounded", "wasmcu.runstate")),
+                 "wasmcu.provenance", "wasmcu.env", "wasmcu.bounded", "wasmcu.runstate", "wasmcu.portable")),
     ("measure", ("wasmcu.measure", "wasmcu.rp2040js")),
     ("data", ("wasmcu.workloads", "wasmcu.devices")),
     ("toolchains", ("wasmcu.toolchains", "wasmcu.wamr_build")),
@@ -194,13 +194,14 @@ def test_the_rp2040js_helpers_are_below_the_board_backend_and_validate(graph):
 
 
 def test_the_report_modules_form_a_tree(graph):
-    """Inside the report: no cycle, and the shared plotting base imports no other report module."""
+    """Inside the report: no cycle, and the shared plotting base and Markdown escaping import no
+    other report module."""
     report = {m: {t: ln for t, ln in e.items() if t.startswith("wasmcu.report")}
               for m, e in graph.items() if m.startswith("wasmcu.report")}
     cycle = find_cycle(report)
     assert cycle is None, describe(cycle, graph)
-    assert not report["wasmcu.report.plot"]
-    assert not report["wasmcu.report.tables"].keys() - {"wasmcu.report.modes"}
+    assert not report["wasmcu.report.plot"] and not report["wasmcu.report.markdown"]
+    assert not report["wasmcu.report.tables"].keys() - {"wasmcu.report.modes", "wasmcu.report.markdown"}
 
 
 def test_every_module_states_its_one_job_in_its_docstrings_first_line():

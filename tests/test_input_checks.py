@@ -141,3 +141,13 @@ def test_the_cluster_grace_is_parsed_with_a_clear_error(monkeypatch):
         grace_seconds()
     monkeypatch.setenv("WASMCU_CLUSTER_GRACE", "2.5")
     assert grace_seconds() == 2.5
+
+
+@pytest.mark.parametrize("name", ["pico<script>", "a b", "x,y", "-dash", ""])
+def test_device_names_are_validated(tmp_path, name):
+    d = tmp_path / "devs"
+    d.mkdir()
+    (d / "bad.toml").write_text(f'name = "{name}"\ndescription = "d"\nbackend = "host"\n')
+    from wasmcu.devices import discover
+    with pytest.raises(ConfigError, match="field 'name': invalid name"):
+        discover([d])

@@ -19,6 +19,8 @@ from .errors import ConfigError, WasmcuError
 from .executors import run_local
 from .model import ERROR, MISMATCH, OK, UNSUPPORTED, VERIFIED_NATIVE_HOST, VERIFIED_ORACLE, Cell, Result
 from .plan import Spec, plan
+from .portable import portable, roots
+from .toolchains.cache import cache_root
 from .provenance import run_provenance
 from .store import Store
 
@@ -42,7 +44,10 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
     except Exception as exc:  # a bug or an unexpected tool failure: keep going, say what happened
         log.debug("cell %s failed", cell, exc_info=True)
         result = Result(cell=cell, backend=device.backend, status=ERROR, error=f"{type(exc).__name__}: {exc}")
-    return verify(result, workload, ctx.timeout_s)
+    result = verify(result, workload, ctx.timeout_s)
+    # no paths of this machine in what is stored (the same build stores the same provenance anywhere)
+    where = roots(cache_root(), getattr(workload, "directory", None))
+    return result.replace(provenance=portable(result.provenance, where))
 
 
 def verify(result: Result, workload, timeout_s: float | None = None) -> Result:

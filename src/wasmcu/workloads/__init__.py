@@ -180,7 +180,17 @@ class Workload:
 
 
 def load_workload(directory: Path) -> Workload:
-    """Read and validate one workload directory."""
+    """Read and validate one workload directory. Whatever is wrong with it is a ConfigError
+    naming its workload.toml (a path the system refuses, such as one with a NUL character or
+    too long a name, as well)."""
+    try:
+        return _load_workload(Path(directory))
+    except (OSError, ValueError, UnicodeError) as exc:
+        raise ConfigError(f"cannot read this workload: {exc}", file=Path(directory) / "workload.toml",
+                          expected="paths of existing files inside the workload's folder") from exc
+
+
+def _load_workload(directory: Path) -> Workload:
     directory = Path(directory)
     spec_file = directory / "workload.toml"
     if not spec_file.is_file():
@@ -270,7 +280,7 @@ def _source_files(directory: Path, spec_file: Path, lang: str, value) -> list[Pa
     field_name = f"sources.{lang}"
     expected = 'a file ("kernel.c"), a list of files (["src/a.c", "src/b.c"]) or a directory ("src")'
     items = value if isinstance(value, list) else [value]
-    if not items or not all(isinstance(x, str) and x for x in items):
+    if not items or not all(isinstance(x, str) and x and "\0" not in x for x in items):
         raise ConfigError(f"invalid value {value!r}", file=spec_file, field=field_name, expected=expected)
     out: list[Path] = []
     for rel in items:
@@ -309,7 +319,7 @@ def _build_options(directory: Path, spec_file: Path, table) -> BuildOptions:
             raise ConfigError(f"unknown key {key!r}", file=spec_file, field=f"build.{key}", expected=", ".join(keys))
     opts = BuildOptions()
     dirs = table.get("include_dirs", [])
-    if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
+    if not isinstance(dirs, list) or not all(isinstance(d, str) and d and "\0" not in d for d in dirs):
         raise ConfigError(f"invalid value {dirs!r}", file=spec_file, field="build.include_dirs",
                           expected='a list of directories beside workload.toml, e.g. ["include"]')
     for d in dirs:

@@ -297,7 +297,7 @@ LETHAL_ORACLE = """import os, signal
 
 def checksum(n, seed):
     if os.environ.get("WASMCU_TEST_LETHAL_ORACLE"):  # set on this test's workers only
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getppid(), signal.SIGKILL)  # the worker: an oracle runs in a child process of it
     return 7
 """
 

@@ -102,6 +102,8 @@ def wasm_exports(data: bytes) -> set[str] | None:
             section, size_pos = data[pos], pos + 1
             size, pos = _leb(data, size_pos)
             end = pos + size
+            if end > len(data):  # a truncated module: the runtime says what is wrong with it
+                return None
             if section == 7:
                 count, pos = _leb(data, pos)
                 names = set()

@@ -151,3 +151,31 @@ def test_device_names_are_validated(tmp_path, name):
     from wasmcu.devices import discover
     with pytest.raises(ConfigError, match="field 'name': invalid name"):
         discover([d])
+
+
+def test_env_int_and_env_float_read_numbers_and_say_what_is_wrong(monkeypatch):
+    from wasmcu.env import env_float, env_int
+    monkeypatch.delenv("WASMCU_X", raising=False)
+    assert env_int("WASMCU_X", 7) == 7 and env_float("WASMCU_X", 2.5) == 2.5
+    monkeypatch.setenv("WASMCU_X", "  ")
+    assert env_int("WASMCU_X", 7) == 7
+    monkeypatch.setenv("WASMCU_X", " 5_000 ")
+    assert env_int("WASMCU_X", 7) == 5000 and env_float("WASMCU_X", 1.0) == 5000.0
+    monkeypatch.setenv("WASMCU_X", "3")
+    assert env_int("WASMCU_X", 7, minimum=3) == 3
+    with pytest.raises(ConfigError) as err:
+        env_int("WASMCU_X", 1_000, minimum=4, unit="MiB")
+    assert str(err.value) == ("environment variable WASMCU_X='3' is not a whole number MiB of 4 or more (unset it "
+                              "for the default, 1,000 MiB)")
+    for bad in ("lots", "1.5", "0x10"):
+        monkeypatch.setenv("WASMCU_X", bad)
+        with pytest.raises(ConfigError, match=f"WASMCU_X='{bad}' is not a whole number of 1 or more"):
+            env_int("WASMCU_X", 7)
+    for bad, minimum in (("soon", 0.0), ("0", 0.0), ("inf", 0.0), ("nan", 0.0), ("1", 1.0)):
+        monkeypatch.setenv("WASMCU_X", bad)
+        with pytest.raises(ConfigError) as err:
+            env_float("WASMCU_X", 60.0, minimum=minimum, unit="seconds")
+        assert str(err.value) == (f"environment variable WASMCU_X='{bad}' is not a number seconds above {minimum:g} "
+                                  f"(unset it for the default, 60 seconds)")
+    monkeypatch.setenv("WASMCU_X", "1.25")
+    assert env_float("WASMCU_X", 60.0, minimum=1.0) == 1.25

@@ -28,15 +28,15 @@ def test_plan_and_bench_refuse_bad_input_saying_what_was_wrong(tmp_path):
         api.plan(devices="host", runtimes="wasm4")
     with pytest.raises(WasmcuError, match="runtimes: expected names"):
         api.plan(runtimes=[3])
-    with pytest.raises(WasmcuError, match="repeat must be a positive number, got 0"):
+    with pytest.raises(WasmcuError, match=r"repeat \(--repeat\) must be a positive number, got 0"):
         api.bench(devices="host", repeat=0, db=tmp_path / "s.sqlite")
-    with pytest.raises(WasmcuError, match="mixed_versions applies to the workers of a cluster"):
+    with pytest.raises(WasmcuError, match=r"mixed_versions \(--mixed-versions\) applies to the workers of a cluster"):
         api.bench(devices="host", mixed_versions=True, db=tmp_path / "s.sqlite")
-    with pytest.raises(WasmcuError, match="tls_ca, tls_cert and tls_key are for a Dask cluster"):
+    with pytest.raises(WasmcuError, match="are for a Dask cluster"):
         api.bench(devices="host", tls_ca="ca.pem", db=tmp_path / "s.sqlite")
-    with pytest.raises(WasmcuError, match="coordinator applies to a board farm: give place too"):
+    with pytest.raises(WasmcuError, match=r"coordinator \(--coordinator\) applies to a board farm"):
         api.bench(devices="host", coordinator="127.0.0.1:20408", db=tmp_path / "s.sqlite")
-    with pytest.raises(WasmcuError, match="place and cluster do not go together"):
+    with pytest.raises(WasmcuError, match="do not go together"):
         api.bench(devices="pico-board", place="pico-a", cluster="tcp://127.0.0.1:1", db=tmp_path / "s.sqlite")
     assert not (tmp_path / "s.sqlite").exists()  # refused before anything is stored
 

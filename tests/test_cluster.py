@@ -156,7 +156,7 @@ def test_unreachable_scheduler_is_a_clear_error_and_stored_cells_stay(db):
     with Store(db) as store:
         assert len(store.runs()) == 1 and [r.status for r in store.results()] == ["ok"]
     proc = wasmcu("bench", "--device", "host", "--db", str(db), "--mixed-versions")
-    assert proc.returncode == 2 and "--mixed-versions applies to the workers of a cluster" in proc.stderr
+    assert proc.returncode == 2 and "mixed_versions (--mixed-versions) applies to the workers of a cluster" in proc.stderr
     for bad in ("not an address", "tcp://127.0.0.1", "udp://127.0.0.1:8786", "127.0.0.1:99999"):
         proc = wasmcu("bench", "--device", "host", "--db", str(db), "--cluster", bad)
         assert proc.returncode == 2 and f"--cluster '{bad}' is not a Dask scheduler address" in proc.stderr
@@ -297,7 +297,7 @@ LETHAL_ORACLE = """import os, signal
 
 def checksum(n, seed):
     if os.environ.get("WASMCU_TEST_LETHAL_ORACLE"):  # set on this test's workers only
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getppid(), signal.SIGKILL)  # the worker: an oracle runs in a child process of it
     return 7
 """
 

@@ -175,4 +175,4 @@ def test_tls_flags_need_a_tls_address_and_files_that_are_there(tmp_path, capsys)
     with pytest.raises(WasmcuError, match="the TLS files are not usable"):
         tls_files("tls://127.0.0.1:1", ca=str(tmp_path / "junk.pem"), cert=str(tmp_path / "junk.pem"))
     assert main(["bench", *CELLS, "--tls-cert", "c.pem", "--db", str(tmp_path / "x.sqlite")]) == 2
-    assert "use them with --cluster tls://HOST:PORT" in capsys.readouterr().err
+    assert "give cluster (--cluster tls://HOST:PORT) too" in capsys.readouterr().err

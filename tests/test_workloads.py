@@ -84,6 +84,6 @@ def test_invalid_toml_and_bad_oracle(tmp_path):
     (d / "workload.toml").write_text("name = [\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
         workloads.load_workload(d)
-    d2 = make_workload(tmp_path, "y", c="", oracle="def checksum(n, seed):\n    return 'a'\n")
+    d2 = make_workload(tmp_path, "y", c="unsigned run(unsigned seed){return 0;}\n", oracle="def checksum(n, seed):\n    return 'a'\n")
     with pytest.raises(ConfigError, match="expected an int"):
         workloads.load_workload(d2).expected(1)

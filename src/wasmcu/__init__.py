@@ -1,8 +1,67 @@
 """wasmcu: what does WebAssembly cost on a microcontroller?
 
-The package is a pipeline: plan -> build -> execute -> measure -> verify ->
-store -> report. Everything the CLI does is a library call; see
-:func:`wasmcu.bench.run_bench` and :func:`wasmcu.report.write_report`.
+The package root is the public Python API, the same calls as :mod:`wasmcu.api`::
+
+    import wasmcu
+
+    run = wasmcu.bench(devices="host", runtimes="native,wasm3", workloads="crc16:100", db="demo.sqlite")
+    frame = wasmcu.load("demo.sqlite")
+
+The names in ``__all__`` are the public API: they keep their meaning between releases. Every
+other module and name of the package is internal (the CLI and the API are built on them) and
+may change without notice. The pipeline behind them: plan -> build -> execute -> measure ->
+verify -> store -> report.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+import sys
+import types
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+
+# name -> the module that defines it; imported on first use, so that `import wasmcu` (and every
+# CLI command) stays fast
+_PUBLIC = {
+    "bench": "api", "plan": "api", "load": "api", "results": "api", "runs": "api", "report": "api",
+    "to_frame": "api", "default_db": "api", "BenchRun": "api",
+    "Cell": "model", "Result": "model",
+    "WasmcuError": "errors", "ConfigError": "errors",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .api import BenchRun, bench, default_db, load, plan, report, results, runs, to_frame
+    from .errors import ConfigError, WasmcuError
+    from .model import Cell, Result
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wasmcu' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package, whose public names win over submodules of the same name: ``wasmcu.bench``
+    and ``wasmcu.plan`` are the API's functions even once the internal modules wasmcu/bench.py
+    and wasmcu/plan.py are imported (those stay reachable as ``from wasmcu.bench import ...``)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _PUBLIC and isinstance(value, types.ModuleType):
+            return  # the import system binding a submodule: sys.modules keeps it
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -18,6 +18,7 @@ message saying what was wrong and what to do. pandas is needed for DataFrames on
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .bench import run_bench
 from .errors import WasmcuError
 from .model import PASSING, Cell, Result
-from .plan import Spec, load_spec_file
+from .plan import Spec, check_spec, load_spec_file
 from .plan import plan as plan_cells
 from .report import write_report
 from .store import Store
@@ -34,7 +35,7 @@ from .store import Store
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["BenchRun", "bench", "load", "plan", "report", "results", "runs", "to_frame"]
+__all__ = ["BenchRun", "bench", "default_db", "load", "plan", "report", "results", "runs", "to_frame"]
 
 Names = str | Iterable[str] | None
 
@@ -71,12 +72,7 @@ def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, tim
     for field, value in given.items():
         if value is not None:
             setattr(spec, field, value)
-    for name in ("repeat", "timeout"):
-        value = getattr(spec, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise WasmcuError(f"{name} must be a positive number, got {value!r}")
-    if isinstance(spec.warmup, bool) or not isinstance(spec.warmup, int) or spec.warmup < 0:
-        raise WasmcuError(f"warmup must be a whole number of calls, 0 or more, got {spec.warmup!r}")
+    check_spec(spec)
     spec.workload_dirs += [Path(d) for d in workload_dirs]
     spec.device_dirs += [Path(d) for d in device_dirs]
     return spec
@@ -143,13 +139,14 @@ class BenchRun:
 def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = None, workloads: Names = None,
           langs: Names = None, build: Names = None, *, firmware_cc: Names = None, repeat: int | None = None,
           warmup: int | None = None, timeout: float | None = None, db: str | Path | None = None,
-          jobs: int | None = None, resume: int | None = None, cluster: str | None = None,
+          jobs: int | None = None, resume: int | str | None = None, cluster: str | None = None,
           mixed_versions: bool = False, tls_ca: str | Path | None = None, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None, place: Names = None, coordinator: str | None = None,
           workload_dirs: Iterable[str | Path] = (), device_dirs: Iterable[str | Path] = (),
           config: str | Path | None = None, link: str | None = None, embench: str | Path | None = None,
           host_baseline: str | None = None,
-          on_result: Callable[[Result, int, int], None] | None = None) -> BenchRun:
+          on_result: Callable[[Result, int, int], None] | None = None,
+          argv: list[str] | None = None) -> BenchRun:
     """Build, run, verify and store cells, as ``wasmcu bench`` does.
 
     Each cell is stored as soon as it is measured; a cell that fails is stored with its error
@@ -162,7 +159,8 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
         db: the SQLite store (default ``results/wasmcu.sqlite`` or ``$WASMCU_DB``); created
             when missing.
         jobs: emulated cells run in parallel (default: the number of cores).
-        resume: a stored run to finish: only its missing cells run, into that run.
+        resume: a stored run to finish (its id, or ``"latest"``): only its missing cells run,
+            into that run.
         cluster: a Dask scheduler's address (``tcp://HOST:PORT``) to run the cells on.
         mixed_versions: with ``cluster``, run even when workers differ in tool versions.
         tls_ca: with a ``tls://`` cluster: the certificate authority's certificate (PEM).
@@ -176,6 +174,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
         embench: an Embench-IoT checkout, for ``suite="embench"`` (its benchmarks as workloads).
         host_baseline: the host's native build: ``o2`` (default), ``o3`` or ``o3-native``.
         on_result: called with (result, cells done, cells in all) as each cell is stored.
+        argv: the command line stored with the run (default ``["wasmcu.api.bench"]``).
 
     Returns:
         A `BenchRun`: the run's id, the store, and the results of the cells this call ran.
@@ -188,16 +187,29 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
 
     spec = _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs,
                  device_dirs, config, firmware_cc, link, embench, host_baseline)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise WasmcuError(f"jobs (--jobs) must be a whole number of cells at once, 1 or more, got {jobs!r}")
+    if resume is not None and resume != "latest" and (isinstance(resume, bool) or not isinstance(resume, int)):
+        if not (isinstance(resume, str) and resume.isascii() and resume.isdigit()):
+            raise WasmcuError(f"resume (--resume) must be a run id or 'latest', got {resume!r}")
+        resume = int(resume)
+    if cluster and jobs:
+        logging.getLogger("wasmcu").warning("jobs (--jobs) is ignored with a cluster: each Dask worker runs as many "
+                                            "cells at once as its --nthreads")
     if mixed_versions and not cluster:
-        raise WasmcuError("mixed_versions applies to the workers of a cluster: give cluster too")
+        raise WasmcuError("mixed_versions (--mixed-versions) applies to the workers of a cluster: give cluster "
+                          "(--cluster ADDRESS) too")
     tls = {"tls_ca": tls_ca, "tls_cert": tls_cert, "tls_key": tls_key}
     if any(tls.values()) and not cluster:
-        raise WasmcuError("tls_ca, tls_cert and tls_key are for a Dask cluster: give cluster='tls://HOST:PORT' too")
+        raise WasmcuError("tls_ca, tls_cert and tls_key (--tls-ca/--tls-cert/--tls-key) are for a Dask cluster: give "
+                          "cluster (--cluster tls://HOST:PORT) too")
     places = [n.strip() for n in _names(place, "place").split(",") if n.strip()] if place else []
     if coordinator and not places:
-        raise WasmcuError("coordinator applies to a board farm: give place too")
+        raise WasmcuError("coordinator (--coordinator) applies to a board farm: give place (--place NAME) too")
     if places and cluster:
-        raise WasmcuError("place and cluster do not go together: on a cluster, boards are worker resources")
+        raise WasmcuError("place (--place) and cluster (--cluster) do not go together: on a cluster, boards are "
+                          "worker resources")
+    planned = plan_cells(spec)  # bad names and sizes are refused before a store is made
     if places:
         from .farm import place as acquire
 
@@ -205,10 +217,21 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
     else:
         farm = contextlib.nullcontext()
     with Store(db) as store, farm as held:
-        run_id, done = run_bench(spec, store, resume=resume, jobs=jobs, argv=["wasmcu.api.bench"],
+        if resume == "latest":
+            resume = store.latest_run_id()
+            if resume is None:
+                raise WasmcuError(f"nothing to resume: {store.path} has no runs")
+        run_id, done = run_bench(spec, store, resume=resume, jobs=jobs, argv=argv or ["wasmcu.api.bench"],
                                  on_result=on_result, cluster=cluster, mixed_versions=mixed_versions, place=held,
-                                 tls={k: str(v) if v else None for k, v in tls.items()})
+                                 tls={k: str(v) if v else None for k, v in tls.items()}, planned=planned)
         return BenchRun(run_id=run_id, db=store.path, results=done)
+
+
+def default_db() -> Path:
+    """The store used when none is named: ``$WASMCU_DB``, else ``results/wasmcu.sqlite``."""
+    from .store import default_path
+
+    return default_path()
 
 
 def results(db: str | Path | None = None, run: int | None = None) -> list[Result]:
@@ -217,7 +240,7 @@ def results(db: str | Path | None = None, run: int | None = None) -> list[Result
     Raises:
         WasmcuError: the store cannot be read, or has no such run.
     """
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         return _results(store, run)
 
 
@@ -283,7 +306,7 @@ def load(db: str | Path | None = None, run: int | None = None) -> "pandas.DataFr
     Raises:
         WasmcuError: the store cannot be read, or has no such run.
     """
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         found = _results(store, run)
         run_id = run if run is not None else store.latest_run_id()
     return to_frame(found, run_id=run_id)
@@ -291,12 +314,13 @@ def load(db: str | Path | None = None, run: int | None = None) -> "pandas.DataFr
 
 def runs(db: str | Path | None = None) -> "pandas.DataFrame":
     """The runs in a store, one row each: ``id``, ``started`` and ``finished`` (UTC
-    timestamps), ``state`` (``running``, ``complete`` or ``interrupted``), ``cells`` stored,
+    timestamps), ``state`` (``running``, ``complete``, ``interrupted``, or ``abandoned`` for a run
+    left running by a process that is gone), ``cells`` stored,
     and the command line (``argv``)."""
     import json
 
     pd = _pandas()
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         rows = []
         for r in store.runs():
             rows.append({"id": r["id"], "started": r["started"], "finished": r["finished"], "state": r["state"],
@@ -326,8 +350,6 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
     Returns:
         The files written: ``report.html``, ``report.md``, ``results.csv`` and the figures.
     """
-    import logging
-
     from . import devices as devices_mod
     from .errors import ConfigError
     from .report.fitted import fitted_profiles
@@ -336,9 +358,12 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
     if workload:
         name, _, size = workload.partition(":")
         if size:
-            if not size.isdigit() or int(size) <= 0:
-                raise WasmcuError(f"invalid size in workload {workload!r} (expected e.g. 'bubblesort:100')")
-            n = int(size)
+            from .workloads import MAX_N
+
+            n = int(size) if size.isascii() and size.isdigit() and len(size) <= 12 else 0
+            if not 0 < n <= MAX_N:
+                raise WasmcuError(f"invalid size in workload {workload!r} (expected a whole number from 1 to "
+                                  f"{MAX_N:,}, e.g. 'bubblesort:100')")
     names = [f.strip() for f in _names(fitted, "fitted").split(",") if f.strip()] if fitted else None
     dirs = [Path(d) for d in device_dirs]
     try:
@@ -348,7 +373,7 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
             raise
         logging.getLogger("wasmcu").warning("no fitted estimates in the report: %s", exc)
         profiles = {}
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         _results(store, run)
         return write_report(store, Path(out), run_id=run, workload=name, n=n, lang=lang, fitted=profiles)
 

@@ -7,10 +7,12 @@ Ctrl-C stops the run; every cell finished so far is already stored and
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import Callable
 
+from . import runstate
 from .backends import RunContext, get_backend
 from .backends.host import native_reference
 from .errors import ConfigError, WasmcuError
@@ -18,6 +20,8 @@ from .executors import run_local
 from .model import (ERROR, MISMATCH, OK, UNSUPPORTED, UNVERIFIED, VERIFIED_NATIVE_HOST, VERIFIED_ORACLE, Cell,
                     Result)
 from .plan import Spec, plan
+from .portable import portable, roots
+from .toolchains.cache import cache_root
 from .provenance import run_provenance
 from .store import Store
 
@@ -30,7 +34,7 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
         backend = get_backend(device.backend)
     except ConfigError as exc:  # e.g. a profile for a real board: no such backend yet
         return verify(Result(cell=cell, backend=device.backend, status=UNSUPPORTED, error=str(exc),
-                             error_kind="unsupported"), workload)
+                             error_kind="unsupported"), workload, ctx.timeout_s)
     try:
         reason = backend.unsupported_reason(cell.runtime, device)
         if reason:
@@ -42,23 +46,26 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
         log.debug("cell %s failed", cell, exc_info=True)
         result = Result(cell=cell, backend=device.backend, status=ERROR, error=f"{type(exc).__name__}: {exc}",
                         error_kind="internal")
-    result = verify(result, workload)
+    result = verify(result, workload, ctx.timeout_s)
     if result.status != OK and result.error_kind is None:  # a backend from another package that sets none
         result = result.replace(error_kind="unsupported" if result.status == UNSUPPORTED else "error")
-    return result
+    # no paths of this machine in what is stored (the same build stores the same provenance anywhere)
+    where = roots(cache_root(), getattr(workload, "directory", None))
+    return result.replace(provenance=portable(result.provenance, where))
 
 
-def verify(result: Result, workload) -> Result:
+def verify(result: Result, workload, timeout_s: float | None = None) -> Result:
     """Compare the checksum with the expected one; a difference is a failed cell. The expected
-    checksum is the oracle's, or, for a workload without an oracle, the host's native result
-    for the same language, n and seed; `verified_by` says which. A containment kernel has no
-    expected checksum: its outcome was classified by the backend (wasmcu.measure.containment)."""
+    checksum is the oracle's (run in a child process bounded by `timeout_s`), or, for a workload
+    without an oracle, the host's native result for the same language, n and seed; `verified_by`
+    says which. A containment kernel has no expected checksum: its outcome was classified by the
+    backend (wasmcu.measure.containment)."""
     if workload.containment:
         return result
     if workload.has_oracle:
         verified_by, source = VERIFIED_ORACLE, "the oracle's"
         try:
-            expected = workload.expected(result.cell.n)
+            expected = workload.expected(result.cell.n, timeout_s=timeout_s)
         except Exception as exc:  # the oracle is user code: whatever it raises is this cell's error
             message = str(exc) if isinstance(exc, WasmcuError) else \
                 f"the oracle {workload.oracle_file} raised {type(exc).__name__}: {exc}"
@@ -106,18 +113,30 @@ def _no_update_table(device, link: str) -> None:
     raise ConfigError(f"--link {link}: device {device.name!r} has no [update] table (its links and flash timings)",
                       file=device.file, field="update", expected="[update] with [update.links.NAME] tables, as the "
                       "built-in board profiles have")
+def spec_differences(stored: dict, current: dict) -> list[str]:
+    """How the options of a bench differ from those a stored run was started with ("repeat: 20 ->
+    5"); options a run stored before they existed count as their defaults."""
+    defaults = Spec().as_dict()
+    out = []
+    for key, now in current.items():
+        was = stored.get(key, defaults.get(key))
+        if was != now:
+            out.append(f"{key}: {was!r} then, {now!r} now")
+    return out
 
 
 def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int | None = None,
               argv: list[str] | None = None,
               on_result: Callable[[Result, int, int], None] | None = None,
               cluster: str | None = None, mixed_versions: bool = False,
-              place=None, tls: dict | None = None) -> tuple[int, list[Result]]:
+              place=None, tls: dict | None = None, planned=None) -> tuple[int, list[Result]]:
     """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation).
     With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.executors.cluster);
     `tls` ({"tls_ca": ..., "tls_cert": ..., "tls_key": ...}) are the TLS files for a tls:// cluster;
-    with `place` (wasmcu.farm.Place) the board cells run on a farm's board."""
-    cells, workloads, devices = plan(spec)
+    with `place` (wasmcu.farm.Place) the board cells run on a farm's board; `planned` is what
+    plan(spec) gave, when the caller planned already (to refuse bad input before opening a store)."""
+    cells, workloads, devices = planned or plan(spec)
+    cells = list(cells)
     if place is not None and not any(devices[c.device].backend == "board" for c in cells):  # the planned devices
         raise WasmcuError("--place runs board devices (backend \"board\", such as pico-board): name one with --device")
     session = None
@@ -139,6 +158,13 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
                 session.close()
             raise WasmcuError(f"there is no run {resume} in {store.path} to resume")
         run_id = resume
+        differ = spec_differences(json.loads(store.run(run_id)["spec"] or "{}"), spec.as_dict())
+        if differ:
+            if session:
+                session.close()
+            raise WasmcuError(f"run {run_id} was started with other options ({'; '.join(differ)}): resuming it so "
+                              f"would mix cells of two experiments. Resume it with the options it was started with, "
+                              f"or leave out --resume to start a new run")
         done = store.done_cells(run_id)
         cells = [c for c in cells if c not in done]
         store.reopen_run(run_id)
@@ -158,10 +184,11 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
             on_result(result, len(results), total)
 
     try:
-        if session:
-            session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
-        else:
-            run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1)
+        with runstate.heartbeat(store.path, run_id):
+            if session:
+                session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
+            else:
+                run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise

@@ -20,12 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
-from . import __version__
+from ._version import __version__
 from .errors import WasmcuError
 from .model import PASSING
+from .runstate import Terminated, raise_terminated
 
 log = logging.getLogger("wasmcu")
 
@@ -92,9 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--coordinator", metavar="HOST:PORT",
                    help="the labgrid coordinator (default: $LG_COORDINATOR, else 127.0.0.1:20408)")
     b.add_argument("--cluster", metavar="ADDRESS",
-                   help="run the cells on the workers of a Dask scheduler (tls://HOST:PORT with certificates, or an "
-                        "open tcp://HOST:PORT); boards run on the worker started with --resources DEVICE=1; this "
-                        "process alone writes the store")
+                   help="run the cells on the workers of a Dask scheduler (tls://HOST:PORT with certificates; an open "
+                        "tcp://HOST:PORT on a private network only); boards run on the worker started with "
+                        "--resources DEVICE=1; this process alone writes the store")
     b.add_argument("--tls-ca", metavar="PEM", help="with --cluster tls://: the CA certificate that signed the "
                                                    "cluster's certificates (default: Dask's distributed.comm.tls.ca-file)")
     b.add_argument("--tls-cert", metavar="PEM", help="with --cluster tls://: this client's certificate, signed by that "
@@ -184,77 +186,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_bench
-    from .plan import Spec, load_spec_file
-    from .store import Store
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    values = load_spec_file(args.config) if args.config else {}
-    spec = Spec(**{k: v for k, v in values.items() if k not in ("devices", "runtimes", "workloads", "langs")},
-                devices=values.get("devices"), runtimes=values.get("runtimes"),
-                workloads=values.get("workloads"), langs=values.get("langs"))
-    for flag, field in (("suite", "suite"), ("device", "devices"), ("runtime", "runtimes"), ("workload", "workloads"),
-                        ("lang", "langs"), ("build", "build"), ("firmware_cc", "firmware_cc"), ("repeat", "repeat"),
-                        ("warmup", "warmup"), ("embench", "embench"), ("host_baseline", "host_baseline"),
-                        ("timeout", "timeout"), ("link", "link")):
-        value = getattr(args, flag)
-        if value is not None:
-            setattr(spec, field, value)
-    for name in ("repeat", "timeout"):
-        if getattr(spec, name) <= 0:
-            raise WasmcuError(f"--{name} must be positive, got {getattr(spec, name)}")
-    spec.workload_dirs += args.workload_dir
-    spec.device_dirs += args.device_dir
-    if args.mixed_versions and not args.cluster:
-        raise WasmcuError("--mixed-versions applies to the workers of a cluster: use it with --cluster ADDRESS")
-    if not args.cluster and (args.tls_ca or args.tls_cert or args.tls_key):
-        raise WasmcuError("--tls-ca/--tls-cert/--tls-key are for a Dask cluster: use them with --cluster tls://HOST:PORT")
-    if args.cluster and args.jobs:
-        log.warning("--jobs is ignored with --cluster: each Dask worker runs as many cells at once as its --nthreads")
+    from . import api
+
     console = _console()
-    with Store(args.db) as store:
-        resume = None
-        if args.resume:
-            resume = store.latest_run_id() if args.resume == "latest" else int(args.resume)
-            if resume is None:
-                raise WasmcuError(f"nothing to resume: {store.path} has no runs")
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True, disable=not console.is_terminal)
+    task = None
 
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=console, transient=True, disable=not console.is_terminal)
-        task = None
+    def on_result(result, done, total):
+        nonlocal task
+        if task is None:
+            task = progress.add_task("bench", total=total)
+        progress.update(task, completed=done, description=f"{result.cell.key}")
+        mark = {"ok": "[green]ok[/]", "unsupported": "[yellow]unsupported[/]"}.get(result.status, f"[red]{result.status}[/]")
+        detail = ""
+        if result.time_us is not None:
+            detail = f"{result.time_us:,.1f} µs ({result.time_kind})"
+        if result.status not in ("ok",) and result.error:
+            detail = _brief(result.error)
+        progress.console.print(f"{mark} {escape(result.cell.key)} {escape(detail)}", highlight=False)
 
-        def on_result(result, done, total):
-            nonlocal task
-            if task is None:
-                task = progress.add_task("bench", total=total)
-            progress.update(task, completed=done, description=f"{result.cell.key}")
-            mark = {"ok": "[green]ok[/]", "unsupported": "[yellow]unsupported[/]"}.get(result.status, f"[red]{result.status}[/]")
-            detail = ""
-            if result.time_us is not None:
-                detail = f"{result.time_us:,.1f} µs ({result.time_kind})"
-            if result.status not in ("ok",) and result.error:
-                detail = _brief(result.error)
-            progress.console.print(f"{mark} {escape(result.cell.key)} {escape(detail)}", highlight=False)
-
-        run_id = None
-        try:
-            with progress, _farm_place(args) as place:
-                run_id, results = run_bench(spec, store, resume=resume, jobs=args.jobs, argv=sys.argv, on_result=on_result,
-                                            cluster=args.cluster, mixed_versions=args.mixed_versions, place=place,
-                                            tls={"tls_ca": args.tls_ca, "tls_cert": args.tls_cert,
-                                                 "tls_key": args.tls_key})
-        except KeyboardInterrupt:
-            console.print(f"[red]interrupted[/]: every finished cell is stored in {store.path}; "
-                          f"run `wasmcu bench --resume` with the same options to finish")
-            return 130
-        if resume is not None:
-            done = {r.cell for r in results}
-            results = [r for r in store.results(run_id) if r.cell not in done] + results
+    try:
+        with progress:
+            run = api.bench(args.suite, args.device, args.runtime, args.workload, args.lang, args.build,
+                            firmware_cc=args.firmware_cc, repeat=args.repeat, warmup=args.warmup,
+                            timeout=args.timeout, db=args.db, jobs=args.jobs, resume=args.resume,
+                            cluster=args.cluster, mixed_versions=args.mixed_versions, tls_ca=args.tls_ca,
+                            tls_cert=args.tls_cert, tls_key=args.tls_key, place=args.place,
+                            coordinator=args.coordinator, workload_dirs=args.workload_dir,
+                            device_dirs=args.device_dir, config=args.config, link=args.link, embench=args.embench,
+                            host_baseline=args.host_baseline, on_result=on_result, argv=sys.argv)
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        console.print(f"[red]{what}[/]: every finished cell is stored in {args.db or api.default_db()}; "
+                      f"run `wasmcu bench --resume` with the same options to finish")
+        return 143 if isinstance(exc, Terminated) else 130
+    results = run.results
+    if args.resume is not None:  # the run's cells stored before, then this call's
+        done = {r.cell for r in results}
+        results = [r for r in api.results(run.db, run.run_id) if r.cell not in done] + results
     if args.json:
         sys.stdout.write(json.dumps([r.to_json() for r in results], indent=1) + "\n")
     bad = [r for r in results if r.status not in PASSING]
-    console.print(f"run {run_id}: {len(results) - len(bad)} of {len(results)} cells ok or unsupported; "
-                  f"stored in {store.path}")
+    console.print(f"run {run.run_id}: {len(results) - len(bad)} of {len(results)} cells ok or unsupported; "
+                  f"stored in {run.db}")
     for r in bad:
         console.print(f"[red]{r.status}[/] {escape(r.cell.key)}: {escape(r.error or '')}", highlight=False)
     from .report.agreement import agreement
@@ -268,10 +245,6 @@ def cmd_report(args) -> int:
     from . import api
     from .report.tables import time_table_markdown
 
-    if args.workload:
-        _, _, size = args.workload.partition(":")
-        if size and (not size.isdigit() or int(size) <= 0):
-            raise WasmcuError(f"invalid size in --workload {args.workload} (expected e.g. bubblesort:100)")
     out = api.report(args.out, db=args.db, run=args.run, workload=args.workload, lang=args.lang,
                      fitted=args.fitted, device_dirs=args.device_dir)
     print(time_table_markdown(api.results(args.db, args.run)))
@@ -293,7 +266,7 @@ def cmd_recost(args) -> int:
     from .store import Store
 
     model = CostModel.from_file(args.model)
-    with Store(args.db, create=False) as store:
+    with Store(args.db, readonly=True) as store:
         rows = recost(store.results(args.run), model, args.device)
     if not rows:
         raise WasmcuError("no stored emulated cell with event counts matches (run `wasmcu bench` on an emulated "
@@ -482,21 +455,6 @@ def cmd_doctor(args) -> int:
     return doctor()
 
 
-def _farm_place(args):
-    """The labgrid place for --place (acquired for the run, released after), or nothing."""
-    import contextlib
-
-    if not args.place:
-        if args.coordinator:
-            raise WasmcuError("--coordinator applies to a board farm: use it with --place NAME")
-        return contextlib.nullcontext()
-    if args.cluster:
-        raise WasmcuError("--place and --cluster do not go together: on a cluster, boards are worker resources")
-    from .farm import place
-
-    return place([n.strip() for n in args.place.split(",") if n.strip()], args.coordinator)
-
-
 def cmd_board(args) -> int:
     from . import board_check
     from . import devices as devices_mod
@@ -560,15 +518,21 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "calibrate": cmd_calibrate,
                 "list": cmd_list,
                 "doctor": cmd_doctor, "wamr": cmd_wamr, "board": cmd_board}
+    # SIGTERM (kill, a scheduler, a CI job cancelled) stops wasmcu as Ctrl-C does: finished cells
+    # are kept and the run is marked interrupted, so that `--resume` finishes it
+    import threading
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated) \
+        if threading.current_thread() is threading.main_thread() else None
     try:
         return handlers[args.command](args)
     except WasmcuError as exc:
         _traceback(args)
         print(f"wasmcu: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("wasmcu: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("wasmcu: " + ("terminated" if isinstance(exc, Terminated) else "interrupted"), file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # a bug or an unforeseen failure: one line, the traceback with --debug
         _traceback(args)
         text = " ".join(str(exc).split()) or "(no message)"
@@ -576,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wasmcu: error: unexpected {type(exc).__name__} in `wasmcu {args.command}`: {text}{hint}; "
               f"please report it with the command line", file=sys.stderr)
         return 3
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _traceback(args) -> None:

@@ -20,6 +20,10 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 
+# the config file's tables
+KEYS = {"suites": "named sets of cells", "wamr": "WAMR builds, written by `wasmcu wamr build`"}
+
+
 def config_file() -> Path | None:
     candidates = [os.environ.get("WASMCU_CONFIG"), "wasmcu.toml", Path.home() / ".config" / "wasmcu" / "config.toml"]
     for c in candidates:
@@ -33,9 +37,14 @@ def _load(path: str | None, mtime: float) -> dict:
     if path is None:
         return {}
     try:
-        return tomllib.loads(Path(path).read_text())
+        data = tomllib.loads(Path(path).read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", file=path) from exc
+    for key in data:
+        if key not in KEYS:
+            raise ConfigError(f"unknown key {key!r}", file=path, field=key,
+                              expected="one of " + ", ".join(f"[{k}] ({why})" for k, why in KEYS.items()))
+    return data
 
 
 def settings() -> dict:

@@ -101,6 +101,18 @@ class Spec:
         return d
 
 
+def check_spec(spec: Spec) -> None:
+    """Refuse options no bench can run with (the CLI's flags and the API's arguments alike)."""
+    for name in ("repeat", "timeout"):
+        value = getattr(spec, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+            raise ConfigError(f"{name} (--{name}) must be a positive number, got {value!r}")
+    if isinstance(spec.repeat, float):
+        raise ConfigError(f"repeat (--repeat) must be a whole number of samples, got {spec.repeat!r}")
+    if isinstance(spec.warmup, bool) or not isinstance(spec.warmup, int) or spec.warmup < 0:
+        raise ConfigError(f"warmup (--warmup) must be a whole number of calls, 0 or more, got {spec.warmup!r}")
+
+
 def load_spec_file(path: Path) -> dict:
     """Read an experiment file: the same keys as the CLI flags, lists as TOML arrays."""
     path = Path(path)

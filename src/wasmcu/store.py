@@ -16,6 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from . import runstate
 from .errors import WasmcuError
 from .model import Cell, Result
 
@@ -78,7 +79,8 @@ CREATE TABLE IF NOT EXISTS runs (
     state TEXT NOT NULL DEFAULT 'running',      -- running, complete, interrupted
     argv TEXT,
     spec TEXT,                                   -- JSON: the planned cells and options
-    provenance TEXT                              -- JSON: git revision, machine, versions
+    provenance TEXT,                             -- JSON: git revision, machine, versions
+    pid INTEGER, host TEXT, heartbeat REAL       -- who runs it (wasmcu.runstate)
 );
 CREATE TABLE IF NOT EXISTS results (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -114,10 +116,15 @@ class Store:
     A file SQLite cannot read (not a database, damaged, truncated) is refused with a
     :class:`StoreError` that names it and says what to do."""
 
-    def __init__(self, path: str | Path | None = None, *, create: bool = True):
+    def __init__(self, path: str | Path | None = None, *, create: bool = True, readonly: bool = False):
         """Open the store at `path` (default: :func:`default_path`); with ``create=False`` a
-        missing file is an error saying to run a bench first, instead of a new empty store."""
+        missing file is an error saying to run a bench first, instead of a new empty store. With
+        ``readonly=True`` (implies ``create=False``) nothing is written, so that a store on a
+        read-only file or medium can be read (``report``, ``compare``, ``api.load``)."""
         self.path = Path(path) if path else default_path()
+        self.readonly = readonly
+        if readonly:
+            create = False
         if not create and not self.path.exists():
             raise StoreError(f"there is no store at {self.path}: run `wasmcu bench` first, or name the store with "
                              f"--db PATH (or $WASMCU_DB)")
@@ -125,24 +132,64 @@ class Store:
             raise StoreError(f"{self.path} is a directory, not a store: name a file with --db PATH "
                              f"(e.g. {self.path / 'wasmcu.sqlite'})")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder of the store {self.path}: {exc.strerror} (name another file "
                              f"with --db PATH)") from exc
         try:
-            self._open()
+            if readonly:
+                self._open_readonly()
+            else:
+                self._open()
         except StoreError:  # written by a newer wasmcu
             self.db.close()
             raise
         except sqlite3.DatabaseError as exc:
             if getattr(self, "db", None) is not None:
                 self.db.close()
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise StoreError(f"the store {self.path} is read-only (SQLite: {exc}): `wasmcu bench` writes every "
+                                 f"cell into it. Name a writable store with --db PATH, or copy this one to a writable "
+                                 f"place; reading it (report, compare, api.load) works as it is") from exc
             if "unable to open" in str(exc):
                 raise StoreError(f"cannot open the store {self.path} (SQLite: {exc}): check that its folder is "
                                  f"writable, or name another file with --db PATH") from exc
             if not _is_damage(exc):
                 raise
             raise damaged(self.path, exc) from exc
+
+    def _open_readonly(self) -> None:
+        """Open with SQLite's read-only URI: no journal switch, no schema script, no version
+        written. A WAL store on a read-only medium (no '-shm' file can be made there) is read as
+        immutable; a store of an older layout is migrated by opening it writable once."""
+        from urllib.parse import quote
+
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        for options in ("", "&immutable=1"):
+            self.db = sqlite3.connect(uri + options, uri=True, timeout=60, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            try:
+                found = self.db.execute("PRAGMA user_version").fetchone()[0]
+                self.db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                break
+            except sqlite3.OperationalError as exc:
+                self.db.close()
+                if options or not ("unable to open" in str(exc) or "readonly" in str(exc)):
+                    raise
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer wasmcu (store schema {found}; this "
+                             f"wasmcu reads up to {SCHEMA_VERSION}): upgrade wasmcu, or use another --db")
+        if found < SCHEMA_VERSION:  # an older layout (or an empty file): migrate it, which writes
+            self.db.close()
+            try:
+                self._open()
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                raise StoreError(f"{self.path} was written by an older wasmcu (store schema {found}) and is "
+                                 f"read-only: this wasmcu reads it once it has added its new columns. Copy it to a "
+                                 f"writable place and name the copy with --db PATH") from exc
 
     def _open(self) -> None:
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
@@ -171,6 +218,10 @@ class Store:
         with `o2`), the host process's RSS (older host cells kept it in ram_peak_bytes), how
         a cell was verified (older stores: by the oracle), and any Result field added later
         (NULL in older cells)."""
+        run_columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}
+        for column in ("pid INTEGER", "host TEXT", "heartbeat REAL"):  # who runs a run (wasmcu.runstate)
+            if column.split()[0] not in run_columns:
+                self.db.execute(f"ALTER TABLE runs ADD COLUMN {column}")
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(results)")}
         if "build" not in columns:
             self.db.execute("ALTER TABLE results ADD COLUMN build TEXT NOT NULL DEFAULT 'o2'")
@@ -196,22 +247,44 @@ class Store:
 
     # runs ------------------------------------------------------------------
     def begin_run(self, spec: dict, argv: list[str] | None = None, provenance: dict | None = None) -> int:
-        cur = self.db.execute("INSERT INTO runs(started, argv, spec, provenance) VALUES (?,?,?,?)",
-                              (time.time(), json.dumps(argv or []), json.dumps(spec), json.dumps(provenance or {})))
+        me = runstate.this_process()
+        cur = self.db.execute("INSERT INTO runs(started, argv, spec, provenance, pid, host, heartbeat) "
+                              "VALUES (?,?,?,?,?,?,?)",
+                              (time.time(), json.dumps(argv or []), json.dumps(spec), json.dumps(provenance or {}),
+                               me["pid"], me["host"], me["heartbeat"]))
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, state: str = "complete") -> None:
         self.db.execute("UPDATE runs SET finished=?, state=? WHERE id=?", (time.time(), state, run_id))
 
     def reopen_run(self, run_id: int) -> None:
-        self.db.execute("UPDATE runs SET state='running', finished=NULL WHERE id=?", (run_id,))
+        """Mark a run running again, by this process; refused (StoreError) when another process
+        runs it still (wasmcu.runstate): the check and the change are one transaction."""
+        me = runstate.this_process()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.run(run_id)
+            if row is not None and runstate.state(row) == runstate.RUNNING:
+                raise StoreError(f"run {run_id} is still going ({runstate.describe(row)}): resuming it now would run "
+                                 f"its cells twice; wait for it to finish, or stop it (Ctrl-C or SIGTERM) and resume "
+                                 f"it then")
+            self.db.execute("UPDATE runs SET state='running', finished=NULL, pid=?, host=?, heartbeat=? WHERE id=?",
+                            (me["pid"], me["host"], me["heartbeat"], run_id))
 
     def runs(self) -> list[dict]:
-        return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
+        """Every run, oldest first; `state` is what it really is (``abandoned`` for a run left
+        ``running`` by a process that is gone: wasmcu.runstate)."""
+        return [self._run_row(r) for r in self.db.execute("SELECT * FROM runs ORDER BY id")]
 
     def run(self, run_id: int) -> dict | None:
         row = self.db.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
-        return dict(row) if row else None
+        return self._run_row(row) if row else None
+
+    @staticmethod
+    def _run_row(row: sqlite3.Row) -> dict:
+        out = dict(row)
+        out["state"] = runstate.state(out)
+        return out
 
     def latest_run_id(self) -> int | None:
         row = self.db.execute("SELECT MAX(id) FROM runs WHERE id IN (SELECT run_id FROM results)").fetchone()

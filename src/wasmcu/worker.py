@@ -3,7 +3,8 @@
 `python -m wasmcu.worker` reads a HostJob as JSON on stdin and writes a HostMeasurement (or an error) as JSON on stdout.
 
 Running each cell in its own process lets the parent enforce a time limit on
-kernels that never return, survive crashes, and read the cell's peak memory.
+kernels that never return, survive crashes, and read the cell's peak memory. The worker
+dies with its parent and stops within a CPU-time limit on its own (wasmcu.bounded).
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import sys
 from dataclasses import asdict
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     import faulthandler
 
+    from . import bounded
     from .errors import NotRepeatable, WasmcuError
     from .runtimes import get
     from .runtimes.base import HostJob, measure_once
 
+    # die with wasmcu, and within a CPU-time limit even if wasmcu's watchdog is gone (wasmcu.bounded)
+    bounded.confine(**bounded.parse_child_args(sys.argv[1:] if argv is None else argv))
     faulthandler.enable()  # a crash in native code says where (the Python frame it was called from) on stderr
     job = HostJob(**json.loads(sys.stdin.read()))
     own = None

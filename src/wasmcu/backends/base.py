@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..env import env_int
 
 
 @dataclass
@@ -13,7 +14,7 @@ class RunContext:
     warmup: int = 3           # host warm-up calls
     timeout_s: float = 300.0  # wall-clock limit for one cell on the host
     # instruction budget for one emulated run (WASMCU_MAX_INSTRUCTIONS overrides)
-    max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000)))
+    max_instructions: int = field(default_factory=lambda: env_int("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000))
     db_path: Path | None = None  # the results store: measured power traces are saved beside it
     place: object | None = None  # a board farm's place (wasmcu.farm.Place): board cells use its serial port
     link: str | None = None      # the link an update is delivered over (a device's [update.links]; None: its default)

@@ -6,12 +6,11 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 from dataclasses import asdict
 
-from .. import runtimes
+from .. import bounded, runtimes
 from ..errors import BuildError, CellError, DoesNotFit, ToolMissing, ToolTooOld, WasmcuError
 from ..measure.stats import summarize
 from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
@@ -111,19 +110,12 @@ def run_worker(job: HostJob, timeout_s: float) -> dict:
     env = dict(os.environ)
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    proc = subprocess.Popen([sys.executable, "-m", "wasmcu.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(json.dumps(asdict(job)), timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        proc.communicate()
+    proc = bounded.start([sys.executable, "-m", "wasmcu.worker", *bounded.child_args(timeout_s)], env=env)
+    out = bounded.communicate(proc, json.dumps(asdict(job)), timeout_s)  # kills the group on Ctrl-C too
+    if out is None:
         return {"error": f"timeout: the kernel did not return within {timeout_s:g} s (raise it with --timeout)",
                 "kind": "timeout"}
-    except BaseException:  # Ctrl-C: do not leave the worker behind
-        _kill_group(proc)
-        proc.wait()
-        raise
+    stdout, stderr = out
     if proc.returncode != 0 or not stdout.strip():
         return {"error": crash_message(job, proc.returncode, stderr), "kind": "crash"}
     try:
@@ -168,13 +160,6 @@ def _crash_frame(stderr: str) -> str | None:
         return None
     file, line, func = frames[0]
     return f"{_PHASES.get(func, 'running the kernel')} (in {func}, {os.path.basename(file)}:{line})"
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:  # already gone
-        pass
 
 
 _REFERENCES: dict[tuple, int] = {}

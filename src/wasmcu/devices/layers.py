@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +80,10 @@ def load_board(file: Path) -> Layer:
     data = _read(file)
     _check_schema(data, BOARD_SCHEMA, file)
     name = _need(data, "name", str, file, BOARD_SCHEMA["name"][1])
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}", name):  # it is a --device word, a path and a label
+        raise ConfigError(f"invalid name {name!r}", file=file, field="name",
+                          expected="letters, digits and _ . + - (at most 64, a letter or digit first), e.g. "
+                                   "'pico-fast'")
     if "extends" not in data:
         _need(data, "description", str, file, BOARD_SCHEMA["description"][1])
         backend = _need(data, "backend", str, file, BOARD_SCHEMA["backend"][1])
@@ -124,6 +129,10 @@ class Catalog:
 
     def add_board_file(self, f: Path) -> None:
         layer = load_board(f)
+        if layer.name in self.boards:  # a user's profile replacing another one (e.g. the built-in pico)
+            from ..workloads.checks import shadowed
+
+            shadowed("device", layer.name, self.boards[layer.name].file, layer.file)
         self.boards[layer.name] = layer
 
     def resolve(self, name: str) -> Device:

@@ -58,10 +58,25 @@ def board_resource(device) -> str:
 
 
 def grace_seconds() -> float:
-    try:
-        return float(os.environ.get(GRACE_ENV, "60"))
-    except ValueError:
-        raise WasmcuError(f"{GRACE_ENV} must be a number of seconds, got {os.environ[GRACE_ENV]!r}") from None
+    from ..env import env_float
+
+    return env_float(GRACE_ENV, 60.0, minimum=0.0, unit="seconds")
+
+
+def dashboards(info: dict, address: str) -> list[str]:
+    """Warnings for every Dask dashboard the cluster serves (plain HTTP, no login: it shows the
+    cluster's tasks, logs and addresses to anyone who reaches its port), from `scheduler_info()`."""
+    out = []
+    port = (info.get("services") or {}).get("dashboard")
+    if port:
+        out.append(f"the scheduler at {address} serves Dask's dashboard on port {port} (plain HTTP, no login): start "
+                   f"it with --no-dashboard, or with --dashboard-address 127.0.0.1:{port} to see it from its own "
+                   f"computer only (see the cluster page of wasmcu's docs)")
+    shown = [w.get("name") or a for a, w in (info.get("workers") or {}).items() if (w.get("services") or {}).get("dashboard")]
+    if shown:
+        out.append(f"workers {', '.join(map(str, shown))} serve Dask's dashboard (plain HTTP, no login): start them "
+                   f"with --no-dashboard")
+    return out
 
 
 # -- the client ------------------------------------------------------------------------
@@ -161,6 +176,8 @@ class ClusterRun:
                 f"{exc}): check the address (tcp://HOST:PORT, as `dask scheduler` prints it) and that the scheduler "
                 f"runs and its port is open{hint}; nothing was run") from None
         try:
+            for line in dashboards(self.client.scheduler_info(n_workers=-1), address):
+                log.warning("cluster: %s", line)
             self._check_workers()
         except BaseException:
             self.close()

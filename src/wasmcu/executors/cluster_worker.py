@@ -40,7 +40,7 @@ def worker_facts() -> dict:
     """This computer's wasmcu, Python and tool versions (asked of every worker by the client)."""
     global _FACTS
     if _FACTS is None:
-        from .. import __version__
+        from .._version import __version__
         from ..provenance import cpu_model, git_revision, tool_versions
 
         _FACTS = {"hostname": socket.gethostname(), "platform": platform.platform(), "cpu": cpu_model(),

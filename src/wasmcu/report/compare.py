@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import WasmcuError
 from ..model import OK, Cell, Result
-from ..store import Store
+from ..store import Store, default_path
 
 
 @dataclass
@@ -57,7 +57,8 @@ def _from_json(path: Path) -> list[Result]:
     return out
 
 
-def load(ref: str, store: Store) -> list[Result]:
+def load(ref: str, store: Store | None) -> list[Result]:
+    """The results of `ref`: a run id in `store`, or a `wasmcu bench --json` file."""
     if ref.isdigit():
         if store.run(int(ref)) is None:
             runs = ", ".join(str(r["id"]) for r in store.runs()) or "none"
@@ -65,7 +66,7 @@ def load(ref: str, store: Store) -> list[Result]:
         return store.results(int(ref))
     path = Path(ref)
     if not path.is_file():
-        raise WasmcuError(f"'{ref}' is neither a run id in {store.path} nor a file")
+        raise WasmcuError(f"'{ref}' is neither a run id in {store.path if store else default_path()} nor a file")
     return _from_json(path)
 
 
@@ -122,7 +123,11 @@ def compare_main(args) -> int:
 
     from ..provenance import incomparable
 
-    with Store(args.db) as store:
+    import contextlib
+
+    # the store is only read (it may be on a read-only medium), and only when a run id is named
+    by_id = any(ref.isdigit() for ref in (args.a, args.b))
+    with (Store(args.db, readonly=True) if by_id else contextlib.nullcontext()) as store:
         a, b = load(args.a, store), load(args.b, store)
         runs = [store.run(int(ref)) if ref.isdigit() else None for ref in (args.a, args.b)]
     diffs = compare(a, b, args.threshold)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from ..measure.cycles import CostModel, recost
+from .markdown import md_text
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def fitted_markdown(rows: list[dict], fitted: dict[str, Fitted]) -> str:
     for r in rows:
         change = f"{r['change_pct']:+.1f} %" if r["change_pct"] is not None else ""
         table = f"{r['table_cycles']:,}" if r["table_cycles"] is not None else ""
-        lines.append(f"| {r['cell']} | {table} | {r['fitted_cycles']:,} | {r['fitted_low']:,}–{r['fitted_high']:,} "
+        lines.append(f"| {md_text(r['cell'])} | {table} | {r['fitted_cycles']:,} | {r['fitted_low']:,}–{r['fitted_high']:,} "
                      f"| {change} |")
     return "\n".join(lines) + "\n"
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import EXECUTION_MODES, OK, Result
+from .markdown import md_text
 
 METRICS = {  # name -> (label, value of a result)
     "time": ("time", lambda r: r.time_us),
@@ -96,7 +97,7 @@ def mode_table_markdown(results: list[Result]) -> str:
     parts = []
     for device in devices:
         modes = ordered_modes(m for d, m, _ in summary if d == device)
-        parts.append(f"### {device}: execution modes, geometric mean of ratio to native (× / ÷ geometric SD)\n")
+        parts.append(f"### {md_text(device)}: execution modes, geometric mean of ratio to native (× / ÷ geometric SD)\n")
         parts.append("| mode | runtimes | " + " | ".join(label for label, _ in METRICS.values()) + " |")
         parts.append("|---|---|" + "---:|" * len(METRICS))
         for mode in modes:
@@ -107,7 +108,7 @@ def mode_table_markdown(results: list[Result]) -> str:
                 s = summary.get((device, mode, metric))
                 cells.append("–" if s is None else
                              f"{s.geomean:,.2f}× (×/÷{s.gsd:.2f}, {s.cells}){' est.' if s.estimated else ''}")
-            parts.append(f"| {mode} | {', '.join(runtimes)} | " + " | ".join(cells) + " |")
+            parts.append(f"| {md_text(mode)} | {md_text(', '.join(runtimes))} | " + " | ".join(cells) + " |")
         parts.append("")
     return "\n".join(parts)
 

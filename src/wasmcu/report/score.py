@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import OK, Result
+from .markdown import md_text
 
 METRICS = {  # name -> (label, value of a result)
     "time": ("time", lambda r: r.time_us),
@@ -121,12 +122,12 @@ def score_table_markdown(results: list[Result]) -> str:
              "`est.`: times estimated by the board's cycle model, with the score the cost table's low and high "
              "ends give in brackets; host times are measured.\n"]
     for device in dict.fromkeys(d for d, _, _ in table):
-        parts.append(f"### {device}: score per runtime (× native)\n")
+        parts.append(f"### {md_text(device)}: score per runtime (× native)\n")
         parts.append("| runtime | " + " | ".join(label for label, _ in METRICS.values()) + " |")
         parts.append("|---|" + "---:|" * len(METRICS))
         for rt in _runtime_order(rt for d, rt, _ in table if d == device):
             cells = [table[(device, rt, m)].text() if (device, rt, m) in table else "–" for m in METRICS]
-            parts.append(f"| {rt} | " + " | ".join(cells) + " |")
+            parts.append(f"| {md_text(rt)} | " + " | ".join(cells) + " |")
         parts.append("")
     return "\n".join(parts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import OK, Result
+from .markdown import md_text
 
 
 def _range(values) -> str:
@@ -48,10 +49,10 @@ def time_table_markdown(results: list[Result]) -> str:
         runtimes = sorted(modes, key=lambda rt: (order.index(modes[rt]), rt))
         rows = sorted({(r.cell.workload, r.cell.n, r.cell.lang) for r in rs})
         index = {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime): r for r in rs}
-        parts.append(f"### {device}: execution time, µs (× native)\n")
-        parts.append("| workload | " + " | ".join(runtimes) + " |")
+        parts.append(f"### {md_text(device)}: execution time, µs (× native)\n")
+        parts.append("| workload | " + " | ".join(md_text(rt) for rt in runtimes) + " |")
         parts.append("|---|" + "---:|" * len(runtimes))
-        parts.append("| *mode* | " + " | ".join(f"*{modes[rt]}*" for rt in runtimes) + " |")
+        parts.append("| *mode* | " + " | ".join(f"*{md_text(modes[rt])}*" for rt in runtimes) + " |")
         for w, n, lang in rows:
             cells = []
             for rt in runtimes:
@@ -61,7 +62,7 @@ def time_table_markdown(results: list[Result]) -> str:
                     continue
                 ratio = overhead(r, natives)
                 cells.append(_fmt_time(r) + (f" ({ratio:.2f}×)" if ratio is not None and rt != "native" else ""))
-            parts.append(f"| {w}:{n}/{lang} | " + " | ".join(cells) + " |")
+            parts.append(f"| {md_text(f'{w}:{n}/{lang}')} | " + " | ".join(cells) + " |")
         parts.append("")
     return "\n".join(parts)
 
@@ -163,6 +164,6 @@ def results_markdown(results: list[Result]) -> str:
         energy = fmt_energy(r) or "–"
         ram = f"{_kb(r.ram_static_bytes)} / {_kb(r.ram_peak_bytes)}"
         notes = r.error if r.status != OK else (r.extra.get("warning") or "")
-        lines.append(f"| {r.cell.key} | {r.status} | {fmt_time(r)} | {_kb(r.flash_bytes)} | {ram} | {energy} | "
-                     f"{(notes or '').replace('|', '/')[:200]} |")
+        lines.append(f"| {md_text(r.cell.key)} | {md_text(r.status)} | {fmt_time(r)} | {_kb(r.flash_bytes)} | {ram} "
+                     f"| {energy} | {md_text(notes or '', limit=200)} |")
     return "\n".join(lines) + "\n\n" + verification_note(results) + "\n"

@@ -10,12 +10,13 @@ separated), each DIR being either one workload or a folder of workloads.
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+from . import checks
 
 
 class NoOracle(ConfigError):
@@ -33,6 +34,9 @@ SOURCE_SUFFIXES = {"c": (".c",), "cpp": (".cpp", ".cc", ".cxx"), "rust": (".rs",
 # The seed every backend passes to `run(seed)` at run time: kernels derive their inputs
 # from it, so no compiler can fold the work into a constant.
 SEED = 42
+# the largest size n: kernels take it as a C int (-DWASMCU_N=n) and the store as a 64-bit integer
+MAX_N = 2**31 - 1
+_ORACLE_LOCK = threading.Lock()  # the oracle's values, remembered per workload (cells run in threads)
 
 
 # flags that would make wasmcu's builds measure something else: (flag or prefix, why refused)
@@ -41,6 +45,9 @@ _ISA = "it changes the instruction set: each device's architecture sets it"
 _ABI = "it changes the ABI: the kernel must match the runtime and the firmware it is linked with"
 _OPT = "it changes the optimisation level, which is wasmcu's (-O2 everywhere, or each board's SDK default with --build sdk)"
 _LINK = "wasmcu links every image itself (memory, exports, C library)"
+_OUT = "it writes files of its own choosing: wasmcu names every output"
+_PROG = "it runs another program or plugin, or passes flags on unchecked"
+_MORE = "it reads more flags from a file, which wasmcu cannot check"
 _EXACT_C = {"-o": "wasmcu names its outputs", "-c": "wasmcu compiles and links", "-S": "wasmcu compiles and links",
             "-E": "wasmcu compiles and links", "-m32": _TARGET, "-m64": _TARGET, "-mthumb": _ISA, "-marm": _ISA,
             "-static": _LINK, "-shared": _LINK, "-target": _TARGET, "-Xlinker": _LINK, "-x": "the language comes from [sources]"}
@@ -50,13 +57,22 @@ _PREFIX_C = (("-O", _OPT), ("--target", _TARGET), ("-march", _ISA), ("-mcpu", _I
              ("-fshort-wchar", _ABI), ("-fpack-struct", _ABI), ("-fpic", _LINK), ("-fPIC", _LINK), ("-fno-pic", _LINK),
              ("-fpie", _LINK), ("-fPIE", _LINK), ("--sysroot", _LINK), ("-nostdlib", _LINK), ("-nostdinc", _LINK),
              ("-nodefaultlibs", _LINK), ("-specs", _LINK), ("--specs", _LINK), ("-Wl,", _LINK), ("-l", _LINK),
-             ("-L", _LINK), ("-flto", _LINK))
+             ("-L", _LINK), ("-flto", _LINK),
+             # every spelling of a flag that names an output, a program run by the compiler, or more flags
+             ("-o", _OUT), ("--output", _OUT), ("-B", _PROG), ("--prefix", _PROG), ("-wrapper", _PROG),
+             ("-fplugin", _PROG), ("-fpass-plugin", _PROG), ("-Xclang", _PROG), ("-Xpreprocessor", _PROG),
+             ("-Xassembler", _PROG), ("-Wp,", _PROG), ("-Wa,", _PROG), ("-fuse-ld", _LINK), ("--ld-path", _LINK),
+             ("-T", _LINK), ("-nostartfiles", _LINK), ("-isysroot", _LINK), ("@", _MORE), ("--config", _MORE),
+             ("-save-temps", _OUT), ("-MF", _OUT), ("-MD", _OUT), ("-MMD", _OUT), ("-dumpdir", _OUT),
+             ("-dumpbase", _OUT), ("-fprofile-generate", _OUT), ("-fdump", _OUT), ("-aux-info", _OUT))
 _RUST_CODEGEN = {"opt-level": _OPT, "target-cpu": _ISA, "target-feature": _ISA, "panic": "wasmcu sets panic=abort",
                  "link-arg": _LINK, "link-args": _LINK, "linker": _LINK, "relocation-model": _LINK,
                  "code-model": _ABI, "soft-float": _ABI, "prefer-dynamic": _LINK, "lto": _LINK}
 _RUST_EXACT = {"-O": _OPT, "-o": "wasmcu names its outputs", "-g": None}
 _RUST_PREFIX = (("--target", _TARGET), ("--crate-type", _LINK), ("--edition", "every kernel is edition 2021"),
-                ("--sysroot", _LINK), ("-L", _LINK), ("-l", _LINK), ("--emit", "wasmcu decides what is built"))
+                ("--sysroot", _LINK), ("-L", _LINK), ("-l", _LINK), ("--emit", "wasmcu decides what is built"),
+                ("-o", _OUT), ("--out-dir", _OUT), ("@", _MORE), ("--extern", _LINK), ("-Zcodegen-backend", _PROG),
+                ("--print", "wasmcu decides what is built"), ("--crate-name", "wasmcu names the crate"))
 
 
 def check_flag(flag: str, kind: str) -> str | None:
@@ -67,7 +83,10 @@ def check_flag(flag: str, kind: str) -> str | None:
         for prefix, why in _RUST_PREFIX:
             if flag.startswith(prefix):
                 return why
-        option = flag[2:] if flag.startswith(("-C", "-Z")) else flag
+        if flag.startswith("--codegen"):
+            option = flag[len("--codegen"):].lstrip("= ")
+        else:
+            option = flag[2:] if flag.startswith(("-C", "-Z")) else flag
         key = option.split("=", 1)[0]
         return _RUST_CODEGEN.get(key)
     if flag in _EXACT_C:
@@ -147,32 +166,41 @@ class Workload:
     def has_oracle(self) -> bool:
         return self.oracle_file is not None
 
-    def expected(self, n: int, seed: int = SEED) -> int:
-        """The oracle's checksum for size n and `seed`, masked to 32 bits. A workload without
-        an oracle raises NoOracle: its reference is the host's native result (wasmcu.bench)."""
+    def expected(self, n: int, seed: int = SEED, timeout_s: float | None = None) -> int:
+        """The oracle's checksum for size n and `seed`, masked to 32 bits, computed in a child
+        process bounded by `timeout_s` and a memory limit (wasmcu.workloads.oracle); remembered
+        for the rest of this process. A workload without an oracle raises NoOracle: its
+        reference is the host's native result (wasmcu.bench)."""
         if self.oracle_file is None:
             raise NoOracle(f"workload '{self.name}' has no oracle: its cells are checked against the host's native "
                            f"result (add [oracle] file = \"oracle.py\" to {self.directory / 'workload.toml'} for an "
                            f"independent check)")
-        if self._oracle is None:
-            spec = importlib.util.spec_from_file_location(f"wasmcu_oracle_{self.name}", self.oracle_file)
-            module = importlib.util.module_from_spec(spec)
-            try:
-                spec.loader.exec_module(module)
-            except Exception as exc:
-                raise ConfigError(f"oracle does not load: {exc!r}", file=self.oracle_file) from exc
-            fn = getattr(module, self.oracle_function, None)
-            if not callable(fn):
-                raise ConfigError(f"oracle has no function '{self.oracle_function}(n, seed)'", file=self.oracle_file)
-            self._oracle = fn
-        value = self._oracle(n, seed)
-        if not isinstance(value, int):
-            raise ConfigError(f"oracle returned {type(value).__name__}", file=self.oracle_file, expected="an int")
-        return value & 0xFFFFFFFF
+        from . import oracle
+
+        key = (n, seed)
+        with _ORACLE_LOCK:
+            if self._oracle is None:
+                self._oracle = {}
+            if key in self._oracle:
+                return self._oracle[key]
+        value = oracle.run(self.oracle_file, self.oracle_function, n, seed, timeout_s) & 0xFFFFFFFF
+        with _ORACLE_LOCK:
+            self._oracle[key] = value
+        return value
 
 
 def load_workload(directory: Path) -> Workload:
-    """Read and validate one workload directory."""
+    """Read and validate one workload directory. Whatever is wrong with it is a ConfigError
+    naming its workload.toml (a path the system refuses, such as one with a NUL character or
+    too long a name, as well)."""
+    try:
+        return _load_workload(Path(directory))
+    except (OSError, ValueError, UnicodeError) as exc:
+        raise ConfigError(f"cannot read this workload: {exc}", file=Path(directory) / "workload.toml",
+                          expected="paths of existing files inside the workload's folder") from exc
+
+
+def _load_workload(directory: Path) -> Workload:
     directory = Path(directory)
     spec_file = directory / "workload.toml"
     if not spec_file.is_file():
@@ -181,12 +209,16 @@ def load_workload(directory: Path) -> Workload:
         spec = tomllib.loads(spec_file.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", file=spec_file) from exc
+    checks.unknown_keys(spec, spec_file)
+    outside = checks.allow_outside(spec, spec_file)
     name = spec.get("name", directory.name)
     if not isinstance(name, str) or not name.isidentifier():
         raise ConfigError(f"invalid name {name!r}", file=spec_file, field="name", expected="an identifier such as 'matmul'")
     sizes = spec.get("sizes", [100])
-    if not isinstance(sizes, list) or not sizes or not all(isinstance(s, int) and s > 0 for s in sizes):
-        raise ConfigError(f"invalid sizes {sizes!r}", file=spec_file, field="sizes", expected="a non-empty list of positive integers")
+    if not isinstance(sizes, list) or not sizes or \
+            not all(isinstance(s, int) and not isinstance(s, bool) and 0 < s <= MAX_N for s in sizes):
+        raise ConfigError(f"invalid sizes {sizes!r}", file=spec_file, field="sizes",
+                          expected=f"a non-empty list of whole numbers from 1 to {MAX_N:,}")
     raw_sources = spec.get("sources")
     if not isinstance(raw_sources, dict) or not raw_sources:
         raise ConfigError("missing [sources] table", file=spec_file, field="sources", expected='c = "kernel.c" and/or rust = "kernel.rs"')
@@ -195,8 +227,12 @@ def load_workload(directory: Path) -> Workload:
         if lang not in LANGUAGES:
             raise ConfigError(f"unknown language '{lang}'", file=spec_file, field=f"sources.{lang}", expected=" or ".join(LANGUAGES))
         files[lang] = _source_files(directory, spec_file, lang, rel)
+        for f in files[lang]:
+            checks.inside(directory, f, spec_file, f"sources.{lang}", outside)
         sources[lang] = files[lang][0]
     build = _build_options(directory, spec_file, spec.get("build", {}))
+    for d in build.include_dirs:
+        checks.inside(directory, d, spec_file, "build.include_dirs", outside)
     entry = spec.get("entry", "run")
     if not isinstance(entry, str) or not entry.isidentifier():
         raise ConfigError(f"invalid entry {entry!r}", file=spec_file, field="entry",
@@ -211,6 +247,12 @@ def load_workload(directory: Path) -> Workload:
                               expected="an existing Python file, or no [oracle] table to check cells against the "
                                        "host's native result")
         oracle_file = None
+    if oracle_file is not None:
+        checks.inside(directory, oracle_file, spec_file, "oracle.file", outside)
+    function = oracle.get("function", "checksum")
+    if not isinstance(function, str) or not function.isidentifier():
+        raise ConfigError(f"invalid value {function!r}", file=spec_file, field="oracle.function",
+                          expected="the name of a Python function checksum(n, seed)")
     wasm = spec.get("wasm", {})
     if not isinstance(wasm, dict):
         raise ConfigError("invalid [wasm]", file=spec_file, field="wasm", expected="a table with memory_bytes, stack_bytes")
@@ -228,6 +270,7 @@ def load_workload(directory: Path) -> Workload:
                           expected="a positive multiple of 16 bytes, smaller than memory_bytes")
     update_next = _update_next(directory, spec_file, spec.get("update", {}), sources, files)
     containment = _containment(spec_file, spec.get("containment"), oracle_file)
+    checks.entry_defined(entry, files, build.include_dirs, spec_file)  # last: the other fields name what is wrong first
     return Workload(
         containment=containment,
         update_next=update_next,
@@ -242,7 +285,7 @@ def load_workload(directory: Path) -> Workload:
         build=build,
         entry=entry,
         oracle_file=oracle_file,
-        oracle_function=str(oracle.get("function", "checksum")),
+        oracle_function=function,
     )
 
 
@@ -293,7 +336,7 @@ def _source_files(directory: Path, spec_file: Path, lang: str, value) -> list[Pa
     field_name = f"sources.{lang}"
     expected = 'a file ("kernel.c"), a list of files (["src/a.c", "src/b.c"]) or a directory ("src")'
     items = value if isinstance(value, list) else [value]
-    if not items or not all(isinstance(x, str) and x for x in items):
+    if not items or not all(isinstance(x, str) and x and "\0" not in x for x in items):
         raise ConfigError(f"invalid value {value!r}", file=spec_file, field=field_name, expected=expected)
     out: list[Path] = []
     for rel in items:
@@ -332,7 +375,7 @@ def _build_options(directory: Path, spec_file: Path, table) -> BuildOptions:
             raise ConfigError(f"unknown key {key!r}", file=spec_file, field=f"build.{key}", expected=", ".join(keys))
     opts = BuildOptions()
     dirs = table.get("include_dirs", [])
-    if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
+    if not isinstance(dirs, list) or not all(isinstance(d, str) and d and "\0" not in d for d in dirs):
         raise ConfigError(f"invalid value {dirs!r}", file=spec_file, field="build.include_dirs",
                           expected='a list of directories beside workload.toml, e.g. ["include"]')
     for d in dirs:
@@ -387,12 +430,12 @@ def discover(extra: list[Path] | None = None) -> dict[str, Workload]:
     for root in _candidate_dirs(extra):
         if not root.is_dir():
             raise ConfigError("workload directory does not exist", file=root)
-        if (root / "workload.toml").is_file():
-            wl = load_workload(root)
-            found[wl.name] = wl
-            continue
-        for sub in sorted(p for p in root.iterdir() if (p / "workload.toml").is_file()):
+        subs = [root] if (root / "workload.toml").is_file() else \
+            sorted(p for p in root.iterdir() if (p / "workload.toml").is_file())
+        for sub in subs:
             wl = load_workload(sub)
+            if wl.name in found:
+                checks.shadowed("workload", wl.name, found[wl.name].directory, wl.directory)
             found[wl.name] = wl
     return found
 
@@ -409,12 +452,10 @@ def parse_specs(text: str | None, workloads: dict[str, Workload], default: list[
             raise ConfigError(f"unknown workload '{name}'; known: {', '.join(sorted(workloads))} (add your own with --workload-dir)")
         wl = workloads[name]
         if size:
-            try:
-                n = int(size)
-                if n <= 0:
-                    raise ValueError
-            except ValueError:
-                raise ConfigError(f"invalid size in '{item}'", expected="a positive integer, e.g. bubblesort:100") from None
+            n = int(size) if size.isascii() and size.isdigit() and len(size) <= 12 else 0
+            if not 0 < n <= MAX_N:
+                raise ConfigError(f"invalid size in '{item}'",
+                                  expected=f"a whole number from 1 to {MAX_N:,}, e.g. bubblesort:100")
             out.append((wl, n))
         else:
             out.extend((wl, n) for n in wl.sizes)

@@ -14,7 +14,9 @@ from ..errors import ConfigError
 # the keys of workload.toml, at the top and in its tables
 TOP_KEYS = {"name": "its name", "description": "one line", "sizes": "the sizes n",
             "sources": "the sources per language", "build": "compiler flags", "entry": "the exported function",
-            "oracle": "the expected result", "wasm": "linear memory", "allow_outside": "paths outside the folder"}
+            "oracle": "the expected result", "wasm": "linear memory", "allow_outside": "paths outside the folder",
+            "update": "the kernel's next version (delta updates)",
+            "containment": "the misbehaviour a containment kernel shows"}
 ORACLE_KEYS = ("file", "function")
 ALLOW_OUTSIDE = "allow_outside"
 # the files where an entry's name may be spelt (a macro in a header, a Rust module)

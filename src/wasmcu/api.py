@@ -146,7 +146,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
           mixed_versions: bool = False, tls_ca: str | Path | None = None, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None, place: Names = None, coordinator: str | None = None,
           workload_dirs: Iterable[str | Path] = (), device_dirs: Iterable[str | Path] = (),
-          config: str | Path | None = None,
+          config: str | Path | None = None, fresh: bool = False,
           on_result: Callable[[Result, int, int], None] | None = None) -> BenchRun:
     """Build, run, verify and store cells, as ``wasmcu bench`` does.
 
@@ -169,6 +169,10 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
         place: labgrid places (one name or several): the board devices run on the first that
             is free, acquired for the run and released after.
         coordinator: the labgrid coordinator (``HOST:PORT``; default ``$LG_COORDINATOR``).
+        fresh: emulate every emulated cell again; by default a cell whose firmware image, QEMU
+            machine and version, plugin, memory-system model and inputs are unchanged reuses the
+            event counts of that earlier emulation (kept beside the store), re-costed with the
+            current cost table, and says so in ``extra["reused_from"]``.
         on_result: called with (result, cells done, cells in all) as each cell is stored.
 
     Returns:
@@ -201,7 +205,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
     with Store(db) as store, farm as held:
         run_id, done = run_bench(spec, store, resume=resume, jobs=jobs, argv=["wasmcu.api.bench"],
                                  on_result=on_result, cluster=cluster, mixed_versions=mixed_versions, place=held,
-                                 tls={k: str(v) if v else None for k, v in tls.items()})
+                                 tls={k: str(v) if v else None for k, v in tls.items()}, fresh=fresh)
         return BenchRun(run_id=run_id, db=store.path, results=done)
 
 

@@ -80,11 +80,13 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
               argv: list[str] | None = None,
               on_result: Callable[[Result, int, int], None] | None = None,
               cluster: str | None = None, mixed_versions: bool = False,
-              place=None, tls: dict | None = None) -> tuple[int, list[Result]]:
+              place=None, tls: dict | None = None, fresh: bool = False) -> tuple[int, list[Result]]:
     """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation).
     With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.executors.cluster);
     `tls` ({"tls_ca": ..., "tls_cert": ..., "tls_key": ...}) are the TLS files for a tls:// cluster;
-    with `place` (wasmcu.farm.Place) the board cells run on a farm's board."""
+    with `place` (wasmcu.farm.Place) the board cells run on a farm's board; `fresh` emulates every
+    emulated cell again instead of reusing an identical emulation kept beside the store
+    (wasmcu.backends.replay)."""
     cells, workloads, devices = plan(spec)
     if place is not None and not any(devices[c.device].backend == "board" for c in cells):  # the planned devices
         raise WasmcuError("--place runs board devices (backend \"board\", such as pico-board): name one with --device")
@@ -93,7 +95,8 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         from .executors.cluster import ClusterRun
 
         session = ClusterRun(cluster, mixed_versions=mixed_versions, **(tls or {}))
-    ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path, place=place)
+    ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path, place=place,
+                     fresh=fresh)
     if resume is not None:
         if store.run(resume) is None:
             if session:
@@ -109,6 +112,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         if session:
             provenance.update(session.provenance())
         run_id = store.begin_run(spec.as_dict(), argv, provenance)
+    ctx.run_id = run_id
     results: list[Result] = []
     total = len(cells)
 

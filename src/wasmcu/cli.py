@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--warmup", type=int, help="host warm-up calls per cell (default 3)")
     b.add_argument("--timeout", type=float, help="seconds before a cell is stopped (default 300)")
     b.add_argument("--jobs", type=int, help="emulated cells run in parallel (default: number of cores)")
+    b.add_argument("--fresh", action="store_true",
+                   help="emulate every emulated cell again (default: a cell whose firmware, QEMU, plugin, memory "
+                        "model and inputs are unchanged reuses the event counts kept beside the store, re-costed)")
     b.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
     b.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
     b.add_argument("--db", type=Path, help=DB_HELP)
@@ -224,6 +227,8 @@ def cmd_bench(args) -> int:
             detail = ""
             if result.time_us is not None:
                 detail = f"{result.time_us:,.1f} µs ({result.time_kind})"
+                if result.extra.get("reused_from"):
+                    detail += ", counts reused"
             if result.status not in ("ok",) and result.error:
                 detail = _brief(result.error)
             progress.console.print(f"{mark} {escape(result.cell.key)} {escape(detail)}", highlight=False)
@@ -234,7 +239,7 @@ def cmd_bench(args) -> int:
                 run_id, results = run_bench(spec, store, resume=resume, jobs=args.jobs, argv=sys.argv, on_result=on_result,
                                             cluster=args.cluster, mixed_versions=args.mixed_versions, place=place,
                                             tls={"tls_ca": args.tls_ca, "tls_cert": args.tls_cert,
-                                                 "tls_key": args.tls_key})
+                                                 "tls_key": args.tls_key}, fresh=args.fresh)
         except KeyboardInterrupt:
             console.print(f"[red]interrupted[/]: every finished cell is stored in {store.path}; "
                           f"run `wasmcu bench --resume` with the same options to finish")

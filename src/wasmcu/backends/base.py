@@ -16,6 +16,8 @@ class RunContext:
     max_instructions: int = field(default_factory=lambda: int(os.environ.get("WASMCU_MAX_INSTRUCTIONS", 5_000_000_000)))
     db_path: Path | None = None  # the results store: measured power traces are saved beside it
     place: object | None = None  # a board farm's place (wasmcu.farm.Place): board cells use its serial port
+    fresh: bool = False       # emulate again even when an identical emulation is kept beside the store
+    run_id: int | None = None  # the stored run the cells belong to (named by a reused emulation)
 
 
 class Backend:

@@ -42,6 +42,14 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
     return verify(result, workload)
 
 
+def prepare_cell(cell: Cell, workload, device) -> None:
+    """Build what `cell` needs before it is measured (Backend.prepare: a host cell's kernel or
+    module), so that a cell measured alone spends its time alone measuring."""
+    backend = get_backend(device.backend)
+    if not backend.unsupported_reason(cell.runtime, device):
+        backend.prepare(cell, workload, device)
+
+
 def verify(result: Result, workload) -> Result:
     """Compare the checksum with the expected one; a difference is a failed cell. The expected
     checksum is the oracle's, or, for a workload without an oracle, the host's native result
@@ -126,7 +134,8 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         if session:
             session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
         else:
-            run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1)
+            run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1,
+                      prepare=prepare_cell)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise

@@ -29,3 +29,8 @@ class Backend:
 
     def run_cell(self, cell, workload, device, ctx: RunContext):
         raise NotImplementedError
+
+    def prepare(self, cell, workload, device) -> None:
+        """Build what `cell` needs ahead of run_cell (cached, so run_cell finds it), where the
+        build can run in parallel with other work while the measurement cannot; may raise
+        (run_cell meets the same failure and reports it). Default: nothing."""

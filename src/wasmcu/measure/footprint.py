@@ -7,6 +7,8 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
+from .symbols import symbol_values
+
 UF2_PAYLOAD = 256   # bytes of image per UF2 block (the Pico's flashing format)
 UF2_BLOCK = 512
 
@@ -34,15 +36,11 @@ def footprint(elf_path: Path, flash: tuple[int, int] | None = None, ram: tuple[i
     `ram` (origin, size), else the image's own `__flash`/`__flash_size`/`__ram`/`__ram_size`
     symbols, else a segment is flash when it is not writable and RAM when it is.
     """
+    values = symbol_values(elf_path)
     with open(elf_path, "rb") as f:
         elf = ELFFile(f)
-        symbols = {}
-        symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
-            for name in ("__heap_start", "__heap_end", "__flash", "__flash_size", "__ram", "__ram_size"):
-                syms = symtab.get_symbol_by_name(name)
-                if syms:
-                    symbols[name] = syms[0]["st_value"]
+        symbols = {name: values[name] for name in ("__heap_start", "__heap_end", "__flash", "__flash_size", "__ram",
+                                                   "__ram_size") if name in values}
         if flash is None and "__flash" in symbols and "__flash_size" in symbols:
             flash = (symbols["__flash"], symbols["__flash_size"])
         if ram is None and "__ram" in symbols and "__ram_size" in symbols:
@@ -75,7 +73,5 @@ def footprint(elf_path: Path, flash: tuple[int, int] | None = None, ram: tuple[i
 
 def symbol_address(elf_path: Path, name: str) -> int | None:
     """Address of a function symbol (Thumb bit cleared), or None."""
-    with open(elf_path, "rb") as f:
-        symtab = ELFFile(f).get_section_by_name(".symtab")
-        syms = symtab.get_symbol_by_name(name) if symtab is not None else None
-        return (syms[0]["st_value"] & ~1) if syms else None
+    value = symbol_values(elf_path).get(name)
+    return value & ~1 if value is not None else None

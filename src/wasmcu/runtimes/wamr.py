@@ -18,6 +18,7 @@ against the user's libiwasm.a, so load and execution are timed separately in-pro
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -52,8 +53,14 @@ class WamrBuild:
 
 
 def _symbols(path: Path) -> str:
+    st = path.stat()  # asked for every cell: read once per file and version of it
+    return _nm(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _nm(path: str, mtime_ns: int, size: int) -> str:
     nm = shutil.which("nm") or "nm"
-    proc = subprocess.run([nm, "-A" if path.suffix == ".a" else "-a", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([nm, "-A" if path.endswith(".a") else "-a", path], capture_output=True, text=True)
     return proc.stdout
 
 

@@ -118,6 +118,7 @@ class Workload:
     build: BuildOptions = field(default_factory=lambda: BuildOptions())
     entry: str = "run"          # the exported function of type uint32_t (uint32_t seed)
     _oracle: object = field(default=None, repr=False)
+    _checksums: dict = field(default_factory=dict, repr=False, compare=False)  # (n, seed): the oracle's answer
 
     @property
     def languages(self) -> list[str]:
@@ -144,6 +145,8 @@ class Workload:
             raise NoOracle(f"workload '{self.name}' has no oracle: its cells are checked against the host's native "
                            f"result (add [oracle] file = \"oracle.py\" to {self.directory / 'workload.toml'} for an "
                            f"independent check)")
+        if (n, seed) in self._checksums:  # an oracle is a function of n and seed: asked once per cell size
+            return self._checksums[n, seed]
         if self._oracle is None:
             spec = importlib.util.spec_from_file_location(f"wasmcu_oracle_{self.name}", self.oracle_file)
             module = importlib.util.module_from_spec(spec)
@@ -158,6 +161,7 @@ class Workload:
         value = self._oracle(n, seed)
         if not isinstance(value, int):
             raise ConfigError(f"oracle returned {type(value).__name__}", file=self.oracle_file, expected="an int")
+        self._checksums[n, seed] = value & 0xFFFFFFFF
         return value & 0xFFFFFFFF
 
 

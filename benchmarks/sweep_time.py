@@ -129,8 +129,7 @@ def main() -> None:
         second, b = bench([*options, "--db", db])
     status = Counter(c["status"] for c in a)
     reused = sum(1 for c in b if (c.get("extra") or {}).get("reused_from"))
-    emulated = sum(1 for c in a if c["backend"] == "qemu" and c["status"] in ("ok", "mismatch", "error")
-                   and c.get("instructions") is not None)
+    emulated = sum(1 for c in a if (c.get("provenance") or {}).get("emulation_key"))
     key = lambda c: (c["workload"], c["n"], c["lang"], c["runtime"], c["device"], c["build"])  # noqa: E731
     before = {key(c): comparable(c) for c in a}
     differ = [(k, f) for k, c in ((key(c), comparable(c)) for c in b) for f in sorted(set(c) | set(before.get(k, {})))

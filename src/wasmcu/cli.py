@@ -2,7 +2,7 @@
 
     wasmcu bench   [--suite paper] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
                    [--firmware-cc gcc,clang]
-                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
+                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE] [--jobs N] [--fresh]
                    [--cluster ADDRESS [--tls-ca PEM --tls-cert PEM --tls-key PEM]]
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]

@@ -53,19 +53,19 @@ class WamrBuild:
 
 
 def _symbols(path: Path) -> str:
-    st = path.stat()  # asked for every cell: read once per file and version of it
-    return _nm(str(path), st.st_mtime_ns, st.st_size)
-
-
-@functools.lru_cache(maxsize=64)
-def _nm(path: str, mtime_ns: int, size: int) -> str:
     nm = shutil.which("nm") or "nm"
-    proc = subprocess.run([nm, "-A" if path.endswith(".a") else "-a", path], capture_output=True, text=True)
+    proc = subprocess.run([nm, "-A" if path.suffix == ".a" else "-a", str(path)], capture_output=True, text=True)
     return proc.stdout
 
 
 def identify(path: Path) -> tuple[str | None, bool]:
     """(interpreter kind, has AOT) of an iwasm executable or a libiwasm.a, from its symbols."""
+    st = Path(path).stat()  # asked for every cell: found once per file and version of it
+    return _identify(Path(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _identify(path: Path, mtime_ns: int, size: int) -> tuple[str | None, bool]:
     syms = _symbols(path)
     interp = None
     if "wasm_interp_call_func_bytecode" in syms or "wasm_interp_call_wasm" in syms:

@@ -3,11 +3,12 @@
 Runs the same wasm3 bubblesort:1000 firmware of each emulated board under QEMU with
 `-icount shift=0`, alternately with the plugin and without any plugin, and prints
 millions of emulated instructions per second for each and their ratio (goal: the
-plugin, with the device's instruction-cache model, keeps at least 60 % of plain QEMU's
+plugin, with the device's instruction-cache model, keeps at least 80 % of plain QEMU's
 speed on every board). The instruction count comes from the plugin run; with -icount it is
 identical in both runs. Speed is measured in QEMU's CPU time (user + system, all its
 threads), not wall time: on a shared machine wall time mostly measures the other load. The
-best of ROUNDS alternating runs is compared.
+best of ROUNDS alternating runs is compared (WASMCU_ROUNDS overrides: on a busy machine more
+rounds give the quiet moments a better chance).
 
 usage: python benchmarks/plugin_speed.py [device ...]   (default: every emulated board)
 """
@@ -15,6 +16,7 @@ usage: python benchmarks/plugin_speed.py [device ...]   (default: every emulated
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -27,7 +29,7 @@ from wasmcu import devices, tools, workloads  # noqa: E402
 from wasmcu.backends.qemu import QemuBackend, machine_args, memory_args, plugin_library  # noqa: E402
 from wasmcu.toolchains import mcu  # noqa: E402
 
-ROUNDS = 5
+ROUNDS = int(os.environ.get("WASMCU_ROUNDS", 5))
 
 
 def measure(name: str) -> tuple[int, float, float]:
@@ -63,7 +65,7 @@ def main() -> None:
         worst = ratio if worst is None else min(worst, ratio)
         print(f"  {name:10s} {insns:>13,} instructions  plain QEMU {plain:6.2f} s {insns / plain / 1e6:6.1f} MIPS"
               f"  with the plugin and cache model {plugged:6.2f} s {insns / plugged / 1e6:6.1f} MIPS  {ratio:4.0%}")
-    print(f"slowest board keeps {worst:.0%} of plain QEMU's speed (goal: at least 60 %)")
+    print(f"slowest board keeps {worst:.0%} of plain QEMU's speed (goal: at least 80 %)")
 
 
 if __name__ == "__main__":

@@ -259,6 +259,7 @@ def fake_runs(monkeypatch):
     for backend in (HostBackend, QemuBackend, BoardBackend):
         monkeypatch.setattr(backend, "run_cell", run_cell)
         monkeypatch.setattr(backend, "unsupported_reason", lambda self, runtime, device: None)
+        monkeypatch.setattr(backend, "prepare", lambda self, cell, workload, device: None)
     monkeypatch.setattr(bench, "run_provenance", lambda: {"machine": {"cpu": "test"}, "python": "3"})
     return calls
 
@@ -306,9 +307,9 @@ def test_emulated_cells_run_as_many_at_a_time_as_asked_or_as_there_are_cores(tmp
     jobs_seen = []
     real = bench.run_local
 
-    def run_local(cells, workloads, devices, ctx, run_one, record, jobs):
+    def run_local(cells, workloads, devices, ctx, run_one, record, jobs, prepare=None):
         jobs_seen.append(jobs)
-        real(cells, workloads, devices, ctx, run_one, record, jobs)
+        real(cells, workloads, devices, ctx, run_one, record, jobs, prepare)
 
     monkeypatch.setattr(bench, "run_local", run_local)
     monkeypatch.setattr(bench.os, "cpu_count", lambda: 6)

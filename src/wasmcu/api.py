@@ -144,7 +144,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
           tls_key: str | Path | None = None, place: Names = None, coordinator: str | None = None,
           workload_dirs: Iterable[str | Path] = (), device_dirs: Iterable[str | Path] = (),
           config: str | Path | None = None, link: str | None = None, embench: str | Path | None = None,
-          host_baseline: str | None = None,
+          host_baseline: str | None = None, fresh: bool = False,
           on_result: Callable[[Result, int, int], None] | None = None,
           argv: list[str] | None = None) -> BenchRun:
     """Build, run, verify and store cells, as ``wasmcu bench`` does.
@@ -173,6 +173,10 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
             name of the device profile's [update.links], e.g. ``"ble"``; default: each device's own).
         embench: an Embench-IoT checkout, for ``suite="embench"`` (its benchmarks as workloads).
         host_baseline: the host's native build: ``o2`` (default), ``o3`` or ``o3-native``.
+        fresh: emulate every emulated cell again; by default a cell whose firmware image, QEMU
+            machine and version, plugin, memory-system model and inputs are unchanged reuses the
+            event counts of that earlier emulation (kept beside the store), re-costed with the
+            current cost table, and says so in ``extra["reused_from"]``.
         on_result: called with (result, cells done, cells in all) as each cell is stored.
         argv: the command line stored with the run (default ``["wasmcu.api.bench"]``).
 
@@ -223,7 +227,8 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
                 raise WasmcuError(f"nothing to resume: {store.path} has no runs")
         run_id, done = run_bench(spec, store, resume=resume, jobs=jobs, argv=argv or ["wasmcu.api.bench"],
                                  on_result=on_result, cluster=cluster, mixed_versions=mixed_versions, place=held,
-                                 tls={k: str(v) if v else None for k, v in tls.items()}, planned=planned)
+                                 tls={k: str(v) if v else None for k, v in tls.items()}, planned=planned,
+                                 fresh=fresh)
         return BenchRun(run_id=run_id, db=store.path, results=done)
 
 

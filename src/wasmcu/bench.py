@@ -54,6 +54,14 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
     return result.replace(provenance=portable(result.provenance, where))
 
 
+def prepare_cell(cell: Cell, workload, device) -> None:
+    """Build what `cell` needs before it is measured (Backend.prepare: a host cell's kernel or
+    module), so that a cell measured alone spends its time alone measuring."""
+    backend = get_backend(device.backend)
+    if not backend.unsupported_reason(cell.runtime, device):
+        backend.prepare(cell, workload, device)
+
+
 def verify(result: Result, workload, timeout_s: float | None = None) -> Result:
     """Compare the checksum with the expected one; a difference is a failed cell. The expected
     checksum is the oracle's (run in a child process bounded by `timeout_s`), or, for a workload
@@ -129,12 +137,14 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
               argv: list[str] | None = None,
               on_result: Callable[[Result, int, int], None] | None = None,
               cluster: str | None = None, mixed_versions: bool = False,
-              place=None, tls: dict | None = None, planned=None) -> tuple[int, list[Result]]:
+              place=None, tls: dict | None = None, planned=None, fresh: bool = False) -> tuple[int, list[Result]]:
     """Run `spec`, storing each result as it comes. Returns (run id, results of this invocation).
     With `cluster` (a Dask scheduler's address) the cells run on its workers (see wasmcu.executors.cluster);
     `tls` ({"tls_ca": ..., "tls_cert": ..., "tls_key": ...}) are the TLS files for a tls:// cluster;
     with `place` (wasmcu.farm.Place) the board cells run on a farm's board; `planned` is what
-    plan(spec) gave, when the caller planned already (to refuse bad input before opening a store)."""
+    plan(spec) gave, when the caller planned already (to refuse bad input before opening a store);
+    `fresh` emulates every emulated cell again instead of reusing an identical emulation kept
+    beside the store (wasmcu.backends.replay)."""
     cells, workloads, devices = planned or plan(spec)
     cells = list(cells)
     if place is not None and not any(devices[c.device].backend == "board" for c in cells):  # the planned devices
@@ -151,7 +161,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
             if devices[device].backend != "host":
                 link_of(devices[device], spec.link) or _no_update_table(devices[device], spec.link)
     ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path, place=place,
-                     link=spec.link)
+                     link=spec.link, fresh=fresh)
     if resume is not None:
         if store.run(resume) is None:
             if session:
@@ -174,6 +184,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
         if session:
             provenance.update(session.provenance())
         run_id = store.begin_run(spec.as_dict(), argv, provenance)
+    ctx.run_id = run_id
     results: list[Result] = []
     total = len(cells)
 
@@ -188,7 +199,8 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
             if session:
                 session.run(cells, workloads, devices, ctx, spec, record, execute_cell)
             else:
-                run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1)
+                run_local(cells, workloads, devices, ctx, execute_cell, record, jobs or os.cpu_count() or 1,
+                          prepare=prepare_cell)
     except BaseException:
         store.finish_run(run_id, "interrupted")
         raise

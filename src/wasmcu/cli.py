@@ -2,7 +2,7 @@
 
     wasmcu bench   [--suite paper|embedded|embench] [--embench PATH] [--host-baseline o2|o3|o3-native] [--device ...] [--runtime ...] [--workload ...] [--lang ...] [--build o2,sdk]
                    [--firmware-cc gcc,clang]
-                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE]
+                   [--repeat N] [--db PATH] [--json] [--resume [RUN]] [--config FILE] [--jobs N] [--fresh]
                    [--cluster ADDRESS [--tls-ca PEM --tls-cert PEM --tls-key PEM]]
     wasmcu report  [--db PATH] [--out DIR] [--run ID]
     wasmcu compare A B [--db PATH] [--threshold PCT]
@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                                   "a name of the device profile's [update.links], e.g. uart or ble (default: each "
                                   "device's own)")
     b.add_argument("--jobs", type=int, help="emulated cells run in parallel (default: number of cores)")
+    b.add_argument("--fresh", action="store_true",
+                   help="emulate every emulated cell again (default: a cell whose firmware, QEMU, plugin, memory "
+                        "model and inputs are unchanged reuses the event counts kept beside the store, re-costed)")
     b.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
     b.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
     b.add_argument("--db", type=Path, help=DB_HELP)
@@ -204,6 +207,8 @@ def cmd_bench(args) -> int:
         detail = ""
         if result.time_us is not None:
             detail = f"{result.time_us:,.1f} µs ({result.time_kind})"
+            if result.extra.get("reused_from"):
+                detail += ", counts reused"
         if result.status not in ("ok",) and result.error:
             detail = _brief(result.error)
         progress.console.print(f"{mark} {escape(result.cell.key)} {escape(detail)}", highlight=False)
@@ -217,7 +222,8 @@ def cmd_bench(args) -> int:
                             tls_cert=args.tls_cert, tls_key=args.tls_key, place=args.place,
                             coordinator=args.coordinator, workload_dirs=args.workload_dir,
                             device_dirs=args.device_dir, config=args.config, link=args.link, embench=args.embench,
-                            host_baseline=args.host_baseline, on_result=on_result, argv=sys.argv)
+                            host_baseline=args.host_baseline, fresh=args.fresh, on_result=on_result,
+                            argv=sys.argv)
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         console.print(f"[red]{what}[/]: every finished cell is stored in {args.db or api.default_db()}; "

@@ -18,6 +18,8 @@ class RunContext:
     db_path: Path | None = None  # the results store: measured power traces are saved beside it
     place: object | None = None  # a board farm's place (wasmcu.farm.Place): board cells use its serial port
     link: str | None = None      # the link an update is delivered over (a device's [update.links]; None: its default)
+    fresh: bool = False       # emulate again even when an identical emulation is kept beside the store
+    run_id: int | None = None  # the stored run the cells belong to (named by a reused emulation)
 
 
 class Backend:
@@ -29,3 +31,8 @@ class Backend:
 
     def run_cell(self, cell, workload, device, ctx: RunContext):
         raise NotImplementedError
+
+    def prepare(self, cell, workload, device) -> None:
+        """Build what `cell` needs ahead of run_cell (cached, so run_cell finds it), where the
+        build can run in parallel with other work while the measurement cannot; may raise
+        (run_cell meets the same failure and reports it). Default: nothing."""

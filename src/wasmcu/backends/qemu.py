@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import re
 import subprocess
 import tempfile
@@ -33,6 +32,7 @@ from .base import Backend, RunContext
 from . import containment
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
+from . import replay
 from .readout import apply_report, reported_error
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
@@ -149,12 +149,12 @@ class QemuBackend(Backend):
                           f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
             cmd = [qemu, *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",
                    "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin_arg]
-            try:
-                proc = subprocess.run(cmd, capture_output=True, timeout=ctx.timeout_s)
+            try:  # an identical earlier emulation is read back (wasmcu.backends.replay)
+                proc = replay.emulate(res, cmd, elf=elf, counts_file=out, plugin=plugin, ctx=ctx)
             except subprocess.TimeoutExpired:
                 res.fail("timeout", f"timeout: QEMU did not finish within {ctx.timeout_s:g} s")
                 return res
-            counts = json.loads(out.read_text()) if out.is_file() else None
+            counts = proc.counts
         report = parse(proc.stdout + proc.stderr)
         res.extra["qemu_exit"] = proc.returncode
         if counts and counts.get("limit_hit"):

@@ -1,11 +1,14 @@
-"""Memory footprint of a firmware image, read from its ELF file with pyelftools."""
+"""Memory footprint of a firmware image, read from its ELF file's headers (wasmcu.measure.symbols)."""
 
 from __future__ import annotations
 
+import copy
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from elftools.elf.elffile import ELFFile
+from .symbols import PT_LOAD, read_elf, symbol_values
 
 UF2_PAYLOAD = 256   # bytes of image per UF2 block (the Pico's flashing format)
 UF2_BLOCK = 512
@@ -25,6 +28,14 @@ class Footprint:
 
 
 def footprint(elf_path: Path, flash: tuple[int, int] | None = None, ram: tuple[int, int] | None = None) -> Footprint:
+    """The image's footprint (see _footprint), worked out once per file and version of it."""
+    st = os.stat(elf_path)
+    return copy.copy(_footprint(str(elf_path), st.st_mtime_ns, st.st_size, flash, ram))
+
+
+@functools.lru_cache(maxsize=512)
+def _footprint(elf_path: str, mtime_ns: int, size: int, flash: tuple[int, int] | None,
+               ram: tuple[int, int] | None) -> Footprint:
     """Flash and static RAM of an image, by loadable segment and address, as vendor size tools count.
 
     A segment's load image (its file bytes at its load address, LMA) counts in flash when
@@ -34,48 +45,40 @@ def footprint(elf_path: Path, flash: tuple[int, int] | None = None, ram: tuple[i
     `ram` (origin, size), else the image's own `__flash`/`__flash_size`/`__ram`/`__ram_size`
     symbols, else a segment is flash when it is not writable and RAM when it is.
     """
-    with open(elf_path, "rb") as f:
-        elf = ELFFile(f)
-        symbols = {}
-        symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
-            for name in ("__heap_start", "__heap_end", "__flash", "__flash_size", "__ram", "__ram_size"):
-                syms = symtab.get_symbol_by_name(name)
-                if syms:
-                    symbols[name] = syms[0]["st_value"]
-        if flash is None and "__flash" in symbols and "__flash_size" in symbols:
-            flash = (symbols["__flash"], symbols["__flash_size"])
-        if ram is None and "__ram" in symbols and "__ram_size" in symbols:
-            ram = (symbols["__ram"], symbols["__ram_size"])
-        stack_sec = elf.get_section_by_name(".stack")
-        stack = stack_sec["sh_size"] if stack_sec is not None else 0
+    image = read_elf(Path(elf_path))
+    symbols = {name: image.symbols[name] for name in ("__heap_start", "__heap_end", "__flash", "__flash_size", "__ram",
+                                                      "__ram_size") if name in image.symbols}
+    if flash is None and "__flash" in symbols and "__flash_size" in symbols:
+        flash = (symbols["__flash"], symbols["__flash_size"])
+    if ram is None and "__ram" in symbols and "__ram_size" in symbols:
+        ram = (symbols["__ram"], symbols["__ram_size"])
+    stack_sec = image.sections.get(".stack")
+    stack = stack_sec.size if stack_sec is not None else 0
 
-        def inside(addr: int, region) -> bool:
-            return region[0] <= addr < region[0] + region[1]
+    def inside(addr: int, region) -> bool:
+        return region[0] <= addr < region[0] + region[1]
 
-        flash_bytes = ram_bytes = 0
-        for seg in elf.iter_segments():
-            if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
-                continue
-            writable = bool(seg["p_flags"] & 2)  # PF_W
-            in_flash = inside(seg["p_paddr"], flash) if flash else not writable
-            in_ram = inside(seg["p_vaddr"], ram) if ram else writable
-            if in_flash:
-                flash_bytes += seg["p_filesz"]
-            if in_ram:
-                ram_bytes += seg["p_memsz"]
-        if stack_sec is not None and stack and (inside(stack_sec["sh_addr"], ram) if ram else True):
-            ram_bytes -= stack
-        # the room between the two symbols; one alone bounds nothing (its address is no size)
-        bounded = "__heap_start" in symbols and "__heap_end" in symbols
-        heap = symbols["__heap_end"] - symbols["__heap_start"] if bounded else 0
+    flash_bytes = ram_bytes = 0
+    for seg in image.segments:
+        if seg.type != PT_LOAD or seg.memsz == 0:
+            continue
+        writable = bool(seg.flags & 2)  # PF_W
+        in_flash = inside(seg.paddr, flash) if flash else not writable
+        in_ram = inside(seg.vaddr, ram) if ram else writable
+        if in_flash:
+            flash_bytes += seg.filesz
+        if in_ram:
+            ram_bytes += seg.memsz
+    if stack_sec is not None and stack and (inside(stack_sec.addr, ram) if ram else True):
+        ram_bytes -= stack
+    # the room between the two symbols; one alone bounds nothing (its address is no size)
+    bounded = "__heap_start" in symbols and "__heap_end" in symbols
+    heap = symbols["__heap_end"] - symbols["__heap_start"] if bounded else 0
     return Footprint(flash_bytes=flash_bytes, ram_static_bytes=ram_bytes, heap_limit_bytes=max(heap, 0),
                      stack_reserved_bytes=stack)
 
 
 def symbol_address(elf_path: Path, name: str) -> int | None:
     """Address of a function symbol (Thumb bit cleared), or None."""
-    with open(elf_path, "rb") as f:
-        symtab = ELFFile(f).get_section_by_name(".symtab")
-        syms = symtab.get_symbol_by_name(name) if symtab is not None else None
-        return (syms[0]["st_value"] & ~1) if syms else None
+    value = symbol_values(elf_path).get(name)
+    return value & ~1 if value is not None else None

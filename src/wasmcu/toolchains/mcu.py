@@ -9,6 +9,7 @@ that failure is turned into a `does-not-fit` result with the sizes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import subprocess
@@ -128,13 +129,18 @@ def _cc(arch: Arch) -> str:
     return tools.require(arch.cc)
 
 
+@functools.lru_cache(maxsize=None)
+def _rustc_sysroot(rustc: str) -> str:
+    """rustc's own sysroot (asked once per rustc: every Rust cell needs it)."""
+    return subprocess.run([rustc, "--print", "sysroot"], capture_output=True, text=True).stdout.strip()
+
+
 def rust_sysroot(arch: Arch) -> Path:
     """A sysroot with `core` and `alloc` built from Debian's rust-src and an empty
     compiler_builtins (the intrinsics come from GCC's libgcc and picolibc at link time).
     A few minutes once per target on a busy machine; cached."""
     rustc = tools.require("rustc")
-    root = subprocess.run([rustc, "--print", "sysroot"], capture_output=True, text=True).stdout.strip()
-    library = Path(root) / RUST_LIBRARY
+    library = Path(_rustc_sysroot(rustc)) / RUST_LIBRARY
     core_src, alloc_src = library / "core/src/lib.rs", library / "alloc/src/lib.rs"
     for src in (core_src, alloc_src):
         if not src.is_file():

@@ -23,6 +23,17 @@
  * access at all to callbacks registered for reads only: they are registered for reads and
  * writes, and the writes are left out with qemu_plugin_mem_is_store.)
  *
+ * Speed: the plugin runs a function each time a block is executed, the emulation's hot path,
+ * so the cache model there is lazy, and gives the counts of the exact LRU cache: a block's
+ * lines are looked up only when a line was filled (so another evicted) since the block's
+ * last lookups; otherwise they are all still in the cache and hit. The recency that LRU needs
+ * is kept per block (when it last ran) and, for fills and data loads, per way; when a fill
+ * needs a victim, a line's last use is the latest of its way's time and the last run of
+ * every block that spans it. Times are (instructions run before the block + 1) << 16 plus
+ * the line's place in the block, or 1 << 15 plus the data load's place: unique and in the
+ * order the accesses happen. A block that spans more lines than the cache has sets (two of
+ * its lines could share a set) is looked up line by line every time instead.
+ *
  * Arguments (QEMU 7.2 syntax: -plugin file.so,name=value,...):
  *   isa=thumb|rv32     instruction set to decode
  *   begin0=ADDR end0=ADDR  marker functions of window 0 (the call into the kernel)
@@ -72,18 +83,30 @@ static const char *mev_names[M_COUNT] = {
 };
 
 #define WINDOWS 2
+#define NO_BRANCH UINT64_MAX   /* `expect` when the block run last did not end with a conditional branch */
 
+/* A translated block. The fields read on every run come first: tb_exec is the emulation's hot
+ * path (one call per block executed), and counts runs without regard to the windows; when a
+ * window opens, every block's count is noted (`base`), and what the counts grew by is added to
+ * the window's when it closes (settle). */
 struct tbinfo {
-    struct tbinfo *next;
     uint64_t vaddr;
-    uint64_t fallthrough;
-    uint64_t execs[WINDOWS];
-    uint32_t ev[E_COUNT];
+    uint64_t expect;      /* where execution falls through when the block ends with a conditional branch; else NO_BRANCH */
+    uint64_t count;       /* runs */
+    uint64_t looked;      /* `fills` after its last lookups (UINT64_MAX: none yet, or a block looked up every run) */
+    uint64_t last;        /* the time base of its last run (0: never ran) */
     uint32_t ninsns;
-    uint32_t first_line, nlines; /* cache lines of the cached region the block spans */
-    uint8_t ends_cond;
+    uint32_t nlines;      /* cache lines of the cached region the block spans */
+    uint8_t marks;        /* the block opens or closes a window */
     int8_t begins;        /* window this block's start opens, or -1 */
     int8_t ends;          /* window this block's start closes, or -1 */
+    uint8_t lazy;         /* its lines are looked up only after a fill (see Speed above) */
+    uint64_t base;        /* `count` when the open window opened */
+    uint64_t execs[WINDOWS];
+    uint32_t first_line;
+    uint64_t fallthrough;
+    uint32_t ev[E_COUNT];
+    struct tbinfo *next;
 };
 
 static int isa_thumb = 1;
@@ -91,36 +114,82 @@ static uint64_t begin_addr[WINDOWS] = {UINT64_MAX, UINT64_MAX}, end_addr[WINDOWS
 static uint64_t limit;
 static char *out_path;
 static struct tbinfo *blocks; /* every translated block, for the sums at exit */
-static const struct tbinfo none_yet, *prev = &none_yet; /* the block run last */
-static int active = -1, limit_hit;
+static uint64_t expect = NO_BRANCH; /* the fall-through address of the block run last, when it ended with a conditional branch */
+static int slot, limit_hit;         /* slot: 0 outside the windows, else the window open + 1 */
 static int seen[WINDOWS];
-static uint64_t total_insns, taken[WINDOWS];
-static uint64_t mem_events[WINDOWS][M_COUNT];
+static uint64_t total_insns, limit_at = UINT64_MAX;
+/* Taken branches: a block that follows one ending with a conditional branch either starts at
+ * its fall-through address (not taken: counted) or not (taken). A window's taken branches are
+ * its runs of blocks ending with a conditional branch, less those not taken, less those whose
+ * next block is not counted in the window (the block that closes it, the emulation's last). */
+static uint64_t not_taken, imisses;                      /* since the start */
+static uint64_t not_taken_at, imisses_at;                /* when the open window opened */
+static uint64_t not_taken_w[WINDOWS], imisses_w[WINDOWS], no_next_w[WINDOWS];
+static uint64_t mem_events[WINDOWS + 1][M_COUNT];        /* data loads: slot 0 outside the windows */
 
-/* the cache: sets x ways tags (line + 1; 0 is empty), each set kept in order of use, the most
- * recently used first: exact LRU, and a hit on a set's most recent line (the common case:
- * the next block continues in the line the last one ended in) costs one comparison */
+/* the cache: sets x ways, per way the line it holds + 1 (0: empty) and the time of its last
+ * use recorded there (fill, data load, or a block looked up line by line) */
 static uint64_t cache_base, cache_size, ram_base, ram_size;
 static int data_on;
 static uint32_t line_bytes, nsets, nways, set_mask; /* set_mask: nsets - 1 when a power of two */
 static uint32_t *tags;
+static uint64_t *way_time;
+static uint64_t fills; /* lines filled so far: while it stays the same, no line left the cache */
+static uint64_t tick;  /* the time base of the block running: instructions run before it + 1 */
+static uint32_t data_seq; /* data loads of the block running so far */
 
-/* Looks a line up, fills it on a miss (evicting the least recently used); returns 1 on a hit. */
-static inline int cache_access(uint32_t line)
+/* blocks that span a line of the cached region, and the line's place in each */
+struct cover {
+    const struct tbinfo *t;
+    uint32_t index;
+    struct cover *next;
+};
+static struct cover **covers; /* per line of the cached region */
+
+#define TIME(base, place) (((base) << 16) | (place))
+#define DATA_PLACE(k) ((1u << 15) | ((k) < 0x7FFFu ? (k) : 0x7FFFu))
+
+static inline uint32_t set_of(uint32_t line)
 {
-    uint32_t set = set_mask ? (line & set_mask) : line % nsets;
-    uint32_t *t = tags + set * nways, tag = line + 1, w;
-    if (t[0] == tag)
-        return 1;
-    for (w = 1; w < nways && t[w] != tag; w++)
-        ;
-    int hit = w < nways;
-    if (!hit)
-        w = nways - 1;
-    for (; w > 0; w--) /* the ways before it move down one place; it goes first */
-        t[w] = t[w - 1];
-    t[0] = tag;
-    return hit;
+    return set_mask ? (line & set_mask) : line % nsets;
+}
+
+/* The last use of the line held in way `w` of a set. */
+static uint64_t last_use(uint32_t w)
+{
+    uint64_t when = way_time[w];
+    for (const struct cover *c = covers[tags[w] - 1]; c; c = c->next) {
+        uint64_t run = TIME(c->t->last, c->index);
+        if (c->t->last && run > when)
+            when = run;
+    }
+    return when;
+}
+
+/* Looks a line up at time `now`: on a hit, records the use in its way when `record`; on a
+ * miss, fills it in place of the least recently used line (or an empty way). Returns 1 on a hit. */
+static int cache_access(uint32_t line, uint64_t now, int record)
+{
+    uint32_t first = set_of(line) * nways, tag = line + 1, victim = first;
+    uint64_t oldest = UINT64_MAX;
+    for (uint32_t w = first; w < first + nways; w++) {
+        if (tags[w] == tag) {
+            if (record)
+                way_time[w] = now;
+            return 1;
+        }
+    }
+    for (uint32_t w = first; w < first + nways; w++) {
+        uint64_t used = tags[w] ? last_use(w) : 0;
+        if (used < oldest)
+            oldest = used, victim = w;
+        if (!tags[w])
+            break;
+    }
+    tags[victim] = tag;
+    way_time[victim] = now;
+    fills++;
+    return 0;
 }
 
 static void mem_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
@@ -130,13 +199,12 @@ static void mem_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t v
     if (qemu_plugin_mem_is_store(info))
         return;
     if (nsets && vaddr - cache_base < cache_size) {
-        int hit = cache_access((uint32_t)((vaddr - cache_base) / line_bytes));
-        if (active >= 0) {
-            mem_events[active][M_LOAD_FLASH]++;
-            mem_events[active][hit ? M_DHIT : M_DMISS]++;
-        }
-    } else if (active >= 0) {
-        mem_events[active][vaddr - ram_base < ram_size ? M_LOAD_RAM : M_LOAD_OTHER]++;
+        int hit = cache_access((uint32_t)((vaddr - cache_base) / line_bytes), TIME(tick, DATA_PLACE(data_seq)), 1);
+        data_seq++;
+        mem_events[slot][M_LOAD_FLASH]++;
+        mem_events[slot][hit ? M_DHIT : M_DMISS]++;
+    } else {
+        mem_events[slot][vaddr - ram_base < ram_size ? M_LOAD_RAM : M_LOAD_OTHER]++;
     }
 }
 
@@ -427,21 +495,54 @@ static uint32_t rv_reads(const uint8_t *p, size_t size)
     return m & ~1u;
 }
 
+/* Adds to the open window what the counts grew by since it opened (or was last settled). */
+static void settle(void)
+{
+    if (!slot)
+        return;
+    int w = slot - 1;
+    for (struct tbinfo *t = blocks; t; t = t->next) {
+        t->execs[w] += t->count - t->base;
+        t->base = t->count;
+    }
+    not_taken_w[w] += not_taken - not_taken_at;
+    imisses_w[w] += imisses - imisses_at;
+    not_taken_at = not_taken, imisses_at = imisses;
+}
+
+static void open_window(int w)
+{
+    settle();
+    for (struct tbinfo *t = blocks; t; t = t->next)
+        t->base = t->count;
+    not_taken_at = not_taken, imisses_at = imisses;
+    slot = w + 1;
+    seen[w] = 1;
+}
+
 static void write_out(void)
 {
-    uint64_t insns[WINDOWS] = {0}, lines[WINDOWS] = {0}, events[WINDOWS][E_COUNT];
+    uint64_t insns[WINDOWS] = {0}, lines[WINDOWS] = {0}, conds[WINDOWS] = {0}, events[WINDOWS][E_COUNT];
     memset(events, 0, sizeof events);
+    if (slot) { /* the emulation ends in a window */
+        no_next_w[slot - 1] += expect != NO_BRANCH;
+        settle();
+    }
     for (const struct tbinfo *t = blocks; t; t = t->next)
         for (int w = 0; w < WINDOWS; w++) {
-            if (!t->execs[w])
+            uint64_t n = t->execs[w];
+            if (!n)
                 continue;
-            insns[w] += t->execs[w] * t->ninsns;
-            lines[w] += t->execs[w] * t->nlines;
+            insns[w] += n * t->ninsns;
+            lines[w] += n * t->nlines;
+            conds[w] += t->expect != NO_BRANCH ? n : 0;
             for (int k = 0; k < E_COUNT; k++)
-                events[w][k] += t->execs[w] * t->ev[k];
+                events[w][k] += n * t->ev[k];
         }
-    for (int w = 0; w < WINDOWS; w++)
-        mem_events[w][M_IHIT] = lines[w] - mem_events[w][M_IMISS];
+    for (int w = 0; w < WINDOWS; w++) {
+        mem_events[w + 1][M_IMISS] = imisses_w[w];
+        mem_events[w + 1][M_IHIT] = lines[w] - imisses_w[w];
+    }
     FILE *f = out_path ? fopen(out_path, "w") : stdout;
     if (!f)
         return;
@@ -449,11 +550,11 @@ static void write_out(void)
             total_insns, limit_hit, nsets > 0, data_on);
     for (int w = 0; w < WINDOWS; w++) {
         fprintf(f, "%s{\"insns\": %" PRIu64 ", \"complete\": %d, \"events\": {\"taken_branches\": %" PRIu64,
-                w ? ", " : "", insns[w], seen[w] == 2, taken[w]);
+                w ? ", " : "", insns[w], seen[w] == 2, conds[w] - no_next_w[w] - not_taken_w[w]);
         for (int k = 0; k < E_COUNT; k++)
             fprintf(f, ", \"%s\": %" PRIu64, ev_names[k], events[w][k]);
         for (int k = 0; k < M_COUNT; k++)
-            fprintf(f, ", \"%s\": %" PRIu64, mev_names[k], mem_events[w][k]);
+            fprintf(f, ", \"%s\": %" PRIu64, mev_names[k], mem_events[w + 1][k]);
         fputs("}}", f);
     }
     fputs("]}\n", f);
@@ -461,37 +562,84 @@ static void write_out(void)
         fclose(f);
 }
 
+/* The instruction-cache lookups of one run of block t (t->last: its time base); returns the
+ * misses. A lazy block notes that its lines are in the cache as of now; the others keep
+ * `looked` at UINT64_MAX, and are looked up at every run. */
+static uint64_t look_up(struct tbinfo *t)
+{
+    uint64_t misses = 0;
+    if (t->lazy) {
+        for (uint32_t i = 0; i < t->nlines; i++)
+            misses += !cache_access(t->first_line + i, TIME(t->last, i), 0);
+        t->looked = fills;
+    } else {
+        for (uint32_t i = 0; i < t->nlines; i++)
+            misses += !cache_access(t->first_line + i, TIME(t->last, i), 1);
+    }
+    return misses;
+}
+
+static __attribute__((noinline, cold, noreturn)) void stop_at_limit(void)
+{
+    limit_hit = 1;
+    write_out();
+    _exit(124);
+}
+
+/* A run of block t, in full: windows, data loads, every kind of lookup. Blocks that open or
+ * close a window, and every block when data loads are counted, run this. */
+static void tb_exec_full(unsigned int vcpu, void *udata)
+{
+    struct tbinfo *t = udata;
+    (void)vcpu;
+    not_taken += t->vaddr == expect;
+    if (t->begins >= 0)
+        open_window(t->begins);
+    t->count++;
+    tick = total_insns + 1;
+    data_seq = 0;
+    total_insns += t->ninsns;
+    t->last = tick;
+    if (t->looked != fills)
+        imisses += look_up(t);
+    if (slot && t->ends == slot - 1) {
+        no_next_w[t->ends] += t->expect != NO_BRANCH;
+        settle();
+        seen[t->ends] = 2;
+        slot = 0;
+    }
+    expect = t->expect;
+    if (total_insns > limit_at)
+        stop_at_limit();
+}
+
+/* The rest of a run of block t whose lines must be looked up (out of line, so that tb_exec
+ * saves no registers). */
+static __attribute__((noinline)) void tb_exec_look_up(struct tbinfo *t)
+{
+    imisses += look_up(t);
+    if (total_insns > limit_at)
+        stop_at_limit();
+}
+
+/* A run of block t that opens or closes no window, data loads not counted: the emulation's
+ * hot path (one call per block executed), tb_exec_full's steps in the same order. */
 static void tb_exec(unsigned int vcpu, void *udata)
 {
     struct tbinfo *t = udata;
     (void)vcpu;
-    if (active >= 0 && prev->ends_cond && t->vaddr != prev->fallthrough)
-        taken[active]++;
-    if (t->begins >= 0) {
-        active = t->begins;
-        seen[active] = 1;
+    not_taken += t->vaddr == expect;
+    t->count++;
+    uint64_t now = total_insns;
+    t->last = now + 1;
+    total_insns = now + t->ninsns;
+    expect = t->expect;
+    if (t->looked != fills) {
+        tb_exec_look_up(t);
+        return;
     }
-    if (active >= 0) {
-        t->execs[active]++;
-        uint64_t misses = 0; /* hits are the lines looked up less the misses (write_out) */
-        for (uint32_t i = 0, line = t->first_line; i < t->nlines; i++, line++)
-            misses += !cache_access(line);
-        mem_events[active][M_IMISS] += misses;
-        if (t->ends == active) {
-            seen[active] = 2;
-            active = -1;
-        }
-    } else {
-        for (uint32_t i = 0, line = t->first_line; i < t->nlines; i++, line++)
-            cache_access(line);
-    }
-    prev = t;
-    total_insns += t->ninsns;
-    if (limit && total_insns > limit) {
-        limit_hit = 1;
-        write_out();
-        _exit(124);
-    }
+    if (total_insns > limit_at)
+        stop_at_limit();
 }
 
 /* An instruction's size from its first halfword. QEMU 7.2 may report more bytes than the
@@ -519,6 +667,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         if (t->vaddr == end_addr[w])
             t->ends = (int8_t)w;
     }
+    t->marks = t->begins >= 0 || t->ends >= 0;
+    t->looked = UINT64_MAX; /* not looked up yet */
+    t->lazy = 1;            /* a block outside the cached region: nothing to look up after its first run */
     unsigned loaded = 0;      /* register the previous instruction loaded (RISC-V), or 0 */
     uint32_t loaded_mask = 0; /* registers the previous instruction loaded (Thumb) */
     uint32_t pending = 0;     /* (Thumb) the previous instruction can start a pair: 1 + what it writes */
@@ -551,18 +702,27 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
                 pending = pairable ? 1 + r.w : 0;
         }
         if (i == n - 1) {
-            t->ends_cond = (uint8_t)cond;
             t->fallthrough = qemu_plugin_insn_vaddr(insn) + size;
+            t->expect = cond ? t->fallthrough : NO_BRANCH;
         }
     }
     uint64_t end = t->fallthrough;
     if (nsets && t->vaddr - cache_base < cache_size && n) {
         t->first_line = (uint32_t)((t->vaddr - cache_base) / line_bytes);
         t->nlines = (uint32_t)((end - 1 - cache_base) / line_bytes) - t->first_line + 1;
+        t->lazy = t->nlines <= nsets && t->nlines < (1u << 15);
+        if (!t->lazy)
+            t->looked = UINT64_MAX;
+        for (uint32_t i = 0; t->lazy && i < t->nlines; i++) {
+            struct cover *c = malloc(sizeof *c);
+            uint32_t line = t->first_line + i;
+            c->t = t, c->index = i, c->next = covers[line];
+            covers[line] = c;
+        }
     }
     t->next = blocks;
     blocks = t;
-    qemu_plugin_register_vcpu_tb_exec_cb(tb, tb_exec, QEMU_PLUGIN_CB_NO_REGS, t);
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, t->marks || data_on ? tb_exec_full : tb_exec, QEMU_PLUGIN_CB_NO_REGS, t);
 }
 
 static void at_exit(qemu_plugin_id_t id, void *p)
@@ -600,8 +760,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             end_addr[k[3] - '0'] = strtoull(v, NULL, 0);
         else if (!strcmp(k, "out"))
             out_path = strdup(v);
-        else if (!strcmp(k, "limit"))
+        else if (!strcmp(k, "limit")) {
             limit = strtoull(v, NULL, 0);
+            limit_at = limit ? limit : UINT64_MAX;
+        }
         else if (!strcmp(k, "cache")) {
             unsigned long long base, size, bytes, ways, line;
             if (sscanf(v, "%lli:%lli:%lli:%lli:%lli", &base, &size, &bytes, &ways, &line) != 5 || !ways || !line ||
@@ -613,6 +775,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             nsets = (uint32_t)(bytes / (ways * line));
             set_mask = (nsets & (nsets - 1)) == 0 ? nsets - 1 : 0;
             tags = calloc((size_t)nsets * nways, sizeof *tags);
+            way_time = calloc((size_t)nsets * nways, sizeof *way_time);
+            covers = calloc((size_t)((size + line - 1) / line), sizeof *covers);
         } else if (!strcmp(k, "ram")) {
             unsigned long long base, size;
             if (sscanf(v, "%lli:%lli", &base, &size) != 2) {

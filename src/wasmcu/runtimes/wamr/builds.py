@@ -16,6 +16,7 @@ Which interpreter a build really has is read from its symbols, not from its name
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -53,6 +54,12 @@ def _symbols(path: Path) -> str:
 
 def identify(path: Path) -> tuple[str | None, bool]:
     """(interpreter kind, has AOT) of an iwasm executable or a libiwasm.a, from its symbols."""
+    st = Path(path).stat()  # asked for every cell: found once per file and version of it
+    return _identify(Path(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _identify(path: Path, mtime_ns: int, size: int) -> tuple[str | None, bool]:
     syms = _symbols(path)
     interp = None
     if "wasm_interp_call_func_bytecode" in syms or "wasm_interp_call_wasm" in syms:

@@ -15,7 +15,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .. import tools
 from ..measure.containment import Observation, classify
 from ..measure.footprint import symbol_address
 from ..model import OK, UNSUPPORTED
@@ -72,20 +71,15 @@ def host_cell(res, workload, rt, artifact: str, timeout_s: float, run_worker) ->
     _finish(res, workload, rt, obs)
 
 
-def qemu_cell(res, workload, rt, elf: Path, device, arch, ctx, *, machine_args, plugin, arm_fault) -> None:
+def qemu_cell(res, workload, rt, elf: Path, device, arch, ctx, *, command, arm_fault) -> None:
     """Run the containment firmware under QEMU with a small instruction budget and classify it;
-    `machine_args(device)`, the event-count `plugin` library and `arm_fault(text, device,
-    stack_bottom)` are the qemu backend's (wasmcu.backends.qemu)."""
-    qemu = tools.require(arch.qemu)
+    `command(elf, device, arch, counts_file, limit, memory_model)` (QEMU's command line under the
+    event-count plugin) and `arm_fault(text, device, stack_bottom)` are the qemu backend's
+    (wasmcu.backends.qemu)."""
     budget = min(ctx.max_instructions, BOARD_LIMIT_INSTRUCTIONS)
-    marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
     with tempfile.TemporaryDirectory(prefix="wasmcu-contain-") as tmp:
         counts_file = Path(tmp) / "counts.json"
-        plugin_arg = (f"{plugin},isa={arch.isa},out={counts_file},limit={budget},"
-                      f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"
-                      f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
-        cmd = [qemu, *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",
-               "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin_arg]
+        cmd = command(elf, device, arch, counts_file, budget, memory_model=False)
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=ctx.timeout_s)
         except subprocess.TimeoutExpired:

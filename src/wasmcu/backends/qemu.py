@@ -72,6 +72,20 @@ def plugin_library() -> Path:
     return cached("qemu-plugin", key, build) / "events.so"
 
 
+def emulation_command(elf: Path, device, arch, counts_file: Path, limit: int, memory_model: bool = True) -> list[str]:
+    """QEMU's command line for a firmware image under the event-count plugin: deterministic
+    instruction counts (-icount), semihosting, the measured windows between the image's
+    marks, at most `limit` instructions, the counts written to `counts_file`; with the
+    profile's memory-system model unless `memory_model` is false."""
+    marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
+    plugin_arg = (f"{plugin_library()},isa={arch.isa},out={counts_file},limit={limit}"
+                  f"{memory_args(device) if memory_model else ''},"
+                  f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"
+                  f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
+    return [tools.require(arch.qemu), *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",
+            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin_arg]
+
+
 class QemuBackend(Backend):
     name = "qemu"
 
@@ -96,7 +110,7 @@ class QemuBackend(Backend):
                               memory_system=device.section("memory_system") or None)
         if workload.containment:  # a misbehaving kernel: observed and classified (backends.containment)
             containment.qemu_cell(res, workload, runtimes_mod.get(cell.runtime), elf, device, mcu.arch_of(device), ctx,
-                                  machine_args=machine_args, plugin=plugin_library(), arm_fault=arm_fault)
+                                  command=emulation_command, arm_fault=arm_fault)
             return res
         res = self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
         if res.status == OK:
@@ -139,16 +153,10 @@ class QemuBackend(Backend):
                            firmware_cc=firmware_cc)
 
     def execute(self, res: Draft, elf: Path, device, arch, ctx: RunContext, fp) -> Draft:
-        qemu = tools.require(arch.qemu)
         plugin = plugin_library()
-        marks = {k: symbol_address(elf, f"wasmcu_mark_{k}") for k in ("run_begin", "run_end", "load_begin", "load_end")}
         with tempfile.TemporaryDirectory(prefix="wasmcu-qemu-") as tmp:
             out = Path(tmp) / "counts.json"
-            plugin_arg = (f"{plugin},isa={arch.isa},out={out},limit={ctx.max_instructions}{memory_args(device)},"
-                          f"begin0={marks['run_begin']:#x},end0={marks['run_end']:#x},"
-                          f"begin1={marks['load_begin']:#x},end1={marks['load_end']:#x}")
-            cmd = [qemu, *machine_args(device), "-nographic", "-monitor", "none", "-icount", "shift=0",
-                   "-semihosting-config", "enable=on,target=native", "-kernel", str(elf), "-plugin", plugin_arg]
+            cmd = emulation_command(elf, device, arch, out, ctx.max_instructions)
             try:  # an identical earlier emulation is read back (wasmcu.backends.replay)
                 proc = replay.emulate(res, cmd, elf=elf, counts_file=out, plugin=plugin, ctx=ctx)
             except subprocess.TimeoutExpired:

@@ -66,6 +66,11 @@ int wasmcu_glue_load(const char **error)
 int wasmcu_glue_run(uint32_t seed, uint32_t *result, const char **error)
 {
     uint32_t argv[2] = {seed, 0};
+#ifdef WASMCU_CONTAINMENT
+    /* the containment suite calls again after a trap: WAMR keeps the trap on the instance, and
+     * an embedder clears it before the next call */
+    wasm_runtime_clear_exception(instance);
+#endif
     if (!wasm_runtime_call_wasm(exec_env, function, 1, argv)) {
         const char *exc = wasm_runtime_get_exception(instance);
         *error = exc ? exc : "trap";

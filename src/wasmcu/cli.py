@@ -13,6 +13,7 @@
     wasmcu list    devices|runtimes|workloads
     wasmcu doctor
     wasmcu wamr build PATH [--out DIR] [--only NAMES] [--jobs N] [--any-version] [--no-config]
+    wasmcu wasm3 build PATH [--out DIR] [--no-config]
 """
 
 from __future__ import annotations
@@ -182,6 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
     wb.add_argument("--jobs", type=int, help="parallel compile jobs (default: number of cores)")
     wb.add_argument("--any-version", action="store_true", help="try a WAMR release other than 2.4.x")
     wb.add_argument("--no-config", action="store_true", help="do not write the build paths to the config file")
+
+    w3 = sub.add_parser("wasm3", parents=[debug], help="build wasm3 from any wasm3 source tree and register it as "
+                                                        "wasm3@VERSION")
+    w3sub = w3.add_subparsers(dest="wasm3_command", required=True)
+    w3b = w3sub.add_parser("build", parents=[debug], help="build wasm3 for the host and every board architecture, "
+                                                          "register it in the config")
+    w3b.add_argument("path", type=Path, help="a wasm3 release or git checkout, pywasm3's source distribution, or a "
+                                             ".tar.gz of one")
+    w3b.add_argument("--out", type=Path, help="where the build goes (default: ~/.local/share/wasmcu/wasm3-VERSION)")
+    w3b.add_argument("--no-config", action="store_true", help="do not register the build in the config file")
     return p
 
 
@@ -505,6 +516,20 @@ def cmd_wamr(args) -> int:
     return 0
 
 
+def cmd_wasm3(args) -> int:
+    from .runtimes.wasm3 import build as wasm3_build
+
+    console = _console()
+    outcome = wasm3_build.build(args.path, args.out, write_config=not args.no_config,
+                                progress=lambda m: console.print(escape(m), highlight=False))
+    for name, path in outcome.built.items():
+        console.print(f"[green]built[/] {escape(f'{name}: {path}')}", highlight=False)
+    if outcome.config_file:
+        console.print(escape(f"registered wasm3@{outcome.version} in {outcome.config_file}: name it with --runtime "
+                             f"wasm3@{outcome.version}"), highlight=False)
+    return 0
+
+
 def _brief(text: str, width: int = 200) -> str:
     """The first line of a message, shortened at a word boundary."""
     import textwrap
@@ -517,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
     handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "calibrate": cmd_calibrate,
                 "list": cmd_list,
-                "doctor": cmd_doctor, "wamr": cmd_wamr, "board": cmd_board}
+                "doctor": cmd_doctor, "wamr": cmd_wamr, "wasm3": cmd_wasm3, "board": cmd_board}
     # SIGTERM (kill, a scheduler, a CI job cancelled) stops wasmcu as Ctrl-C does: finished cells
     # are kept and the run is marked interrupted, so that `--resume` finishes it
     import threading

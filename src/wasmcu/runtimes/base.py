@@ -111,6 +111,11 @@ class Runtime:
     def versions(self) -> dict[str, str]:
         return {}
 
+    def version_info(self) -> dict:
+        """The runtime's own version, the sha256 of the sources it was built from and where it
+        came from (each None where unknown); every cell records it (`provenance.runtime`)."""
+        return {"version": None, "source_sha256": None, "from": None}
+
     def prepare(self, workload, n: int, lang: str) -> tuple[str, dict]:
         """Build stage (in the parent process): the artifact to load and its build metadata."""
         from ..toolchains.wasm import build_wasm

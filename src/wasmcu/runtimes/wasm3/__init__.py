@@ -1,6 +1,8 @@
 """`wasm3`: the wasm3 interpreter, through pywasm3 on the host and from its C sources in firmware.
 
-The firmware library is built in `firmware.py`; its glue is `glue.c`."""
+The firmware library is built in `firmware.py`; its glue is `glue.c`. The built-in `wasm3` is
+the version inside pywasm3's source distribution (0.5.0); `wasmcu wasm3 build PATH` (`build.py`)
+adds `wasm3@VERSION` runtimes from any wasm3 source tree (`builds.py`, `registered.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 from ...errors import CellError
 from ..base import HostJob, Runtime
-from ..registry import register
+from ..registry import REGISTRY, register
 
 STACK_BYTES = 64 * 1024  # wasm3's value stack on the host
 
@@ -45,7 +47,19 @@ class Wasm3(Runtime):
     def versions(self):
         from importlib.metadata import version
 
-        return {"pywasm3": version("pywasm3")}
+        return {"pywasm3": version("pywasm3"), **({"wasm3": v} if (v := self.version_info()["version"]) else {})}
+
+    def version_info(self):
+        """wasm3's own version and source hash, read from the sources in pywasm3's distribution."""
+        from .build import m3_version, source_hash
+        from . import firmware
+
+        try:
+            src = firmware.sources()
+        except Exception:  # no distribution and no network: the version is unknown, the cell still runs
+            return super().version_info()
+        return {"version": m3_version(src), "source_sha256": source_hash(src),
+                "from": f"pywasm3's source distribution {firmware.pywasm3_version()}"}
 
     def load(self, job: HostJob):
         import wasm3
@@ -70,3 +84,12 @@ class Wasm3(Runtime):
 
         call._keep = (env, rt, module)  # keep the runtime alive as long as the callable
         return call
+
+
+def _registered():
+    from .registered import provided
+
+    return provided()
+
+
+REGISTRY.add_provider(_registered)  # wasm3@VERSION: the builds in the user's config file

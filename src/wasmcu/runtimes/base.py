@@ -144,8 +144,10 @@ class Runtime:
 
     def firmware_settings(self, device) -> dict[str, int]:
         """The sizes the firmware part is built with: the runtime's defaults, overridden by the
-        device's [runtimes.NAME] table (checked when the device is loaded)."""
-        given = device.section("runtimes").get(self.name, {})
+        device's [runtimes.NAME] table (checked when the device is loaded; a version's NAME@VERSION
+        table over its family's)."""
+        tables = device.section("runtimes")  # a version (`wasm3@0.9.0`) takes its family's sizes, then its own
+        given = {**tables.get(self.name.split("@", 1)[0], {}), **tables.get(self.name, {})}
         return {key: int(given.get(key, default)) for key, (default, _) in self.firmware_sizes.items()}
 
     def firmware_defines(self, device) -> list[str]:

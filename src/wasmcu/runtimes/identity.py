@@ -12,3 +12,11 @@ def runtime_record(rt) -> dict:
     except Exception as exc:  # noqa: BLE001 - a runtime that cannot say its version still runs its cells
         info["from"] = f"unknown: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     return {"name": rt.name, **info}
+
+
+def describe_version(rt) -> str:
+    """'0.9.0 (from TREE)' for `wasmcu list runtimes` and `wasmcu doctor`; '-' where unknown."""
+    rec = runtime_record(rt)
+    if not rec["version"] and not rec["from"]:
+        return "-"
+    return f"{rec['version'] or '?'}" + (f" (from {rec['from']})" if rec["from"] else "")

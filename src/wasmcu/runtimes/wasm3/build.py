@@ -15,6 +15,7 @@ short commit (`0.9.0+c9b579d`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ... import config
+from ..source_tree import git_commit
 from ...errors import ConfigError, WasmcuError
 
 EXPECTED = ("a wasm3 source tree: a release or git checkout of github.com/wasm3/wasm3 (sources in source/), "
@@ -72,27 +74,6 @@ def m3_version(src: Path) -> str:
     if not m:
         raise ConfigError("no M3_VERSION in wasm3.h", file=src / "wasm3.h", expected=EXPECTED)
     return m.group(1)
-
-
-def git_commit(tree: Path) -> str | None:
-    """The short commit of a git checkout that is not exactly at a tag; None otherwise (or not git)."""
-    def git(*args):
-        try:
-            return subprocess.run(["git", "-C", str(tree), *args], capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-
-    top = git("rev-parse", "--show-toplevel")
-    if top is None or top.returncode != 0 or Path(top.stdout.strip()).resolve() != Path(tree).resolve():
-        return None  # not the top of a git checkout (a tree inside another repository is not its checkout)
-    exact = git("describe", "--tags", "--exact-match", "HEAD")
-    if exact is not None and exact.returncode == 0:
-        return None
-    head = git("rev-parse", "--short=7", "HEAD")
-    if head is None or head.returncode != 0:
-        return None
-    dirty = git("status", "--porcelain", "--untracked-files=no")
-    return head.stdout.strip() + ("-dirty" if dirty is not None and dirty.stdout.strip() else "")
 
 
 def c_sources(src: Path) -> list[Path]:
@@ -183,7 +164,7 @@ def write_config_entry(version: str, out: Path) -> Path:
 
     path = Path(os.environ["WASMCU_CONFIG"]) if os.environ.get("WASMCU_CONFIG") else \
         config.config_file() or Path.home() / ".config" / "wasmcu" / "config.toml"
-    data = config.settings() if path.is_file() else {}
+    data = copy.deepcopy(config.settings()) if path.is_file() else {}
     data.setdefault("wasm3", {}).setdefault("builds", {})[version] = str(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# written by `wasmcu wasm3 build` / `wasmcu wamr build` (comments of an earlier file are not "

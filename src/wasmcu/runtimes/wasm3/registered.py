@@ -59,10 +59,6 @@ class Wasm3Registered(Wasm3):
         return {"version": b.version, "source_sha256": b.source_sha256, "from": f"{b.source} (built into "
                                                                                  f"{b.directory})"}
 
-    def firmware_settings(self, device):
-        given = {**device.section("runtimes").get("wasm3", {}), **device.section("runtimes").get(self.name, {})}
-        return {key: int(given.get(key, default)) for key, (default, _) in self.firmware_sizes.items()}
-
     def firmware_parts(self, workload, n, lang, device, arch, opt):
         from ...toolchains.wasm import build_wasm
 

@@ -250,7 +250,8 @@ def _write_config(outcome: Outcome, plan: list[Step], make_default: bool | None 
         config.config_file() or Path.home() / ".config" / "wasmcu" / "config.toml"
     data = copy.deepcopy(config.settings()) if path.is_file() else {}
     data.setdefault("wamr", {})
-    out_dir = str(Path(next(iter(outcome.built.values()))).parent.parent)  # <out>/<step>/...
+    name, where = next(iter(outcome.built.items()))  # <out>/<step> (wamrc: <out>/wamrc/wamrc)
+    out_dir = str(Path(where).parent.parent if name == "wamrc" else Path(where).parent)
     current = data["wamr"].get("classic") or data["wamr"].get("fast") or ""
     # a default of another tree stays the default; a rebuild into the default's own directory updates it
     has_default = bool(current) and not current.startswith(out_dir + os.sep) or \

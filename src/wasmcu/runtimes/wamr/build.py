@@ -10,6 +10,8 @@ user's config file.
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import os
 import re
 import shutil
@@ -64,7 +66,7 @@ class Outcome:
 def source_version(tree: Path) -> tuple[int, int, int]:
     """The release version of a WAMR source tree (core/version.h); ConfigError if not a WAMR tree."""
     tree = Path(tree)
-    expected = ("a WAMR source tree (a clone or release archive of bytecodealliance/wasm-micro-runtime, "
+    expected = ("a WAMR source tree (a clone or release archive of github.com/wasm-micro-runtime/wasm-micro-runtime, "
                 "holding core/version.h, core/iwasm/include/wasm_export.h and wamr-compiler/)")
     if not tree.is_dir():
         raise ConfigError("no such directory", file=tree, expected=expected)
@@ -86,6 +88,21 @@ def tree_version(tree: Path) -> str:
 
     commit = git_commit(Path(tree))
     return ".".join(map(str, source_version(tree))) + (f"+{commit}" if commit else "")
+
+
+@functools.lru_cache(maxsize=None)
+def tree_identity(tree: str) -> tuple[str | None, str | None]:
+    """(version, sha256 over core/) of a WAMR source tree."""
+    root = Path(tree)
+    try:
+        version = ".".join(map(str, source_version(root)))
+    except Exception:  # noqa: BLE001 - the tree moved or changed: unknown
+        return None, None
+    h = hashlib.sha256()
+    for p in sorted((root / "core").rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return version, h.hexdigest()
 
 
 def llvm_cmake_dir() -> Path | None:
@@ -234,9 +251,7 @@ def _write_identity(tree: Path, out: Path, version: str) -> None:
     """wasmcu-build.json beside the builds: the version, the source tree and a sha256 over its core/."""
     import json
 
-    from .builds import _tree_identity
-
-    _, sha = _tree_identity(str(tree))
+    _, sha = tree_identity(str(tree))
     (out / "wasmcu-build.json").write_text(json.dumps({"version": version, "source": str(tree),
                                                        "source_sha256": sha}, indent=1) + "\n")
 

@@ -16,8 +16,6 @@ Which interpreter a build really has is read from its symbols, not from its name
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import os
 import re
@@ -211,23 +209,6 @@ def versions() -> list[str]:
     return [v for v, t in table.items() if isinstance(t, dict)] if isinstance(table, dict) else []
 
 
-@functools.lru_cache(maxsize=None)
-def _tree_identity(tree: str) -> tuple[str | None, str | None]:
-    """(version, sha256 over core/) of a WAMR source tree."""
-    from .build import source_version
-
-    root = Path(tree)
-    try:
-        version = ".".join(map(str, source_version(root)))
-    except Exception:  # noqa: BLE001 - the tree moved or changed: unknown
-        return None, None
-    h = hashlib.sha256()
-    for p in sorted((root / "core").rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
-    return version, h.hexdigest()
-
-
 def build_identity(build: WamrBuild) -> dict:
     """The version, source hash and source tree of a WAMR build: recorded by `wasmcu wamr build` beside
     its builds (wasmcu-build.json), else read from the source tree its CMakeCache.txt names."""
@@ -239,5 +220,7 @@ def build_identity(build: WamrBuild) -> dict:
     tree = _wamr_source(build.directory)
     if tree is None:
         return {"version": None, "source_sha256": None, "from": str(build.directory)}
-    version, sha = _tree_identity(str(tree))
+    from .build import tree_identity
+
+    version, sha = tree_identity(str(tree))
     return {"version": version, "source_sha256": sha, "from": f"{tree} (built into {build.directory})"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ...errors import CellError
 from ..base import HostJob, Runtime
-from ..registry import REGISTRY, register
+from ..registry import register
 
 STACK_BYTES = 64 * 1024  # wasm3's value stack on the host
 
@@ -51,8 +51,8 @@ class Wasm3(Runtime):
 
     def version_info(self):
         """wasm3's own version and source hash, read from the sources in pywasm3's distribution."""
-        from .build import m3_version, source_hash
         from . import firmware
+        from .builds import m3_version, source_hash
 
         try:
             src = firmware.sources()
@@ -85,11 +85,3 @@ class Wasm3(Runtime):
         call._keep = (env, rt, module)  # keep the runtime alive as long as the callable
         return call
 
-
-def _registered():
-    from .registered import provided
-
-    return provided()
-
-
-REGISTRY.add_provider(_registered)  # wasm3@VERSION: the builds in the user's config file

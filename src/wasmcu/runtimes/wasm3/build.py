@@ -16,7 +16,6 @@ short commit (`0.9.0+c9b579d`).
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import re
@@ -30,13 +29,14 @@ from typing import Callable
 
 from ... import config
 from ..source_tree import git_commit
+from . import builds
+from .builds import INFO, c_sources, m3_version, source_hash
 from ...errors import ConfigError, WasmcuError
 
 EXPECTED = ("a wasm3 source tree: a release or git checkout of github.com/wasm3/wasm3 (sources in source/), "
             "pywasm3's source distribution (sources in wasm3/), or a .tar.gz of one")
 # the files every wasm3 source tree has (a tree without them is not one, or is incomplete)
 REQUIRED = ("wasm3.h", "m3_core.c", "m3_env.c", "m3_exec.h", "m3_compile.c", "m3_parse.c")
-INFO = "wasmcu-build.json"  # what a build directory holds about itself
 
 
 class Wasm3BuildError(WasmcuError):
@@ -67,28 +67,6 @@ def source_dir(tree: Path) -> Path:
                       expected=EXPECTED)
 
 
-def m3_version(src: Path) -> str:
-    """M3_VERSION of wasm3's sources (wasm3.h)."""
-    text = (src / "wasm3.h").read_text(errors="replace")
-    m = re.search(r'#\s*define\s+M3_VERSION\s+"([^"]+)"', text)
-    if not m:
-        raise ConfigError("no M3_VERSION in wasm3.h", file=src / "wasm3.h", expected=EXPECTED)
-    return m.group(1)
-
-
-def c_sources(src: Path) -> list[Path]:
-    """The interpreter's C files (wasm3's host-API bindings, m3_api_*, are not needed: kernels import nothing)."""
-    return sorted(p for p in src.glob("*.c") if not p.name.startswith("m3_api_"))
-
-
-def source_hash(src: Path) -> str:
-    """sha256 over the names and bytes of the interpreter's C and header files."""
-    h = hashlib.sha256()
-    for p in sorted([*c_sources(src), *src.glob("*.h")]):
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def _unpack(archive: Path, into: Path) -> Path:
     try:
         with tarfile.open(archive) as tar:
@@ -108,8 +86,6 @@ def build(tree: Path, out: Path | None = None, *, write_config: bool = True,
           progress: Callable[[str], None] = print) -> Outcome:
     """Copy wasm3's sources from `tree` into `out`, build them for the host and every board
     architecture, and register the build in the config file."""
-    from . import builds
-
     tree = Path(tree).expanduser().resolve()
     with tempfile.TemporaryDirectory(prefix="wasmcu-wasm3-") as tmp:
         if tree.is_file():
@@ -134,11 +110,11 @@ def build(tree: Path, out: Path | None = None, *, write_config: bool = True,
     outcome.built["host"] = str(_checked(lambda: builds.harness(b), out / "logs" / "host.log", "the host program"))
     from ... import devices
     from ...toolchains import mcu
-    from . import Wasm3
+    from ..registry import REGISTRY
 
     for arch_name in devices.arch_names():
         # the compiler and optimisation a cell uses by default, so that its first run finds the library built
-        arch = mcu.with_compiler(mcu.ARCHES[arch_name], Wasm3().default_firmware_cc(arch_name)[0])
+        arch = mcu.with_compiler(mcu.ARCHES[arch_name], REGISTRY["wasm3"].default_firmware_cc(arch_name)[0])
         progress(f"{arch_name}: compiling the firmware library")
         lib = _checked(lambda: builds.library(b, arch, "-O2"), out / "logs" / f"{arch_name}.log",
                        f"the firmware library for {arch_name}")

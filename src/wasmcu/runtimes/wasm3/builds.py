@@ -8,7 +8,9 @@ from DIR on demand and cached by the sources' content.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +20,35 @@ from ...toolchains import mcu
 from ...toolchains.cache import cached, digest
 
 HARNESS = Path(__file__).with_name("bench.c")
+INFO = "wasmcu-build.json"  # what a build directory holds about itself
 DOC = "see the docs page 'Runtime versions'"
 # wasm3's host build: its own release flags; no tracer (as in the firmware)
 HOST_FLAGS = ["-O3", "-Dd_m3HasTracer=0"]
+
+
+def c_sources(src: Path) -> list[Path]:
+    """The interpreter's C files (wasm3's host-API bindings, m3_api_*, are not needed: kernels import nothing)."""
+    return sorted(p for p in src.glob("*.c") if not p.name.startswith("m3_api_"))
+
+
+def source_hash(src: Path) -> str:
+    """sha256 over the names and bytes of the interpreter's C and header files."""
+    h = hashlib.sha256()
+    for p in sorted([*c_sources(src), *src.glob("*.h")]):
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def m3_version(src: Path) -> str:
+    """M3_VERSION of wasm3's sources (wasm3.h)."""
+    text = (src / "wasm3.h").read_text(errors="replace")
+    m = re.search(r'#\s*define\s+M3_VERSION\s+"([^"]+)"', text)
+    if not m:
+        raise ConfigError("no M3_VERSION in wasm3.h", file=src / "wasm3.h",
+                          expected="a wasm3 source tree (wasm3.h defines M3_VERSION)")
+    return m.group(1)
+
+
 
 
 @dataclass(frozen=True)
@@ -55,8 +83,6 @@ def configured() -> dict[str, tuple[str, str]]:
 
 def open_build(directory: Path, version: str, origin: str = "") -> Wasm3Build:
     """The build in `directory`; RuntimeUnavailable when it is gone or incomplete."""
-    from .build import INFO
-
     d = Path(directory)
     info_file = d / INFO
     if not info_file.is_file() or not (d / "src" / "wasm3.h").is_file():
@@ -76,8 +102,6 @@ def find(version: str) -> Wasm3Build:
 
 
 def _files(b: Wasm3Build) -> list[Path]:
-    from .build import c_sources
-
     return c_sources(b.src)
 
 

@@ -1,6 +1,7 @@
 """`wasm3@VERSION`: a wasm3 the user built from a source tree, run by wasmcu's own C program on the host and in firmware.
 
-One runtime per build in the config file's [wasm3.builds] (see `builds.py`). On the host
+One runtime per build in the config file's [wasm3.builds] (see `builds.py`), given to the
+registry by a provider (asked again when the config file changes). On the host
 the build runs in wasmcu's embedding program (`bench.c`), which times load and calls in C
 as WAMR's does; in firmware its sources are linked with the same glue as the built-in
 `wasm3` and built with the same compiler and sizes (a device's [runtimes.wasm3] table
@@ -14,6 +15,7 @@ import json
 
 from ...errors import CellError, NotRepeatable, RuntimeUnavailable
 from ..base import HostJob, HostMeasurement, run_measured
+from ..registry import REGISTRY
 from . import Wasm3
 from .builds import configured, find, harness, library
 
@@ -103,3 +105,6 @@ class Wasm3Registered(Wasm3):
 def provided() -> list[Wasm3Registered]:
     """One runtime per build in the config file."""
     return [Wasm3Registered(version) for version in configured()]
+
+
+REGISTRY.add_provider(provided)

@@ -140,7 +140,8 @@ class Result:
         body.pop("cell")
         d.update(body)
         d["samples"] = len(self.samples_us)
-        runtime = self.provenance.get("runtime") or {}
+        runtime = self.provenance.get("runtime")
+        runtime = runtime if isinstance(runtime, dict) else {}  # {name, version, source_sha256, from}
         d["runtime_version"], d["runtime_source_sha256"] = runtime.get("version"), runtime.get("source_sha256")
         d["schema"] = self.SCHEMA
         return d

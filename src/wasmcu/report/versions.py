@@ -12,7 +12,8 @@ def base_name(runtime: str) -> str:
 
 def recorded(r: Result) -> tuple[str | None, str | None]:
     """(version, source sha256) a cell recorded for its runtime (None, None for cells stored before they did)."""
-    rec = r.provenance.get("runtime") or {}
+    rec = r.provenance.get("runtime")
+    rec = rec if isinstance(rec, dict) else {}
     return rec.get("version"), rec.get("source_sha256")
 
 

@@ -167,3 +167,25 @@ def test_a_second_wamr_build_is_registered_by_version_beside_the_default(tmp_pat
     assert tomllib.loads(cfg.read_text())["wamr"]["classic"] == str(tmp_path / "2.4.3+29b2783" / "host-classic")
     cfg.write_text("")
     assert "wamr-classic@2.4.5" not in list(RUNTIMES)  # the registry follows the config file
+
+
+def test_wasm3s_own_stack_trap_has_its_kind_and_the_native_limit_is_a_recorded_setting(tmp_path, monkeypatch):
+    from wasmcu.backends.readout import firmware_error_kind
+    from wasmcu.model import ERROR_KINDS
+    from wasmcu.runtimes.wasm3.registered import Wasm3Registered
+
+    assert "stack-limit" in ERROR_KINDS
+    assert firmware_error_kind("trap: [trap] stack overflow") == "stack-limit"
+    assert firmware_error_kind("trap: [trap] out of bounds memory access") == "trap"
+    rt = Wasm3Registered("0.5.0")
+    assert rt.firmware_sizes["native_stack_limit_bytes"][0] == 0  # off unless a device asks: figures stay
+
+    class Device:
+        def __init__(self, tables):
+            self.tables = tables
+
+        def section(self, name):
+            return self.tables if name == "runtimes" else {}
+
+    given = Device({"wasm3": {"stack_bytes": 2048}, "wasm3@0.5.0": {"native_stack_limit_bytes": 16384}})
+    assert rt.firmware_settings(given) == {"stack_bytes": 2048, "native_stack_limit_bytes": 16384}

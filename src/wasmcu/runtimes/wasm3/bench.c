@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 #define CALL()                                                              \
     do {                                                                    \
         if ((r = m3_CallV(fn, seed)) || (r = m3_GetResultsV(fn, &args[0]))) \
-            fail("trap", r);                                                \
+            fail(r == m3Err_trapStackOverflow ? "stack-limit" : "trap", r); \
     } while (0)
 
     if (argc > 8 && strcmp(argv[8], "once") == 0) { /* a run-once kernel: one call in this fresh instance */

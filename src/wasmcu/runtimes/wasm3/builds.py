@@ -130,9 +130,10 @@ def target_flags(arch: mcu.Arch) -> list[str]:
     return []
 
 
-def library(b: Wasm3Build, arch: mcu.Arch, opt: str) -> Path:
-    """The build's sources compiled for a board, without the tracer (as the built-in wasm3's)."""
+def library(b: Wasm3Build, arch: mcu.Arch, opt: str, defines: list[str] = ()) -> Path:
+    """The build's sources compiled for a board, without the tracer (as the built-in wasm3's);
+    `defines`: wasm3 settings (-Dd_m3...) of the cell."""
     headers = [h.read_bytes() for h in sorted(b.src.glob("*.h"))]
-    flags = mcu.firmware_flags(arch, opt, "-Dd_m3HasTracer=0", *target_flags(arch), f"-I{b.src}")
+    flags = mcu.firmware_flags(arch, opt, "-Dd_m3HasTracer=0", *target_flags(arch), *defines, f"-I{b.src}")
     return mcu.compile_library("wasm3-lib", arch, flags, _files(b), "libwasm3.a", what=f"wasm3 {b.version}",
                                key_parts=headers)

@@ -20,13 +20,18 @@ from . import Wasm3
 from .builds import configured, find, harness, library
 
 # the failure kind of each stage bench.c reports an error in
-HARNESS_STAGES = {"load": "load-failed", "instantiate": "load-failed", "trap": "trap", "mismatch": "not-deterministic"}
+HARNESS_STAGES = {"load": "load-failed", "instantiate": "load-failed", "trap": "trap", "stack-limit": "stack-limit",
+                  "mismatch": "not-deterministic"}
 
 
 class Wasm3Registered(Wasm3):
     """wasm3 built from a source tree: `wasm3@VERSION`."""
 
     default = False
+    # native_stack_limit_bytes: wasm3's native stack budget (d_m3MaxNativeStack, newer wasm3): a
+    # recursion deeper than this traps cleanly (kind stack-limit) instead of overflowing the
+    # board's stack; 0 keeps the tree's own default. A setting of the firmware library.
+    firmware_sizes = {**Wasm3.firmware_sizes, "native_stack_limit_bytes": (0, "WASMCU_WASM3_NATIVE_STACK_LIMIT")}
 
     def __init__(self, version: str):
         self.version = version
@@ -66,7 +71,9 @@ class Wasm3Registered(Wasm3):
 
         b = self.build()
         module = build_wasm(workload, n, lang)
-        return [module.c_array, library(b, arch, opt)], [b.src], self.firmware_defines(device)
+        limit = self.firmware_settings(device)["native_stack_limit_bytes"]
+        lib = library(b, arch, opt, [f"-Dd_m3MaxNativeStack={limit}"] if limit else [])
+        return [module.c_array, lib], [b.src], self.firmware_defines(device)
 
     def prepare(self, workload, n, lang):
         artifact, meta = super().prepare(workload, n, lang)

@@ -17,6 +17,6 @@ def runtime_record(rt) -> dict:
 def describe_version(rt) -> str:
     """'0.9.0 (from TREE)' for `wasmcu list runtimes` and `wasmcu doctor`; '-' where unknown."""
     rec = runtime_record(rt)
-    if not rec["version"] and not rec["from"]:
+    if not rec["version"] and (not rec["from"] or rec["from"].startswith("unknown:")):  # the status says why
         return "-"
     return f"{rec['version'] or '?'}" + (f" (from {rec['from']})" if rec["from"] else "")

@@ -54,9 +54,11 @@ class Wasm3(Runtime):
         from . import firmware
         from .builds import m3_version, source_hash
 
+        if not any(firmware.SDIST_DIR.glob(f"pywasm3-{firmware.pywasm3_version()}.tar.gz")):
+            return super().version_info()  # not set up: no download just to name a version
         try:
             src = firmware.sources()
-        except Exception:  # no distribution and no network: the version is unknown, the cell still runs
+        except Exception:  # an unreadable distribution: the version is unknown, the cell still runs
             return super().version_info()
         return {"version": m3_version(src), "source_sha256": source_hash(src),
                 "from": f"pywasm3's source distribution {firmware.pywasm3_version()}"}

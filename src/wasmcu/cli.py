@@ -13,6 +13,7 @@
     wasmcu list    devices|runtimes|workloads
     wasmcu doctor
     wasmcu wamr build PATH [--out DIR] [--only NAMES] [--jobs N] [--any-version] [--no-config]
+    wasmcu wasm3 build PATH [--out DIR] [--no-config]
 """
 
 from __future__ import annotations
@@ -185,6 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     wb.add_argument("--jobs", type=int, help="parallel compile jobs (default: number of cores)")
     wb.add_argument("--any-version", action="store_true", help="try a WAMR release other than 2.4.x")
     wb.add_argument("--no-config", action="store_true", help="do not write the build paths to the config file")
+    wb.add_argument("--default", action="store_true", help="make this build the default (the plain names "
+                                                           "wamr-classic, ...) even when another one is")
+
+    w3 = sub.add_parser("wasm3", parents=[debug], help="build wasm3 from any wasm3 source tree and register it as "
+                                                        "wasm3@VERSION")
+    w3sub = w3.add_subparsers(dest="wasm3_command", required=True)
+    w3b = w3sub.add_parser("build", parents=[debug], help="build wasm3 for the host and every board architecture, "
+                                                          "register it in the config")
+    w3b.add_argument("path", type=Path, help="a wasm3 release or git checkout, pywasm3's source distribution, or a "
+                                             ".tar.gz of one")
+    w3b.add_argument("--out", type=Path, help="where the build goes (default: ~/.local/share/wasmcu/wasm3-VERSION)")
+    w3b.add_argument("--no-config", action="store_true", help="do not register the build in the config file")
     return p
 
 
@@ -445,12 +458,14 @@ def cmd_list(args) -> int:
         from rich.table import Column
 
         t = Table(Column("runtime", no_wrap=True), Column("mode", no_wrap=True), "runs on", "default on",
-                  "available on host", "description")
+                  "available on host", "version (from)", "description")
+        from .runtimes.identity import describe_version
+
         for rt in RUNTIMES.values():
             reason = rt.unavailable_reason() if "host" in rt.where else "runs in firmware only"
             default = [b for b in ("host", "qemu", "board") if rt.name in RUNTIMES.defaults(b)]
             t.add_row(rt.name, rt.mode, ", ".join(rt.where), ", ".join(default) or "-",
-                      "yes" if not reason else f"no: {reason}", rt.summary)
+                      "yes" if not reason else f"no: {reason}", describe_version(rt), rt.summary)
     console.print(t)
     return 0
 
@@ -493,21 +508,38 @@ def cmd_wamr(args) -> int:
 
     from .runtimes.wamr import build as wamr_build
 
-    version = ".".join(map(str, wamr_build.source_version(args.path)))
+    version = wamr_build.tree_version(args.path)
     data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     out = args.out or data / "wasmcu" / f"wamr-{version}"
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
     console = _console()
     console.print(escape(f"WAMR {version} at {args.path.resolve()}: building into {out}"), highlight=False)
     outcome = wamr_build.build(args.path, out, only=only, jobs=args.jobs, any_version=args.any_version,
-                               write_config=not args.no_config, progress=lambda m: console.print(escape(m), highlight=False))
+                               write_config=not args.no_config, make_default=True if args.default else None,
+                               progress=lambda m: console.print(escape(m), highlight=False))
     for name, path in outcome.built.items():
         console.print(f"[green]built[/] {escape(f'{name}: {path}')}", highlight=False)
     for name, why in outcome.skipped.items():
         console.print(f"[yellow]skipped[/] {escape(f'{name}: {why}')}", highlight=False)
     if outcome.config_file:
-        console.print(f"wrote the build paths to {outcome.config_file}; `wasmcu doctor` shows what wasmcu finds",
+        console.print(escape(f"wrote the build paths to {outcome.config_file}: wamr-classic@{outcome.version}, "
+                             f"wamr-fast@{outcome.version}, wamr-aot@{outcome.version} (the plain names stay the "
+                             f"default build unless --default); `wasmcu doctor` shows what wasmcu finds"),
                       highlight=False)
+    return 0
+
+
+def cmd_wasm3(args) -> int:
+    from .runtimes.wasm3 import build as wasm3_build
+
+    console = _console()
+    outcome = wasm3_build.build(args.path, args.out, write_config=not args.no_config,
+                                progress=lambda m: console.print(escape(m), highlight=False))
+    for name, path in outcome.built.items():
+        console.print(f"[green]built[/] {escape(f'{name}: {path}')}", highlight=False)
+    if outcome.config_file:
+        console.print(escape(f"registered wasm3@{outcome.version} in {outcome.config_file}: name it with --runtime "
+                             f"wasm3@{outcome.version}"), highlight=False)
     return 0
 
 
@@ -523,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr)
     handlers = {"bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "recost": cmd_recost, "validate": cmd_validate, "calibrate": cmd_calibrate,
                 "list": cmd_list,
-                "doctor": cmd_doctor, "wamr": cmd_wamr, "board": cmd_board}
+                "doctor": cmd_doctor, "wamr": cmd_wamr, "wasm3": cmd_wasm3, "board": cmd_board}
     # SIGTERM (kill, a scheduler, a CI job cancelled) stops wasmcu as Ctrl-C does: finished cells
     # are kept and the run is marked interrupted, so that `--resume` finishes it
     import threading

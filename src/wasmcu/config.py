@@ -21,7 +21,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 
 # the config file's tables
-KEYS = {"suites": "named sets of cells", "wamr": "WAMR builds, written by `wasmcu wamr build`"}
+KEYS = {"suites": "named sets of cells", "wamr": "WAMR builds, written by `wasmcu wamr build`",
+        "wasm3": "wasm3 builds, written by `wasmcu wasm3 build`"}
 
 
 def config_file() -> Path | None:

@@ -69,13 +69,15 @@ def doctor() -> int:
             t.add_row(name, f"[red]missing[/]: apt-get install {package}", PURPOSE.get(name, ""))
     console.print(t)
     console.print(_library_table())
-    r = Table("runtime", "mode", "runs on", "status", "declared by", title="runtimes")
+    from .runtimes.identity import describe_version
+
+    r = Table("runtime", "mode", "runs on", "status", "version (from)", "declared by", title="runtimes")
     for rt in RUNTIMES.values():
         reason = rt.unavailable_reason() if "host" in rt.where else None
         status = "[green]available[/]" if not reason else f"[yellow]unavailable[/]: {reason}"
         if "host" not in rt.where:
             status = "firmware only"
-        r.add_row(rt.name, rt.mode, ", ".join(rt.where), status, RUNTIMES.origin(rt.name))
+        r.add_row(rt.name, rt.mode, ", ".join(rt.where), status, describe_version(rt), RUNTIMES.origin(rt.name))
     console.print(r)
     rows = package_rows()
     if rows:

@@ -22,6 +22,8 @@ ERROR_KINDS = {
     "pool-exhausted": "WAMR's fixed memory pool ran out on the device",
     "stack-overflow": "the native stack overflowed its region",
     "trap": "the runtime stopped the module (out-of-bounds access, unreachable, ...)",
+    "stack-limit": "the runtime's own stack limit stopped the module cleanly (wasm3's value stack, or its native "
+                   "stack budget: native_stack_limit_bytes) before the native stack overflowed",
     "load-failed": "the runtime refused or could not instantiate the module",
     "fault": "the CPU took a fault that was not a stack overflow",
     "crash": "the runtime's host process died (a signal)",
@@ -140,6 +142,9 @@ class Result:
         body.pop("cell")
         d.update(body)
         d["samples"] = len(self.samples_us)
+        runtime = self.provenance.get("runtime")
+        runtime = runtime if isinstance(runtime, dict) else {}  # {name, version, source_sha256, from}
+        d["runtime_version"], d["runtime_source_sha256"] = runtime.get("version"), runtime.get("source_sha256")
         d["schema"] = self.SCHEMA
         return d
 

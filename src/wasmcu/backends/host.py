@@ -21,6 +21,7 @@ from .base import Backend, RunContext
 from . import containment
 from .benefits import record_module
 from .image import PREBUILT_NATIVE, record_library_cost
+from ..runtimes.identity import runtime_record
 
 HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
 
@@ -86,7 +87,7 @@ class HostBackend(Backend):
             return res
         record_module(res, workload, None)
         res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode,
-                              runtime_settings=dict(rt.host_sizes) or None)
+                              runtime_settings=dict(rt.host_sizes) or None, runtime=runtime_record(rt))
         if rt.wasm:  # the host's native kernel uses the system's shared libc: nothing is linked in
             record_library_cost(res, build_wasm(workload, cell.n, cell.lang).meta.get("library_cost"), "module")
         if workload.containment:  # a misbehaving kernel: observed and classified, not timed

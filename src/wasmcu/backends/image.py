@@ -20,6 +20,7 @@ from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..toolchains.wasm import build_wasm, memory_pages
 from .benefits import record_module, record_update
+from ..runtimes.identity import runtime_record
 
 FIRMWARE = Path(__file__).resolve().parent / "firmware"  # the firmware frame: main.c and wasmcu_fw.h
 WASM_PAGE = 65536
@@ -142,7 +143,7 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
                                     "firmware_cc": cc, "firmware_cc_why": cc_why}
     res.extra["firmware_cc"] = cc
     res.provenance.update(build=meta, device_profile_hash=device.profile_hash, mode=rt.mode,
-                          runtime_settings=rt.firmware_settings(device) or None)
+                          runtime_settings=rt.firmware_settings(device) or None, runtime=runtime_record(rt))
     res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
     cost = build_wasm(workload, cell.n, cell.lang).meta.get("library_cost") if rt.wasm else meta.get("library_cost")
     record_library_cost(res, cost, "module" if rt.wasm else "firmware")

@@ -22,6 +22,10 @@ def reported_error(res: Draft, report, fp, device) -> bool:
     return True
 
 
+# wasm3's m3Err_trapStackOverflow: its value stack, or (newer wasm3) its native stack budget, ran out
+WASM3_STACK_TRAP = "[trap] stack overflow"
+
+
 def firmware_error_kind(msg: str) -> str:
     """The kind of an error the firmware reported (`@wasmcu error="STAGE: MESSAGE"`, main.c's
     report_error): the stage it names and what the runtime said, read once here where the
@@ -31,6 +35,8 @@ def firmware_error_kind(msg: str) -> str:
         return "pool-exhausted"
     if stage == "fault" and detail.startswith("native stack overflow"):  # main.c's RISC-V trap handler
         return "stack-overflow"
+    if stage == "trap" and detail == WASM3_STACK_TRAP:  # wasm3's own stack limit, a clean trap
+        return "stack-limit"
     return {"load": "load-failed", "trap": "trap", "fault": "fault", "bring-up": "board"}.get(stage, "error")
 
 

@@ -52,13 +52,15 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
     agree = agreement(results)
     rows = fitted_rows(results, fitted or {})
     fitted_md = fitted_markdown(rows, fitted or {})
+    from .versions import versions_html, versions_markdown
+
     md = out / "report.md"
     md.write_text("# wasmcu report\n\n" + time_table_markdown(results) + "\n## Execution modes\n\n"
                   + mode_table_markdown(results) + "\n## Score per runtime\n\n"
                   + score_table_markdown(results)
                   + (f"\n## Embench-IoT score\n\n{embench_md}" if embench_md else "")
                   + (f"\n## Estimates: the table's and the fitted costs\n\n{fitted_md}" if fitted_md else "")
-                  + benefits.markdown_sections(results)
+                  + benefits.markdown_sections(results) + versions_markdown(results)
                   + ("\n## Unverified cells: do they agree?\n\n" + "".join(f"- {a}\n" for a in agree) if agree else "")
                   + "\n## All cells\n\n" + results_markdown(results))
     csv_path = out / "results.csv"
@@ -67,7 +69,8 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
     page.write_text(html.render(results, store.run(run_id), figs, wl,
                                 extra_html=embench_score.score_html(results)
                                 + ("<img src='embench-score.png' alt='Embench-IoT score'>" if extra_files else "")
-                                + fitted_html(rows, fitted or {}) + benefits.html_sections(results)))
+                                + fitted_html(rows, fitted or {}) + benefits.html_sections(results)
+                                + versions_html(results)))
     tradeoff = out / "tradeoff.html"
     tradeoff.write_text(benefits.tradeoff_page(results, html.CSS))
     from .trace import trace_figures

@@ -133,6 +133,10 @@ def compare_main(args) -> int:
     diffs = compare(a, b, args.threshold)
     if not diffs:
         raise WasmcuError("the two runs have no cell in common")
+    from .versions import version_differences
+
+    for note in version_differences(a, b):
+        print(f"warning: runtime versions differ: {note}; its cells compare two versions, not two measurements")
     differ = []
     if all(runs):
         differ = incomparable(json.loads(runs[0]["provenance"] or "{}"), json.loads(runs[1]["provenance"] or "{}"))

@@ -15,10 +15,11 @@ from .registry import GROUP, REGISTRY, register, runs_on
 # wasmcu's own runtimes register on import, in this order (the order of tables and figures),
 # then any other module of this package (a runtime added here is one file)
 from . import native, wasm3, wasmtime_rt, v8, wasm2c, wamr  # noqa: E402,F401
+from .wasm3 import registered as _wasm3_registered  # noqa: E402,F401  (wasm3@VERSION, from the config)
 
 
 # what the runtimes share (the Runtime interface, the registry, the C timing loop): no runtime
-SUPPORT = ("base", "registry", "timing")
+SUPPORT = ("base", "registry", "timing", "identity", "source_tree")
 
 
 def _import_the_rest() -> None:

@@ -111,6 +111,11 @@ class Runtime:
     def versions(self) -> dict[str, str]:
         return {}
 
+    def version_info(self) -> dict:
+        """The runtime's own version, the sha256 of the sources it was built from and where it
+        came from (each None where unknown); every cell records it (`provenance.runtime`)."""
+        return {"version": None, "source_sha256": None, "from": None}
+
     def prepare(self, workload, n: int, lang: str) -> tuple[str, dict]:
         """Build stage (in the parent process): the artifact to load and its build metadata."""
         from ..toolchains.wasm import build_wasm
@@ -139,8 +144,10 @@ class Runtime:
 
     def firmware_settings(self, device) -> dict[str, int]:
         """The sizes the firmware part is built with: the runtime's defaults, overridden by the
-        device's [runtimes.NAME] table (checked when the device is loaded)."""
-        given = device.section("runtimes").get(self.name, {})
+        device's [runtimes.NAME] table (checked when the device is loaded; a version's NAME@VERSION
+        table over its family's)."""
+        tables = device.section("runtimes")  # a version (`wasm3@0.9.0`) takes its family's sizes, then its own
+        given = {**tables.get(self.name.split("@", 1)[0], {}), **tables.get(self.name, {})}
         return {key: int(given.get(key, default)) for key, (default, _) in self.firmware_sizes.items()}
 
     def firmware_defines(self, device) -> list[str]:

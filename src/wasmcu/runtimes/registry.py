@@ -11,6 +11,11 @@ editing wasmcu through a Python entry point in the group ``wasmcu.runtimes``::
 
 The entry point names a Runtime subclass (instantiated without arguments), an instance, or a
 list of either. Plan, doctor, `wasmcu list` and the backends read only this registry.
+
+A runtime family may also declare runtimes from the user's config file (the builds of a
+source tree the user registered, such as `wasm3@0.9.0` or `wamr-classic@2.4.5`): a
+*provider* (:meth:`Registry.add_provider`) returns them, and the registry asks it again
+whenever the config file changes.
 """
 
 from __future__ import annotations
@@ -66,6 +71,31 @@ class Registry(Mapping):
         self._runtimes: dict = {}
         self._origins: dict[str, str] = {}
         self._plugins_loaded = False
+        self._providers: list = []
+        self._provided: list[str] = []
+        self._provided_key = None
+
+    def add_provider(self, provider) -> None:
+        """`provider()` returns runtimes declared by the user's config file (asked again when it changes)."""
+        self._providers.append(provider)
+        self._provided_key = None
+
+    def _refresh_provided(self) -> None:
+        from .. import config
+
+        f = config.config_file()
+        key = (str(f), f.stat().st_mtime_ns if f else 0, len(self._providers))
+        if key == self._provided_key:
+            return
+        self._provided_key = key
+        for name in self._provided:
+            self._runtimes.pop(name, None)
+            self._origins.pop(name, None)
+        self._provided = []
+        for provider in self._providers:
+            for rt in provider():
+                self.add(rt, f"the config file {f}")
+                self._provided.append(rt.name)
 
     def add(self, rt, origin: str = "wasmcu") -> None:
         check(rt, origin)
@@ -80,6 +110,8 @@ class Registry(Mapping):
         return self._origins[name]
 
     def _load_plugins(self) -> None:
+        if self._providers:
+            self._refresh_provided()
         if self._plugins_loaded:
             return
         self._plugins_loaded = True

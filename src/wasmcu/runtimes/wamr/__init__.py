@@ -17,7 +17,7 @@ from ... import tools
 from ...errors import CellError, NotRepeatable, RuntimeUnavailable
 from ...toolchains.cache import cached, digest
 from ..base import HostJob, HostMeasurement, Runtime, run_measured
-from ..registry import register
+from ..registry import REGISTRY, register
 from .builds import WamrBuild, aot_c_array, compile_aot, firmware_build, host_build, wamrc
 
 HARNESS = Path(__file__).with_name("bench.c")
@@ -43,6 +43,7 @@ class Wamr(Runtime):
 
     mode = "interpreter"
     kind = ""
+    version: str | None = None  # None: the default build ([wamr]); else a version of [wamr.versions]
     where = ("host", "firmware")
     firmware_glue = Path(__file__).with_name("glue.c")
     # WAMR's fixed heap pool (module, instance, stacks; linear memory comes from malloc) and
@@ -51,7 +52,7 @@ class Wamr(Runtime):
 
     def firmware_unavailable_reason(self, device):
         try:
-            firmware_build(device.arch, self.kind)
+            firmware_build(device.arch, self.kind, self.version)
         except RuntimeUnavailable as exc:
             return str(exc)
         return None
@@ -59,42 +60,47 @@ class Wamr(Runtime):
     def firmware_parts(self, workload, n, lang, device, arch, opt):
         from ...toolchains.wasm import build_wasm
 
-        build = firmware_build(device.arch, self.kind)
+        build = firmware_build(device.arch, self.kind, self.version)
         module = build_wasm(workload, n, lang)
-        array = module.c_array if self.kind != "aot" else aot_c_array(compile_aot(module.wasm, device.arch))
+        array = module.c_array if self.kind != "aot" else aot_c_array(compile_aot(module.wasm, device.arch, self.version))
         return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"',
                                                           *self.firmware_defines(device)]
 
     def derived_artefact(self, wasm, arch):
-        return ("aot", compile_aot(wasm, arch)) if self.kind == "aot" else None
+        return ("aot", compile_aot(wasm, arch, self.version)) if self.kind == "aot" else None
 
     def unavailable_reason(self):
         try:
-            host_build(self.kind)
+            host_build(self.kind, self.version)
             if self.kind == "aot":
-                wamrc()
+                wamrc(self.version)
         except RuntimeUnavailable as exc:
             return str(exc)
         return None
 
     def versions(self):
-        b = host_build(self.kind)
+        b = host_build(self.kind, self.version)
         out = {"wamr_build": str(b.directory), "wamr": b.describe()}
         if self.kind == "aot":
-            out["wamrc"] = tools.version(wamrc())
+            out["wamrc"] = tools.version(wamrc(self.version))
         return out
+
+    def version_info(self):
+        from .builds import build_identity
+
+        return build_identity(host_build(self.kind, self.version))
 
     def prepare(self, workload, n, lang):
         artifact, meta = super().prepare(workload, n, lang)
-        build = host_build(self.kind)
+        build = host_build(self.kind, self.version)
         meta = dict(meta, harness=str(harness(build)))
         if self.kind != "aot":
             return artifact, meta
-        aot = compile_aot(Path(artifact))
+        aot = compile_aot(Path(artifact), None, self.version)
         return str(aot), dict(meta, aot=str(aot))
 
     def measure(self, job: HostJob, once: bool = False) -> HostMeasurement:
-        exe = harness(host_build(self.kind))
+        exe = harness(host_build(self.kind, self.version))
         cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
                str(job.min_sample_us), str(job.min_warmup_s), str(job.seed), *(["once"] if once else [])]
         proc, rss = run_measured(cmd)
@@ -130,8 +136,18 @@ class Wamr(Runtime):
             except RuntimeUnavailable as exc:
                 lines.append(f"{what}: [yellow]not configured[/]: {exc}")
 
+        from .builds import build_identity, versions
+
+        def show_host(b):
+            ident = build_identity(b)
+            return f"{b.directory} ({b.describe()}; WAMR {ident['version'] or 'of unknown version'})"
+
         for kind in ("classic", "fast", "aot"):
-            line(f"WAMR host ({kind})", lambda k=kind: host_build(k), lambda b: f"{b.directory} ({b.describe()})")
+            line(f"WAMR host ({kind})", lambda k=kind: host_build(k), show_host)
+        for version in versions():
+            for kind in ("classic", "fast", "aot"):
+                line(f"WAMR {version} host ({kind}, wamr-{kind}@{version})", lambda k=kind, v=version: host_build(k, v),
+                     show_host)
         line("wamrc", wamrc, lambda path: f"{path} ({tools.version(path)})")
         for arch in arches:
             for kind in ("classic", "fast", "aot"):
@@ -160,3 +176,20 @@ class WamrAot(Wamr):
     mode = "aot"
     default = ("host", "qemu")
     summary = "WAMR ahead-of-time: wamrc compiles, iwasm runs (a WAMR the user built)"
+
+
+def _versioned() -> list[Wamr]:
+    """wamr-classic@VERSION, wamr-fast@VERSION, wamr-aot@VERSION for each WAMR version in [wamr.versions]."""
+    from .builds import versions
+
+    out = []
+    for version in versions():
+        for cls in (WamrClassic, WamrFast, WamrAot):
+            rt = cls()
+            rt.name, rt.version, rt.default = f"{cls.name}@{version}", version, False
+            rt.summary = f"{cls.summary.split(' (')[0]}, WAMR {version} (`wasmcu wamr build`)"
+            out.append(rt)
+    return out
+
+
+REGISTRY.add_provider(_versioned)

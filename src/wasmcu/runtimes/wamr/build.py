@@ -9,6 +9,9 @@ user's config file.
 
 from __future__ import annotations
 
+import copy
+import functools
+import hashlib
 import os
 import re
 import shutil
@@ -63,7 +66,7 @@ class Outcome:
 def source_version(tree: Path) -> tuple[int, int, int]:
     """The release version of a WAMR source tree (core/version.h); ConfigError if not a WAMR tree."""
     tree = Path(tree)
-    expected = ("a WAMR source tree (a clone or release archive of bytecodealliance/wasm-micro-runtime, "
+    expected = ("a WAMR source tree (a clone or release archive of github.com/wasm-micro-runtime/wasm-micro-runtime, "
                 "holding core/version.h, core/iwasm/include/wasm_export.h and wamr-compiler/)")
     if not tree.is_dir():
         raise ConfigError("no such directory", file=tree, expected=expected)
@@ -76,6 +79,30 @@ def source_version(tree: Path) -> tuple[int, int, int]:
     if not all(parts):
         raise ConfigError("no WAMR_VERSION_MAJOR/MINOR/PATCH in core/version.h", file=version_h, expected=expected)
     return tuple(int(m.group(1)) for m in parts)
+
+
+def tree_version(tree: Path) -> str:
+    """The version a tree's builds are registered under: its release version, with the short commit
+    of a git checkout that is not at a tag (`2.4.3+29b2783`)."""
+    from ..source_tree import git_commit
+
+    commit = git_commit(Path(tree))
+    return ".".join(map(str, source_version(tree))) + (f"+{commit}" if commit else "")
+
+
+@functools.lru_cache(maxsize=None)
+def tree_identity(tree: str) -> tuple[str | None, str | None]:
+    """(version, sha256 over core/) of a WAMR source tree."""
+    root = Path(tree)
+    try:
+        version = ".".join(map(str, source_version(root)))
+    except Exception:  # noqa: BLE001 - the tree moved or changed: unknown
+        return None, None
+    h = hashlib.sha256()
+    for p in sorted((root / "core").rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return version, h.hexdigest()
 
 
 def llvm_cmake_dir() -> Path | None:
@@ -160,11 +187,16 @@ def _run(cmd: list[str], log: Path, what: str, cwd: Path | None = None) -> None:
 
 
 def build(tree: Path, out: Path, *, only: list[str] | None = None, jobs: int | None = None, any_version: bool = False,
-          write_config: bool = True, progress: Callable[[str], None] = print) -> Outcome:
-    """Configure and build every configuration (or those named in `only`) of WAMR at `tree` into `out`."""
+          write_config: bool = True, make_default: bool | None = None,
+          progress: Callable[[str], None] = print) -> Outcome:
+    """Configure and build every configuration (or those named in `only`) of WAMR at `tree` into `out`.
+
+    The builds are registered under their version ([wamr.versions."2.4.5"]: `wamr-classic@2.4.5`, ...)
+    beside the others; they become the default (the plain names, [wamr]) when there is none yet,
+    or when `make_default` is True."""
     tree = Path(tree).resolve()
     version = source_version(tree)
-    vtext = ".".join(map(str, version))
+    vtext = tree_version(tree)
     if version[:2] != SUPPORTED and not any_version:
         raise ConfigError(f"WAMR {vtext} is not the release series wasmcu supports", file=tree,
                           expected=f"WAMR {SUPPORTED[0]}.{SUPPORTED[1]}.x (or pass --any-version to try it anyway)")
@@ -209,19 +241,48 @@ def build(tree: Path, out: Path, *, only: list[str] | None = None, jobs: int | N
             for h in HEADERS:
                 shutil.copyfile(tree / "core" / "iwasm" / "include" / h, inc / h)
         outcome.built[step.name] = product if step.name == "wamrc" else where
+    _write_identity(tree, out, vtext)
     if write_config and outcome.built:
-        outcome.config_file = _write_config(outcome, plan)
+        outcome.config_file = _write_config(outcome, plan, make_default=make_default)
     return outcome
 
 
-def _write_config(outcome: Outcome, plan: list[Step]) -> Path:
-    """Merge the build paths into the user's config file (the one wasmcu reads, else the user-wide one)."""
+def _write_identity(tree: Path, out: Path, version: str) -> None:
+    """wasmcu-build.json beside the builds: the version, the source tree and a sha256 over its core/."""
+    import json
+
+    _, sha = tree_identity(str(tree))
+    (out / "wasmcu-build.json").write_text(json.dumps({"version": version, "source": str(tree),
+                                                       "source_sha256": sha}, indent=1) + "\n")
+
+
+def _write_config(outcome: Outcome, plan: list[Step], make_default: bool | None = None) -> Path:
+    """Merge the build paths into the user's config file (the one wasmcu reads, else the user-wide one):
+    under [wamr.versions."VERSION"], and under [wamr] (the default) when there is none or `make_default`."""
     import tomli_w
 
     path = Path(os.environ["WASMCU_CONFIG"]) if os.environ.get("WASMCU_CONFIG") else \
         config.config_file() or Path.home() / ".config" / "wasmcu" / "config.toml"
-    data = config.settings() if path.is_file() else {}
-    wamr = data.setdefault("wamr", {})
+    data = copy.deepcopy(config.settings()) if path.is_file() else {}
+    data.setdefault("wamr", {})
+    name, where = next(iter(outcome.built.items()))  # <out>/<step> (wamrc: <out>/wamrc/wamrc)
+    out_dir = str(Path(where).parent.parent if name == "wamrc" else Path(where).parent)
+    current = data["wamr"].get("classic") or data["wamr"].get("fast") or ""
+    # a default of another tree stays the default; a rebuild into the default's own directory updates it
+    has_default = bool(current) and not current.startswith(out_dir + os.sep) or \
+        (not current and "firmware" in data["wamr"])
+    targets = [data["wamr"].setdefault("versions", {}).setdefault(outcome.version, {})]
+    if make_default or (make_default is None and not has_default):
+        targets.append(data["wamr"])
+    for wamr in targets:
+        _merge(wamr, outcome, plan)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# written by `wasmcu wamr build` (comments of an earlier file are not kept)\n"
+                    + tomli_w.dumps(data))
+    return path
+
+
+def _merge(wamr: dict, outcome: Outcome, plan: list[Step]) -> None:
     for step in plan:
         if step.name not in outcome.built:
             continue
@@ -231,7 +292,3 @@ def _write_config(outcome: Outcome, plan: list[Step]) -> Path:
         table[step.config_key[-1]] = str(outcome.built[step.name])
         if step.name == "host-fast":
             wamr["aot"] = str(outcome.built[step.name])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# written by `wasmcu wamr build` (comments of an earlier file are not kept)\n"
-                    + tomli_w.dumps(data))
-    return path

@@ -17,6 +17,7 @@ Which interpreter a build really has is read from its symbols, not from its name
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -106,10 +107,19 @@ def open_build(location: str) -> WamrBuild:
     return WamrBuild(p, lib, include, interp, aot)
 
 
-def host_build(kind: str) -> WamrBuild:
-    """The host build for kind 'classic', 'fast' or 'aot', checked against what it really is."""
-    env = f"WASMCU_WAMR_{kind.upper()}"
-    location, origin = config.lookup_origin(env, "wamr", kind)
+def _where(version: str | None) -> tuple:
+    """The config table of a WAMR version's builds ([wamr.versions."2.4.5"]) or of the default ([wamr])."""
+    return ("wamr", "versions", version) if version else ("wamr",)
+
+
+def host_build(kind: str, version: str | None = None) -> WamrBuild:
+    """The host build for kind 'classic', 'fast' or 'aot' (of the default WAMR, or of `version`),
+    checked against what it really is."""
+    env = f"WASMCU_WAMR_{kind.upper()}" if not version else ""
+    location, origin = config.lookup_origin(env, *_where(version), kind)
+    if location is None and version:
+        raise RuntimeUnavailable(f"no WAMR {version} host build for wamr-{kind}: run `wasmcu wamr build` on a WAMR "
+                                 f"{version} source tree ({DOC})")
     if location is None:
         iwasm = shutil.which("iwasm")
         if iwasm is None:
@@ -130,9 +140,9 @@ def host_build(kind: str) -> WamrBuild:
     return build
 
 
-def firmware_build(arch: str, kind: str) -> WamrBuild:
-    env = f"WASMCU_WAMR_FIRMWARE_{arch.upper()}_{kind.upper()}"
-    location, origin = config.lookup_origin(env, "wamr", "firmware", f"{arch}-{kind}")
+def firmware_build(arch: str, kind: str, version: str | None = None) -> WamrBuild:
+    env = f"WASMCU_WAMR_FIRMWARE_{arch.upper()}_{kind.upper()}" if not version else ""
+    location, origin = config.lookup_origin(env, *_where(version), "firmware", f"{arch}-{kind}")
     what = "AOT loader" if kind == "aot" else f"{kind} interpreter"
     if location is None:
         raise RuntimeUnavailable(
@@ -145,8 +155,8 @@ def firmware_build(arch: str, kind: str) -> WamrBuild:
     return build
 
 
-def wamrc() -> str:
-    path, origin = config.lookup_origin("WASMCU_WAMRC", "wamr", "wamrc")
+def wamrc(version: str | None = None) -> str:
+    path, origin = config.lookup_origin("WASMCU_WAMRC" if not version else "", *_where(version), "wamrc")
     if path is None:
         path = shutil.which("wamrc")
         if path is None:
@@ -170,9 +180,9 @@ def wamrc_options(arch: str) -> list[str]:
     return list(options)
 
 
-def compile_aot(wasm: Path, arch: str | None = None) -> Path:
+def compile_aot(wasm: Path, arch: str | None = None, version: str | None = None) -> Path:
     """The module compiled by the user's wamrc, for the host or a board architecture (cached)."""
-    compiler = wamrc()
+    compiler = wamrc(version)
     options = wamrc_options(arch) if arch else []
     key = digest("wamr-aot", wasm, options, tools.version(compiler))
 
@@ -198,3 +208,26 @@ def aot_c_array(aot: Path) -> Path:
         return {"aot_bytes": aot.stat().st_size}
 
     return cached("wamr-aot-array", key, build) / "module_aot.c"
+
+
+def versions() -> list[str]:
+    """The WAMR versions registered side by side ([wamr.versions], written by `wasmcu wamr build`)."""
+    table = config.settings().get("wamr", {}).get("versions", {})
+    return [v for v, t in table.items() if isinstance(t, dict)] if isinstance(table, dict) else []
+
+
+def build_identity(build: WamrBuild) -> dict:
+    """The version, source hash and source tree of a WAMR build: recorded by `wasmcu wamr build` beside
+    its builds (wasmcu-build.json), else read from the source tree its CMakeCache.txt names."""
+    info_file = build.directory.parent / "wasmcu-build.json"
+    if info_file.is_file():
+        info = json.loads(info_file.read_text())
+        return {"version": info.get("version"), "source_sha256": info.get("source_sha256"),
+                "from": f"{info.get('source')} (built into {build.directory})"}
+    tree = _wamr_source(build.directory)
+    if tree is None:
+        return {"version": None, "source_sha256": None, "from": str(build.directory)}
+    from .build import tree_identity
+
+    version, sha = tree_identity(str(tree))
+    return {"version": version, "source_sha256": sha, "from": f"{tree} (built into {build.directory})"}

@@ -1,6 +1,8 @@
 """`wasm3`: the wasm3 interpreter, through pywasm3 on the host and from its C sources in firmware.
 
-The firmware library is built in `firmware.py`; its glue is `glue.c`."""
+The firmware library is built in `firmware.py`; its glue is `glue.c`. The built-in `wasm3` is
+the version inside pywasm3's source distribution (0.5.0); `wasmcu wasm3 build PATH` (`build.py`)
+adds `wasm3@VERSION` runtimes from any wasm3 source tree (`builds.py`, `registered.py`)."""
 
 from __future__ import annotations
 
@@ -45,7 +47,21 @@ class Wasm3(Runtime):
     def versions(self):
         from importlib.metadata import version
 
-        return {"pywasm3": version("pywasm3")}
+        return {"pywasm3": version("pywasm3"), **({"wasm3": v} if (v := self.version_info()["version"]) else {})}
+
+    def version_info(self):
+        """wasm3's own version and source hash, read from the sources in pywasm3's distribution."""
+        from . import firmware
+        from .builds import m3_version, source_hash
+
+        if not any(firmware.SDIST_DIR.glob(f"pywasm3-{firmware.pywasm3_version()}.tar.gz")):
+            return super().version_info()  # not set up: no download just to name a version
+        try:
+            src = firmware.sources()
+        except Exception:  # an unreadable distribution: the version is unknown, the cell still runs
+            return super().version_info()
+        return {"version": m3_version(src), "source_sha256": source_hash(src),
+                "from": f"pywasm3's source distribution {firmware.pywasm3_version()}"}
 
     def load(self, job: HostJob):
         import wasm3
@@ -70,3 +86,4 @@ class Wasm3(Runtime):
 
         call._keep = (env, rt, module)  # keep the runtime alive as long as the callable
         return call
+

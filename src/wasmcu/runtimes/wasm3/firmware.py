@@ -16,15 +16,19 @@ from ...toolchains.cache import cached, digest
 SDIST_DIR = Path(sys.prefix) / "share" / "wasmcu"
 
 
-def sources() -> Path:
-    """wasm3's C sources, from the pywasm3 source distribution (cached). The set-up puts the
-    distribution in SDIST_DIR; without it, pip downloads it from PyPI (network needed)."""
+def pywasm3_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        ver = version("pywasm3")
+        return version("pywasm3")
     except PackageNotFoundError:
-        ver = "0.5.0"
+        return "0.5.0"
+
+
+def sources() -> Path:
+    """wasm3's C sources, from the pywasm3 source distribution (cached). The set-up puts the
+    distribution in SDIST_DIR; without it, pip downloads it from PyPI (network needed)."""
+    ver = pywasm3_version()
     key = digest("wasm3-src", ver)
 
     def build(tmp: Path) -> dict:

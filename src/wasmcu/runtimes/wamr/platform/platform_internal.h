@@ -37,6 +37,13 @@ typedef struct {
 typedef int os_file_handle;
 typedef void *os_dir_stream;
 typedef int os_raw_file_handle;
+/* newer WAMR (after 2.4.5) declares os_poll() with these; a board has no poll, only the types */
+typedef struct {
+    int fd;
+    short events;
+    short revents;
+} os_poll_file_handle;
+typedef unsigned int os_nfds_t;
 
 static inline os_file_handle
 os_get_invalid_handle(void)

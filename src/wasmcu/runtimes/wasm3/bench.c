@@ -1,0 +1,144 @@
+/* wasmcu's timing protocol (see wasmcu/runtimes/base.py) for wasm3.
+ *
+ * wasmcu's host embedding program for a wasm3 built from a source tree (`wasmcu wasm3
+ * build`): load and instantiate a module with wasm3's embedding API, time load and calls
+ * separately, print JSON. The same program as WAMR's (wamr/bench.c), with wasm3's calls.
+ * usage: wasm3_bench MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US MIN_WARMUP_S SEED [once]
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wasm3.h"
+
+#ifndef WASMCU_WASM3_STACK
+#define WASMCU_WASM3_STACK (64 * 1024)
+#endif
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void fail(const char *what, const char *detail)
+{
+    printf("{\"kind\": \"%s\", \"error\": \"%s: ", what, what);
+    for (const char *c = detail ? detail : ""; *c; c++)
+        putchar(*c == '"' || *c == '\\' || *c < ' ' ? ' ' : *c);
+    printf("\"}\n");
+    exit(3);
+}
+
+static uint8_t *read_file(const char *path, uint32_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail("cannot open the module", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n > 0 ? n : 1);
+    if (!buf || fread(buf, 1, n, f) != (size_t)n)
+        fail("cannot read the module", path);
+    fclose(f);
+    *size = (uint32_t)n;
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 8) {
+        fprintf(stderr, "usage: %s MODULE REPEAT WARMUP LOAD_REPEAT MIN_SAMPLE_US MIN_WARMUP_S SEED [once]\n", argv[0]);
+        return 2;
+    }
+    int repeat = atoi(argv[2]), warmup = atoi(argv[3]), load_repeat = atoi(argv[4]);
+    double min_sample = atof(argv[5]), min_warmup = atof(argv[6]) * 1e6;
+    uint32_t seed = (uint32_t)strtoul(argv[7], NULL, 0);
+    uint32_t size;
+    uint8_t *bytes = read_file(argv[1], &size);
+
+    double load_us[64];
+    int nload = load_repeat < 1 ? 1 : (load_repeat > 64 ? 64 : load_repeat);
+    IM3Environment env = NULL;
+    IM3Runtime rt = NULL;
+    IM3Function fn = NULL;
+    uint8_t *copy = malloc(size);
+    for (int i = 0; i < nload; i++) {
+        if (rt) {
+            m3_FreeRuntime(rt); /* frees the modules loaded into it */
+            m3_FreeEnvironment(env);
+        }
+        memcpy(copy, bytes, size); /* wasm3 keeps pointers into the buffer it parsed */
+        double t0 = now_us();
+        IM3Module module;
+        M3Result r;
+        env = m3_NewEnvironment();
+        if (!env)
+            fail("load", "m3_NewEnvironment failed");
+        rt = m3_NewRuntime(env, WASMCU_WASM3_STACK, NULL);
+        if (!rt)
+            fail("instantiate", "m3_NewRuntime failed");
+        if ((r = m3_ParseModule(env, &module, copy, size)))
+            fail("load", r);
+        if ((r = m3_LoadModule(rt, module)))
+            fail("instantiate", r);
+        if ((r = m3_FindFunction(&fn, rt, "run")))
+            fail("load", r == m3Err_functionLookupFailed ? "the module has no exported function 'run'" : r);
+        load_us[i] = now_us() - t0;
+    }
+
+    uint32_t args[2];
+    M3Result r;
+#define CALL()                                                              \
+    do {                                                                    \
+        if ((r = m3_CallV(fn, seed)) || (r = m3_GetResultsV(fn, &args[0]))) \
+            fail(r == m3Err_trapStackOverflow ? "stack-limit" : "trap", r); \
+    } while (0)
+
+    if (argc > 8 && strcmp(argv[8], "once") == 0) { /* a run-once kernel: one call in this fresh instance */
+        double t0 = now_us();
+        CALL();
+        double t1 = now_us();
+        printf("{\"checksum\": %lu, \"calls_per_sample\": 1, \"samples_us\": [%.4f], \"load_samples_us\": [%.3f]}\n",
+               (unsigned long)args[0], t1 - t0, load_us[0]);
+        return 0;
+    }
+    CALL();
+    uint32_t first = args[0];
+    double deadline = now_us() + min_warmup;
+    for (int i = 0; i < warmup || now_us() < deadline; i++) {
+        CALL();
+        if (args[0] != first)
+            fail("not-repeatable", "the kernel returned another result when called again in the same instance");
+    }
+    double t0 = now_us();
+    CALL();
+    double one = now_us() - t0;
+    if (one < 0.01)
+        one = 0.01;
+    int inner = one < min_sample ? (int)(min_sample / one) + 1 : 1;
+    if (inner > 10000)
+        inner = 10000;
+    printf("{\"checksum\": %lu, \"calls_per_sample\": %d, \"samples_us\": [", (unsigned long)first, inner);
+    for (int s = 0; s < (repeat < 1 ? 1 : repeat); s++) {
+        int bad = 0;
+        t0 = now_us();
+        for (int i = 0; i < inner; i++) {
+            CALL();
+            bad |= args[0] != first; /* every call's result, as the protocol says */
+        }
+        double t1 = now_us();
+        if (bad)
+            fail("not-repeatable", "the kernel returned another result when called again in the same instance");
+        printf("%s%.4f", s ? ", " : "", (t1 - t0) / inner);
+    }
+    printf("], \"load_samples_us\": [");
+    for (int i = 0; i < nload; i++)
+        printf("%s%.3f", i ? ", " : "", load_us[i]);
+    printf("]}\n");
+    return 0;
+}

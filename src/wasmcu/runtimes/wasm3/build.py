@@ -18,9 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass, field

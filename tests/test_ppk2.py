@@ -64,6 +64,12 @@ def test_decoding_matches_ppk2_api_across_range_switches_and_range_4():
     assert not np.allclose(plain, d.current_ua)        # the filter did act
 
 
+def test_a_stream_whose_counter_skips_too_much_is_a_disconnected_meter():
+    words = np.frombuffer(_words_bytes(np.full(1000, IDLE)), dtype="<u4")
+    with pytest.raises(PowerMeterDisconnected, match="counter skips 500 samples in 500"):
+        decode(words[::2].tobytes(), as_modifiers(), V_MV)  # every other sample lost: not a meter to trust
+
+
 def test_lost_samples_are_counted_from_the_counter_and_left_as_nan():
     ua = np.full(1000, IDLE)
     logic = np.zeros(1000, dtype=np.uint8)

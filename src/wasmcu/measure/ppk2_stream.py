@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import PowerMeterDisconnected
+
 RATE_HZ = 100_000                  # the PPK2 samples every 10 µs
 ADC_MULT = 1.8 / 163840            # volts per ADC unit (ADC code x 4)
 RANGES = 5

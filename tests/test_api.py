@@ -110,3 +110,39 @@ def test_load_names_a_missing_run_and_a_damaged_store(tmp_path):
     bad.write_bytes(b"not a store\n" * 100)
     with pytest.raises(StoreError, match="bad.sqlite is not a readable wasmcu store"):
         api.load(bad)
+
+
+@pytest.mark.parametrize("call, argv, message", [
+    (lambda: api.validate("esp32c6"), ["validate", "--device", "esp32c6"],
+     "wasmcu validate compares an emulated RP2040 with rp2040js; 'esp32c6' is qemu/rv32imac (use --device pico)"),
+    (lambda: api.validate("pico", fitted="nrf5340"), ["validate", "--device", "pico", "--fitted", "nrf5340"],
+     "--fitted nrf5340 is a cortex-m33 profile, not cortex-m0plus"),
+])
+def test_validate_refuses_the_same_input_from_the_cli_and_the_api(call, argv, message):
+    from conftest import wasmcu
+
+    with pytest.raises(WasmcuError) as exc:
+        call()
+    assert str(exc.value) == message
+    proc = wasmcu(*argv)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
+def test_recost_of_a_store_without_emulated_cells_is_the_same_error_from_the_cli_and_the_api(tmp_path):
+    from conftest import wasmcu
+
+    import tomli_w
+
+    from wasmcu.devices import discover
+
+    db = tmp_path / "host.sqlite"
+    with Store(db) as s:
+        run = s.begin_run({})
+        s.add_result(run, Result(cell=Cell("crc16", 4, "c", "native", "host"), backend="host", status="ok"))
+        s.finish_run(run, "complete")
+    model = tmp_path / "model.toml"
+    model.write_text(tomli_w.dumps({"cycle_model": discover()["pico"].cycle_model.as_dict()}))
+    with pytest.raises(WasmcuError, match="no stored emulated cell with event counts matches") as exc:
+        api.recost(model, db=db)
+    proc = wasmcu("recost", "--model", str(model), "--db", str(db))
+    assert proc.returncode == 2 and str(exc.value) in proc.stderr, proc.stderr

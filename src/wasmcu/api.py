@@ -35,7 +35,8 @@ from .store import Store
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["BenchRun", "bench", "default_db", "load", "plan", "report", "results", "runs", "to_frame"]
+__all__ = ["BenchRun", "bench", "default_db", "load", "plan", "recost", "report", "results", "runs", "to_frame",
+           "validate"]
 
 Names = str | Iterable[str] | None
 
@@ -381,6 +382,32 @@ def report(out: str | Path = "report", db: str | Path | None = None, run: int | 
     with Store(db, readonly=True) as store:
         _results(store, run)
         return write_report(store, Path(out), run_id=run, workload=name, n=n, lang=lang, fitted=profiles)
+
+
+def recost(model: str | Path, db: str | Path | None = None, run: int | None = None, device: str | None = None):
+    """Re-estimate stored emulated cells with the cost table of the device file `model`, as
+    ``wasmcu recost`` does (nothing runs again): a list of wasmcu.measure.cycles.Recosted.
+    A store with no matching cell that has event counts is a WasmcuError."""
+    from .measure.cycles import CostModel
+    from .measure.cycles import recost as recost_results
+
+    table = CostModel.from_file(Path(model))
+    with Store(db, readonly=True) as store:
+        rows = recost_results(store.results(run), table, device)
+    if not rows:
+        raise WasmcuError("no stored emulated cell with event counts matches (run `wasmcu bench` on an emulated "
+                          "device first; results stored before event counts existed cannot be re-costed)")
+    return rows
+
+
+def validate(device: str = "pico", runtimes: Names = None, workloads: Names = None, langs: Names = None, *,
+             fitted: str | None = None, device_dirs: Iterable[str | Path] = ()):
+    """Cross-check an emulated RP2040's cycle estimates against rp2040js, as ``wasmcu validate``
+    does: (a list of wasmcu.validate.Check, the `fitted` profile's cost table or None)."""
+    from .validate import validate_device
+
+    return validate_device(device, _names(runtimes, "runtimes"), _names(workloads, "workloads"),
+                           _names(langs, "langs"), fitted, [Path(d) for d in device_dirs])
 
 
 def _pandas():

@@ -281,15 +281,9 @@ def cmd_compare(args) -> int:
 def cmd_recost(args) -> int:
     from dataclasses import asdict
 
-    from .measure.cycles import CostModel, recost
-    from .store import Store
+    from . import api
 
-    model = CostModel.from_file(args.model)
-    with Store(args.db, readonly=True) as store:
-        rows = recost(store.results(args.run), model, args.device)
-    if not rows:
-        raise WasmcuError("no stored emulated cell with event counts matches (run `wasmcu bench` on an emulated "
-                          "device first; results stored before event counts existed cannot be re-costed)")
+    rows = api.recost(args.model, db=args.db, run=args.run, device=args.device)
     if args.json:
         print(json.dumps([asdict(r) for r in rows], indent=1))
         return 0
@@ -303,27 +297,11 @@ def cmd_recost(args) -> int:
 def cmd_validate(args) -> int:
     from dataclasses import asdict
 
-    from .plan import Spec, plan
-    from .validate import WHY, validate
+    from . import api
+    from .validate import WHY
 
-    cells, wls, devs = plan(Spec(suite="paper", devices=args.device, runtimes=args.runtime, workloads=args.workload,
-                                 langs=args.lang, device_dirs=args.device_dir))
-    device = devs[args.device]
-    if device.arch != "armv6m" or device.backend != "qemu":
-        raise WasmcuError(f"wasmcu validate compares an emulated RP2040 with rp2040js; '{args.device}' is "
-                          f"{device.backend}/{device.arch} (use --device pico)")
-    fitted = None
-    if args.fitted:
-        from . import devices as devices_mod
-
-        known = devices_mod.discover(args.device_dir)
-        if args.fitted not in known:
-            raise WasmcuError(f"unknown device '{args.fitted}' for --fitted; known: {', '.join(known)} (wasmcu "
-                              "calibrate writes NAME-fitted.toml; add its folder with --device-dir)")
-        if known[args.fitted].core != device.core:
-            raise WasmcuError(f"--fitted {args.fitted} is a {known[args.fitted].core} profile, not {device.core}")
-        fitted = known[args.fitted].cycle_model
-    checks = validate(wls, device, cells, fitted)
+    checks, fitted = api.validate(args.device, args.runtime, args.workload, args.lang, fitted=args.fitted,
+                                  device_dirs=args.device_dir)
     if args.json:
         print(json.dumps([dict(asdict(c), difference=c.difference, explained_difference=c.explained_difference,
                                fitted_difference=(c.fitted / c.rp2040js - 1) if c.fitted and c.rp2040js else None)

@@ -88,3 +88,32 @@ WHY = ("rp2040js charges every instruction fetch as a zero-wait-state access (it
        "difference: rp2040js (1.4.1) charges no cycle for the LR in PUSH {.., lr} nor for the PC in POP {.., pc}, "
        "where the Cortex-M0+ TRM (table 3-1) gives 1+N and 3+N with N counting them; 'explained' takes those "
        "transfers out. Interpreters call and return far more often than the native kernels, so they show it.")
+
+
+def validate_device(device: str = "pico", runtimes: str | None = None, workloads: str | None = None,
+                    langs: str | None = None, fitted: str | None = None,
+                    device_dirs=()) -> tuple[list[Check], CostModel | None]:
+    """Plan the cells of `device` (an emulated RP2040), check them against rp2040js, and cost the
+    same event counts with the `fitted` profile's table when one is named: (the checks, that
+    table or None). A device that is not an emulated RP2040, or a `fitted` profile of another
+    core, is a WasmcuError saying so."""
+    from . import devices as devices_mod
+    from .plan import Spec, plan
+
+    cells, wls, devs = plan(Spec(suite="paper", devices=device, runtimes=runtimes, workloads=workloads,
+                                 langs=langs, device_dirs=list(device_dirs)))
+    dev = devs[device]
+    if dev.arch != "armv6m" or dev.backend != "qemu":
+        raise WasmcuError(f"wasmcu validate compares an emulated RP2040 with rp2040js; '{device}' is "
+                          f"{dev.backend}/{dev.arch} (use --device pico)")
+    model = None
+    if fitted:
+        known = devices_mod.discover(list(device_dirs))
+        if fitted not in known:
+            raise WasmcuError(f"unknown device '{fitted}' for --fitted; known: {', '.join(known)} (wasmcu "
+                              "calibrate writes NAME-fitted.toml; add its folder with --device-dir)")
+        if known[fitted].core != dev.core:
+            raise WasmcuError(f"--fitted {fitted} is a {known[fitted].core} profile, not {dev.core}")
+        model = known[fitted].cycle_model
+    return validate(wls, dev, cells, model), model
+

@@ -162,38 +162,45 @@ def _crash_frame(stderr: str) -> str | None:
     return f"{_PHASES.get(func, 'running the kernel')} (in {func}, {os.path.basename(file)}:{line})"
 
 
+REFERENCE_WASM = "wasmtime"  # the reference runtime of a prebuilt module
 _REFERENCES: dict[tuple, int] = {}
 _REFERENCES_LOCK = threading.Lock()
 
 
+def reference_runtime(lang: str) -> str:
+    """The runtime whose result on the host is the expected checksum of a workload without an
+    oracle: the native build of its language, or, for a prebuilt module (no source to build
+    natively), wasmtime."""
+    return REFERENCE_WASM if lang == "wasm" else "native"
+
+
 def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: float = 120) -> int:
-    """The host's native result of `run(seed)` for `workload` at size n in `lang`: the expected
-    checksum of a workload without an oracle. Built like the `native` runtime's cell (cached),
-    called once in a worker process; remembered for the rest of this process.
+    """The host's reference result of `run(seed)` for `workload` at size n in `lang`: the expected
+    checksum of a workload without an oracle. Built like the reference runtime's cell (cached;
+    `reference_runtime`), called once in a worker process; remembered for the rest of this process.
     Raises CellError saying why when there is no such result."""
-    if lang == "wasm":
-        raise CellError(f"workload '{workload.name}' has no oracle, and a prebuilt wasm module has no native build "
-                        f"to compare with: give it an [oracle] in workload.toml", "reference-failed")
+    name = reference_runtime(lang)
+    what = "the reference runtime (wasmtime) on the host" if lang == "wasm" else "the host's native build"
     key = (str(workload.directory), workload.name, n, lang, seed)
     with _REFERENCES_LOCK:
         if key in _REFERENCES:
             return _REFERENCES[key]
-    rt = runtimes.get("native")
+    rt = runtimes.get(name)
     why = rt.unavailable_reason()
     if why:
-        raise CellError(f"workload '{workload.name}' has no oracle and the host's native result is not available "
-                        f"({why}): give it an [oracle] in workload.toml", "reference-failed")
+        raise CellError(f"workload '{workload.name}' has no oracle and {what}, which gives the expected checksum, "
+                        f"is not available ({why}): give it an [oracle] in workload.toml", "reference-failed")
     try:
         artifact, _ = rt.prepare(workload, n, lang)
     except WasmcuError as exc:
-        raise CellError(f"workload '{workload.name}' has no oracle and its host-native build, which gives the "
+        raise CellError(f"workload '{workload.name}' has no oracle and the build for {what}, which gives the "
                         f"expected checksum, failed: {exc}", "reference-failed") from None
     # called exactly as a board calls it: once, in a fresh instance
-    job = HostJob(runtime="native", artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
+    job = HostJob(runtime=name, artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
                   min_sample_us=0.0, min_warmup_s=0.0, once=True)
     out = run_worker(job, timeout_s)
     if "error" in out:
-        raise CellError(f"workload '{workload.name}' has no oracle and its host-native run, which gives the "
+        raise CellError(f"workload '{workload.name}' has no oracle and its run under {what}, which gives the "
                         f"expected checksum, failed: {out['error']}", "reference-failed")
     value = out["checksum"] & 0xFFFFFFFF
     with _REFERENCES_LOCK:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import tools
-from ..workloads import Workload
+from ..workloads import Workload, module_check
 from . import cfamily, libcost
 from .cache import cached, digest, meta
 from . import rust
@@ -389,13 +389,16 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
             _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
                   workload, n, cwd=tmp, env=rust.bootstrap_env(source))
             return {"compiler": version, "flags": flags, **_finish(tmp, out)}
-    elif lang == "wasm":  # a prebuilt module: copied as it is
-        key = digest("wasm-prebuilt", source)
+    elif lang == "wasm":  # a prebuilt module, checked when its workload was read: prepared for every runtime alike
+        data = source.read_bytes()
+        sized = module_check.parse(data).takes_size
+        key = digest("wasm-prebuilt-2", data, Path(module_check.__file__), workload.entry, n if sized else None)
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            shutil.copyfile(source, out)
-            return {"prebuilt": str(source), **_finish(tmp, out, strict=False)}
+            prepared, changes = module_check.prepare(data, workload.entry, n)
+            out.write_bytes(prepared)
+            return {"prebuilt": str(source), "prepared": changes, **_finish(tmp, out, strict=False)}
     else:
         raise ValueError(lang)
     directory = cached("wasm", key, build)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from . import checks
+from . import checks, module_check
 
 
 class NoOracle(ConfigError):
@@ -270,7 +270,10 @@ def _load_workload(directory: Path) -> Workload:
                           expected="a positive multiple of 16 bytes, smaller than memory_bytes")
     update_next = _update_next(directory, spec_file, spec.get("update", {}), sources, files)
     containment = _containment(spec_file, spec.get("containment"), oracle_file)
-    checks.entry_defined(entry, files, build.include_dirs, spec_file)  # last: the other fields name what is wrong first
+    checks.entry_defined(entry, {k: v for k, v in files.items() if k != "wasm"}, build.include_dirs,
+                         spec_file)  # last: the other fields name what is wrong first
+    if "wasm" in files:  # a prebuilt module: checked once here, before any runtime sees it
+        module_check.check(files["wasm"][0], entry, sizes, spec_file)
     return Workload(
         containment=containment,
         update_next=update_next,

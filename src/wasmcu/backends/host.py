@@ -16,11 +16,11 @@ from ..measure.stats import summarize
 from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
-from ..workloads import SEED
+from ..workloads import SEED, WASM_ONLY
 from .base import Backend, RunContext
 from . import containment
 from .benefits import record_module
-from .image import PREBUILT_NATIVE, record_library_cost
+from .image import record_library_cost
 
 HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
 
@@ -59,8 +59,8 @@ class HostBackend(Backend):
         if reason:
             res.fail("unsupported", reason, UNSUPPORTED)
             return res
-        if not rt.wasm and cell.lang == "wasm":
-            res.fail("unsupported", PREBUILT_NATIVE, UNSUPPORTED)
+        if not rt.wasm and cell.lang in WASM_ONLY:
+            res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
             return res
         try:
             if rt.wasm:
@@ -171,7 +171,7 @@ def reference_runtime(lang: str) -> str:
     """The runtime whose result on the host is the expected checksum of a workload without an
     oracle: the native build of its language, or, for a prebuilt module (no source to build
     natively), wasmtime."""
-    return REFERENCE_WASM if lang == "wasm" else "native"
+    return REFERENCE_WASM if lang in WASM_ONLY else "native"
 
 
 def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: float = 120) -> int:
@@ -180,7 +180,8 @@ def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: f
     `reference_runtime`), called once in a worker process; remembered for the rest of this process.
     Raises CellError saying why when there is no such result."""
     name = reference_runtime(lang)
-    what = "the reference runtime (wasmtime) on the host" if lang == "wasm" else "the host's native build"
+    native = name == "native"
+    its = "its host-native" if native else f"its reference ({name} on the host)"
     key = (str(workload.directory), workload.name, n, lang, seed)
     with _REFERENCES_LOCK:
         if key in _REFERENCES:
@@ -188,19 +189,20 @@ def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: f
     rt = runtimes.get(name)
     why = rt.unavailable_reason()
     if why:
-        raise CellError(f"workload '{workload.name}' has no oracle and {what}, which gives the expected checksum, "
-                        f"is not available ({why}): give it an [oracle] in workload.toml", "reference-failed")
+        raise CellError(f"workload '{workload.name}' has no oracle and "
+                        f"{'the host' + chr(39) + 's native result' if native else 'the reference runtime ' + name} is "
+                        f"not available ({why}): give it an [oracle] in workload.toml", "reference-failed")
     try:
         artifact, _ = rt.prepare(workload, n, lang)
     except WasmcuError as exc:
-        raise CellError(f"workload '{workload.name}' has no oracle and the build for {what}, which gives the "
+        raise CellError(f"workload '{workload.name}' has no oracle and {its} build, which gives the "
                         f"expected checksum, failed: {exc}", "reference-failed") from None
     # called exactly as a board calls it: once, in a fresh instance
     job = HostJob(runtime=name, artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
                   min_sample_us=0.0, min_warmup_s=0.0, once=True)
     out = run_worker(job, timeout_s)
     if "error" in out:
-        raise CellError(f"workload '{workload.name}' has no oracle and its run under {what}, which gives the "
+        raise CellError(f"workload '{workload.name}' has no oracle and {its} run, which gives the "
                         f"expected checksum, failed: {out['error']}", "reference-failed")
     value = out["checksum"] & 0xFFFFFFFF
     with _REFERENCES_LOCK:

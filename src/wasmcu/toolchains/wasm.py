@@ -19,7 +19,7 @@ from .. import tools
 from ..workloads import Workload, module_check
 from . import cfamily, libcost
 from .cache import cached, digest, meta
-from . import rust
+from . import assemblyscript, rust, zig
 
 WASM_LIBC = Path(__file__).resolve().parent / "wasm_libc.c"
 
@@ -389,6 +389,18 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
             _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
                   workload, n, cwd=tmp, env=rust.bootstrap_env(source))
             return {"compiler": version, "flags": flags, **_finish(tmp, out)}
+    elif lang == "zig":
+        key = zig.wasm_key(workload, n)
+
+        def build(tmp: Path) -> dict:
+            out = tmp / "module.wasm"
+            return {**zig.build_wasm_module(workload, n, tmp, out), **_finish(tmp, out)}
+    elif lang == "assemblyscript":
+        key = assemblyscript.wasm_key(workload, n)
+
+        def build(tmp: Path) -> dict:
+            out = tmp / "module.wasm"
+            return {**assemblyscript.build_wasm_module(workload, n, tmp, out), **_finish(tmp, out)}
     elif lang == "wasm":  # a prebuilt module, checked when its workload was read: prepared for every runtime alike
         data = source.read_bytes()
         sized = module_check.parse(data).takes_size

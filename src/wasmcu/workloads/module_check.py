@@ -244,14 +244,14 @@ def validate(path: Path) -> str | None:
     return lines[0] if lines else f"wasm-validate exited with status {proc.returncode}"
 
 
-def check(path: Path, entry: str, sizes: list[int], spec_file: Path) -> Module:
+def check(path: Path, entry: str, sizes: list[int], spec_file: Path, label: str | None = None) -> Module:
     """Check a prebuilt module for `entry` and `sizes` (see the module's docstring); raises a
     ConfigError naming what is wrong and what to do."""
     data = Path(path).read_bytes()
 
     def refuse(what: str, expected: str, field: str = "sources.wasm") -> ConfigError:
-        return ConfigError(f"the prebuilt module {Path(path).name}: {what}", file=spec_file, field=field,
-                           expected=expected)
+        return ConfigError(f"{label or 'the prebuilt module ' + Path(path).name}: {what}", file=spec_file,
+                           field=field, expected=expected)
 
     why = validate(Path(path))
     if why is None:

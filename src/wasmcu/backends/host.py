@@ -16,6 +16,7 @@ from ..measure.stats import summarize
 from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
+from ..measure.sample_check import invalid_samples
 from ..workloads import SEED, WASM_ONLY
 from .base import Backend, RunContext
 from . import containment
@@ -93,6 +94,10 @@ class HostBackend(Backend):
         res.checksum = out["checksum"] & 0xFFFFFFFF
         res.samples_us = out["samples_us"]
         res.load_samples_us = out["load_samples_us"]
+        why = invalid_samples(res.samples_us)
+        if why:  # a zero or negative time is never stored as ok
+            res.fail("bad-timing", why)
+            return res
         s = summarize(res.samples_us)
         res.time_us, res.time_us_ci, res.time_kind = s.median, [s.ci_low, s.ci_high], "measured"
         res.load_us = float(sorted(res.load_samples_us)[len(res.load_samples_us) // 2])

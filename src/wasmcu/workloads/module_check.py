@@ -8,8 +8,8 @@ reports it in its own words):
 - a module that is not valid WebAssembly (``wasm-validate`` from wabt says why);
 - an entry (``entry``, default ``run``) that the module does not export, that is not a function,
   or whose type is not ``(i32) -> i32``;
-- an import: wasmcu's runtimes give a kernel nothing to link, and every runtime resolves every
-  import when it instantiates a module, whether the code calls it or not;
+- an import: wasmcu's runtimes give a kernel nothing to link, and most refuse to instantiate a
+  module with an import nothing provides, whether the code calls it or not;
 - several sizes for a module that takes no size.
 
 A module **takes the size** by exporting an i32 global named ``WASMCU_N`` whose initial value
@@ -264,8 +264,8 @@ def check(path: Path, entry: str, sizes: list[int], spec_file: Path, label: str 
                      "a WebAssembly 1.0 binary module (check it with `wasm-validate`)")
     for mod, name, kind in module.imports:
         raise refuse(f"imports {mod}.{name} (a {KINDS.get(kind, 'value')}), which no runtime gives a kernel in "
-                     f"wasmcu; every runtime resolves every import when it instantiates the module, whether the "
-                     f"code calls it or not",
+                     f"wasmcu; wasmtime, V8, wasm3 and wasm2c refuse to instantiate a module with an import nothing "
+                     f"provides, whether the code calls it or not (WAMR runs it until the call)",
                      "a module that imports nothing: define that function (or memory) in the module, or build it "
                      "without the code that names it")
     if entry not in module.exports:

@@ -16,7 +16,7 @@ from ..measure.stats import summarize
 from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
-from ..measure.sample_check import invalid_samples
+from ..measure.sample_check import check_samples
 from ..workloads import SEED, WASM_ONLY
 from .base import Backend, RunContext
 from . import containment
@@ -94,7 +94,7 @@ class HostBackend(Backend):
         res.checksum = out["checksum"] & 0xFFFFFFFF
         res.samples_us = out["samples_us"]
         res.load_samples_us = out["load_samples_us"]
-        why = invalid_samples(res.samples_us)
+        why, doubt = check_samples(res.samples_us)
         if why:  # a zero or negative time is never stored as ok
             res.fail("bad-timing", why)
             return res
@@ -105,8 +105,9 @@ class HostBackend(Backend):
         res.extra.update(stats=s.as_dict(), calls_per_sample=out.get("calls_per_sample", 1),
                          binding_us=out.get("binding_us"),
                          peak_rss_kind="process max RSS", **out.get("extra", {}))
-        if s.warning:
-            res.extra["warning"] = "; ".join(w for w in (res.extra.get("warning"), s.warning) if w)
+        for w in (s.warning, doubt):
+            if w:
+                res.extra["warning"] = "; ".join(x for x in (res.extra.get("warning"), w) if x)
         return res
 
 

@@ -1,5 +1,5 @@
 """The host harnesses' results: a runtime's own lines on stdout do not hide the result, a crash
-says how the harness ended, and a zero or negative time is never stored as ok."""
+says how the harness ended, and a zero or negative time is never stored."""
 
 import subprocess
 
@@ -7,7 +7,6 @@ import pytest
 
 from wasmcu.errors import CellError
 from wasmcu.measure.sample_check import check_samples
-from wasmcu.model import ERROR_KINDS
 from wasmcu.runtimes import get
 from wasmcu.runtimes.base import HostJob
 from wasmcu.runtimes.harness_output import parse
@@ -51,7 +50,6 @@ def test_the_result_is_the_last_json_line_and_the_rest_are_notes():
 def test_a_zero_or_negative_median_is_not_a_measurement(samples):
     why, _ = check_samples(samples)
     assert why
-    assert "bad-timing" in ERROR_KINDS
 
 
 def test_some_negative_samples_under_a_positive_median_are_a_warning():

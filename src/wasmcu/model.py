@@ -31,7 +31,6 @@ ERROR_KINDS = {
     "board": "the real board could not be found, flashed, read, or runs at another clock",
     "mismatch": "the checksum differs from the expected one",
     "no-checksum": "the run reported no checksum",
-    "bad-timing": "the host's timing samples were zero or negative: no measurement (never stored as ok)",
     "self-check-failed": "the workload's own check (an Embench benchmark's verify_benchmark) failed",
     "oracle-failed": "the workload's oracle raised",
     "reference-failed": "the host-native reference of a workload without an oracle failed (an `unverified` cell "

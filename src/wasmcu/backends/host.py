@@ -17,6 +17,7 @@ from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..measure.sample_check import check_samples
+from ..runtimes import wasi_host
 from ..workloads import SEED, WASM_ONLY
 from .base import Backend, RunContext
 from . import containment
@@ -63,6 +64,9 @@ class HostBackend(Backend):
         if not rt.wasm and cell.lang in WASM_ONLY:
             res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
             return res
+        if getattr(workload, "wasi_command", False) and cell.lang == "wasm" and cell.runtime not in wasi_host.RUNTIMES:
+            res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
+            return res
         try:
             if rt.wasm:
                 limit = device.section("limits").get("linear_memory_bytes", HOST_LINEAR_MEMORY_LIMIT)
@@ -95,11 +99,12 @@ class HostBackend(Backend):
         res.samples_us = out["samples_us"]
         res.load_samples_us = out["load_samples_us"]
         why, doubt = check_samples(res.samples_us)
-        if why:  # a zero or negative time is never stored as ok
-            res.fail("bad-timing", why)
-            return res
         s = summarize(res.samples_us)
         res.time_us, res.time_us_ci, res.time_kind = s.median, [s.ci_low, s.ci_high], "measured"
+        if why:  # a zero or negative time is never stored: the result stands, the time is no measurement
+            res.time_us, res.time_us_ci, res.time_kind = None, None, None
+            res.extra["time_unresolved"] = True
+            doubt = f"no time stored: {why}"
         res.load_us = float(sorted(res.load_samples_us)[len(res.load_samples_us) // 2])
         res.host_rss_bytes = out.get("peak_rss_bytes")
         res.extra.update(stats=s.as_dict(), calls_per_sample=out.get("calls_per_sample", 1),

@@ -18,6 +18,7 @@ from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOl
 from ..measure.footprint import Footprint, footprint
 from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
+from ..runtimes import wasi_host
 from ..workloads import WASM_ONLY
 from ..toolchains.wasm import build_wasm, memory_pages
 from .benefits import record_module, record_update
@@ -111,6 +112,9 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     rt = runtimes_mod.get(cell.runtime)
     if not rt.wasm and cell.lang in WASM_ONLY:
         res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
+        return None
+    if getattr(workload, "wasi_command", False) and cell.lang == "wasm":
+        res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
         return None
     cc, cc_why = firmware_cc(cell, device)
     try:

@@ -2,9 +2,10 @@
 
 A runtime timed through a Python binding has the binding's cost, measured right after each
 sample, taken out of that sample; under load the difference can be zero or negative (`-5.0 us`
-was seen). A cell whose median time is not positive has no measurement and is an error
-(`bad-timing`); a few samples of zero or less under a positive median are a warning, since
-they bias the median down.
+was seen). A cell whose median time is not positive has no measurement: its result (the
+checksum) stands, but no time is stored (`time_us` null, `extra.time_unresolved`, a warning
+saying why); a few samples of zero or less under a positive median are a warning, since they
+bias the median down.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from . import native, wasm3, wasmtime_rt, v8, wasm2c, wamr  # noqa: E402,F401
 
 
 # what the runtimes share (the Runtime interface, the registry, the C timing loop): no runtime
-SUPPORT = ("base", "registry", "timing", "harness_output")
+SUPPORT = ("base", "registry", "timing", "harness_output", "wasi_host")
 
 
 def _import_the_rest() -> None:

@@ -149,6 +149,8 @@ class Workload:
     # [containment]: a kernel that misbehaves on purpose (wasmcu.measure.containment): its
     # outcome is observed and classified instead of checked against an oracle
     containment: dict | None = None
+    # a prebuilt WASI command (entry _start): its result is its exit code and stdout (wasmcu.runtimes.wasi_host)
+    wasi_command: bool = False
     host_baseline: str = "o2"   # the host's native build: o2, o3 or o3-native (wasmcu.toolchains.host)
     # a check of the kernel's own (an Embench benchmark's verify_benchmark): checksum -> (what it
     # says, an error or None); see wasmcu.workloads.embench
@@ -280,7 +282,9 @@ def _load_workload(directory: Path) -> Workload:
     checks.entry_defined(entry, {k: v for k, v in files.items() if k != "wasm"}, build.include_dirs,
                          spec_file)  # last: the other fields name what is wrong first
     if "wasm" in files:  # a prebuilt module: checked once here, before any runtime sees it
-        module_check.check(files["wasm"][0], entry, sizes, spec_file)
+        wasi_command = module_check.check(files["wasm"][0], entry, sizes, spec_file).command
+    else:
+        wasi_command = False
     return Workload(
         containment=containment,
         update_next=update_next,
@@ -296,6 +300,7 @@ def _load_workload(directory: Path) -> Workload:
         entry=entry,
         oracle_file=oracle_file,
         oracle_function=function,
+        wasi_command=wasi_command,
     )
 
 

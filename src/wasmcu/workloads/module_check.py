@@ -25,6 +25,7 @@ is a constant: wasmcu writes n into it for each size (the module is rebuilt per 
 from __future__ import annotations
 
 import subprocess
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from ..errors import ConfigError
 
 MAGIC = b"\0asm\x01\0\0\0"
 SIZE_GLOBAL = "WASMCU_N"
+WASI = "wasi_snapshot_preview1"
+COMMAND_ENTRY = "_start"   # a WASI command's entry (wasmcu.runtimes.wasi_host runs it)
 I32 = 0x7F
 VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
 KINDS = {0: "function", 1: "table", 2: "memory", 3: "global"}
@@ -55,6 +58,7 @@ class Module:
     globals: list[tuple[int, bool, bytes]] = field(default_factory=list)  # type, mutable, init expression
     exports: dict[str, tuple[int, int]] = field(default_factory=dict)   # name -> (kind, index)
     start: int | None = None
+    command: bool = False   # a WASI command (entry _start, imports from wasi_snapshot_preview1 only)
 
     @property
     def imported_functions(self) -> int:
@@ -262,6 +266,8 @@ def check(path: Path, entry: str, sizes: list[int], spec_file: Path, label: str 
     if why is not None:
         raise refuse(f"is not valid WebAssembly: {why}",
                      "a WebAssembly 1.0 binary module (check it with `wasm-validate`)")
+    if entry == COMMAND_ENTRY and module.imports and all(mod == WASI and kind == 0 for mod, _, kind in module.imports):
+        return _check_command(module, sizes, refuse)
     for mod, name, kind in module.imports:
         raise refuse(f"imports {mod}.{name} (a {KINDS.get(kind, 'value')}), which no runtime gives a kernel in "
                      f"wasmcu; wasmtime, V8, wasm3 and wasm2c refuse to instantiate a module with an import nothing "
@@ -288,6 +294,27 @@ def check(path: Path, entry: str, sizes: list[int], spec_file: Path, label: str 
                      f"one size in `sizes`, or a module that exports an i32 global {SIZE_GLOBAL} (wasmcu writes n "
                      "into it)", field="sizes")
     return module
+
+
+def _check_command(module: Module, sizes: list[int], refuse) -> Module:
+    """A WASI command: `_start` of type () -> (), run once per size it is given (it takes none)."""
+    if COMMAND_ENTRY not in module.exports or module.exports[COMMAND_ENTRY][0] != 0:
+        raise refuse(f"imports WASI but exports no function {COMMAND_ENTRY}", "a WASI command (built with "
+                     "wasi-libc's crt1: int main(void)) or a module that imports nothing", field="entry")
+    sig = module.function_type(module.exports[COMMAND_ENTRY][1])
+    if sig != ((), ()):
+        raise refuse(f"its entry {COMMAND_ENTRY} has type {_signature(sig)}", "_start of type () -> ()",
+                     field="entry")
+    if len(sizes) > 1:
+        raise refuse(f"is a WASI command, which takes no size, so sizes {sizes} would run it {len(sizes)} times",
+                     "one size in `sizes`", field="sizes")
+    module.command = True
+    return module
+
+
+def command_digest(stdout: bytes, exit_code: int) -> int:
+    """A WASI command's result as one 32-bit value: the CRC-32 of its stdout and its exit code."""
+    return zlib.crc32(stdout + (exit_code & 0xFFFFFFFF).to_bytes(4, "little")) & 0xFFFFFFFF
 
 
 def _vec(items: list[bytes]) -> bytes:
@@ -328,7 +355,7 @@ def prepare(data: bytes, entry: str, n: int) -> tuple[bytes, list[str]]:
     kind, index = module.exports[entry]
     exports = [e for e in _entries(sections[7], _export_end)
                if _name(e, 0)[0] != "run" or entry == "run"]
-    if entry != "run":
+    if entry not in ("run", COMMAND_ENTRY):
         exports.append(_uleb(3) + b"run" + b"\x00" + _uleb(index))
         changes.append(f"exported '{entry}' as 'run'")
     new = {7: _vec(exports)}

@@ -1,5 +1,5 @@
-"""A WASI command (int main with printf, built with wasi-libc) on the host: wasmtime gives it WASI
-preview 1, its exit code and stdout are its result and are stored with the cell; the runtimes
+"""A WASI command (int main with printf, built with wasi-libc) on the host: wasmtime and V8
+(node:wasi) give it WASI preview 1, its exit code and stdout are its result and are stored with the cell; the runtimes
 and devices that provide no WASI say so."""
 
 import subprocess
@@ -26,18 +26,19 @@ def _command(root, entry="_start", sizes=(1,)):
     return d
 
 
-def test_a_wasi_command_runs_under_wasmtime_with_its_output_and_exit_code(tmp_path):
+def test_a_wasi_command_runs_under_wasmtime_and_v8_with_its_output_and_exit_code(tmp_path):
     _command(tmp_path)
-    proc, cells = bench_json("--device", "host,pico", "--runtime", "wasmtime,wasm3", "--workload", "hello",
+    proc, cells = bench_json("--device", "host,pico", "--runtime", "wasmtime,v8-liftoff,wasm3", "--workload", "hello",
                              "--workload-dir", str(tmp_path), "--repeat", "2", "--db", str(tmp_path / "r.db"))
     assert proc.returncode == 0, proc.stderr
     by = {(c["device"], c["runtime"]): c for c in cells}
-    ok = by[("host", "wasmtime")]
     out = b"hello from wasi: 42\n"
-    assert ok["status"] == "ok" and ok["verified_by"] == "reference:wasmtime"
-    assert ok["checksum"] == zlib.crc32(out + (3).to_bytes(4, "little"))
-    assert ok["extra"]["stdout"] == out.decode() and ok["extra"]["wasi_exit_code"] == 3
-    assert ok["extra"]["stdout_bytes"] == len(out)
+    for runtime in ("wasmtime", "v8-liftoff"):
+        ok = by[("host", runtime)]
+        assert ok["status"] == "ok" and ok["verified_by"] == "reference:wasmtime", ok
+        assert ok["checksum"] == zlib.crc32(out + (3).to_bytes(4, "little"))
+        assert ok["extra"]["stdout"] == out.decode() and ok["extra"]["wasi_exit_code"] == 3
+        assert ok["extra"]["stdout_bytes"] == len(out)
     for where in (("host", "wasm3"), ("pico", "wasm3")):
         assert by[where]["status"] == "unsupported" and "WASI preview 1" in by[where]["error"], by[where]
 

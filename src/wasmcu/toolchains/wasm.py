@@ -288,6 +288,27 @@ def _caller_in(obj: Path, symbol: str) -> str | None:
     return None
 
 
+def _member_calling(edges: dict, targets: set[str]) -> str | None:
+    """The archive member linked into the module that references one of `targets` (wasi-libc's
+    isatty.o calls fd_fdstat_get, and is linked because printf's stdout names it)."""
+    nm = tools.find("llvm-nm")
+    members = re.compile(r"^(.*\.a)\((.*)\)$")
+    archives = {m.group(1) for m in map(members.match, edges) if m}
+    for archive in sorted(archives):
+        try:
+            text = tools.run([nm, "-A", "-u", archive], what="llvm-nm").stdout if nm else ""
+        except Exception:
+            continue
+        for line in text.splitlines():
+            head, _, sym = line.rpartition(" U ")
+            name = head.strip().rstrip(":")
+            if sym.strip() in targets and name.startswith(archive + ":"):
+                member = f"{archive}({name[len(archive) + 1:]})"
+                if member in edges:
+                    return member
+    return None
+
+
 def _pulled_in_by(why: str, field: str, names: dict) -> str:
     """From wasm-ld's --why-extract report, the chain from the project's source to the import."""
     edges = {}
@@ -297,6 +318,8 @@ def _pulled_in_by(why: str, field: str, names: dict) -> str:
             edges.setdefault(parts[1], (parts[0], parts[2]))
     targets = {f"__wasi_{field}", f"__imported_wasi_snapshot_preview1_{field}", field}
     start = next((member for member, (_ref, sym) in edges.items() if sym in targets), None)
+    if start is None:  # no member was extracted for it: a library member linked for something else calls it
+        start = _member_calling(edges, targets)
     if start is None:
         return "the project's own code declares it"
     chain, member, seen = [], start, set()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what wasmcu needs, only what is missing; quick when everything is there.
 #   Debian packages (compilers, wabt, binaryen, QEMU, cross toolchains, Node.js, ser2net),
-#   a virtual environment in .venv with wasmcu and its PyPI dependencies, and the npm
-#   package rp2040js (the RP2040 emulator of `wasmcu validate`) beside it.
+#   a virtual environment in .venv with wasmcu and its PyPI dependencies (Zig's compiler among
+#   them), and the npm packages rp2040js (the RP2040 emulator of `wasmcu validate`) and
+#   assemblyscript (asc, for AssemblyScript kernels) beside it.
 # Sourced by scripts/paper.sh and scripts/test.sh; can be run on its own.
 set -euo pipefail
 
@@ -65,13 +66,16 @@ install_wasm3_sources() {
 }
 
 RP2040JS_VERSION=1.4.1
+ASSEMBLYSCRIPT_VERSION=0.28.20  # asc, the AssemblyScript compiler (AssemblyScript kernels)
 install_npm_packages() {
-  local pkg="$VENV/node_modules/rp2040js/package.json"
-  if [[ -f "$pkg" ]] && grep -q "\"version\": \"$RP2040JS_VERSION\"" "$pkg"; then
+  local rp="$VENV/node_modules/rp2040js/package.json" as="$VENV/node_modules/assemblyscript/package.json"
+  if [[ -f "$rp" ]] && grep -q "\"version\": \"$RP2040JS_VERSION\"" "$rp" &&
+     [[ -f "$as" ]] && grep -q "\"version\": \"$ASSEMBLYSCRIPT_VERSION\"" "$as"; then
     return
   fi
-  log "installing rp2040js $RP2040JS_VERSION (npm) into $VENV"
-  npm install --prefix "$VENV" --no-audit --no-fund --no-save --silent "rp2040js@$RP2040JS_VERSION" >/dev/null
+  log "installing rp2040js $RP2040JS_VERSION and assemblyscript $ASSEMBLYSCRIPT_VERSION (npm) into $VENV"
+  npm install --prefix "$VENV" --no-audit --no-fund --no-save --silent "rp2040js@$RP2040JS_VERSION" \
+    "assemblyscript@$ASSEMBLYSCRIPT_VERSION" >/dev/null
 }
 
 install_debian_packages

@@ -135,14 +135,13 @@ def test_a_wasm_result_that_differs_from_native_is_a_mismatch_naming_both(root):
     assert native.status == "ok" and native.checksum == seed + 2
 
 
-def test_a_prebuilt_module_without_oracle_has_nothing_to_compare_with(tmp_path):
+def test_a_prebuilt_module_without_oracle_is_checked_against_wasmtime_on_the_host(tmp_path):
     wasm = wat2wasm('(module (func (export "run") (param i32) (result i32) (i32.const 3)))', tmp_path)
     write(tmp_path, "pre", {"wasm": ("module.wasm", wasm)})
     wl = workloads.discover([tmp_path])["pre"]
     r = execute_cell(Cell("pre", 8, "wasm", "wasm3", "host"), wl, devices.discover()["host"],
                      RunContext(repeat=1, warmup=0, timeout_s=60))
-    assert r.status == "unverified" and r.checksum == 3
-    assert "has no oracle" in r.error and "prebuilt wasm module has no native build" in r.error and "[oracle]" in r.error
+    assert r.status == "ok" and r.checksum == 3 and r.expected == 3 and r.verified_by == "reference:wasmtime"
 
 
 def test_a_native_build_that_fails_says_why_there_is_no_expected_value(tmp_path):

@@ -14,10 +14,11 @@ from typing import Callable
 
 from . import runstate
 from .backends import RunContext, get_backend
-from .backends.host import native_reference
+from .backends.host import native_reference, reference_runtime
 from .errors import ConfigError, WasmcuError
 from .executors import run_local
-from .model import (ERROR, MISMATCH, OK, UNSUPPORTED, UNVERIFIED, VERIFIED_NATIVE_HOST, VERIFIED_ORACLE, Cell,
+from .model import (ERROR, MISMATCH, OK, UNSUPPORTED, UNVERIFIED, VERIFIED_NATIVE_HOST, VERIFIED_ORACLE,
+                    VERIFIED_REFERENCE, Cell,
                     Result)
 from .plan import Spec, plan
 from .portable import portable, roots
@@ -81,9 +82,13 @@ def verify(result: Result, workload, timeout_s: float | None = None) -> Result:
     else:
         if result.status not in (OK, MISMATCH):
             return result  # nothing to compare: no native build is made for it
-        verified_by, source = VERIFIED_NATIVE_HOST, "the host's native result"
         cell = result.cell
-        if result.backend == "host" and cell.runtime == "native" and result.checksum is not None:
+        reference = reference_runtime(cell.lang)
+        if reference == "native":
+            verified_by, source = VERIFIED_NATIVE_HOST, "the host's native result"
+        else:  # a prebuilt module: a reference runtime's result on the host
+            verified_by, source = f"{VERIFIED_REFERENCE}:{reference}", f"the reference runtime's ({reference} on the host)"
+        if result.backend == "host" and cell.runtime == reference and result.checksum is not None:
             expected = result.checksum & 0xFFFFFFFF  # this cell is the reference itself
         else:
             try:

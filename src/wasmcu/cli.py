@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--device", help="comma-separated devices (see `wasmcu list devices`)")
     b.add_argument("--runtime", help="comma-separated runtimes (see `wasmcu list runtimes`)")
     b.add_argument("--workload", help="comma-separated workload[:n] (see `wasmcu list workloads`)")
-    b.add_argument("--lang", help="comma-separated languages: c,cpp,rust,wasm")
+    b.add_argument("--lang", help="comma-separated languages: c,cpp,rust,zig,assemblyscript,wasm")
     b.add_argument("--build", help="build modes on the boards: o2 (default: -O2 everywhere) and/or sdk "
                                    "(each board's vendor-SDK default optimisation), e.g. o2,sdk")
     b.add_argument("--firmware-cc", help="compiler of the kernel and the runtime libraries on the boards: gcc "

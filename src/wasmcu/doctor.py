@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import tools
+from .errors import WasmcuError
 from .runtimes import RUNTIMES
 
 PURPOSE = {
@@ -56,6 +57,13 @@ def package_rows(lock: Path = LOCK) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
+def _language_version(module: str) -> str:
+    """The version of a language's compiler that comes from a package registry (Zig, asc)."""
+    from importlib import import_module
+
+    return import_module(f"wasmcu.toolchains.{module}").version()
+
+
 def doctor() -> int:
     console = Console()
     t = Table("tool", "status", "used for", title="toolchains and emulators")
@@ -67,6 +75,12 @@ def doctor() -> int:
         else:
             missing += 1
             t.add_row(name, f"[red]missing[/]: apt-get install {package}", PURPOSE.get(name, ""))
+    for name, module, purpose in (("zig", "zig", "Zig kernels: host, boards and wasm32 (PyPI ziglang)"),
+                                  ("asc", "assemblyscript", "AssemblyScript kernels -> wasm32 (npm assemblyscript)")):
+        try:
+            t.add_row(name, f"[green]{_language_version(module)[:60]}[/]", purpose)
+        except WasmcuError as exc:
+            t.add_row(name, f"[yellow]missing[/]: {exc}", purpose)
     console.print(t)
     console.print(_library_table())
     from .runtimes.identity import describe_version

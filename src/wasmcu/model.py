@@ -50,8 +50,10 @@ CYCLES_INSTRUCTIONS = "instructions"
 ENERGY_MODEL = "model"
 
 # how a result's expected checksum was obtained: the workload's Python oracle, or (a workload
-# without one) the host's native build of the same kernel, language, n and seed
-VERIFIED_ORACLE, VERIFIED_NATIVE_HOST = "oracle", "native-host"
+# without one) the host's native build of the same kernel, language, n and seed, or (a prebuilt
+# module, which has no source to build natively) a reference runtime's result on the host,
+# stored as "reference:<runtime>" (e.g. reference:wasmtime)
+VERIFIED_ORACLE, VERIFIED_NATIVE_HOST, VERIFIED_REFERENCE = "oracle", "native-host", "reference"
 
 # build modes: `o2`, the same flags everywhere; `sdk`, each board's vendor-SDK default
 # optimisation level (the device profile's [build] sdk_opt)

@@ -2,6 +2,9 @@
 
 `python -m wasmcu.worker` reads a HostJob as JSON on stdin and writes a HostMeasurement (or an error) as JSON on stdout.
 
+Whatever the kernel or a runtime prints on stdout (a native kernel's printf) goes to stderr:
+the worker keeps the original stdout for its one JSON object, so printing never corrupts it.
+
 Running each cell in its own process lets the parent enforce a time limit on
 kernels that never return, survive crashes, and read the cell's peak memory. The worker
 dies with its parent and stops within a CPU-time limit on its own (wasmcu.bounded).
@@ -10,6 +13,7 @@ dies with its parent and stops within a CPU-time limit on its own (wasmcu.bounde
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 from dataclasses import asdict
@@ -27,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     bounded.confine(**bounded.parse_child_args(sys.argv[1:] if argv is None else argv))
     faulthandler.enable()  # a crash in native code says where (the Python frame it was called from) on stderr
     job = HostJob(**json.loads(sys.stdin.read()))
+    # the result's channel, kept apart: from here on, file descriptor 1 is stderr
+    sys.stdout.flush()
+    result = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     own = None
     try:
         if job.containment:
@@ -48,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     # the runtime's own process: this one for in-process runtimes, the runtime's program
     # for out-of-process ones (never other tools this process ran, such as nm or a compiler)
     out["peak_rss_bytes"] = own or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    sys.stdout.write(json.dumps(out))
+    sys.stdout.flush()
+    result.write(json.dumps(out))
+    result.flush()
     return 0
 
 

@@ -16,11 +16,13 @@ from ..measure.stats import summarize
 from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
-from ..workloads import SEED
+from ..measure.sample_check import check_samples
+from ..runtimes import wasi_host
+from ..workloads import SEED, WASM_ONLY
 from .base import Backend, RunContext
 from . import containment
 from .benefits import record_module
-from .image import PREBUILT_NATIVE, record_library_cost
+from .image import record_library_cost
 from ..runtimes.identity import runtime_record
 
 HOST_LINEAR_MEMORY_LIMIT = 1 << 30  # 1 GiB; a host profile may set [limits] linear_memory_bytes
@@ -68,8 +70,11 @@ class HostBackend(Backend):
         if reason:
             res.fail("unsupported", reason, UNSUPPORTED)
             return res
-        if not rt.wasm and cell.lang == "wasm":
-            res.fail("unsupported", PREBUILT_NATIVE, UNSUPPORTED)
+        if not rt.wasm and cell.lang in WASM_ONLY:
+            res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
+            return res
+        if getattr(workload, "wasi_command", False) and cell.lang == "wasm" and cell.runtime not in wasi_host.RUNTIMES:
+            res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
             return res
         try:
             if rt.wasm:
@@ -102,15 +107,21 @@ class HostBackend(Backend):
         res.checksum = out["checksum"] & 0xFFFFFFFF
         res.samples_us = out["samples_us"]
         res.load_samples_us = out["load_samples_us"]
+        why, doubt = check_samples(res.samples_us)
         s = summarize(res.samples_us)
         res.time_us, res.time_us_ci, res.time_kind = s.median, [s.ci_low, s.ci_high], "measured"
+        if why:  # a zero or negative time is never stored: the result stands, the time is no measurement
+            res.time_us, res.time_us_ci, res.time_kind = None, None, None
+            res.extra["time_unresolved"] = True
+            doubt = f"no time stored: {why}"
         res.load_us = float(sorted(res.load_samples_us)[len(res.load_samples_us) // 2])
         res.host_rss_bytes = out.get("peak_rss_bytes")
         res.extra.update(stats=s.as_dict(), calls_per_sample=out.get("calls_per_sample", 1),
                          binding_us=out.get("binding_us"),
                          peak_rss_kind="process max RSS", **out.get("extra", {}))
-        if s.warning:
-            res.extra["warning"] = "; ".join(w for w in (res.extra.get("warning"), s.warning) if w)
+        for w in (s.warning, doubt):
+            if w:
+                res.extra["warning"] = "; ".join(x for x in (res.extra.get("warning"), w) if x)
         return res
 
 
@@ -171,38 +182,47 @@ def _crash_frame(stderr: str) -> str | None:
     return f"{_PHASES.get(func, 'running the kernel')} (in {func}, {os.path.basename(file)}:{line})"
 
 
+REFERENCE_WASM = "wasmtime"  # the reference runtime of a prebuilt module
 _REFERENCES: dict[tuple, int] = {}
 _REFERENCES_LOCK = threading.Lock()
 
 
+def reference_runtime(lang: str) -> str:
+    """The runtime whose result on the host is the expected checksum of a workload without an
+    oracle: the native build of its language, or, for a prebuilt module (no source to build
+    natively), wasmtime."""
+    return REFERENCE_WASM if lang in WASM_ONLY else "native"
+
+
 def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: float = 120) -> int:
-    """The host's native result of `run(seed)` for `workload` at size n in `lang`: the expected
-    checksum of a workload without an oracle. Built like the `native` runtime's cell (cached),
-    called once in a worker process; remembered for the rest of this process.
+    """The host's reference result of `run(seed)` for `workload` at size n in `lang`: the expected
+    checksum of a workload without an oracle. Built like the reference runtime's cell (cached;
+    `reference_runtime`), called once in a worker process; remembered for the rest of this process.
     Raises CellError saying why when there is no such result."""
-    if lang == "wasm":
-        raise CellError(f"workload '{workload.name}' has no oracle, and a prebuilt wasm module has no native build "
-                        f"to compare with: give it an [oracle] in workload.toml", "reference-failed")
+    name = reference_runtime(lang)
+    native = name == "native"
+    its = "its host-native" if native else f"its reference ({name} on the host)"
     key = (str(workload.directory), workload.name, n, lang, seed)
     with _REFERENCES_LOCK:
         if key in _REFERENCES:
             return _REFERENCES[key]
-    rt = runtimes.get("native")
+    rt = runtimes.get(name)
     why = rt.unavailable_reason()
     if why:
-        raise CellError(f"workload '{workload.name}' has no oracle and the host's native result is not available "
-                        f"({why}): give it an [oracle] in workload.toml", "reference-failed")
+        raise CellError(f"workload '{workload.name}' has no oracle and "
+                        f"{'the host' + chr(39) + 's native result' if native else 'the reference runtime ' + name} is "
+                        f"not available ({why}): give it an [oracle] in workload.toml", "reference-failed")
     try:
         artifact, _ = rt.prepare(workload, n, lang)
     except WasmcuError as exc:
-        raise CellError(f"workload '{workload.name}' has no oracle and its host-native build, which gives the "
+        raise CellError(f"workload '{workload.name}' has no oracle and {its} build, which gives the "
                         f"expected checksum, failed: {exc}", "reference-failed") from None
     # called exactly as a board calls it: once, in a fresh instance
-    job = HostJob(runtime="native", artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
+    job = HostJob(runtime=name, artifact=artifact, seed=seed, repeat=1, warmup=0, load_repeat=1,
                   min_sample_us=0.0, min_warmup_s=0.0, once=True)
     out = run_worker(job, timeout_s)
     if "error" in out:
-        raise CellError(f"workload '{workload.name}' has no oracle and its host-native run, which gives the "
+        raise CellError(f"workload '{workload.name}' has no oracle and {its} run, which gives the "
                         f"expected checksum, failed: {out['error']}", "reference-failed")
     value = out["checksum"] & 0xFFFFFFFF
     with _REFERENCES_LOCK:

@@ -18,6 +18,8 @@ from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOl
 from ..measure.footprint import Footprint, footprint
 from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
+from ..runtimes import wasi_host
+from ..workloads import WASM_ONLY
 from ..toolchains.wasm import build_wasm, memory_pages
 from .benefits import record_module, record_update
 from ..runtimes.identity import runtime_record
@@ -27,7 +29,7 @@ WASM_PAGE = 65536
 
 
 # why a prebuilt module's native cell does not run, on every device
-PREBUILT_NATIVE = "a prebuilt wasm module has no native build: it runs on wasm runtimes only"
+PREBUILT_NATIVE = WASM_ONLY["wasm"]
 
 
 def split_build(build: str) -> tuple[str, str | None]:
@@ -109,8 +111,11 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     the native image of the same kernel, so the runtime's own flash and RAM are known."""
     cell = res.cell
     rt = runtimes_mod.get(cell.runtime)
-    if not rt.wasm and cell.lang == "wasm":
-        res.fail("unsupported", PREBUILT_NATIVE, UNSUPPORTED)
+    if not rt.wasm and cell.lang in WASM_ONLY:
+        res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
+        return None
+    if getattr(workload, "wasi_command", False) and cell.lang == "wasm":
+        res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
         return None
     cc, cc_why = firmware_cc(cell, device)
     try:
@@ -118,7 +123,7 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines,
                                 firmware_cc=cc)
         native_elf = None
-        if runtime_share and cell.runtime != "native" and cell.lang in workload.sources and cell.lang != "wasm":
+        if runtime_share and cell.runtime != "native" and cell.lang in workload.sources and cell.lang not in WASM_ONLY:
             try:
                 native_elf, _ = build_image("native", workload, cell.n, cell.lang, device, opt, chip=chip,
                                             defines=defines, firmware_cc=cc)

@@ -154,6 +154,9 @@ def verification_note(results: list[Result]) -> str:
     if "native-host" in counts:
         parts.append("against the host's native result for the same language, n and seed, since these workloads "
                      f"have no oracle ({', '.join(sorted(counts['native-host']))})")
+    for how in sorted(k for k in counts if k.startswith("reference:")):
+        parts.append(f"against {how.split(':', 1)[1]}'s result on the host, since these prebuilt modules have no "
+                     f"oracle ({', '.join(sorted(counts[how]))})")
     return "Checksums were verified " + "; and ".join(parts) + "."
 
 

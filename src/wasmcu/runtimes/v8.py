@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import tools
 from ..errors import CellError, NotRepeatable
+from . import wasi_host
 from .base import HostJob, HostMeasurement, Runtime, run_measured
 from .registry import register
 
@@ -32,6 +33,10 @@ class V8(Runtime):
 
     def measure(self, job: HostJob, once: bool = False) -> HostMeasurement:
         node = tools.require("node")
+        if wasi_host.is_command(job.artifact):  # a WASI command: node:wasi, a fresh instance per sample
+            digest, samples, loads, output, versions = wasi_host.node_command(node, self.flags, job)
+            return HostMeasurement(checksum=digest, samples_us=samples, load_samples_us=loads, calls_per_sample=1,
+                                   extra={**versions, **output})
         cmd = [node, *self.flags, str(SCRIPT), job.artifact, str(job.repeat), str(job.warmup),
                str(job.load_repeat), str(job.min_sample_us), str(job.seed), str(job.min_warmup_s),
                *(["once"] if once else [])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CellError
+from . import wasi_host
 from .base import HostJob, Runtime
 from .registry import register
 
@@ -53,6 +54,8 @@ class Wasmtime(Runtime):
             raise CellError("wasmtime could not load the module: not a WebAssembly binary (no \\0asm magic)", "load-failed")
         try:
             module = wasmtime.Module(engine, data)
+            if any(i.module == wasi_host.WASI for i in module.imports):  # a WASI command: a fresh instance per call
+                return self._command(wasi_host.wasmtime_command(engine, module, job.fuel))
             instance = wasmtime.Instance(store, module, [])
         except wasmtime.WasmtimeError as exc:
             raise CellError(f"wasmtime could not load the module: {_message(exc)}", "load-failed") from exc
@@ -69,6 +72,21 @@ class Wasmtime(Runtime):
                 raise CellError(f"trap in wasmtime: {_message(exc)}", "trap") from exc
 
         return call
+
+
+    def _command(self, run):
+        """The call of a WASI command: its digest, its last output kept for the cell."""
+        def call():
+            value, self._output = run()
+            return value
+        return call
+
+    def measure(self, job: HostJob):
+        self._output = None
+        m = super().measure(job)
+        if self._output:
+            m.extra.update(self._output)
+        return m
 
 
 @register

@@ -8,7 +8,7 @@ from .. import tools
 from ..workloads import Workload
 from . import cfamily
 from .cache import cached, digest
-from . import rust
+from . import rust, zig
 
 C_FLAGS = ["-O2", "-fPIC", "-shared"]
 RUST_FLAGS = ["--edition", "2021", "--crate-type", "cdylib", "-C", "opt-level=2", "-C", "panic=abort"]
@@ -35,6 +35,8 @@ def _baseline(workload: Workload) -> tuple[list[str], list[str]]:
 def build_native(workload: Workload, n: int, lang: str) -> Path:
     """Shared library exporting `uint32_t run(uint32_t seed)`; returns its path."""
     source = workload.source(lang)
+    if lang == "zig":
+        return zig.build_host(workload, n)
     if lang in ("c", "cpp"):
         cc = tools.require("cc")
         extra = cfamily.project_flags(workload, lang, n)

@@ -23,7 +23,7 @@ from ..model import FIRMWARE_CCS
 from ..workloads import SEED, Workload
 from . import cfamily, libcost
 from .cache import cached, digest
-from . import rust
+from . import rust, zig
 
 CXX_SUPPORT = Path(__file__).resolve().parent / "cxx_support.cpp"
 
@@ -223,6 +223,8 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
             return {"compiler": version, "flags": flags}
 
         return cached("mcu-kernel", key, build) / "libkernel.a"
+    if lang == "zig":
+        return zig.build_mcu(workload, n, arch, opt)
     raise BuildError(f"a {lang} workload has no native build for a board")
 
 

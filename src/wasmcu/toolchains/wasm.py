@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import tools
-from ..workloads import Workload
+from ..workloads import Workload, module_check
 from . import cfamily, libcost
 from .cache import cached, digest, meta
-from . import rust
+from . import assemblyscript, rust, zig
 
 WASM_LIBC = Path(__file__).resolve().parent / "wasm_libc.c"
 
@@ -288,6 +288,27 @@ def _caller_in(obj: Path, symbol: str) -> str | None:
     return None
 
 
+def _member_calling(edges: dict, targets: set[str]) -> str | None:
+    """The archive member linked into the module that references one of `targets` (wasi-libc's
+    isatty.o calls fd_fdstat_get, and is linked because printf's stdout names it)."""
+    nm = tools.find("llvm-nm")
+    members = re.compile(r"^(.*\.a)\((.*)\)$")
+    archives = {m.group(1) for m in map(members.match, edges) if m}
+    for archive in sorted(archives):
+        try:
+            text = tools.run([nm, "-A", "-u", archive], what="llvm-nm").stdout if nm else ""
+        except Exception:
+            continue
+        for line in text.splitlines():
+            head, _, sym = line.rpartition(" U ")
+            name = head.strip().rstrip(":")
+            if sym.strip() in targets and name.startswith(archive + ":"):
+                member = f"{archive}({name[len(archive) + 1:]})"
+                if member in edges:
+                    return member
+    return None
+
+
 def _pulled_in_by(why: str, field: str, names: dict) -> str:
     """From wasm-ld's --why-extract report, the chain from the project's source to the import."""
     edges = {}
@@ -297,6 +318,8 @@ def _pulled_in_by(why: str, field: str, names: dict) -> str:
             edges.setdefault(parts[1], (parts[0], parts[2]))
     targets = {f"__wasi_{field}", f"__imported_wasi_snapshot_preview1_{field}", field}
     start = next((member for member, (_ref, sym) in edges.items() if sym in targets), None)
+    if start is None:  # no member was extracted for it: a library member linked for something else calls it
+        start = _member_calling(edges, targets)
     if start is None:
         return "the project's own code declares it"
     chain, member, seen = [], start, set()
@@ -389,13 +412,28 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
             _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
                   workload, n, cwd=tmp, env=rust.bootstrap_env(source))
             return {"compiler": version, "flags": flags, **_finish(tmp, out)}
-    elif lang == "wasm":  # a prebuilt module: copied as it is
-        key = digest("wasm-prebuilt", source)
+    elif lang == "zig":
+        key = zig.wasm_key(workload, n)
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            shutil.copyfile(source, out)
-            return {"prebuilt": str(source), **_finish(tmp, out, strict=False)}
+            return {**zig.build_wasm_module(workload, n, tmp, out), **_finish(tmp, out)}
+    elif lang == "assemblyscript":
+        key = assemblyscript.wasm_key(workload, n)
+
+        def build(tmp: Path) -> dict:
+            out = tmp / "module.wasm"
+            return {**assemblyscript.build_wasm_module(workload, n, tmp, out), **_finish(tmp, out)}
+    elif lang == "wasm":  # a prebuilt module, checked when its workload was read: prepared for every runtime alike
+        data = source.read_bytes()
+        sized = module_check.parse(data).takes_size
+        key = digest("wasm-prebuilt-2", data, Path(module_check.__file__), workload.entry, n if sized else None)
+
+        def build(tmp: Path) -> dict:
+            out = tmp / "module.wasm"
+            prepared, changes = module_check.prepare(data, workload.entry, n)
+            out.write_bytes(prepared)
+            return {"prebuilt": str(source), "prepared": changes, **_finish(tmp, out, strict=False)}
     else:
         raise ValueError(lang)
     directory = cached("wasm", key, build)

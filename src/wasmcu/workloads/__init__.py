@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from . import checks
+from . import checks, module_check
 
 
 class NoOracle(ConfigError):
@@ -28,9 +28,16 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 BUILTIN = Path(__file__).parent / "builtin"
-LANGUAGES = ("c", "cpp", "rust", "wasm")  # wasm: a prebuilt module (runs on wasm runtimes only)
+LANGUAGES = ("c", "cpp", "rust", "zig", "assemblyscript", "wasm")  # wasm: a prebuilt module
 # the files a directory named in [sources] contributes, per language
-SOURCE_SUFFIXES = {"c": (".c",), "cpp": (".cpp", ".cc", ".cxx"), "rust": (".rs",), "wasm": (".wasm",)}
+SOURCE_SUFFIXES = {"c": (".c",), "cpp": (".cpp", ".cc", ".cxx"), "rust": (".rs",), "zig": (".zig",),
+                   "assemblyscript": (".ts",), "wasm": (".wasm",)}
+# languages whose kernel is one root file (it names its other files itself)
+ONE_FILE = ("rust", "zig", "assemblyscript", "wasm")
+# languages that compile to WebAssembly only: their native cells are unsupported, saying why
+WASM_ONLY = {"wasm": "a prebuilt wasm module has no native build: it runs on wasm runtimes only",
+             "assemblyscript": "AssemblyScript compiles to WebAssembly only (its compiler, asc, has no native "
+                               "target): it runs on wasm runtimes only"}
 # The seed every backend passes to `run(seed)` at run time: kernels derive their inputs
 # from it, so no compiler can fold the work into a constant.
 SEED = 42
@@ -142,6 +149,8 @@ class Workload:
     # [containment]: a kernel that misbehaves on purpose (wasmcu.measure.containment): its
     # outcome is observed and classified instead of checked against an oracle
     containment: dict | None = None
+    # a prebuilt WASI command (entry _start): its result is its exit code and stdout (wasmcu.runtimes.wasi_host)
+    wasi_command: bool = False
     host_baseline: str = "o2"   # the host's native build: o2, o3 or o3-native (wasmcu.toolchains.host)
     # a check of the kernel's own (an Embench benchmark's verify_benchmark): checksum -> (what it
     # says, an error or None); see wasmcu.workloads.embench
@@ -270,7 +279,12 @@ def _load_workload(directory: Path) -> Workload:
                           expected="a positive multiple of 16 bytes, smaller than memory_bytes")
     update_next = _update_next(directory, spec_file, spec.get("update", {}), sources, files)
     containment = _containment(spec_file, spec.get("containment"), oracle_file)
-    checks.entry_defined(entry, files, build.include_dirs, spec_file)  # last: the other fields name what is wrong first
+    checks.entry_defined(entry, {k: v for k, v in files.items() if k != "wasm"}, build.include_dirs,
+                         spec_file)  # last: the other fields name what is wrong first
+    if "wasm" in files:  # a prebuilt module: checked once here, before any runtime sees it
+        wasi_command = module_check.check(files["wasm"][0], entry, sizes, spec_file).command
+    else:
+        wasi_command = False
     return Workload(
         containment=containment,
         update_next=update_next,
@@ -286,6 +300,7 @@ def _load_workload(directory: Path) -> Workload:
         entry=entry,
         oracle_file=oracle_file,
         oracle_function=function,
+        wasi_command=wasi_command,
     )
 
 
@@ -331,6 +346,12 @@ def _update_next(directory: Path, spec_file: Path, table, sources: dict, files: 
     return out
 
 
+_ONE_FILE_EXPECTED = {"rust": "the kernel's root module (kernel.rs); it names its other modules with `mod`",
+                      "zig": "the kernel's root file (kernel.zig); it names its other files with @import",
+                      "assemblyscript": "the kernel's entry file (kernel.ts); it names its other files with import",
+                      "wasm": "one .wasm file"}
+
+
 def _source_files(directory: Path, spec_file: Path, lang: str, value) -> list[Path]:
     """[sources] LANG = a file, a list of files, or a directory (its files of that language)."""
     field_name = f"sources.{lang}"
@@ -346,19 +367,17 @@ def _source_files(directory: Path, spec_file: Path, lang: str, value) -> list[Pa
             if not found:
                 raise ConfigError(f"directory {path} has no {lang} source ({', '.join(SOURCE_SUFFIXES[lang])})",
                                   file=spec_file, field=field_name, expected=expected)
-            if lang in ("rust", "wasm"):
+            if lang in ONE_FILE:
                 raise ConfigError(f"a {lang} source is one file, not a directory ({path})", file=spec_file,
-                                  field=field_name, expected="the kernel's root module (kernel.rs), whose own `mod` "
-                                  "items name the others" if lang == "rust" else "the .wasm file")
+                                  field=field_name, expected=_ONE_FILE_EXPECTED[lang])
             out += found
         elif path.is_file():
             out.append(path)
         else:
             raise ConfigError(f"source file {path} does not exist", file=spec_file, field=field_name, expected=expected)
-    if len(out) > 1 and lang in ("rust", "wasm"):
+    if len(out) > 1 and lang in ONE_FILE:
         raise ConfigError(f"a {lang} source is one file, got {len(out)}", file=spec_file, field=field_name,
-                          expected="the kernel's root module; it names its other modules with `mod`"
-                          if lang == "rust" else "one .wasm file")
+                          expected=_ONE_FILE_EXPECTED[lang])
     if len(set(out)) != len(out):
         raise ConfigError("a source file is named twice", file=spec_file, field=field_name)
     return out

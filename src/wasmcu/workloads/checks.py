@@ -22,6 +22,7 @@ ALLOW_OUTSIDE = "allow_outside"
 # the files where an entry's name may be spelt (a macro in a header, a Rust module)
 C_TEXT = (".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".inc", ".def")
 RUST_TEXT = (".rs",)
+TEXT = {"rust": RUST_TEXT, "zig": (".zig",), "assemblyscript": (".ts",)}
 
 
 def unknown_keys(spec: dict, spec_file: Path) -> None:
@@ -70,7 +71,7 @@ def entry_defined(entry: str, files: dict[str, list[Path]], include_dirs: list[P
             names = wasm_exports(paths[0].read_bytes())
             found = names is None or entry in names  # an unreadable module: the runtime says why
         else:
-            suffixes = RUST_TEXT if lang == "rust" else C_TEXT
+            suffixes = TEXT.get(lang, C_TEXT)
             here = spec_file.parent
             pool = list(paths) + [f for d in [here, *include_dirs] for f in sorted(d.rglob("*"))
                                   if f.suffix in suffixes and f.is_file()]

@@ -1,0 +1,172 @@
+"""The RAM a module needs: each exhaustion its own kind and setting, the need measured, a shadow-stack overflow never silent."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import bench_json, make_workload, wat2wasm
+
+from wasmcu import devices
+from wasmcu.backends.exhaustion import classify
+from wasmcu.backends.ramneed import ram_needed
+from wasmcu.model import DOES_NOT_FIT, ERROR, ERROR_KINDS
+from wasmcu.runtimes import RUNTIMES
+
+PICO = devices.discover()["pico"]
+HAVE_WAMR = RUNTIMES["wamr-fast"].firmware_unavailable_reason(PICO) is None
+
+# a kernel with a large local buffer and static input data below it: with the default 4 KB
+# shadow stack, the buffer runs down into the input (silently, in every runtime)
+BIGBUF_C = """#include <stdint.h>
+static uint32_t input[2048];
+static uint32_t fill(volatile uint8_t *buf, uint32_t size, uint32_t x)
+{
+    for (uint32_t i = 0; i < size; i++) { x = x * 1664525u + 1013904223u; buf[i] = (uint8_t)(x >> 24); }
+    return x;
+}
+uint32_t run(uint32_t seed)
+{
+    volatile uint8_t buf[WASMCU_N];
+    uint32_t x = seed, h = 0;
+    for (uint32_t i = 0; i < 2048; i++) { x = x * 1664525u + 1013904223u; input[i] = x; }
+    fill(buf, WASMCU_N, x);
+    for (uint32_t i = 0; i < WASMCU_N; i++) h = h * 31u + buf[i];
+    for (uint32_t i = 0; i < 2048; i++) h ^= input[i];
+    return h;
+}
+"""
+BIGBUF_ORACLE = """def checksum(n, seed):
+    x, h, inp = seed, 0, []
+    for i in range(2048):
+        x = (x * 1664525 + 1013904223) & 0xFFFFFFFF
+        inp.append(x)
+    for i in range(n):
+        x = (x * 1664525 + 1013904223) & 0xFFFFFFFF
+        h = (h * 31 + (x >> 24)) & 0xFFFFFFFF
+    for v in inp:
+        h ^= v
+    return h
+"""
+
+# a deep call chain: `down` calls itself n times (no tail call: it works on the result)
+DEEP_C = """#include <stdint.h>
+__attribute__((noinline)) static uint32_t down(uint32_t depth, uint32_t x)
+{
+    if (depth == 0)
+        return x;
+    uint32_t y = down(depth - 1, x * 1664525u + 1013904223u);
+    return y * 31u + depth;
+}
+uint32_t run(uint32_t seed) { return down(WASMCU_N, seed); }
+"""
+DEEP_ORACLE = """def checksum(n, seed):
+    xs = [seed]
+    for d in range(n):
+        xs.append((xs[-1] * 1664525 + 1013904223) & 0xFFFFFFFF)
+    y = xs[n]
+    for depth in range(1, n + 1):
+        y = (y * 31 + depth) & 0xFFFFFFFF
+    return y
+"""
+
+
+def many_functions(count: int) -> str:
+    """A module of `count` small functions, each called once from `run` (no deep chain)."""
+    funcs = [f"(func $f{i} (param i32) (result i32) local.get 0 i32.const 3 i32.mul i32.const {i} i32.add)"
+             for i in range(count)]
+    calls = " ".join(f"call $f{i}" for i in range(count))
+    return f'(module (memory 1) {" ".join(funcs)} (func (export "run") (param i32) (result i32) local.get 0 {calls}))'
+
+
+def many_oracle(count: int) -> str:
+    return (f"def checksum(n, seed):\n    x = seed\n    for i in range({count}):\n"
+            f"        x = (x * 3 + i) & 0xFFFFFFFF\n    return x\n")
+
+
+# --- one kind for one cause (no emulator needed) -------------------------------------------
+
+@pytest.mark.parametrize("msg, runtime, kind, status, names", [
+    ("load: WASM module load failed: allocate memory failed", "wamr-fast", "pool-exhausted", ERROR,
+     "[runtimes.wamr-fast] pool_bytes"),
+    ("instantiate: allocate linear memory failed", "wamr-classic", "linear-memory-exhausted", DOES_NOT_FIT,
+     "[wasm] memory_bytes"),
+    ("trap: Exception: wasm operand stack overflow", "wamr-classic", "wasm-stack-overflow", ERROR,
+     "[runtimes.wamr-classic] stack_bytes"),
+    ("trap: [trap] stack overflow", "wasm3", "wasm-stack-overflow", ERROR, "[runtimes.wasm3] stack_bytes"),
+    ("load: memory allocation failed", "wasm3", "heap-exhausted", DOES_NOT_FIT, "[build] stack_bytes"),
+])
+def test_each_exhaustion_has_its_kind_and_names_its_setting(msg, runtime, kind, status, names):
+    device = PICO
+    out = classify(msg, runtime, RUNTIMES[runtime].firmware_settings(device), device, 200_000)
+    assert out is not None and out.kind == kind and out.status == status, out
+    assert kind in ERROR_KINDS and names in out.message, out.message
+
+
+def test_a_pool_without_room_to_grow_does_not_fit():
+    device = PICO
+    out = classify("load: allocate memory failed", "wamr-fast", {"pool_bytes": 32768, "stack_bytes": 4096}, device,
+                   8000)
+    assert out.status == DOES_NOT_FIT and "pool_bytes" in out.message
+
+
+def test_other_errors_are_not_exhaustion():
+    device = PICO
+    assert classify("trap: Exception: out of bounds memory access", "wamr-fast", {"pool_bytes": 1, "stack_bytes": 1},
+                    device, 1) is None
+
+
+def test_ram_needed_counts_the_pool_high_water_not_its_size():
+    total, parts = ram_needed(ram_static=40_000, stack_hwm=2_000, heap_hwm=66_000, pool_bytes=32_768, pool_hwm=6_000,
+                              linear_memory=65_536)
+    assert parts == {"static_bytes": 40_000 - 32_768, "native_stack_bytes": 2_000, "heap_bytes": 66_000,
+                     "pool_bytes": 6_000, "linear_memory_bytes": 65_536}
+    assert total == 40_000 - 32_768 + 2_000 + 66_000 + 6_000
+
+
+# --- on the emulated boards ------------------------------------------------------------------
+
+@pytest.fixture
+def kernels(tmp_path):
+    root = tmp_path / "w"
+    make_workload(root, "bigbuf", c=BIGBUF_C, oracle=BIGBUF_ORACLE, sizes=(1024, 8192))
+    make_workload(root, "deepcall", c=DEEP_C, oracle=DEEP_ORACLE, sizes=(30, 2000))
+    make_workload(root, "manyfuncs", wasm=wat2wasm(many_functions(600), tmp_path), oracle=many_oracle(600))
+    return root
+
+
+@pytest.mark.qemu
+def test_ram_needed_is_measured_against_a_known_layout(kernels, db):
+    """A native kernel with an 8 KB local buffer needs at least 8 KB of stack; every cell's need
+    is at most its configured peak, and WAMR's need counts the pool's high-water mark."""
+    runtimes = "native,wasm3" + (",wamr-fast" if HAVE_WAMR else "")
+    proc, cells = bench_json("--device", "pico", "--runtime", runtimes, "--workload", "bigbuf:1024", "--lang", "c",
+                             "--workload-dir", str(kernels), "--db", str(db))
+    by = {c["runtime"]: c for c in cells}
+    assert all(c["status"] == "ok" for c in cells), [(c["runtime"], c["error"]) for c in cells]
+    for c in cells:
+        need, parts = c["extra"]["ram_needed_bytes"], c["extra"]["ram_needed"]
+        assert need <= c["ram_peak_bytes"], c
+        assert need == sum(v for k, v in parts.items() if k != "linear_memory_bytes")
+    native = by["native"]["extra"]["ram_needed"]
+    assert 1024 <= native["native_stack_bytes"] < 1024 + 512 and native["heap_bytes"] == 0
+    assert by["wasm3"]["extra"]["ram_needed"]["linear_memory_bytes"] == 65536
+    if HAVE_WAMR:
+        w = by["wamr-fast"]["extra"]
+        assert w["ram_needed"]["pool_bytes"] == w["pool_hwm_bytes"] < w["pool_bytes"]
+        assert w["ram_needed_bytes"] < by["wamr-fast"]["ram_peak_bytes"] - (w["pool_bytes"] - w["pool_hwm_bytes"]) + 1
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(not HAVE_WAMR, reason="no WAMR build for the boards is configured")
+def test_wamr_exhaustion_names_the_pool_and_the_wasm_stack(kernels, db, tmp_path):
+    """Under the paper's fixed sizes (--ram profile) a module of 600 functions exhausts WAMR's
+    pool and a deep call chain its wasm stack: each its own kind, naming the setting."""
+    proc, cells = bench_json("--device", "pico", "--runtime", "wamr-fast", "--workload", "manyfuncs:4,deepcall:2000",
+                             "--workload-dir", str(kernels), "--db", str(db), "--ram", "profile")
+    by = {c["workload"]: c for c in cells}
+    assert by["manyfuncs"]["error_kind"] == "pool-exhausted", by["manyfuncs"]
+    assert "[runtimes.wamr-fast] pool_bytes" in by["manyfuncs"]["error"]
+    assert by["manyfuncs"]["status"] == "error"  # the pool is small, not the board
+    assert by["deepcall"]["error_kind"] == "wasm-stack-overflow", by["deepcall"]
+    assert "[runtimes.wamr-fast] stack_bytes" in by["deepcall"]["error"]

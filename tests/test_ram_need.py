@@ -170,3 +170,16 @@ def test_wamr_exhaustion_names_the_pool_and_the_wasm_stack(kernels, db, tmp_path
     assert by["manyfuncs"]["status"] == "error"  # the pool is small, not the board
     assert by["deepcall"]["error_kind"] == "wasm-stack-overflow", by["deepcall"]
     assert "[runtimes.wamr-fast] stack_bytes" in by["deepcall"]["error"]
+
+
+@pytest.mark.qemu
+def test_a_shadow_stack_overflow_is_never_silent(kernels, db):
+    """An 8 KB local buffer in a 4 KB shadow stack runs into the static data: a wrong checksum
+    in every runtime. It is named, with the size that works, on the host and on a board."""
+    runtimes = "wasm3" + (",wamr-fast" if HAVE_WAMR else "")
+    proc, cells = bench_json("--device", "host,pico", "--runtime", runtimes, "--workload", "bigbuf:8192",
+                             "--lang", "c", "--workload-dir", str(kernels), "--db", str(db))
+    assert cells
+    for c in cells:
+        assert c["error_kind"] == "shadow-stack-overflow", (c["device"], c["runtime"], c["error"])
+        assert "[wasm] stack_bytes = 16384" in c["error"] and c["extra"]["shadow_stack_works_with_bytes"] == 16384

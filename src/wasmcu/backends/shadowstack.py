@@ -1,4 +1,4 @@
-"""Telling a shadow-stack overflow apart: a wasm cell that trapped or gave a wrong checksum is run again with a larger shadow stack.
+"""Telling a shadow-stack overflow apart: a failed wasm cell is run again with a larger shadow stack.
 
 C, C++ and Rust modules keep their locals that do not fit in wasm locals (arrays, structures
 whose address is taken) on a data stack in their own linear memory: wasm-ld places it above

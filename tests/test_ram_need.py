@@ -183,3 +183,33 @@ def test_a_shadow_stack_overflow_is_never_silent(kernels, db):
     for c in cells:
         assert c["error_kind"] == "shadow-stack-overflow", (c["device"], c["runtime"], c["error"])
         assert "[wasm] stack_bytes = 16384" in c["error"] and c["extra"]["shadow_stack_works_with_bytes"] == 16384
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(not HAVE_WAMR, reason="no WAMR build for the boards is configured")
+def test_wamr_pool_is_sized_from_the_module_by_default(kernels, db):
+    """600 functions do not load in WAMR's fixed 32 KB pool; by default the pool is sized from
+    the module within the Pico's RAM, the cell runs and records the sizes it ran with."""
+    proc, cells = bench_json("--device", "pico", "--runtime", "wamr-classic", "--workload", "manyfuncs:4",
+                             "--workload-dir", str(kernels), "--db", str(db))
+    c = cells[0]
+    assert c["status"] == "ok", c["error"]
+    extra = c["extra"]
+    assert extra["ram_sizing"] == "module" and extra["ram_sized"]["pool_bytes"] > 32 * 1024
+    assert extra["ram_sized"]["pool_bytes"] >= extra["pool_bytes"] > extra["pool_hwm_bytes"] > 32 * 1024
+    assert c["provenance"]["runtime_settings"]["pool_bytes"] == extra["ram_sized"]["pool_bytes"]
+
+
+@pytest.mark.qemu
+def test_wasm3_value_stack_is_sized_from_the_module(kernels, db):
+    """A deep call chain overflows wasm3's 4 KB value stack on the nRF5340; sized from the module it runs."""
+    proc, cells = bench_json("--device", "nrf5340", "--runtime", "wasm3", "--workload", "deepcall:100",
+                             "--lang", "c", "--workload-dir", str(kernels), "--db", str(db))
+    c = cells[0]
+    assert c["status"] == "ok", c["error"]
+    assert c["extra"]["ram_sized"]["stack_bytes"] > 4096
+    proc, cells = bench_json("--device", "nrf5340", "--runtime", "wasm3", "--workload", "deepcall:100",
+                             "--lang", "c", "--workload-dir", str(kernels), "--db", str(db), "--ram", "profile")
+    c = cells[0]
+    assert c["error_kind"] == "wasm-stack-overflow" and "[runtimes.wasm3] stack_bytes" in c["error"], c["error"]
+    assert c["extra"]["ram_sizing"] == "profile" and "ram_sized" not in c["extra"]

@@ -153,7 +153,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
             if devices[device].backend != "host":
                 link_of(devices[device], spec.link) or _no_update_table(devices[device], spec.link)
     ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path, place=place,
-                     link=spec.link)
+                     link=spec.link, ram=spec.ram)
     if resume is not None:
         if store.run(resume) is None:
             if session:

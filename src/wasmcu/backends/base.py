@@ -18,6 +18,7 @@ class RunContext:
     db_path: Path | None = None  # the results store: measured power traces are saved beside it
     place: object | None = None  # a board farm's place (wasmcu.farm.Place): board cells use its serial port
     link: str | None = None      # the link an update is delivered over (a device's [update.links]; None: its default)
+    ram: str = "module"          # board runtimes' memory: sized from the module, or the profile's ("profile")
 
 
 class Backend:

@@ -23,6 +23,7 @@ class Exhaustion:
 
 # what each runtime says when one of its parts runs out (its own words, matched once here)
 WAMR_POOL = "allocate memory failed"            # WAMR's pool (module, instance, stacks) ran out
+WAMR_EXEC_ENV = "out of memory creating the execution environment"  # the glue's: the exec env comes from the pool
 WAMR_LINEAR = "allocate linear memory failed"   # os_mmap (the heap) could not hold the linear memory
 WAMR_OPERAND = "wasm operand stack overflow"    # the exec env's wasm stack (operand and call frames)
 WASM3_MALLOC = ("memory allocation failed", "out of memory")  # wasm3's malloc (its heap)
@@ -43,7 +44,7 @@ def classify(msg: str, runtime: str, settings: dict[str, int], device, heap_limi
                           f"the module's linear memory does not fit the heap: {msg} (the heap has {kb(heap_limit)} of "
                           f"{device.name}'s {kb(ram)} RAM; the module's memory is [wasm] memory_bytes in its "
                           f"workload.toml)", DOES_NOT_FIT)
-    if WAMR_POOL in msg and "pool_bytes" in settings:
+    if (WAMR_POOL in msg or WAMR_EXEC_ENV in msg) and "pool_bytes" in settings:
         pool = settings["pool_bytes"]
         setting = f"[runtimes.{runtime}] pool_bytes"
         if heap_limit is not None and heap_limit < pool:  # not even room to double it

@@ -30,7 +30,7 @@ from .. import runtimes as runtimes_mod
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
-from . import containment
+from . import containment, sizing
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .readout import apply_report, reported_error
@@ -85,6 +85,11 @@ class QemuBackend(Backend):
         return self._measure(cell, workload, device, ctx).freeze()
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
+        """The cell with the profile's sizes; a part that ran out sized from the module (wasmcu.backends.sizing)."""
+        return sizing.resize(self, self.measure_sized(cell, workload, device, ctx), cell, workload, device, ctx)
+
+    def measure_sized(self, cell, workload, device, ctx: RunContext) -> Draft:
+        """The cell built and run with the sizes of `device` (the profile, or a variant of it)."""
         res = Draft(cell=cell, backend=self.name)
         built = build_cell(res, workload, device, build_opt(device, cell.build))
         if built is None:

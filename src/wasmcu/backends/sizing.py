@@ -1,4 +1,4 @@
-"""Sizing a board runtime's memory from the module: a part that ran out is enlarged within the device's RAM and the cell run again.
+"""Sizing a board runtime's memory from the module: a part that ran out is enlarged within the RAM, the cell rerun.
 
 The device profile gives each runtime fixed sizes (WAMR's pool and wasm stack, wasm3's value
 stack, the native stack region): the paper's. A cell that fits them runs with them, so its

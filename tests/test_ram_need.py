@@ -1,6 +1,7 @@
 """The RAM a module needs: each exhaustion its own kind and setting, the need measured, a shadow-stack overflow never silent."""
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,11 @@ def test_ram_needed_is_measured_against_a_known_layout(kernels, db):
         w = by["wamr-fast"]["extra"]
         assert w["ram_needed"]["pool_bytes"] == w["pool_hwm_bytes"] < w["pool_bytes"]
         assert w["ram_needed_bytes"] < by["wamr-fast"]["ram_peak_bytes"] - (w["pool_bytes"] - w["pool_hwm_bytes"]) + 1
+    out = db.parent / "report"
+    subprocess.run([sys.executable, "-m", "wasmcu", "report", "--db", str(db), "--out", str(out)], check=True,
+                   capture_output=True)
+    html = (out / "report.html").read_text()
+    assert "RAM needed KB" in html and f"{by['native']['extra']['ram_needed_bytes'] / 1024:,.1f}" in html
 
 
 @pytest.mark.qemu

@@ -219,3 +219,51 @@ def test_wasm3_value_stack_is_sized_from_the_module(kernels, db):
     c = cells[0]
     assert c["error_kind"] == "wasm-stack-overflow" and "[runtimes.wasm3] stack_bytes" in c["error"], c["error"]
     assert c["extra"]["ram_sizing"] == "profile" and "ram_sized" not in c["extra"]
+
+
+# --- faults named ------------------------------------------------------------------------------
+
+FAULTS = {
+    "unaligned": ("""#include <stdint.h>
+static uint32_t buf[8];
+uint32_t run(uint32_t seed)
+{
+    uint8_t *p = (uint8_t *)buf + ((seed & 2) | 1);
+    uint32_t a = seed, b = seed + 1;
+    __asm__ volatile("stmia %0!, {%1, %2}" : "+l"(p) : "l"(a), "l"(b) : "memory");
+    return buf[1] + WASMCU_N;
+}
+""", "unaligned-access", r"an unaligned access: `stmia r\d!?, \{r\d, r\d\}` is a multi-word access"),
+    "undefined": ("""#include <stdint.h>
+uint32_t run(uint32_t seed)
+{
+    if (seed != 12345u)
+        __builtin_trap();
+    return WASMCU_N;
+}
+""", "undefined-instruction", r"an undefined instruction \(`udf"),
+    "busfault": ("""#include <stdint.h>
+uint32_t run(uint32_t seed)
+{
+    volatile uint32_t *p = (volatile uint32_t *)(0x90000000u + (seed & 0xF0u));
+    *p = seed;
+    return *p + WASMCU_N;
+}
+""", "bus-fault", r"a bus fault: `str r\d, \[r\d.*\]` with r\d = 0x900000"),
+}
+
+
+@pytest.mark.qemu
+def test_cortex_m_faults_are_named_with_pc_function_and_instruction(tmp_path, db):
+    import re
+
+    for name, (src, _, _) in FAULTS.items():
+        make_workload(tmp_path / "f", name, c=src)
+    proc, cells = bench_json("--device", "pico,nrf5340", "--runtime", "native", "--workload",
+                             ",".join(f"{n}:4" for n in FAULTS), "--workload-dir", str(tmp_path / "f"),
+                             "--db", str(db))
+    assert len(cells) == 6
+    for c in cells:
+        _, cause, pattern = FAULTS[c["workload"]]
+        assert c["error_kind"] == "fault" and c["extra"]["fault_cause"] == cause, (c["device"], c["error"])
+        assert re.search(r"at pc=0x[0-9a-f]{8} in run\+0x[0-9a-f]+: " + pattern, c["error"]), c["error"]

@@ -30,7 +30,7 @@ from .. import runtimes as runtimes_mod
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
-from . import containment, sizing
+from . import containment, faults, sizing
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .readout import apply_report, reported_error
@@ -171,6 +171,9 @@ class QemuBackend(Backend):
         if proc.returncode != 0 or not report.ended or counts is None:
             text = (proc.stdout + proc.stderr).decode(errors="replace")
             fault = arm_fault(text, device, symbol_address(elf, "__heap_end"))
+            named = faults.explain(text, elf, device, arch.cc) if fault is None or fault[0] == "fault" else None
+            if named:  # unaligned access, bus fault, undefined instruction: which, where (backends.faults)
+                res.extra["fault_cause"], fault = named[0], ("fault", named[1])
             if fault:
                 res.fail(*fault)
                 return res

@@ -267,3 +267,49 @@ def test_cortex_m_faults_are_named_with_pc_function_and_instruction(tmp_path, db
         _, cause, pattern = FAULTS[c["workload"]]
         assert c["error_kind"] == "fault" and c["extra"]["fault_cause"] == cause, (c["device"], c["error"])
         assert re.search(r"at pc=0x[0-9a-f]{8} in run\+0x[0-9a-f]+: " + pattern, c["error"]), c["error"]
+
+
+ODD_WAT = """(module (memory 1)
+  (func (export "run") (param i32) (result i32)
+    (local i64)
+    i32.const 1001 local.get 0 i64.extend_i32_u i64.const 0x100000001 i64.mul i64.store
+    i32.const 2003 i32.const 1001 i64.load f64.convert_i64_u f64.store
+    i32.const 2003 f64.load i64.trunc_f64_u local.set 1
+    i32.const 3005 local.get 1 i64.store offset=2
+    i32.const 3005 i64.load offset=2 local.tee 1
+    i32.wrap_i64 local.get 1 i64.const 32 i64.shr_u i32.wrap_i64 i32.xor))"""
+ODD_ORACLE = """def checksum(n, seed):
+    v = (seed * 0x100000001) & 0xFFFFFFFFFFFFFFFF
+    v = int(float(v)) & 0xFFFFFFFFFFFFFFFF
+    return (v & 0xFFFFFFFF) ^ (v >> 32)
+"""
+CLZ_WAT = """(module (memory 1)
+  (func (export "run") (param i32) (result i32)
+    local.get 0 i32.clz
+    local.get 0 i64.extend_i32_u i64.const 7 i64.mul i64.clz i32.wrap_i64 i32.add
+    local.get 0 i32.ctz i32.add
+    local.get 0 i32.popcnt i32.add))"""
+CLZ_ORACLE = """def checksum(n, seed):
+    ctz = 32 if seed == 0 else (seed & -seed).bit_length() - 1
+    return (32 - seed.bit_length()) + (64 - (seed * 7).bit_length()) + ctz + bin(seed).count("1")
+"""
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+def test_i64_and_f64_at_odd_addresses_and_clz_on_every_board(tmp_path, db):
+    """i64 and f64 stored and loaded at odd addresses, and clz/ctz/popcnt (libgcc helpers on
+    the Cortex-M0+, which WAMR's XIP AOT loader cannot relocate), on every board and runtime.
+    WAMR's classic interpreter on the Cortex-M0+ stores an i64 with two word stores that GCC
+    merges into an STM: that fault is named (WAMR has no build setting against it)."""
+    make_workload(tmp_path / "w", "odd", wasm=wat2wasm(ODD_WAT, tmp_path), oracle=ODD_ORACLE)
+    make_workload(tmp_path / "w", "bits", wasm=wat2wasm(CLZ_WAT, tmp_path), oracle=CLZ_ORACLE)
+    runtimes = "wasm3" + (",wamr-classic,wamr-fast,wamr-aot" if HAVE_WAMR else "")
+    proc, cells = bench_json("--device", "pico,esp32c6,nrf5340", "--runtime", runtimes, "--workload", "odd:4,bits:4",
+                             "--workload-dir", str(tmp_path / "w"), "--db", str(db))
+    assert len(cells) == 6 * len(runtimes.split(","))
+    for c in cells:
+        if (c["device"], c["runtime"], c["workload"]) == ("pico", "wamr-classic", "odd"):
+            assert c["error_kind"] == "fault" and c["extra"]["fault_cause"] == "unaligned-access", c["error"]
+            continue
+        assert c["status"] == "ok", (c["device"], c["runtime"], c["workload"], c["error"])

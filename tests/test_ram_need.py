@@ -298,8 +298,8 @@ CLZ_ORACLE = """def checksum(n, seed):
 @pytest.mark.qemu
 @pytest.mark.slow
 def test_i64_and_f64_at_odd_addresses_and_clz_on_every_board(tmp_path, db):
-    """i64 and f64 stored and loaded at odd addresses, and clz/ctz/popcnt (libgcc helpers on
-    the Cortex-M0+, which WAMR's XIP AOT loader cannot relocate), on every board and runtime.
+    """i64 and f64 stored and loaded at odd addresses, and clz/ctz/popcnt (clz is libgcc's
+    __clzsi2 on the Cortex-M0+, a call WAMR's XIP AOT loader cannot relocate), on every board and runtime.
     WAMR's classic interpreter on the Cortex-M0+ stores an i64 with two word stores that GCC
     merges into an STM: that fault is named (WAMR has no build setting against it)."""
     make_workload(tmp_path / "w", "odd", wasm=wat2wasm(ODD_WAT, tmp_path), oracle=ODD_ORACLE)

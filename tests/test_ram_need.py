@@ -313,3 +313,17 @@ def test_i64_and_f64_at_odd_addresses_and_clz_on_every_board(tmp_path, db):
             assert c["error_kind"] == "fault" and c["extra"]["fault_cause"] == "unaligned-access", c["error"]
             continue
         assert c["status"] == "ok", (c["device"], c["runtime"], c["workload"], c["error"])
+
+
+@pytest.mark.parametrize("insn, regs, expected", [
+    ("push {r4, r5, lr}", {}, "stack-access"),
+    ("stmia r3!, {r0, r1}", {"r3": 0x20000523}, "unaligned-access"),
+    ("stmia r3!, {r0, r1}", {"r3": 0x20000520}, "fault"),
+    ("ldr r0, [r2, #0]", {"r2": 0x20000521}, "unaligned-access"),  # ARMv6-M: a word load too
+    ("str r0, [r3, #0]", {"r3": 0x90000020}, "bus-fault"),
+    ("udf #255", {}, "undefined-instruction"),
+])
+def test_fault_causes_from_the_instruction_and_registers(insn, regs, expected):
+    from wasmcu.backends.faults import cause
+
+    assert cause(insn, regs, PICO)[0] == expected

@@ -83,6 +83,9 @@ def cause(insn: str | None, regs: dict[str, int], device) -> tuple[str, str]:
             what = "a multi-word access" if multi else f"a {size}-byte access"
             return "unaligned-access", (f"an unaligned access: `{insn}` is {what} with {reg} = {addr:#010x}, not "
                                         f"{size}-byte aligned ({'ARMv6-M faults on every unaligned access' if armv6m else 'multi-word accesses must be word-aligned'})")
+        if op.startswith(("push", "pop")):  # sp is not in the exception frame: a stack access that faulted
+            return "stack-access", (f"`{insn}` faulted: a push or pop, so probably the native stack ran past its "
+                                    f"region (set [build] stack_bytes in the device profile)")
         if addr is None and multi:
             return "unaligned-access", (f"probably an unaligned access: `{insn}` is a multi-word access (its base "
                                         f"register {reg} was not in the exception frame)")

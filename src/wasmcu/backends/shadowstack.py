@@ -16,6 +16,7 @@ import dataclasses
 from typing import Callable
 
 from .. import runtimes as runtimes_mod
+from ..errors import WasmcuError
 from ..model import ERROR, MISMATCH, OK, Result
 
 GROWTH = 4
@@ -46,7 +47,10 @@ def explain(result: Result, workload, run: Callable[[object], Result]) -> Result
     size = probe_size(workload)
     if size is None:
         return result
-    probe = run(dataclasses.replace(workload, shadow_stack_bytes=size))
+    try:
+        probe = run(dataclasses.replace(workload, shadow_stack_bytes=size))
+    except WasmcuError:  # the larger stack does not build or run: the cell keeps its own failure
+        return result
     if probe.status != OK:
         return result
     had = workload.shadow_stack_bytes

@@ -60,7 +60,7 @@ def _names(value: Names, what: str) -> str | None:
 
 
 def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs, device_dirs,
-          config, firmware_cc=None, link=None, embench=None, host_baseline=None) -> Spec:
+          config, firmware_cc=None, link=None, embench=None, host_baseline=None, ram=None) -> Spec:
     values = load_spec_file(Path(config)) if config else {}
     spec = Spec(**{k: v for k, v in values.items() if k not in ("devices", "runtimes", "workloads", "langs")},
                 devices=values.get("devices"), runtimes=values.get("runtimes"),
@@ -69,7 +69,8 @@ def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, tim
              "workloads": _names(workloads, "workloads"), "langs": _names(langs, "langs"),
              "build": _names(build, "build"), "firmware_cc": _names(firmware_cc, "firmware_cc"),
              "repeat": repeat, "warmup": warmup, "timeout": timeout, "link": link,
-             "embench": str(embench) if embench is not None else None, "host_baseline": host_baseline}
+             "embench": str(embench) if embench is not None else None, "host_baseline": host_baseline,
+             "ram": ram}
     for field, value in given.items():
         if value is not None:
             setattr(spec, field, value)
@@ -145,7 +146,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
           tls_key: str | Path | None = None, place: Names = None, coordinator: str | None = None,
           workload_dirs: Iterable[str | Path] = (), device_dirs: Iterable[str | Path] = (),
           config: str | Path | None = None, link: str | None = None, embench: str | Path | None = None,
-          host_baseline: str | None = None, fresh: bool = False,
+          host_baseline: str | None = None, ram: str | None = None, fresh: bool = False,
           on_result: Callable[[Result, int, int], None] | None = None,
           argv: list[str] | None = None) -> BenchRun:
     """Build, run, verify and store cells, as ``wasmcu bench`` does.
@@ -178,6 +179,8 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
             machine and version, plugin, memory-system model and inputs are unchanged reuses the
             event counts of that earlier emulation (kept beside the store), re-costed with the
             current cost table, and says so in ``extra["reused_from"]``.
+        ram: the board runtimes' memory: ``module`` (default: a part that runs out is sized from
+            what the module needs, within the device's RAM) or ``profile`` (the fixed sizes only).
         on_result: called with (result, cells done, cells in all) as each cell is stored.
         argv: the command line stored with the run (default ``["wasmcu.api.bench"]``).
 
@@ -191,7 +194,7 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
     import contextlib
 
     spec = _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs,
-                 device_dirs, config, firmware_cc, link, embench, host_baseline)
+                 device_dirs, config, firmware_cc, link, embench, host_baseline, ram)
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise WasmcuError(f"jobs (--jobs) must be a whole number of cells at once, 1 or more, got {jobs!r}")
     if resume is not None and resume != "latest" and (isinstance(resume, bool) or not isinstance(resume, int)):

@@ -13,7 +13,7 @@ import os
 from typing import Callable
 
 from . import runstate
-from .backends import RunContext, get_backend
+from .backends import RunContext, get_backend, shadowstack
 from .backends.host import native_reference, reference_runtime
 from .errors import ConfigError, WasmcuError
 from .executors import run_local
@@ -48,6 +48,8 @@ def execute_cell(cell: Cell, workload, device, ctx: RunContext) -> Result:
         result = Result(cell=cell, backend=device.backend, status=ERROR, error=f"{type(exc).__name__}: {exc}",
                         error_kind="internal")
     result = verify(result, workload, ctx.timeout_s)
+    result = shadowstack.explain(result, workload, lambda variant: verify(
+        backend.run_cell(cell, variant, device, ctx), variant, ctx.timeout_s))
     if result.status != OK and result.error_kind is None:  # a backend from another package that sets none
         result = result.replace(error_kind="unsupported" if result.status == UNSUPPORTED else "error")
     # no paths of this machine in what is stored (the same build stores the same provenance anywhere)
@@ -166,7 +168,7 @@ def run_bench(spec: Spec, store: Store, *, resume: int | None = None, jobs: int 
             if devices[device].backend != "host":
                 link_of(devices[device], spec.link) or _no_update_table(devices[device], spec.link)
     ctx = RunContext(repeat=spec.repeat, warmup=spec.warmup, timeout_s=spec.timeout, db_path=store.path, place=place,
-                     link=spec.link, fresh=fresh)
+                     link=spec.link, ram=spec.ram, fresh=fresh)
     if resume is not None:
         if store.run(resume) is None:
             if session:

@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--link", help="the link an update is delivered over on the boards, for the update-time model: "
                                   "a name of the device profile's [update.links], e.g. uart or ble (default: each "
                                   "device's own)")
+    b.add_argument("--ram", choices=("module", "profile"),
+                   help="the board runtimes' memory (WAMR's pool and wasm stack, wasm3's stacks, the native stack): "
+                        "module (default): a part that runs out is sized from what the module needs, within the "
+                        "device's RAM; profile: the device profile's fixed sizes only")
     b.add_argument("--jobs", type=int, help="emulated cells run in parallel (default: number of cores)")
     b.add_argument("--fresh", action="store_true",
                    help="emulate every emulated cell again (default: a cell whose firmware, QEMU, plugin, memory "
@@ -235,7 +239,7 @@ def cmd_bench(args) -> int:
                             tls_cert=args.tls_cert, tls_key=args.tls_key, place=args.place,
                             coordinator=args.coordinator, workload_dirs=args.workload_dir,
                             device_dirs=args.device_dir, config=args.config, link=args.link, embench=args.embench,
-                            host_baseline=args.host_baseline, fresh=args.fresh, on_result=on_result,
+                            host_baseline=args.host_baseline, ram=args.ram, fresh=args.fresh, on_result=on_result,
                             argv=sys.argv)
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"

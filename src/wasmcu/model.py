@@ -21,6 +21,9 @@ ERROR_KINDS = {
     "heap-exhausted": "the runtime's heap (malloc) ran out on the device",
     "pool-exhausted": "WAMR's fixed memory pool ran out on the device",
     "stack-overflow": "the native stack overflowed its region",
+    "wasm-stack-overflow": "the runtime's wasm stack (WAMR's operand stack, wasm3's value stack) overflowed",
+    "shadow-stack-overflow": "the module's own data stack in its linear memory ([wasm] stack_bytes) overflowed",
+    "linear-memory-exhausted": "the module's linear memory could not be allocated on the device",
     "trap": "the runtime stopped the module (out-of-bounds access, unreachable, ...)",
     "stack-limit": "the runtime's own stack limit stopped the module cleanly (wasm3's value stack, or its native "
                    "stack budget: native_stack_limit_bytes) before the native stack overflowed",

@@ -71,8 +71,9 @@ SUITES = {name: _check_suite(name, suite, SUITES_FILE, "") for name, suite in _r
 
 SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list, "langs": list,
              "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
-             "build": list, "firmware_cc": list, "link": str, "embench": str, "host_baseline": str}
-HOST_BASELINES = ("o2", "o3", "o3-native")  # wasmcu.toolchains.host.HOST_BASELINES
+             "build": list, "firmware_cc": list, "link": str, "embench": str, "host_baseline": str, "ram": str}
+HOST_BASELINES = ("o2", "o3", "o3-native")
+RAM_SIZINGS = ("module", "profile")  # wasmcu.backends.sizing  # wasmcu.toolchains.host.HOST_BASELINES
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Spec:
     device_dirs: list[Path] = field(default_factory=list)
     embench: str | None = None      # an Embench-IoT checkout (the `embench` suite; wasmcu.workloads.embench)
     host_baseline: str = "o2"       # the host's native build: o2, o3 (the AOT compilers' level) or o3-native
+    ram: str = "module"             # board runtimes' memory: sized from the module, or the profile's fixed sizes
 
     def as_dict(self) -> dict:
         d = dict(self.__dict__)
@@ -163,6 +165,10 @@ def plan(spec: Spec):
         all_workloads.update(found)
         if spec.suite == "embench":
             suite["workloads"] = list(found)
+    if spec.ram not in RAM_SIZINGS:
+        raise ConfigError(f"unknown RAM sizing '{spec.ram}'; known: {', '.join(RAM_SIZINGS)} (module: a board "
+                          f"runtime's memory that runs out is sized from what the module needs; profile: the "
+                          f"device profile's fixed sizes only)")
     if spec.host_baseline not in HOST_BASELINES:
         raise ConfigError(f"unknown host baseline '{spec.host_baseline}'; known: {', '.join(HOST_BASELINES)} (o2: "
                           "-O2 as everywhere; o3: the optimisation of the AOT compilers; o3-native: also for this CPU)")

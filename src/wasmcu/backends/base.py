@@ -20,6 +20,7 @@ class RunContext:
     link: str | None = None      # the link an update is delivered over (a device's [update.links]; None: its default)
     fresh: bool = False       # emulate again even when an identical emulation is kept beside the store
     run_id: int | None = None  # the stored run the cells belong to (named by a reused emulation)
+    ram: str = "module"          # board runtimes' memory: sized from the module, or the profile's ("profile")
 
 
 class Backend:

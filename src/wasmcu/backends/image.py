@@ -91,10 +91,11 @@ def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, 
                              defines=[*fw_defines, *defines])
 
 
-def check_linear_memory(rt, workload, n: int, lang: str, device) -> None:
-    """A module whose linear memory alone exceeds the device's RAM does not fit."""
+def check_linear_memory(rt, workload, n: int, lang: str, device) -> int | None:
+    """A module whose linear memory alone exceeds the device's RAM does not fit; the bytes of
+    its initial linear memory (None for a native cell)."""
     if not rt.wasm:
-        return
+        return None
     try:
         pages = memory_pages(build_wasm(workload, n, lang).wasm.read_bytes()) or 0
     except ValueError:
@@ -102,6 +103,7 @@ def check_linear_memory(rt, workload, n: int, lang: str, device) -> None:
     if pages * WASM_PAGE > device.ram_bytes:
         raise DoesNotFit(f"does not fit {device.name}: the module needs {pages * 64} KB of linear "
                          f"memory, the device has {device.ram_bytes // 1024} KB of RAM")
+    return pages * WASM_PAGE
 
 
 def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = None, defines=(),
@@ -119,7 +121,9 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         return None
     cc, cc_why = firmware_cc(cell, device)
     try:
-        check_linear_memory(rt, workload, cell.n, cell.lang, device)
+        linear = check_linear_memory(rt, workload, cell.n, cell.lang, device)
+        if linear is not None:
+            res.extra["linear_memory_bytes"] = linear
         elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines,
                                 firmware_cc=cc)
         native_elf = None

@@ -29,7 +29,7 @@ from .. import runtimes as runtimes_mod
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
-from . import containment
+from . import containment, faults, sizing
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from . import replay
@@ -99,6 +99,11 @@ class QemuBackend(Backend):
         return self._measure(cell, workload, device, ctx).freeze()
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
+        """The cell with the profile's sizes; a part that ran out sized from the module (wasmcu.backends.sizing)."""
+        return sizing.resize(self, self.measure_sized(cell, workload, device, ctx), cell, workload, device, ctx)
+
+    def measure_sized(self, cell, workload, device, ctx: RunContext) -> Draft:
+        """The cell built and run with the sizes of `device` (the profile, or a variant of it)."""
         res = Draft(cell=cell, backend=self.name)
         built = build_cell(res, workload, device, build_opt(device, cell.build))
         if built is None:
@@ -174,6 +179,9 @@ class QemuBackend(Backend):
         if proc.returncode != 0 or not report.ended or counts is None:
             text = (proc.stdout + proc.stderr).decode(errors="replace")
             fault = arm_fault(text, device, symbol_address(elf, "__heap_end"))
+            named = faults.explain(text, elf, device, arch.cc) if fault is None or fault[0] == "fault" else None
+            if named:  # unaligned access, bus fault, undefined instruction: which, where (backends.faults)
+                res.extra["fault_cause"], fault = named[0], ("fault", named[1])
             if fault:
                 res.fail(*fault)
                 return res

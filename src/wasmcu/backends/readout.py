@@ -6,7 +6,10 @@ Timing is each backend's own (cycle estimates, a hardware timer).
 
 from __future__ import annotations
 
-from ..model import DOES_NOT_FIT, Draft
+from .. import runtimes as runtimes_mod
+from ..model import Draft
+from .exhaustion import classify
+from .ramneed import ram_needed
 
 
 def reported_error(res: Draft, report, fp, device) -> bool:
@@ -14,9 +17,10 @@ def reported_error(res: Draft, report, fp, device) -> bool:
     if "error" not in report.fields:
         return False
     msg = report.fields["error"]
-    if "memory allocation failed" in msg or "out of memory" in msg:
-        res.fail("heap-exhausted", f"does not fit {device.name}: {msg} (heap has {fp.heap_limit_bytes / 1024:.1f} KB)",
-                 DOES_NOT_FIT)
+    rt = runtimes_mod.get(res.cell.runtime)
+    out = classify(msg, rt.name, rt.firmware_settings(device), device, fp.heap_limit_bytes)
+    if out is not None:
+        res.fail(out.kind, out.message, out.status)
     else:
         res.fail(firmware_error_kind(msg), f"firmware reported {msg}")
     return True
@@ -31,8 +35,6 @@ def firmware_error_kind(msg: str) -> str:
     report_error): the stage it names and what the runtime said, read once here where the
     protocol is parsed."""
     stage, _, detail = (part.strip() for part in msg.partition(":"))
-    if "allocate memory failed" in msg:  # WAMR's pool (its heap for module and instance) ran out
-        return "pool-exhausted"
     if stage == "fault" and detail.startswith("native stack overflow"):  # main.c's RISC-V trap handler
         return "stack-overflow"
     if stage == "trap" and detail == WASM3_STACK_TRAP:  # wasm3's own stack limit, a clean trap
@@ -50,7 +52,10 @@ def apply_report(res: Draft, report, fp) -> bool:
                                    f"the stack region (set [build] stack_bytes in the device profile)")
         return False
     res.ram_peak_bytes = fp.ram_static_bytes + heap + stack
-    if report.int("pool_bytes") is not None:  # WAMR's fixed heap pool (part of static RAM)
-        res.extra.update(pool_bytes=report.int("pool_bytes"), pool_hwm_bytes=report.int("pool_hwm"))
+    pool, pool_hwm = report.int("pool_bytes"), report.int("pool_hwm")
+    if pool is not None:  # WAMR's fixed heap pool (part of static RAM)
+        res.extra.update(pool_bytes=pool, pool_hwm_bytes=pool_hwm)
     res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap)
+    need, parts = ram_needed(fp.ram_static_bytes, stack, heap, pool, pool_hwm, res.extra.get("linear_memory_bytes"))
+    res.extra.update(ram_needed_bytes=need, ram_needed=parts)
     return True

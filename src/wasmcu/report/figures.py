@@ -98,6 +98,8 @@ def footprint_figure(results: list[Result], out: Path, wl: tuple[str, int, str])
     flash = {(r.cell.device, r.cell.runtime): r.flash_bytes / 1024 for r in rs}
     peak = {(r.cell.device, r.cell.runtime): (r.ram_peak_bytes or r.ram_static_bytes or 0) / 1024 for r in rs}
     static = {(r.cell.device, r.cell.runtime): (r.ram_static_bytes or 0) / 1024 for r in rs}
+    needed = {(r.cell.device, r.cell.runtime): r.extra["ram_needed_bytes"] / 1024 for r in rs
+              if r.extra.get("ram_needed_bytes")}
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     _grouped_bars(a1, devices, runtimes, flash, colors)
     a1.set_ylabel("flash image (KB)")
@@ -109,8 +111,12 @@ def footprint_figure(results: list[Result], out: Path, wl: tuple[str, int, str])
         for i, dev in enumerate(devices):
             if (dev, rt) in static:
                 a2.bar(i - 0.4 + width * (j + 0.5), static[(dev, rt)], width * 0.92, color="black", alpha=0.35)
+            if (dev, rt) in needed:  # what the run used (wasmcu.backends.ramneed): a line across the bar
+                x = i - 0.4 + width * (j + 0.5)
+                a2.hlines(needed[(dev, rt)], x - width * 0.46, x + width * 0.46, colors="black", linewidth=1.5)
     a2.set_ylabel("RAM (KB)")
-    a2.set_title("RAM: peak (bar) and static data+bss (dark part)", fontsize=10)
+    a2.set_title("RAM: configured peak (bar), static data+bss (dark part), needed (line)" if needed else
+                 "RAM: peak (bar) and static data+bss (dark part)", fontsize=10)
     fig.suptitle(f"Memory footprint of the firmware: {wl[0]}:{wl[1]} ({wl[2]}), from the ELF and the firmware's "
                  "high-water marks", fontsize=10)
     from matplotlib.patches import Patch

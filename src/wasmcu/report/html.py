@@ -102,7 +102,7 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
     # all cells
     parts.append("<h2>All cells</h2><table><tr><th>cell</th><th>status</th><th>checksum</th><th>verified by</th>"
                  "<th>time µs</th>"
-                 "<th>load µs</th><th>instructions</th><th>flash KB</th><th>RAM static KB</th><th>RAM peak KB</th>"
+                 "<th>load µs</th><th>instructions</th><th>flash KB</th><th>RAM static KB</th><th>RAM peak KB</th><th>RAM needed KB</th>"
                  "<th>runtime share flash KB</th><th>UF2 KB</th><th>energy µJ</th><th>notes</th></tr>")
     kb = lambda v: "" if not v else f"{v / 1024:,.1f}"  # noqa: E731
     for r in sorted(results, key=lambda r: r.cell):
@@ -114,7 +114,8 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
                      f"<td class='num'>{'' if r.load_us is None else f'{r.load_us:,.1f}'}</td>"
                      f"<td class='num'>{'' if r.instructions is None else f'{r.instructions:,}'}</td>"
                      f"<td class='num'>{kb(r.flash_bytes)}</td><td class='num'>{kb(r.ram_static_bytes)}</td>"
-                     f"<td class='num'>{kb(r.ram_peak_bytes)}</td><td class='num'>{kb(r.runtime_flash_bytes)}</td>"
+                     f"<td class='num'>{kb(r.ram_peak_bytes)}</td><td class='num'>{kb(r.extra.get('ram_needed_bytes'))}</td>"
+                     f"<td class='num'>{kb(r.runtime_flash_bytes)}</td>"
                      f"<td class='num'>{kb(r.extra.get('uf2_bytes'))}</td>"
                      f"<td class='num'>{_e(energy)}</td><td>{_e(note)}</td></tr>")
     parts.append("</table>")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import TYPE_CHECKING
 
 from ._version import __version__
 
@@ -31,12 +30,6 @@ _PUBLIC = {
 }
 
 __all__ = ["__version__", *_PUBLIC]
-
-if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .api import BenchRun, bench, default_db, load, plan, report, results, runs, to_frame
-    from .errors import ConfigError, WasmcuError
-    from .model import Cell, Result
-
 
 def __getattr__(name: str):
     module = _PUBLIC.get(name)

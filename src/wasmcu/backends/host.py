@@ -20,7 +20,7 @@ from ..measure.sample_check import check_samples
 from ..runtimes import wasi_host
 from ..workloads import SEED, WASM_ONLY
 from .base import Backend, RunContext
-from . import containment
+from .containment import host_cell
 from .benefits import record_module
 from .image import record_library_cost
 from ..runtimes.identity import runtime_record
@@ -96,7 +96,7 @@ class HostBackend(Backend):
         if rt.wasm:  # the host's native kernel uses the system's shared libc: nothing is linked in
             record_library_cost(res, build_wasm(workload, cell.n, cell.lang).meta.get("library_cost"), "module")
         if workload.containment:  # a misbehaving kernel: observed and classified, not timed
-            containment.host_cell(res, workload, rt, artifact, ctx.timeout_s, run_worker)
+            host_cell(res, workload, rt, artifact, ctx.timeout_s, run_worker)
             return res
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
         out = run_worker(job, ctx.timeout_s)

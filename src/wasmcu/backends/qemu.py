@@ -29,10 +29,12 @@ from .. import runtimes as runtimes_mod
 from ..toolchains import mcu
 from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
-from . import containment, faults, sizing
+from .containment import qemu_cell
+from .faults import explain as explain_fault
+from .sizing import resize
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
-from . import replay
+from .replay import emulate
 from .readout import apply_report, reported_error
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugin"
@@ -100,7 +102,7 @@ class QemuBackend(Backend):
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
         """The cell with the profile's sizes; a part that ran out sized from the module (wasmcu.backends.sizing)."""
-        return sizing.resize(self, self.measure_sized(cell, workload, device, ctx), cell, workload, device, ctx)
+        return resize(self, self.measure_sized(cell, workload, device, ctx), cell, workload, device, ctx)
 
     def measure_sized(self, cell, workload, device, ctx: RunContext) -> Draft:
         """The cell built and run with the sizes of `device` (the profile, or a variant of it)."""
@@ -114,7 +116,7 @@ class QemuBackend(Backend):
         res.provenance.update(qemu_machine=machine_args(device), cycle_model=device.cycle_model.as_dict(),
                               memory_system=device.section("memory_system") or None)
         if workload.containment:  # a misbehaving kernel: observed and classified (backends.containment)
-            containment.qemu_cell(res, workload, runtimes_mod.get(cell.runtime), elf, device, mcu.arch_of(device), ctx,
+            qemu_cell(res, workload, runtimes_mod.get(cell.runtime), elf, device, mcu.arch_of(device), ctx,
                                   command=emulation_command, arm_fault=arm_fault)
             return res
         res = self.execute(res, elf, device, mcu.arch_of(device), ctx, fp)
@@ -163,7 +165,7 @@ class QemuBackend(Backend):
             out = Path(tmp) / "counts.json"
             cmd = emulation_command(elf, device, arch, out, ctx.max_instructions)
             try:  # an identical earlier emulation is read back (wasmcu.backends.replay)
-                proc = replay.emulate(res, cmd, elf=elf, counts_file=out, plugin=plugin, ctx=ctx)
+                proc = emulate(res, cmd, elf=elf, counts_file=out, plugin=plugin, ctx=ctx)
             except subprocess.TimeoutExpired:
                 res.fail("timeout", f"timeout: QEMU did not finish within {ctx.timeout_s:g} s")
                 return res
@@ -179,7 +181,7 @@ class QemuBackend(Backend):
         if proc.returncode != 0 or not report.ended or counts is None:
             text = (proc.stdout + proc.stderr).decode(errors="replace")
             fault = arm_fault(text, device, symbol_address(elf, "__heap_end"))
-            named = faults.explain(text, elf, device, arch.cc) if fault is None or fault[0] == "fault" else None
+            named = explain_fault(text, elf, device, arch.cc) if fault is None or fault[0] == "fault" else None
             if named:  # unaligned access, bus fault, undefined instruction: which, where (backends.faults)
                 res.extra["fault_cause"], fault = named[0], ("fault", named[1])
             if fault:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import tools
 from ..errors import CellError, NotRepeatable
-from . import wasi_host
+from .wasi_host import is_command, node_command
 from .base import HostJob, HostMeasurement, Runtime, run_measured
 from .registry import register
 
@@ -33,8 +33,8 @@ class V8(Runtime):
 
     def measure(self, job: HostJob, once: bool = False) -> HostMeasurement:
         node = tools.require("node")
-        if wasi_host.is_command(job.artifact):  # a WASI command: node:wasi, a fresh instance per sample
-            digest, samples, loads, output, versions = wasi_host.node_command(node, self.flags, job)
+        if is_command(job.artifact):  # a WASI command: node:wasi, a fresh instance per sample
+            digest, samples, loads, output, versions = node_command(node, self.flags, job)
             return HostMeasurement(checksum=digest, samples_us=samples, load_samples_us=loads, calls_per_sample=1,
                                    extra={**versions, **output})
         cmd = [node, *self.flags, str(SCRIPT), job.artifact, str(job.repeat), str(job.warmup),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CellError
-from . import wasi_host
+from .wasi_host import WASI, wasmtime_command
 from .base import HostJob, Runtime
 from .registry import register
 
@@ -54,8 +54,8 @@ class Wasmtime(Runtime):
             raise CellError("wasmtime could not load the module: not a WebAssembly binary (no \\0asm magic)", "load-failed")
         try:
             module = wasmtime.Module(engine, data)
-            if any(i.module == wasi_host.WASI for i in module.imports):  # a WASI command: a fresh instance per call
-                return self._command(wasi_host.wasmtime_command(engine, module, job.fuel))
+            if any(i.module == WASI for i in module.imports):  # a WASI command: a fresh instance per call
+                return self._command(wasmtime_command(engine, module, job.fuel))
             instance = wasmtime.Instance(store, module, [])
         except wasmtime.WasmtimeError as exc:
             raise CellError(f"wasmtime could not load the module: {_message(exc)}", "load-failed") from exc

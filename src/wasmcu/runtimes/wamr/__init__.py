@@ -15,7 +15,7 @@ from pathlib import Path
 from ... import tools
 from ...errors import CellError, NotRepeatable, RuntimeUnavailable
 from ...toolchains.cache import cached, digest
-from .. import harness_output
+from ..harness_output import parse as parse_harness_output
 from ..base import HostJob, HostMeasurement, Runtime, run_measured
 from ..registry import REGISTRY, register
 from .builds import WamrBuild, aot_c_array, compile_aot, firmware_build, host_build, wamrc
@@ -104,7 +104,7 @@ class Wamr(Runtime):
         cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
                str(job.min_sample_us), str(job.min_warmup_s), str(job.seed), *(["once"] if once else [])]
         proc, rss = run_measured(cmd)
-        out, _notes = harness_output.parse("WAMR host program", proc.returncode, proc.stdout, proc.stderr)
+        out, _notes = parse_harness_output("WAMR host program", proc.returncode, proc.stdout, proc.stderr)
         if "error" in out:  # "STAGE: message" (bench.c's fail)
             if out.get("kind") == "not-repeatable":
                 raise NotRepeatable(f"WAMR: {out['error']}")

@@ -423,8 +423,9 @@ def test_wasm3_stack_overflow_on_the_cortex_m0plus_is_explained(db, tmp_path):
     small = re.sub(r'^name = "pico"', 'name = "pico-16k"', text, flags=re.M)
     small = re.sub(r"^stack_bytes = \d+.*$", "stack_bytes = 16384", small, flags=re.M)
     (tmp_path / "pico-16k.toml").write_text(small)
+    # the profile's fixed sizes (--ram profile): with the default, the stack would be sized to fit
     proc, cells = bench_json("--device", "pico,pico-16k", "--runtime", "wasm3", "--workload", "sha256:64", "--lang", "c",
-                             "--firmware-cc", "gcc", "--db", str(db), "--timeout", "120",
+                             "--firmware-cc", "gcc", "--db", str(db), "--timeout", "120", "--ram", "profile",
                              env={"WASMCU_DEVICE_PATH": str(tmp_path)})
     by = {c["device"]: c for c in cells}
     assert by["pico"]["status"] == "ok" and by["pico"]["extra"]["stack_hwm_bytes"] > 15 * 1024  # beyond 16 KB less its guard

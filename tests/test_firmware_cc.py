@@ -85,7 +85,8 @@ def test_a_stack_overflow_says_what_stack_the_run_needed(db, tmp_path):
     small = re.sub(r"^stack_bytes = \d+.*$", "stack_bytes = 12288", small, flags=re.M)
     (tmp_path / "pico-12k.toml").write_text(small)
     proc, cells = bench_json("--device", "pico,pico-12k", "--runtime", "wasm3", "--workload", "sha256:64", "--lang", "c",
-                             "--db", str(db), "--timeout", "120", env={"WASMCU_DEVICE_PATH": str(tmp_path)})
+                             "--db", str(db), "--timeout", "120", "--ram", "profile",  # the profile's fixed stack
+                             env={"WASMCU_DEVICE_PATH": str(tmp_path)})
     by = {c["device"]: c for c in cells}
     used = by["pico"]["extra"]["stack_hwm_bytes"]
     assert by["pico"]["status"] == "ok" and used > 12288

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import tools
 from ..workloads import Workload, module_check
+from ..workloads.module_check import read_leb128  # its Malformed is a ValueError, as callers expect
 from . import cfamily, libcost
 from .cache import cached, digest, meta
 from . import assemblyscript, rust, zig
@@ -343,32 +344,32 @@ def function_imports(data: bytes) -> list[tuple[str, str]]:
     out, pos = [], 8
     while pos < len(data):
         sid = data[pos]
-        size, pos = _leb(data, pos + 1)
+        size, pos = read_leb128(data, pos + 1)
         end = pos + size
         if sid == 2:
-            count, p = _leb(data, pos)
+            count, p = read_leb128(data, pos)
             for _ in range(count):
                 names = []
                 for _ in range(2):
-                    length, p = _leb(data, p)
+                    length, p = read_leb128(data, p)
                     names.append(data[p:p + length].decode("utf-8", "replace"))
                     p += length
                 kind = data[p]
                 p += 1
                 if kind == 0:
-                    _, p = _leb(data, p)
+                    _, p = read_leb128(data, p)
                     out.append((names[0], names[1]))
                 elif kind == 1:
                     p += 1
-                    flags, p = _leb(data, p)
-                    _, p = _leb(data, p)
+                    flags, p = read_leb128(data, p)
+                    _, p = read_leb128(data, p)
                     if flags & 1:
-                        _, p = _leb(data, p)
+                        _, p = read_leb128(data, p)
                 elif kind == 2:
-                    flags, p = _leb(data, p)
-                    _, p = _leb(data, p)
+                    flags, p = read_leb128(data, p)
+                    _, p = read_leb128(data, p)
                     if flags & 1:
-                        _, p = _leb(data, p)
+                        _, p = read_leb128(data, p)
                 elif kind == 3:
                     p += 2
             return out
@@ -442,20 +443,6 @@ def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
 
 
 
-
-def _leb(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(data):
-            raise ValueError("truncated LEB128")
-        b = data[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return result, pos
-
-
 def memory_pages(data: bytes) -> int | None:
     """Initial linear-memory pages a module declares (defined or imported); None if no memory.
 
@@ -470,35 +457,35 @@ def memory_pages(data: bytes) -> int | None:
     pos = 8
     while pos < len(data):
         sid = data[pos]
-        size, pos = _leb(data, pos + 1)
+        size, pos = read_leb128(data, pos + 1)
         end = pos + size
         if end > len(data):
             raise ValueError(f"truncated module: section {sid} ends past the end of the file")
         if sid == 5:  # memory section: vec(limits)
-            count, p = _leb(data, pos)
+            count, p = read_leb128(data, pos)
             if count:
-                _flags, p = _leb(data, p)
-                initial, _ = _leb(data, p)
+                _flags, p = read_leb128(data, p)
+                initial, _ = read_leb128(data, p)
                 return initial
         elif sid == 2:  # import section: look for an imported memory
-            count, p = _leb(data, pos)
+            count, p = read_leb128(data, pos)
             for _ in range(count):
                 for _ in range(2):  # module name, field name
-                    n, p = _leb(data, p)
+                    n, p = read_leb128(data, p)
                     p += n
                 kind = data[p]
                 p += 1
                 if kind == 0:
-                    _, p = _leb(data, p)
+                    _, p = read_leb128(data, p)
                 elif kind == 1:
                     p += 1
-                    flags, p = _leb(data, p)
-                    _, p = _leb(data, p)
+                    flags, p = read_leb128(data, p)
+                    _, p = read_leb128(data, p)
                     if flags & 1:
-                        _, p = _leb(data, p)
+                        _, p = read_leb128(data, p)
                 elif kind == 2:
-                    _flags, p = _leb(data, p)
-                    initial, _ = _leb(data, p)
+                    _flags, p = read_leb128(data, p)
+                    initial, _ = read_leb128(data, p)
                     return initial
                 elif kind == 3:
                     p += 2

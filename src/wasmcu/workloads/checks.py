@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from ..errors import ConfigError
+from .module_check import Malformed, parse
 
 # the keys of workload.toml, at the top and in its tables
 TOP_KEYS = {"name": "its name", "description": "one line", "sizes": "the sizes n",
@@ -84,41 +85,12 @@ def entry_defined(entry: str, files: dict[str, list[Path]], include_dirs: list[P
                                                       "seed) (default 'run')")
 
 
-def _leb(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return value, pos
-
-
 def wasm_exports(data: bytes) -> set[str] | None:
-    """The export names of a WebAssembly module, or None when it cannot be read."""
-    if data[:8] != b"\0asm\x01\0\0\0":
-        return None
+    """The export names of a WebAssembly module, or None when it cannot be read (a truncated
+    module: its runtime says what is wrong with it)."""
     try:
-        pos = 8
-        while pos < len(data):
-            section, size_pos = data[pos], pos + 1
-            size, pos = _leb(data, size_pos)
-            end = pos + size
-            if end > len(data):  # a truncated module: the runtime says what is wrong with it
-                return None
-            if section == 7:
-                count, pos = _leb(data, pos)
-                names = set()
-                for _ in range(count):
-                    length, pos = _leb(data, pos)
-                    names.add(data[pos:pos + length].decode("utf-8", "replace"))
-                    pos += length + 1  # the name, then the kind
-                    _, pos = _leb(data, pos)  # the index
-                return names
-            pos = end
-        return set()
-    except IndexError:
+        return set(parse(data).exports)
+    except Malformed:
         return None
 
 

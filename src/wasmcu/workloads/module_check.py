@@ -88,7 +88,7 @@ class Module:
         return i if self.globals[i][0] == I32 else None
 
 
-def _leb(data: bytes, pos: int) -> tuple[int, int]:
+def read_leb128(data: bytes, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if pos >= len(data):
@@ -123,16 +123,16 @@ def _sleb(value: int) -> bytes:
 
 
 def _name(data: bytes, pos: int) -> tuple[str, int]:
-    length, pos = _leb(data, pos)
+    length, pos = read_leb128(data, pos)
     return data[pos:pos + length].decode("utf-8", "replace"), pos + length
 
 
 def _limits(data: bytes, pos: int) -> tuple[tuple[int, int | None], int]:
-    flags, pos = _leb(data, pos)
-    low, pos = _leb(data, pos)
+    flags, pos = read_leb128(data, pos)
+    low, pos = read_leb128(data, pos)
     high = None
     if flags & 1:
-        high, pos = _leb(data, pos)
+        high, pos = read_leb128(data, pos)
     return (low, high), pos
 
 
@@ -142,7 +142,7 @@ def _const_expr(data: bytes, pos: int) -> tuple[bytes, int]:
     op = data[pos]
     pos += 1
     if op in (0x41, 0x42, 0x23, 0xD2):        # i32.const, i64.const, global.get, ref.func: one LEB
-        _, pos = _leb(data, pos)
+        _, pos = read_leb128(data, pos)
     elif op == 0x43:
         pos += 4
     elif op == 0x44:
@@ -162,7 +162,7 @@ def parse(data: bytes) -> Module:
     try:
         while pos < len(data):
             sid = data[pos]
-            size, pos = _leb(data, pos + 1)
+            size, pos = read_leb128(data, pos + 1)
             if pos + size > len(data):
                 raise Malformed("a section extends past the end of the module")
             sections.append((sid, data[pos:pos + size]))
@@ -178,15 +178,15 @@ def parse(data: bytes) -> Module:
 def _read_section(m: Module, sid: int, body: bytes) -> None:
     pos = 0
     if sid in (1, 2, 3, 5, 6, 7):
-        count, pos = _leb(body, 0)
+        count, pos = read_leb128(body, 0)
     if sid == 1:
         for _ in range(count):
             if body[pos] != 0x60:
                 raise Malformed("a type that is not a function type")
-            n, pos = _leb(body, pos + 1)
+            n, pos = read_leb128(body, pos + 1)
             params = tuple(body[pos:pos + n])
             pos += n
-            n, pos = _leb(body, pos)
+            n, pos = read_leb128(body, pos)
             results = tuple(body[pos:pos + n])
             pos += n
             m.types.append((params, results))
@@ -198,7 +198,7 @@ def _read_section(m: Module, sid: int, body: bytes) -> None:
             pos += 1
             desc = None
             if kind == 0:
-                desc, pos = _leb(body, pos)
+                desc, pos = read_leb128(body, pos)
             elif kind == 1:
                 _, pos = _limits(body, pos + 1)
             elif kind == 2:
@@ -211,7 +211,7 @@ def _read_section(m: Module, sid: int, body: bytes) -> None:
             m._import_types.append((mod, name, kind, desc))
     elif sid == 3:
         for _ in range(count):
-            t, pos = _leb(body, pos)
+            t, pos = read_leb128(body, pos)
             m.functions.append(t)
     elif sid == 5 and count:
         m.memory, pos = _limits(body, pos)
@@ -224,10 +224,10 @@ def _read_section(m: Module, sid: int, body: bytes) -> None:
         for _ in range(count):
             name, pos = _name(body, pos)
             kind = body[pos]
-            index, pos = _leb(body, pos + 1)
+            index, pos = read_leb128(body, pos + 1)
             m.exports[name] = (kind, index)
     elif sid == 8:
-        m.start, _ = _leb(body, 0)
+        m.start, _ = read_leb128(body, 0)
 
 
 def _signature(t: tuple[tuple[int, ...], tuple[int, ...]]) -> str:
@@ -323,7 +323,7 @@ def _vec(items: list[bytes]) -> bytes:
 
 def _entries(body: bytes, reader) -> list[bytes]:
     """The raw entries of a vector section, split by `reader(body, pos) -> end`."""
-    count, pos = _leb(body, 0)
+    count, pos = read_leb128(body, 0)
     out = []
     for _ in range(count):
         end = reader(body, pos)
@@ -334,7 +334,7 @@ def _entries(body: bytes, reader) -> list[bytes]:
 
 def _export_end(body: bytes, pos: int) -> int:
     _, pos = _name(body, pos)
-    _, pos = _leb(body, pos + 1)
+    _, pos = read_leb128(body, pos + 1)
     return pos
 
 
@@ -343,7 +343,7 @@ def _global_end(body: bytes, pos: int) -> int:
 
 
 def _code_end(body: bytes, pos: int) -> int:
-    size, pos = _leb(body, pos)
+    size, pos = read_leb128(body, pos)
     return pos + size
 
 
@@ -403,6 +403,6 @@ def _trampoline(module: Module, sections: dict[int, bytes]) -> dict[int, bytes]:
 
 
 def _type_end(body: bytes, pos: int) -> int:
-    n, pos = _leb(body, pos + 1)
-    n, pos = _leb(body, pos + n)
+    n, pos = read_leb128(body, pos + 1)
+    n, pos = read_leb128(body, pos + n)
     return pos + n

@@ -8,7 +8,6 @@ import shutil
 import pytest
 
 from wasmcu import devices, workloads
-from wasmcu.backends.qemu import QemuBackend
 
 from unicorn import arm_const as arm
 

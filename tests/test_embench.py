@@ -1,7 +1,6 @@
 """Embench-IoT from a checkout (here a small Embench-shaped tree written for the tests), the host
 reference that cannot be hijacked, run-once kernels, unverified cells, and the scores."""
 
-import json
 import math
 import shutil
 

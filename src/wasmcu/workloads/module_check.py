@@ -277,7 +277,7 @@ def check(path: Path, entry: str, sizes: list[int], spec_file: Path, label: str 
     if entry not in module.exports:
         exported = sorted(n for n, (k, _) in module.exports.items() if k == 0)
         raise refuse(f"has no export '{entry}' (it exports {', '.join(exported) or 'no function'})",
-                     f"entry = \"NAME\" in workload.toml naming an exported function (i32) -> i32", field="entry")
+                     "entry = \"NAME\" in workload.toml naming an exported function (i32) -> i32", field="entry")
     kind, index = module.exports[entry]
     if kind != 0:
         raise refuse(f"exports '{entry}' as a {KINDS.get(kind, 'value')}, not a function",

@@ -38,6 +38,25 @@ def machine(lsf=3, gsf=1):
 
 # --- the checkout and the port (no build) ---
 
+def test_a_checkout_named_in_the_config_file_or_an_experiment_file_is_relative_to_that_file(tmp_path, monkeypatch):
+    """[paths] embench in the config file is accepted, and a relative path there or in an experiment
+    file means the folder beside that file, not the current directory."""
+    from wasmcu import config
+    from wasmcu.plan import load_spec_file
+
+    (tmp_path / "etc").mkdir()
+    cfg = tmp_path / "etc" / "config.toml"
+    cfg.write_text('[paths]\nembench = "checkouts/embench"\n')
+    monkeypatch.setenv("WASMCU_CONFIG", str(cfg))
+    monkeypatch.delenv("WASMCU_EMBENCH", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert embench.checkout_path() == (tmp_path / "etc" / "checkouts" / "embench").resolve()
+    exp = tmp_path / "etc" / "exp.toml"
+    exp.write_text('suite = "embench"\nembench = "../embench-iot"\n')
+    assert embench.checkout_path(load_spec_file(exp)["embench"]) == (tmp_path / "embench-iot").resolve()
+    assert config.settings()["paths"]["embench"] == "checkouts/embench"
+
+
 def test_a_path_that_is_not_an_embench_checkout_is_a_clear_error(tmp_path):
     (tmp_path / "src").mkdir()
     with pytest.raises(ConfigError, match=r"is not an Embench-IoT checkout: it has no support/support.h.*github.com/embench"):

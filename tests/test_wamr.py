@@ -166,7 +166,7 @@ def test_wamr_build_on_a_real_tree(tmp_path):
     if not source:
         pytest.skip("set WASMCU_WAMR_SOURCE to a WAMR 2.4 source tree to run this")
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[other]\nkept = "yes"\n')
+    cfg.write_text('[paths]\nembench = "kept"\n')
     proc = wasmcu("wamr", "build", source, "--out", str(tmp_path / "out"), "--only", "armv6m-fast",
                   env={"WASMCU_CONFIG": str(cfg)})
     assert proc.returncode == 0, proc.stderr
@@ -174,7 +174,7 @@ def test_wamr_build_on_a_real_tree(tmp_path):
     import tomllib
 
     data = tomllib.loads(cfg.read_text())
-    assert data["other"]["kept"] == "yes"
+    assert data["paths"]["embench"] == "kept"
     built = Path(data["wamr"]["firmware"]["armv6m-fast"])
     assert wamr.identify(built / "libiwasm.a") == ("fast", False)
     assert (built / "include" / "wasm_export.h").is_file()

@@ -22,7 +22,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 # the config file's tables
 KEYS = {"suites": "named sets of cells", "wamr": "WAMR builds, written by `wasmcu wamr build`",
-        "wasm3": "wasm3 builds, written by `wasmcu wasm3 build`"}
+        "wasm3": "wasm3 builds, written by `wasmcu wasm3 build`",
+        "paths": "checkouts wasmcu uses in place, e.g. embench = \"PATH\" (relative to this file)"}
 
 
 def config_file() -> Path | None:

@@ -136,6 +136,8 @@ def load_spec_file(path: Path) -> dict:
             if not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"invalid value {value!r}", file=path, field=key, expected="a list of strings")
             value = [Path(path.parent, v) for v in value] if key.endswith("_dirs") else ",".join(value)
+        if key == "embench":  # a checkout, like the *_dirs, is named relative to the experiment file
+            value = str(Path(path.parent, value).expanduser())
         if key in ("repeat", "warmup", "timeout") and value <= (0 if key != "warmup" else -1):
             raise ConfigError(f"invalid value {value!r}", file=path, field=key, expected="a positive number")
         out[key] = value

@@ -69,7 +69,9 @@ def checkout_path(given: str | Path | None = None) -> Path:
     from .. import config
 
     if given is None:
-        given = config.lookup("WASMCU_EMBENCH", "paths", "embench")
+        given, origin = config.lookup_origin("WASMCU_EMBENCH", "paths", "embench")
+        if given and origin and origin.startswith("[paths]"):  # relative to the config file that names it
+            given = Path(config.config_file().parent, Path(given).expanduser())
     if not given:
         raise ConfigError("the embench suite needs an Embench-IoT checkout: name it with --embench PATH (or "
                           "WASMCU_EMBENCH, or embench = \"PATH\" in the config file's [paths] table); get one with "

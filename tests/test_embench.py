@@ -230,10 +230,17 @@ def test_a_kernel_with_a_global_named_time_runs_on_the_host(tmp_path):
 
 
 def test_a_run_once_kernel_is_timed_by_fresh_instances(tmp_path):
+    """Every host runtime times a run-once kernel by fresh instances: WAMR's, where a WAMR is built,
+    by one process of its host program per sample."""
+    from wasmcu.runtimes import RUNTIMES
+
+    wamr = [rt for rt in ("wamr-classic", "wamr-fast", "wamr-aot") if RUNTIMES[rt].unavailable_reason() is None]
     d = _workload(tmp_path, "runonce", RUN_ONCE)
     proc, cells = bench_json("--workload-dir", str(d), "--workload", "runonce", "--device", "host",
-                             "--runtime", "native,wasm3,wasm2c", "--repeat", "3", "--db", str(tmp_path / "db.sqlite"))
+                             "--runtime", ",".join(["native", "wasm3", "wasm2c", "v8-liftoff", *wamr]), "--repeat", "3",
+                             "--db", str(tmp_path / "db.sqlite"))
     assert proc.returncode == 0, proc.stderr
+    assert sorted(c["runtime"] for c in cells) == sorted(["native", "wasm3", "wasm2c", "v8-liftoff", *wamr])
     m = [(42 + i) * 3 + 1 & 0xFFFFFFFF for i in range(8)]
     h = 0
     for v in m:

@@ -304,6 +304,11 @@ def _check(value, first: int) -> None:
 # per sample), each called once. Every fresh instance must give the same result; one that does
 # not is a kernel that is not deterministic at all, an error.
 
+def harness_not_repeatable(who: str, error: str) -> NotRepeatable:
+    """A host program's "not-repeatable: ..." report, worded as the in-process runtimes word it."""
+    return NotRepeatable(f"kernel is not repeatable under {who}: {error.split(': ', 1)[-1]}")
+
+
 RUN_ONCE_NOTE = ("run-once: the kernel gives another result when called again in the same instance, so each "
                  "sample is one call in a fresh instance, as on a board")
 

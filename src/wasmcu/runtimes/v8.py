@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from .. import tools
-from ..errors import CellError, NotRepeatable
+from ..errors import CellError
 from .wasi_host import is_command, node_command
-from .base import HostJob, HostMeasurement, Runtime, run_measured
+from .base import HostJob, HostMeasurement, Runtime, harness_not_repeatable, run_measured
 from .registry import register
 
 SCRIPT = Path(__file__).with_name("v8_bench.js")
@@ -48,7 +48,7 @@ class V8(Runtime):
                             "crash") from None
         if "error" in out:
             if out.get("kind") == "not-repeatable":
-                raise NotRepeatable(f"V8: {out['error']}")
+                raise harness_not_repeatable("V8", out["error"])
             raise CellError(f"V8: {out['error']}", out.get("kind", "error"))
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],

@@ -13,10 +13,10 @@ import dataclasses
 from pathlib import Path
 
 from ... import tools
-from ...errors import CellError, NotRepeatable, RuntimeUnavailable
+from ...errors import CellError, RuntimeUnavailable
 from ...toolchains.cache import cached, digest
 from ..harness_output import parse as parse_harness_output
-from ..base import HostJob, HostMeasurement, Runtime, run_measured
+from ..base import HostJob, HostMeasurement, Runtime, harness_not_repeatable, run_measured
 from ..registry import REGISTRY, register
 from .builds import WamrBuild, aot_c_array, compile_aot, firmware_build, host_build, wamrc
 
@@ -107,7 +107,7 @@ class Wamr(Runtime):
         out, _notes = parse_harness_output("WAMR host program", proc.returncode, proc.stdout, proc.stderr)
         if "error" in out:  # "STAGE: message" (bench.c's fail)
             if out.get("kind") == "not-repeatable":
-                raise NotRepeatable(f"WAMR: {out['error']}")
+                raise harness_not_repeatable("WAMR", out["error"])
             stage = out["error"].split(":", 1)[0]
             raise CellError(f"WAMR: {out['error']}", HARNESS_STAGES.get(stage, "error"))
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],

@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from ...errors import CellError, NotRepeatable, RuntimeUnavailable
-from ..base import HostJob, HostMeasurement, run_measured
+from ...errors import CellError, RuntimeUnavailable
+from ..base import HostJob, HostMeasurement, harness_not_repeatable, run_measured
 from ..registry import REGISTRY
 from . import Wasm3
 from .builds import configured, find, harness, library
@@ -94,7 +94,7 @@ class Wasm3Registered(Wasm3):
                             f"{(proc.stderr or proc.stdout).strip()[-400:]}", "crash") from None
         if "error" in out:
             if out.get("kind") == "not-repeatable":
-                raise NotRepeatable(f"wasm3: {out['error']}")
+                raise harness_not_repeatable(f"wasm3 {self.version}", out["error"])
             raise CellError(f"wasm3 {self.version}: {out['error']}", HARNESS_STAGES.get(out["error"].split(":")[0],
                                                                                        "error"))
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],

@@ -26,7 +26,7 @@ from ..workloads import SEED
 
 # the host's runtimes that run in the worker process (wasmcu.backends.containment_call); the others
 # (V8, WAMR) have a containment program of their own (their runtime's `contain`)
-IN_PROCESS = ("native", "wasm2c", "wasm3", "wasmtime", "wasmtime-pulley")
+IN_PROCESS = ("native", "wasm2c", "wasm3", "wasm3-gas", "wasmtime", "wasmtime-pulley")
 HOST_LIMIT_S = 5.0                   # the host's time limit for one misbehaving call
 WATCHDOG_S = 1.0                     # a runtime's own watchdog (V8, WAMR): well inside the host's limit
 BOARD_LIMIT_INSTRUCTIONS = 50_000_000  # an emulated board's budget: a watchdog's part
@@ -129,7 +129,8 @@ def qemu_cell(res, workload, rt, elf: Path, device, arch, ctx, *, command, arm_f
                           result=None if trapped else report.int("checksum"),
                           alive=report.int("alive") if alive_ok else None,
                           alive_error=None if alive_ok else "the second call trapped too",
-                          canary_intact=report.int("canary") == 1, second_call="the same runtime instance")
+                          canary_intact=report.int("canary") == 1, second_call="the same runtime instance",
+                          stopped_by=report.fields.get("stopped_by") if trapped else None)
         if run_w is not None:
             est = device.cycle_model.estimate({"insns": run_w["insns"], **run_w["events"]})
             obs.detect_us, obs.detect_kind = est.cycles / hz * 1e6, "estimated"

@@ -31,7 +31,7 @@ def contain(job: HostJob) -> dict:
     if program is not None:  # the runtime's own program observes both calls
         c = program(job)
         return {"containment": {k: c.get(k) for k in ("trap", "trap_kind", "result", "alive", "alive_error",
-                                                      "detect_us", "second_call", "stopped_by")}}
+                                                      "detect_us", "second_call", "stopped_by", "hang")}}
     call = rt.load(job)
     trap = trap_kind = result = stopped_by = None
     t0 = time.perf_counter_ns()

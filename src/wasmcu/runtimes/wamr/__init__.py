@@ -114,6 +114,13 @@ class Wamr(Runtime):
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss)
 
+    def contain(self, job: HostJob) -> dict:
+        """The containment suite's two calls in wasmcu's WAMR containment program (contain.py), under a
+        watchdog thread that calls wasm_runtime_terminate."""
+        from .contain import contain
+
+        return contain(host_build(self.kind, self.version), job.artifact, job.seed, job.watchdog_s or 1.0)
+
     def once_sample(self, job, tmp, i):
         """A process of WAMR's host program per sample, calling `run` once."""
         m = self.measure(dataclasses.replace(job, load_repeat=1), once=True)

@@ -1,0 +1,66 @@
+"""Gas metering (wasm3-gas): the module instrumented by wasm-metering, usegas in the host binding and the
+firmware's glue, the containment suite's endless loop stopped, and an ordinary kernel's result unchanged."""
+
+import pytest
+
+from wasmcu import devices, workloads
+from wasmcu.backends import RunContext
+from wasmcu.bench import execute_cell
+from wasmcu.model import OK, Cell
+from wasmcu.toolchains import metering
+from wasmcu.toolchains.wasm import build_wasm
+from wasmcu.workloads.module_check import parse
+
+
+@pytest.fixture(scope="module")
+def env():
+    try:
+        metering.package_dir()
+    except Exception as exc:
+        pytest.skip(str(exc))
+    return workloads.discover(), devices.discover()
+
+
+def run(env, kernel, n, runtime, device, timeout_s=60.0):
+    wls, devs = env
+    return execute_cell(Cell(kernel, n, "c", runtime, device), wls[kernel], devs[device],
+                        RunContext(repeat=2, warmup=0, timeout_s=timeout_s))
+
+
+def test_the_instrumented_module_imports_usegas_and_keeps_its_export(env):
+    wasm = build_wasm(env[0]["crc16"], 100, "c").wasm
+    out = metering.metered(wasm) / "module.wasm"
+    data = out.read_bytes()
+    assert parse(wasm.read_bytes()).imports == []
+    assert [(m, f, kind) for m, f, kind in parse(data).imports] == [("metering", "usegas", 0)]
+    assert "run" in parse(data).exports
+    assert len(data) > wasm.stat().st_size and (out.parent / "module_wasm.c").is_file()
+
+
+def test_gas_stops_the_endless_loop_on_the_host_and_the_instance_answers_again(env):
+    e = run(env, "endless_loop", 1, "wasm3-gas", "host", timeout_s=5).extra
+    assert (e["outcome"], e["contained"], e["alive"]) == ("stopped", True, True), e
+    assert "gas" in e["stopped_by"] and e["detect_us"] < 1e6
+    assert e["derived_kind"] == metering.DERIVED_KIND
+    plain = run(env, "endless_loop", 1, "wasm3", "host", timeout_s=2).extra
+    assert plain["outcome"] == "hang"
+
+
+def test_an_ordinary_kernel_gives_the_same_result_metered(env):
+    g = run(env, "crc16", 100, "wasm3-gas", "host")
+    w = run(env, "crc16", 100, "wasm3", "host")
+    assert g.status == OK and w.status == OK and g.checksum == w.checksum
+    assert g.provenance["runtime_settings"]["gas"] > 0
+    assert g.extra["derived_bytes"] > g.extra["module_bytes"] == w.extra["module_bytes"]
+
+
+@pytest.mark.qemu
+def test_gas_in_the_firmware_stops_the_endless_loop_and_costs_flash(env):
+    e = run(env, "endless_loop", 1, "wasm3-gas", "pico", timeout_s=120).extra
+    assert (e["outcome"], e["contained"], e["alive"], e["canary_intact"]) == ("stopped", True, True, True), e
+    assert "gas" in e["stopped_by"] and e["detect_kind"] == "estimated"
+    g = run(env, "crc16", 100, "wasm3-gas", "pico", timeout_s=120)
+    w = run(env, "crc16", 100, "wasm3", "pico", timeout_s=120)
+    assert g.status == OK and g.checksum == w.checksum
+    assert g.flash_bytes > w.flash_bytes and g.cycles > w.cycles
+    assert g.extra["update_bytes"] == g.extra["derived_bytes"]  # the metered module is what an update ships

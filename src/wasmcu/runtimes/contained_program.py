@@ -1,4 +1,4 @@
-"""The containment suite in a runtime's own program (V8's node, WAMR's C program): run it and read its one JSON observation.
+"""Run a runtime's own containment program (V8's node, WAMR's C program) and read its one JSON observation.
 
 Such a program makes the misbehaving call under its own watchdog, then a second call on the
 same instance, and prints {"containment": {trap, trap_kind, result, alive, alive_error,

@@ -38,7 +38,9 @@ def test_the_instrumented_module_imports_usegas_and_keeps_its_export(env):
 
 
 def test_gas_stops_the_endless_loop_on_the_host_and_the_instance_answers_again(env):
-    e = run(env, "endless_loop", 1, "wasm3-gas", "host", timeout_s=5).extra
+    r = run(env, "endless_loop", 1, "wasm3-gas", "host", timeout_s=5)
+    e = r.extra
+    assert r.provenance["runtime_settings"]["gas"] == 200_000
     assert (e["outcome"], e["contained"], e["alive"]) == ("stopped", True, True), e
     assert "gas" in e["stopped_by"] and e["detect_us"] < 1e6
     assert e["derived_kind"] == metering.DERIVED_KIND
@@ -50,13 +52,15 @@ def test_an_ordinary_kernel_gives_the_same_result_metered(env):
     g = run(env, "crc16", 100, "wasm3-gas", "host")
     w = run(env, "crc16", 100, "wasm3", "host")
     assert g.status == OK and w.status == OK and g.checksum == w.checksum
-    assert g.provenance["runtime_settings"]["gas"] > 0
+    assert g.provenance["runtime_settings"]["gas"] == 2_000_000_000
     assert g.extra["derived_bytes"] > g.extra["module_bytes"] == w.extra["module_bytes"]
 
 
 @pytest.mark.qemu
 def test_gas_in_the_firmware_stops_the_endless_loop_and_costs_flash(env):
-    e = run(env, "endless_loop", 1, "wasm3-gas", "pico", timeout_s=120).extra
+    r = run(env, "endless_loop", 1, "wasm3-gas", "pico", timeout_s=120)
+    e = r.extra
+    assert r.provenance["runtime_settings"]["gas"] == 200_000
     assert (e["outcome"], e["contained"], e["alive"], e["canary_intact"]) == ("stopped", True, True, True), e
     assert "gas" in e["stopped_by"] and e["detect_kind"] == "estimated"
     g = run(env, "crc16", 100, "wasm3-gas", "pico", timeout_s=120)

@@ -61,6 +61,8 @@ def _finish(res, workload, rt, obs: Observation) -> None:
     res.extra.update(classify(obs, rt.wasm, workload.containment.get("refused_result")),
                      misbehaviour=workload.containment["misbehaviour"],
                      metering=_metering(rt))
+    if getattr(rt, "contain_settings", None):  # the suite's own budget (wasm3-gas), recorded where the settings are
+        res.provenance["runtime_settings"] = {**(res.provenance.get("runtime_settings") or {}), **rt.contain_settings}
     res.status = OK
 
 

@@ -31,6 +31,7 @@ class Wasm3Gas(Wasm3):
                "host, a budget per call")
     host_sizes = {**Wasm3.host_sizes, "gas": GAS}
     firmware_sizes = {**Wasm3.firmware_sizes, "gas": (GAS, "WASMCU_WASM3_GAS")}
+    contain_settings = {"gas": CONTAIN_GAS}  # a containment cell's budget (wasmcu.backends.containment)
     metering = (f"gas: the module is instrumented by wasm-metering to call metering.usegas (one unit per wasm "
                 f"instruction); the host's usegas traps once {CONTAIN_GAS:,} units are spent")
     metering_words = {"out-of-gas": f"gas: {CONTAIN_GAS:,} units (one per wasm instruction), then usegas traps"}

@@ -94,6 +94,10 @@ class Wamr(Runtime):
         artifact, meta = super().prepare(workload, n, lang)
         build = host_build(self.kind, self.version)
         meta = dict(meta, harness=str(harness(build)))
+        if workload.containment:  # its containment program, built here: the worker's short time limit runs it only
+            from .contain import program
+
+            meta["contain_program"] = str(program(build))
         if self.kind != "aot":
             return artifact, meta
         aot = compile_aot(Path(artifact), None, self.version)

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from ...errors import CellError
 from ..base import HostJob
-from ..registry import register
+from ..registry import REGISTRY, register
 from . import Wasm3
+from .builds import configured
+from .registered import Wasm3Registered
 
 GAS = 2_000_000_000     # an ordinary call's budget (fits the glue's int32): metering's cost, not a limit
 CONTAIN_GAS = 200_000   # a containment call's budget: ample for run(0), stops an endless loop within milliseconds
@@ -107,3 +109,65 @@ class Wasm3Gas(Wasm3):
 
         call._keep = (env, rt, module, usegas)
         return call
+
+
+class Wasm3GasRegistered(Wasm3Registered):
+    """`wasm3-gas@VERSION`: a wasm3 built from a source tree, with the same metering: usegas in
+    wasmcu's C host programs (bench.c, contain.c) and in the firmware's glue."""
+
+    firmware_sizes = {**Wasm3Registered.firmware_sizes, "gas": (GAS, "WASMCU_WASM3_GAS")}
+    host_sizes = {**Wasm3Registered.host_sizes, "gas": GAS}
+    host_defines = [f"-DWASMCU_WASM3_GAS={GAS}"]
+    contain_settings = Wasm3Gas.contain_settings
+    metering = Wasm3Gas.metering
+
+    def __init__(self, version: str):
+        super().__init__(version)
+        self.name = f"wasm3-gas@{version}"
+        self.summary = f"wasm3 {version} with gas metering (wasm-metering; usegas in wasmcu's C programs and glue)"
+
+    def contain_defines(self):
+        return [f"-DWASMCU_WASM3_GAS={CONTAIN_GAS}"]
+
+    def unavailable_reason(self):
+        from ...toolchains import metering
+
+        try:
+            metering.package_dir()
+        except Exception as exc:
+            return str(exc)
+        return super().unavailable_reason()
+
+    def derived_artefact(self, wasm: Path, arch):
+        return Wasm3Gas.derived_artefact(self, wasm, arch)
+
+    def prepare(self, workload, n, lang):
+        from ...toolchains import metering
+
+        artifact, meta = super().prepare(workload, n, lang)
+        out = metering.metered(Path(artifact))
+        return str(out / "module.wasm"), dict(meta, metered=str(out / "module.wasm"), gas=GAS)
+
+    def firmware_parts(self, workload, n, lang, device, arch, opt):
+        from ...toolchains import metering
+
+        objects, includes, defines = super().firmware_parts(workload, n, lang, device, arch, opt)
+        objects = [metering.metered(build_wasm_path(workload, n, lang)) / "module_wasm.c", *objects[1:]]
+        if workload.containment:
+            defines = [d for d in defines if not d.startswith("-DWASMCU_WASM3_GAS=")] + [
+                f"-DWASMCU_WASM3_GAS={CONTAIN_GAS}"]
+        return objects, includes, defines
+
+
+def build_wasm_path(workload, n, lang) -> Path:
+    from ...toolchains.wasm import build_wasm
+
+    return build_wasm(workload, n, lang).wasm
+
+
+def provided() -> list[Wasm3GasRegistered]:
+    """A gas variant of every registered wasm3 build."""
+    return [Wasm3GasRegistered(version) for version in configured()]
+
+
+REGISTRY.add_provider(provided)

@@ -68,3 +68,28 @@ def test_gas_in_the_firmware_stops_the_endless_loop_and_costs_flash(env):
     assert g.status == OK and g.checksum == w.checksum
     assert g.flash_bytes > w.flash_bytes and g.cycles > w.cycles
     assert g.extra["update_bytes"] == g.extra["derived_bytes"]  # the metered module is what an update ships
+
+
+@pytest.mark.slow
+def test_a_registered_wasm3_build_is_contained_on_the_host_and_its_gas_variant_stops_the_loop(env, tmp_path):
+    from conftest import bench_json, wasmcu
+    from wasmcu.runtimes.wasm3.firmware import SDIST_DIR
+
+    sdist = sorted(SDIST_DIR.glob("pywasm3-*.tar.gz"))
+    if not sdist:
+        pytest.skip("pywasm3's source distribution is not in the set-up's share directory (run scripts/setup.sh)")
+    cfg = {"WASMCU_CONFIG": str(tmp_path / "config.toml")}
+    proc = wasmcu("wasm3", "build", str(sdist[0]), "--out", str(tmp_path / "w3"), env=cfg)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    proc, cells = bench_json("--device", "host", "--runtime", "wasm3@0.5.0,wasm3-gas@0.5.0", "--workload",
+                             "endless_loop:1,oob_read:1,crc16:100", "--lang", "c", "--repeat", "2", "--timeout", "3",
+                             "--db", str(tmp_path / "r.db"), env=cfg)
+    assert proc.returncode == 0, proc.stderr
+    by = {(c["workload"], c["runtime"]): c for c in cells}
+    plain, gas = by[("endless_loop", "wasm3@0.5.0")]["extra"], by[("endless_loop", "wasm3-gas@0.5.0")]["extra"]
+    assert plain["outcome"] == "hang" and (gas["outcome"], gas["contained"], gas["alive"]) == ("stopped", True, True)
+    for rt in ("wasm3@0.5.0", "wasm3-gas@0.5.0"):
+        e = by[("oob_read", rt)]["extra"]
+        assert (e["outcome"], e["contained"], e["alive"]) == ("trapped", True, True), e
+    assert by[("crc16", "wasm3-gas@0.5.0")]["checksum"] == by[("crc16", "wasm3@0.5.0")]["checksum"]
+    assert by[("crc16", "wasm3-gas@0.5.0")]["provenance"]["runtime_settings"]["gas"] == 2_000_000_000

@@ -34,7 +34,8 @@ FUEL = 50_000_000                    # wasmtime's fuel for one call: far more th
 METERING = {
     "wasmtime": f"wasmtime fuel: {FUEL:,} units, then the runtime traps",
     "wasmtime-pulley": f"wasmtime fuel: {FUEL:,} units, then the runtime traps",
-    "wasm3": "none: wasm3 (and its Python binding) offers no metering; only the time limit ends an endless loop",
+    "wasm3": "none: wasm3 meters only a module instrumented for gas (the runtime wasm3-gas); only the time limit "
+             "ends an endless loop here",
     "wasm2c": "none: wasm2c's generated C has no metering; only the time limit ends an endless loop",
     "native": "none: native code has no metering; only the time limit (a watchdog on a board) ends an endless loop",
     "v8-liftoff": f"a watchdog: the call runs in a vm context with a {WATCHDOG_S:g} s timeout, then V8 terminates it",

@@ -38,6 +38,8 @@ class Wasm3Registered(Wasm3):
         self.name = f"wasm3@{version}"
         self.summary = f"wasm3 {version} built from a source tree by `wasmcu wasm3 build` (wasmcu's C host program)"
 
+    metering = ("none: wasm3 offers no way to interrupt a call and meters only a module instrumented for gas "
+                "(wasm3-gas@VERSION); only the time limit ends an endless loop")
     host_defines: list[str] = []  # -D flags of the host programs (a gas budget: wasm3-gas@VERSION)
 
     def build(self):

@@ -3,7 +3,8 @@
 #   Debian packages (compilers, wabt, binaryen, QEMU, cross toolchains, Node.js, ser2net),
 #   a virtual environment in .venv with wasmcu and its PyPI dependencies (Zig's compiler among
 #   them), and the npm packages rp2040js (the RP2040 emulator of `wasmcu validate`) and
-#   assemblyscript (asc, for AssemblyScript kernels) beside it.
+#   assemblyscript (asc, for AssemblyScript kernels) and wasm-metering (gas metering, wasm3-gas)
+#   beside it.
 # Sourced by scripts/paper.sh and scripts/test.sh; can be run on its own.
 set -euo pipefail
 
@@ -67,15 +68,19 @@ install_wasm3_sources() {
 
 RP2040JS_VERSION=1.4.1
 ASSEMBLYSCRIPT_VERSION=0.28.20  # asc, the AssemblyScript compiler (AssemblyScript kernels)
+WASM_METERING_VERSION=0.2.1     # wasm-metering, the gas instrumenter of the wasm3-gas runtime
 install_npm_packages() {
   local rp="$VENV/node_modules/rp2040js/package.json" as="$VENV/node_modules/assemblyscript/package.json"
+  local wm="$VENV/node_modules/wasm-metering/package.json"
   if [[ -f "$rp" ]] && grep -q "\"version\": \"$RP2040JS_VERSION\"" "$rp" &&
-     [[ -f "$as" ]] && grep -q "\"version\": \"$ASSEMBLYSCRIPT_VERSION\"" "$as"; then
+     [[ -f "$as" ]] && grep -q "\"version\": \"$ASSEMBLYSCRIPT_VERSION\"" "$as" &&
+     [[ -f "$wm" ]] && grep -q "\"version\": \"$WASM_METERING_VERSION\"" "$wm"; then
     return
   fi
-  log "installing rp2040js $RP2040JS_VERSION and assemblyscript $ASSEMBLYSCRIPT_VERSION (npm) into $VENV"
+  log "installing rp2040js $RP2040JS_VERSION, assemblyscript $ASSEMBLYSCRIPT_VERSION and wasm-metering" \
+      "$WASM_METERING_VERSION (npm) into $VENV"
   npm install --prefix "$VENV" --no-audit --no-fund --no-save --silent "rp2040js@$RP2040JS_VERSION" \
-    "assemblyscript@$ASSEMBLYSCRIPT_VERSION" >/dev/null
+    "assemblyscript@$ASSEMBLYSCRIPT_VERSION" "wasm-metering@$WASM_METERING_VERSION" >/dev/null
 }
 
 install_debian_packages

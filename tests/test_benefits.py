@@ -162,3 +162,20 @@ def test_the_link_option_reaches_the_board_cells(db):
     (r,) = run.results
     assert r.status == OK and r.extra["update_link"] == "ble"
     assert r.extra["update_time_parts"]["transfer"]["s"] == pytest.approx(r.extra["update_bytes"] / 20_000)
+
+
+# the flash timings each board profile models an update with, and the figure names its source must cite
+CITED = {"pico": ((0.045, 0.4), (0.0004, 0.003), ("W25Q16JV", "tSE", "tPP")),
+         "esp32c6": ((0.045, 0.5), (0.0004, 0.003), ("ESP32-C6-WROOM-1", "tSE", "tPP", "SECTOR_ERASE_TIMEOUT")),
+         "nrf5340": ((0.0897, 0.0897), (0.000041, 0.000041), ("nRF5340 Product Specification", "tERASEPAGE",
+                                                              "tWRITE", "89700"))}
+
+
+@pytest.mark.parametrize("board", sorted(CITED))
+def test_update_flash_timings_are_the_cited_figures(env, board):
+    (erase, erase_high), (program, program_high), names = CITED[board]
+    fl = upd.flash(devices.discover()[board].section("update"), None)
+    assert (fl.erase_s.value, fl.erase_s.high, fl.program_s.value, fl.program_s.high) == \
+        (erase, erase_high, program, program_high)
+    source = devices.discover()[board].section("update")["source"]
+    assert all(name in source for name in names), (board, source)

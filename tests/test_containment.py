@@ -12,7 +12,7 @@ from wasmcu.model import OK, UNSUPPORTED, Cell
 from wasmcu.plan import SUITES
 
 KERNELS = SUITES["containment"]["workloads"]
-T, R, C, X, F, H = "trapped", "refused", "completed", "corrupted", "fault", "hang"
+T, R, C, X, F, H, S = "trapped", "refused", "completed", "corrupted", "fault", "hang", "stopped"
 
 # (outcome, contained) per kernel, for the wasm runtimes on the host (wasmtime meters the endless loop with fuel)
 HOST_WASM = {"oob_write_array": (C, True), "oob_write_memory_end": (T, True), "oob_read": (T, True),
@@ -67,7 +67,7 @@ def test_every_kernel_on_the_host(env, runtime):
             continue
         want = HOST_WASM[k]
         if runtime == "wasmtime" and k == "endless_loop":
-            want = (T, True)  # fuel
+            want = (S, True)  # fuel
         assert (e["outcome"], e["contained"]) == want, (k, runtime, e)
         if e["outcome"] == T:
             assert e["trap"] and e["detect_kind"] == "measured" and e["detect_us"] > 0 and e["alive"] is True
@@ -81,9 +81,55 @@ def test_divide_by_zero_is_a_wasm3_trap_and_a_native_fault_on_the_host(env):
     assert n["outcome"] == F and "SIGFPE" in n["containment_note"] and not n["contained"]
 
 
-def test_runtimes_without_a_harness_are_unsupported(env):
-    r = run(env, "unreachable", "v8-liftoff", "host")
-    assert r.status == UNSUPPORTED
+def test_a_runtime_without_a_containment_harness_is_unsupported(env, monkeypatch):
+    from wasmcu.backends import containment
+
+    monkeypatch.setattr(containment, "IN_PROCESS", ())
+    r = run(env, "unreachable", "wasm3", "host")
+    assert r.status == UNSUPPORTED and "containment program" in r.error
+
+
+def test_v8_stops_the_endless_loop_with_its_watchdog_and_answers_on_the_same_instance(env):
+    e = run(env, "endless_loop", "v8-liftoff", "host", timeout_s=5).extra
+    assert (e["outcome"], e["contained"], e["alive"]) == (S, True, True), e
+    assert "TerminateExecution" in e["stopped_by"] and e["second_call"] == "the same instance in the same process"
+    assert e["detect_kind"] == "measured" and 0.9e6 < e["detect_us"] < 4e6  # the 1 s watchdog, not the 5 s limit
+    t = run(env, "oob_read", "v8-turbofan", "host", timeout_s=5).extra
+    assert (t["outcome"], t["contained"], t["alive"]) == (T, True, True) and "out of bounds" in t["trap"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runtime", ["v8-liftoff", "wamr-classic", "wamr-aot"])
+def test_every_kernel_under_v8_and_wamr_on_the_host(env, runtime):
+    from wasmcu.runtimes import get
+
+    if get(runtime).unavailable_reason():
+        pytest.skip(get(runtime).unavailable_reason())
+    for k in KERNELS:
+        r = run(env, k, runtime, "host", timeout_s=5)
+        assert r.status == OK, (k, runtime, r.error)
+        e = r.extra
+        want = HOST_WASM[k]
+        if k == "endless_loop" and (runtime.startswith("v8") or e["outcome"] == S):
+            want = (S, True)  # V8's watchdog; a WAMR built with an instruction budget
+        assert (e["outcome"], e["contained"]) == want, (k, runtime, e)
+        if e["outcome"] in (T, S):
+            assert e["trap"] and e["alive"] is True and e["second_call"] == "the same instance in the same process"
+
+
+def test_wamr_says_what_its_watchdog_could_do(env):
+    from wasmcu.runtimes import get
+
+    if get("wamr-classic").unavailable_reason():
+        pytest.skip(get("wamr-classic").unavailable_reason())
+    e = run(env, "endless_loop", "wamr-classic", "host", timeout_s=5).extra
+    assert "wasm_runtime_terminate" in e["metering"]
+    if e["outcome"] == H:  # a build without thread manager or instruction budget: the program says so itself
+        assert "WAMR_BUILD_THREAD_MGR" in e["containment_note"] and e["detect_us"] < 4e6
+    else:
+        assert (e["outcome"], e["contained"], e["alive"]) == (S, True, True)
+    t = run(env, "divide_by_zero", "wamr-classic", "host", timeout_s=5).extra
+    assert (t["outcome"], t["contained"], t["alive"]) == (T, True, True) and "divide by zero" in t["trap"]
 
 
 @pytest.mark.slow
@@ -123,6 +169,9 @@ def test_classification_rules():
     assert classify(Observation(hang="limit"), wasm=True) | {} == classify(Observation(hang="limit"), wasm=True)
     assert classify(Observation(hang="limit", trap="t"), wasm=True)["outcome"] == H
     assert classify(Observation(fault="SIGSEGV"), wasm=False)["contained"] is False
+    stopped = classify(Observation(trap="fuel", stopped_by="fuel", **alive), wasm=True)
+    assert (stopped["outcome"], stopped["contained"], stopped["stopped_by"]) == (S, True, "fuel")
+    assert classify(Observation(trap="t", stopped_by="gas", alive=None), wasm=True)["contained"] is False
 
 
 def test_a_containment_kernel_with_an_oracle_is_refused(tmp_path):

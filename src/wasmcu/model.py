@@ -27,6 +27,11 @@ ERROR_KINDS = {
     "trap": "the runtime stopped the module (out-of-bounds access, unreachable, ...)",
     "stack-limit": "the runtime's own stack limit stopped the module cleanly (wasm3's value stack, or its native "
                    "stack budget: native_stack_limit_bytes) before the native stack overflowed",
+    "out-of-fuel": "the runtime's metering (wasmtime's fuel) ran out: the call was stopped on its budget",
+    "out-of-gas": "the module's gas (metering.usegas, a module instrumented by wasm-metering) ran out: the host's "
+                  "usegas stopped the call on its budget",
+    "terminated": "a watchdog had the runtime terminate a call that ran too long (V8's TerminateExecution, WAMR's "
+                  "wasm_runtime_terminate)",
     "load-failed": "the runtime refused or could not instantiate the module",
     "fault": "the CPU took a fault that was not a stack overflow",
     "crash": "the runtime's host process died (a signal)",

@@ -16,6 +16,7 @@ A run is a sequence of records ending with `@wasmcu end=1`. Known keys:
     load_us                     a real board's timer around load and instantiation
     contain_rc, trap, canary,   the containment suite: the misbehaving call's return code, the
     alive, alive_rc             runtime's words, the canary (1 intact), the second call
+    stopped_by                  the budget that stopped the call (gas metering in the glue)
     clock_hz                    the CPU clock a real board's firmware set up
     end                         last record
 

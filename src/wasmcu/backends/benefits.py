@@ -18,6 +18,7 @@ from ..errors import WasmcuError
 from ..measure import update as upd
 from ..measure.energy import active_power
 from ..measure.identity import record_identity
+from ..toolchains.metering import DERIVED_KIND as METERED
 from ..toolchains.wasm import build_wasm
 
 # what a device receives to replace the kernel, per kind of runtime: (part, why)
@@ -54,6 +55,8 @@ def _shipped(rt, workload, n: int, lang: str, arch: str, elf: Path | None) -> tu
             return wasm.read_bytes(), PART_MODULE
         if derived[0] == "aot":
             return derived[1].read_bytes(), PART_AOT
+        if derived[0] == METERED:  # the module instrumented for gas (wasm3-gas): still a module the runtime loads
+            return derived[1].read_bytes(), PART_MODULE
     return upd.image_bytes(elf), PART_IMAGE
 
 

@@ -49,6 +49,7 @@ class HostJob:
     min_warmup_s: float = 0.2        # warm up for at least this long (CPU clocks and caches settle)
     containment: bool = False        # one misbehaving call and a second one (wasmcu.runtimes.contain), no timing
     fuel: int | None = None          # a metering limit, for runtimes that offer one (wasmtime's fuel)
+    watchdog_s: float | None = None  # containment: a runtime's own program stops a call that runs longer (V8, WAMR)
     once: bool = False               # one call per fresh instance (a run-once kernel, the host reference)
 
 

@@ -13,6 +13,7 @@ from .base import HostJob, HostMeasurement, Runtime, harness_not_repeatable, run
 from .registry import register
 
 SCRIPT = Path(__file__).with_name("v8_bench.js")
+CONTAIN_SCRIPT = Path(__file__).with_name("v8_contain.js")  # the containment suite's program
 
 
 @register
@@ -53,6 +54,14 @@ class V8(Runtime):
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss, extra={"node": out["node"], "v8": out["v8"]})
+
+    def contain(self, job: HostJob) -> dict:
+        """The containment suite's call and second call in node (v8_contain.js): a call that outlives
+        job.watchdog_s is terminated by V8 (a vm timeout), and the process goes on."""
+        from .contained_program import run_contain_program
+
+        return run_contain_program([tools.require("node"), *self.flags, str(CONTAIN_SCRIPT), job.artifact,
+                                    str(job.seed), str(max(1, round((job.watchdog_s or 1.0) * 1000)))], "V8")
 
     def once_sample(self, job, tmp, i):
         """A node process per sample, calling `run` once."""

@@ -69,7 +69,8 @@ class Wasmtime(Runtime):
             try:
                 return fn(store, seed)
             except wasmtime.Trap as exc:
-                raise CellError(f"trap in wasmtime: {_message(exc)}", "trap") from exc
+                kind = "out-of-fuel" if exc.trap_code == wasmtime.TrapCode.OUT_OF_FUEL else "trap"
+                raise CellError(f"trap in wasmtime: {_message(exc)}", kind) from exc
 
         return call
 

@@ -94,6 +94,10 @@ class Wamr(Runtime):
         artifact, meta = super().prepare(workload, n, lang)
         build = host_build(self.kind, self.version)
         meta = dict(meta, harness=str(harness(build)))
+        if workload.containment:  # its containment program, built here: the worker's short time limit runs it only
+            from .contain import program
+
+            meta["contain_program"] = str(program(build))
         if self.kind != "aot":
             return artifact, meta
         aot = compile_aot(Path(artifact), None, self.version)
@@ -113,6 +117,13 @@ class Wamr(Runtime):
         return HostMeasurement(checksum=out["checksum"], samples_us=out["samples_us"],
                                load_samples_us=out["load_samples_us"], calls_per_sample=out["calls_per_sample"],
                                peak_rss_bytes=rss)
+
+    def contain(self, job: HostJob) -> dict:
+        """The containment suite's two calls in wasmcu's WAMR containment program (contain.py), under a
+        watchdog thread that calls wasm_runtime_terminate."""
+        from .contain import contain
+
+        return contain(host_build(self.kind, self.version), job.artifact, job.seed, job.watchdog_s or 1.0)
 
     def once_sample(self, job, tmp, i):
         """A process of WAMR's host program per sample, calling `run` once."""

@@ -17,6 +17,22 @@
 #define WASMCU_WASM3_STACK (64 * 1024)
 #endif
 
+#ifdef WASMCU_WASM3_GAS /* gas metering (wasm3-gas@VERSION): the module calls metering.usegas(cost) */
+static int64_t gas_left;
+
+m3ApiRawFunction(wasmcu_usegas)
+{
+    m3ApiGetArg(int32_t, cost);
+    gas_left -= cost;
+    if (gas_left < 0)
+        m3ApiTrap("out of gas");
+    m3ApiSuccess();
+}
+#define GAS_RESET() (gas_left = WASMCU_WASM3_GAS) /* a budget per call */
+#else
+#define GAS_RESET() ((void)0)
+#endif
+
 static double now_us(void)
 {
     struct timespec ts;
@@ -86,6 +102,10 @@ int main(int argc, char **argv)
             fail("load", r);
         if ((r = m3_LoadModule(rt, module)))
             fail("instantiate", r);
+#ifdef WASMCU_WASM3_GAS
+        if ((r = m3_LinkRawFunction(module, "metering", "usegas", "v(i)", &wasmcu_usegas)))
+            fail("load", r);
+#endif
         if ((r = m3_FindFunction(&fn, rt, "run")))
             fail("load", r == m3Err_functionLookupFailed ? "the module has no exported function 'run'" : r);
         load_us[i] = now_us() - t0;
@@ -95,6 +115,7 @@ int main(int argc, char **argv)
     M3Result r;
 #define CALL()                                                              \
     do {                                                                    \
+        GAS_RESET();                                                        \
         if ((r = m3_CallV(fn, seed)) || (r = m3_GetResultsV(fn, &args[0]))) \
             fail(r == m3Err_trapStackOverflow ? "stack-limit" : "trap", r); \
     } while (0)

@@ -105,17 +105,19 @@ def _files(b: Wasm3Build) -> list[Path]:
     return c_sources(b.src)
 
 
-def harness(b: Wasm3Build) -> Path:
-    """wasmcu's host program (bench.c) compiled with the build's sources (cached by content)."""
+def harness(b: Wasm3Build, defines: list[str] = (), program: Path = HARNESS) -> Path:
+    """wasmcu's host program (bench.c, or another such as contain.c) compiled with the build's
+    sources and `defines` (cached by content)."""
     cc = tools.require("cc")
     files = _files(b)
     headers = sorted(b.src.glob("*.h"))
-    key = digest("wasm3-bench", HARNESS, HOST_FLAGS, tools.version(cc), *[f.read_bytes() for f in files + headers])
+    flags = [*HOST_FLAGS, *defines]
+    key = digest("wasm3-bench", program, flags, tools.version(cc), *[f.read_bytes() for f in files + headers])
 
     def make(tmp: Path) -> dict:
-        tools.run([cc, *HOST_FLAGS, f"-I{b.src}", str(HARNESS), *map(str, files), "-o", str(tmp / "wasm3_bench"),
-                   "-lm"], what=f"compiling wasmcu's host program with wasm3 {b.version}")
-        return {"wasm3": b.version, "source_sha256": b.source_sha256, "flags": HOST_FLAGS}
+        tools.run([cc, *flags, f"-I{b.src}", str(program), *map(str, files), "-o", str(tmp / "wasm3_bench"),
+                   "-lm"], what=f"compiling wasmcu's host program {program.name} with wasm3 {b.version}")
+        return {"wasm3": b.version, "source_sha256": b.source_sha256, "flags": flags}
 
     return cached("wasm3-bench", key, make) / "wasm3_bench"
 

@@ -38,12 +38,28 @@ class Wasm3Registered(Wasm3):
         self.name = f"wasm3@{version}"
         self.summary = f"wasm3 {version} built from a source tree by `wasmcu wasm3 build` (wasmcu's C host program)"
 
+    metering = ("none: wasm3 offers no way to interrupt a call and meters only a module instrumented for gas "
+                "(wasm3-gas@VERSION); only the time limit ends an endless loop")
+    host_defines: list[str] = []  # -D flags of the host programs (a gas budget: wasm3-gas@VERSION)
+
     def build(self):
         return find(self.version)
 
+    def harness(self):
+        return harness(self.build(), self.host_defines)
+
+    def contain(self, job: HostJob) -> dict:
+        """The containment suite's two calls in wasmcu's wasm3 containment program (contain.c)."""
+        from .contain import contain
+
+        return contain(self.build(), job.artifact, job.seed, self.contain_defines())
+
+    def contain_defines(self) -> list[str]:
+        return self.host_defines
+
     def unavailable_reason(self):
         try:
-            harness(self.build())
+            self.harness()
         except RuntimeUnavailable as exc:
             return str(exc)
         except Exception as exc:  # a build that no longer compiles (a changed compiler)
@@ -77,13 +93,18 @@ class Wasm3Registered(Wasm3):
 
     def prepare(self, workload, n, lang):
         artifact, meta = super().prepare(workload, n, lang)
-        return artifact, dict(meta, harness=str(harness(self.build())))
+        meta = dict(meta, harness=str(self.harness()))
+        if workload.containment:  # its containment program, built here: the worker's short time limit runs it only
+            from .contain import program
+
+            meta["contain_program"] = str(program(self.build(), self.contain_defines()))
+        return artifact, meta
 
     def load(self, job: HostJob):  # measured by its own program, never through pywasm3
         raise CellError(f"{self.name} runs in wasmcu's host program, not in-process", "error")
 
     def measure(self, job: HostJob, once: bool = False) -> HostMeasurement:
-        exe = harness(self.build())
+        exe = self.harness()
         cmd = [str(exe), job.artifact, str(job.repeat), str(job.warmup), str(job.load_repeat),
                str(job.min_sample_us), str(job.min_warmup_s), str(job.seed), *(["once"] if once else [])]
         proc, rss = run_measured(cmd)

@@ -32,6 +32,7 @@ from .base import Backend, RunContext
 from .containment import qemu_cell
 from .faults import explain as explain_fault
 from .sizing import resize
+from .linear_memory import SMALL, shrink
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .replay import emulate
@@ -107,9 +108,13 @@ class QemuBackend(Backend):
     def measure_sized(self, cell, workload, device, ctx: RunContext) -> Draft:
         """The cell built and run with the sizes of `device` (the profile, or a variant of it)."""
         res = Draft(cell=cell, backend=self.name)
+        if ctx.ram == SMALL:  # the linear memory its data needs (wasmcu.backends.linear_memory)
+            workload, device = shrink(res, workload, device, cell)
         built = build_cell(res, workload, device, build_opt(device, cell.build))
         if built is None:
             return res
+        if "linear_memory_data_bytes" in res.extra:
+            res.extra["linear_memory_bytes"] = res.extra["linear_memory_data_bytes"]
         elf, fp = built
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()

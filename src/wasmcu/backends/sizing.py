@@ -18,7 +18,7 @@ import dataclasses
 from .. import runtimes as runtimes_mod
 from ..model import DOES_NOT_FIT, OK
 
-MODULE, PROFILE = "module", "profile"
+MODULE, PROFILE, SMALL = "module", "profile", "small"  # small: module, and a small linear memory (linear_memory)
 MARGIN = 8 * 1024      # heap left beside the linear memory for the runtime's own small allocations
 GRANULE = 1024         # sizes are rounded to whole KB
 RESIZED_KINDS = ("pool-exhausted", "wasm-stack-overflow", "stack-overflow")
@@ -77,7 +77,7 @@ def resize(backend, res, cell, workload, device, ctx):
     the result records the sizing either way (`extra.ram_sizing`). When the sized run fails
     too, the cell is the first failure, with what the sized run said after it."""
     res.extra["ram_sizing"] = ctx.ram
-    if ctx.ram != MODULE or workload.containment:
+    if ctx.ram not in (MODULE, SMALL) or workload.containment:
         return res
     first, sized, variant = res, {}, device
     for _ in range(ROUNDS):
@@ -98,14 +98,14 @@ def resize(backend, res, cell, workload, device, ctx):
             variant = with_settings(variant, cell.runtime, larger[0])
             sized.update(larger[0])
         res = backend.measure_sized(cell, workload, variant, ctx)
-        res.extra.update(ram_sizing=MODULE, ram_sized=dict(sized))
+        res.extra.update(ram_sizing=ctx.ram, ram_sized=dict(sized))
         if res.status != OK and res.error_kind in ("does-not-fit", "heap-exhausted"):
             res.status = DOES_NOT_FIT
             break
     if res is first or res.status == OK:
         return res
     what = ", ".join(f"{k} = {v:,}" for k, v in sized.items())
-    first.extra.update(ram_sizing=MODULE, ram_sized=sized, ram_sized_error_kind=res.error_kind)
+    first.extra.update(ram_sizing=ctx.ram, ram_sized=sized, ram_sized_error_kind=res.error_kind)
     first.status = DOES_NOT_FIT if res.status == DOES_NOT_FIT else first.status
     first.error += f"; sized from the module within {device.name}'s RAM ({what}), it failed too: {res.error}"
     return first

@@ -185,11 +185,33 @@ def test_a_shadow_stack_overflow_is_never_silent(kernels, db):
     in every runtime. It is named, with the size that works, on the host and on a board."""
     runtimes = "wasm3" + (",wamr-fast" if HAVE_WAMR else "")
     proc, cells = bench_json("--device", "host,pico", "--runtime", runtimes, "--workload", "bigbuf:8192",
-                             "--lang", "c", "--workload-dir", str(kernels), "--db", str(db))
+                             "--lang", "c", "--workload-dir", str(kernels), "--db", str(db), "--ram", "profile")
     assert cells
     for c in cells:
         assert c["error_kind"] == "shadow-stack-overflow", (c["device"], c["runtime"], c["error"])
         assert "[wasm] stack_bytes = 16384" in c["error"] and c["extra"]["shadow_stack_works_with_bytes"] == 16384
+
+
+@pytest.mark.qemu
+def test_the_shadow_stack_is_sized_from_a_measurement_on_the_boards(kernels, db):
+    """Under --ram module, the board cell's module gets the shadow stack the kernel was measured to
+    use (its 8 KB buffer), an eighth more; a kernel that fits keeps its module (and its figures)."""
+    runtimes = "wasm3" + (",wamr-fast" if HAVE_WAMR else "")
+    proc, cells = bench_json("--device", "pico", "--runtime", runtimes, "--workload", "bigbuf:8192,bigbuf:1024",
+                             "--lang", "c", "--workload-dir", str(kernels), "--db", str(db))
+    assert len(cells) == 2 * len(runtimes.split(","))
+    for c in cells:
+        assert c["status"] == "ok", (c["n"], c["runtime"], c["error"])
+        need = c["extra"]["shadow_stack_needed_bytes"]
+        assert c["n"] <= need < c["n"] + 512, need  # the buffer and a small frame
+        if c["n"] == 8192:
+            assert c["extra"]["shadow_stack_sized_bytes"] == 9216
+        else:
+            assert "shadow_stack_sized_bytes" not in c["extra"]
+            plain = bench_json("--device", "pico", "--runtime", c["runtime"], "--workload", "bigbuf:1024",
+                               "--lang", "c", "--workload-dir", str(kernels), "--db", str(db), "--ram", "profile")[1][0]
+            assert plain["extra"]["module_sha256"] == c["extra"]["module_sha256"]
+            assert (plain["cycles"], plain["ram_peak_bytes"]) == (c["cycles"], c["ram_peak_bytes"])
 
 
 @pytest.mark.qemu

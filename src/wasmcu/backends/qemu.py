@@ -33,6 +33,8 @@ from .containment import qemu_cell
 from .faults import explain as explain_fault
 from .sizing import resize
 from .linear_memory import SMALL, shrink
+from .shadow_need import fit as fit_shadow_stack
+from .sizing import MODULE
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .replay import emulate
@@ -108,6 +110,8 @@ class QemuBackend(Backend):
     def measure_sized(self, cell, workload, device, ctx: RunContext) -> Draft:
         """The cell built and run with the sizes of `device` (the profile, or a variant of it)."""
         res = Draft(cell=cell, backend=self.name)
+        if ctx.ram in (MODULE, SMALL):  # the shadow stack the module was measured to need (shadow_need)
+            workload = fit_shadow_stack(res, workload, cell)
         if ctx.ram == SMALL:  # the linear memory its data needs (wasmcu.backends.linear_memory)
             workload, device = shrink(res, workload, device, cell)
         built = build_cell(res, workload, device, build_opt(device, cell.build))

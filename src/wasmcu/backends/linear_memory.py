@@ -1,4 +1,4 @@
-"""Small linear memory (`--ram small`): a board runtime gives the module only the memory its static data and shadow stack need.
+"""Small linear memory (`--ram small`): a runtime gets only the memory the module's data and shadow stack need.
 
 A module built by wasmcu declares whole 64 KiB pages (one by default), and the runtimes
 allocate all of them on the board's heap, although a kernel's data may fit in a few KB. Under

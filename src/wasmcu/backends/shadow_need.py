@@ -1,4 +1,4 @@
-"""The shadow stack a module needs, measured on this computer: its stack region painted, the kernel run once, the deepest byte written.
+"""The shadow stack a module needs, measured here: the stack region painted, the kernel run once, the deepest byte.
 
 C, C++ and Rust modules keep locals that do not fit in wasm locals on a data stack in their
 own linear memory (`[wasm] stack_bytes`, 4 KB by default), and a frame larger than what is

@@ -406,3 +406,17 @@ def test_many_functions_a_deep_chain_and_a_large_buffer_run_on_every_board(kerne
     # on the Cortex-M0+: a frame per operation) to what QEMU measured
     assert pico["extra"]["ram_sized"]["stack_bytes"] < 16384 and pico["extra"]["value_stack_needed_bytes"] > 4096
     assert pico["extra"]["ram_sized"]["native_stack_bytes"] > 64 * 1024
+
+
+def test_wasm3_value_stack_need_is_found_on_the_host(tmp_path):
+    """The search finds the smallest value stack (in KB) the host's wasm3 runs the module with:
+    it fails with one KB less; None when even the cap is too small."""
+    from wasmcu.backends import wasm3_stack
+
+    wasm = tmp_path / "many.wasm"
+    wasm.write_bytes(wat2wasm(many_functions(600), tmp_path))
+    need = wasm3_stack.value_stack_need(wasm, 42, 64 * 1024)
+    assert need and need % 1024 == 0 and need > 4096, need
+    assert wasm3_stack.value_stack_need(wasm, 42, need) == need
+    assert wasm3_stack.value_stack_need(wasm, 42, need - 1024) is None
+    assert wasm3_stack.sized(need) >= need + need // 8

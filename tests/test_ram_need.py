@@ -354,6 +354,15 @@ def test_armv6m_wamr_classic_is_built_with_alignment_checked_stores():
     assert "wasm_interp_classic.c" in cmake and "aligned_stores.h" in cmake
 
 
+@pytest.mark.skipif(not HAVE_WAMR, reason="no WAMR board build")
+def test_doctor_names_a_classic_build_without_aligned_stores():
+    from wasmcu.runtimes.wamr import _aligned_note
+
+    old = firmware_build("armv8m", "classic")   # built without the header: no aligned stores in it
+    assert "--only armv6m-classic" in _aligned_note("armv6m", "classic", old)
+    assert _aligned_note("armv8m", "classic", old) == "" and _aligned_note("armv6m", "fast", old) == ""
+
+
 @pytest.mark.qemu
 @pytest.mark.slow
 def test_wamr_classic_built_by_wasmcu_stores_i64_at_odd_addresses_on_the_pico(tmp_path, db):

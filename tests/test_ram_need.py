@@ -429,3 +429,21 @@ def test_wasm3_value_stack_need_is_found_on_the_host(tmp_path):
     assert wasm3_stack.value_stack_need(wasm, 42, need) == need
     assert wasm3_stack.value_stack_need(wasm, 42, need - 1024) is None
     assert wasm3_stack.sized(need) >= need + need // 8
+
+
+def test_shadow_stack_use_is_the_deepest_byte_written_below_the_stack_pointer(tmp_path, monkeypatch):
+    """A module whose stack pointer starts at 8192 and that writes 100 bytes below it used 100
+    bytes; one that never returns is stopped and not measured."""
+    from wasmcu.backends import shadow_need
+
+    deep = tmp_path / "deep.wasm"
+    deep.write_bytes(wat2wasm("""(module (memory (export "memory") 1) (global (mut i32) (i32.const 8192))
+      (func (export "run") (param i32) (result i32)
+        (i32.store8 (i32.sub (global.get 0) (i32.const 100)) (i32.const 1)) (i32.const 0)))""", tmp_path))
+    assert shadow_need.measure(deep, 42, 4096) == 100
+    assert shadow_need.sized(100) == 1024 and shadow_need.sized(8192) == 9216
+    monkeypatch.setattr(shadow_need, "TIMEOUT_S", 1)
+    endless = tmp_path / "endless.wasm"
+    endless.write_bytes(wat2wasm("""(module (memory (export "memory") 1) (global (mut i32) (i32.const 8192))
+      (func (export "run") (param i32) (result i32) (loop $l (br $l)) (i32.const 0)))""", tmp_path))
+    assert shadow_need.measure(endless, 42, 4096) is None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import threading
 from pathlib import Path
 
 from .. import runtimes as runtimes_mod
@@ -29,6 +30,7 @@ PATTERN = 0xA5
 GRANULE = 1024
 BUILT = ("c", "cpp", "rust")   # modules linked by wasmcu with -zstack-size
 I32, ALIGN = 0x7F, 16
+TIMEOUT_S = 30         # the host run is stopped after this (the cell then runs as before)
 
 
 def stack_top(wasm: bytes) -> int | None:
@@ -66,16 +68,24 @@ def _measure(sha: str, wasm: str, seed: int, stack_bytes: int) -> int | None:
     if top is None:
         return None
     bottom = max(top - stack_bytes, 0)
+    config = wasmtime.Config()
+    config.epoch_interruption = True   # a kernel that runs too long here is stopped, not waited for
+    engine = wasmtime.Engine(config)
+    timer = threading.Timer(TIMEOUT_S, engine.increment_epoch)
     try:
-        store = wasmtime.Store()
-        instance = wasmtime.Instance(store, wasmtime.Module(store.engine, data), [])
+        store = wasmtime.Store(engine)
+        store.set_epoch_deadline(1)
+        instance = wasmtime.Instance(store, wasmtime.Module(engine, data), [])
         exports = instance.exports(store)
         memory = exports["memory"]
         memory.write(store, bytes([PATTERN]) * (top - bottom), bottom)
+        timer.start()
         exports["run"](store, seed)
         region = memory.read(store, bottom, top)
-    except Exception:  # noqa: BLE001 - a trap, no memory or run export: not measurable here
+    except Exception:  # noqa: BLE001 - a trap, a timeout, no memory or run export: not measurable here
         return None
+    finally:
+        timer.cancel()
     used = next((top - (bottom + i) for i, b in enumerate(region) if b != PATTERN), 0)
     if used >= top - bottom - ALIGN:  # it reached the end of the region: deeper than we can tell
         return None

@@ -31,10 +31,9 @@ from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
 from .containment import qemu_cell
 from .faults import explain as explain_fault
-from .sizing import resize
+from .sizing import MODULE, resize
 from .linear_memory import SMALL, shrink
 from .shadow_need import fit as fit_shadow_stack
-from .sizing import MODULE
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .replay import emulate

@@ -67,10 +67,11 @@ def larger_sizes(res, runtime: str, device) -> tuple[dict[str, int], int | None]
     return None
 
 
-def measured_value_stack(res, cell, workload) -> tuple[dict[str, int], None] | None:
+def measured_value_stack(res, cell, workload, device) -> tuple[dict[str, int], None] | None:
     """wasm3's value stack sized to what the module was measured to need on the host (wasm3_stack),
     rather than half the heap: the rest stays for the heap and the native stack. None when that
-    does not apply (another runtime or part, a `wasm3@VERSION`) or was not found."""
+    does not apply (another runtime or part, a `wasm3@VERSION`), was not found, or is no larger
+    than the value stack that just overflowed (then the heap decides, as for other versions)."""
     from ..toolchains.wasm import build_wasm
     from ..workloads import SEED
     from . import wasm3_stack
@@ -81,7 +82,7 @@ def measured_value_stack(res, cell, workload) -> tuple[dict[str, int], None] | N
         need = wasm3_stack.value_stack_need(build_wasm(workload, cell.n, cell.lang).wasm, SEED, spare_heap(res))
     except Exception:  # noqa: BLE001 - the module does not build here: size from the heap instead
         return None
-    if need is None:
+    if need is None or wasm3_stack.sized(need) <= runtimes_mod.get(cell.runtime).firmware_settings(device)["stack_bytes"]:
         return None
     return {"stack_bytes": wasm3_stack.sized(need), VALUE_STACK_NEED: need}, None
 
@@ -111,7 +112,7 @@ def resize(backend, res, cell, workload, device, ctx):
             variant = with_settings(variant, cell.runtime, {}, stack)
             sized["native_stack_bytes"] = stack
         else:
-            larger = measured_value_stack(res, cell, workload) or larger_sizes(res, cell.runtime, variant)
+            larger = measured_value_stack(res, cell, workload, variant) or larger_sizes(res, cell.runtime, variant)
             if larger is None:
                 res.status = DOES_NOT_FIT
                 break

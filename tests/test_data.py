@@ -86,7 +86,7 @@ def _pico_with(tmp_path, table: str):
 @pytest.mark.parametrize("table, message", [
     ("[runtimes.wasm3]\nstack_bytes = 0\n", r"field 'runtimes.wasm3.stack_bytes': invalid value 0"),
     ("[runtimes.wasm3]\npool_bytes = 1024\n", r"field 'runtimes.wasm3.pool_bytes': unknown key 'pool_bytes' "
-                                              r"\(expected one of stack_bytes\)"),
+                                              r"\(expected one of stack_bytes, memory_limit_bytes\)"),
     ("[runtimes.wasm4]\nstack_bytes = 1024\n", r"field 'runtimes.wasm4': unknown runtime"),
 ])
 def test_bad_runtime_sizes_are_refused(tmp_path, table, message):
@@ -104,8 +104,9 @@ def test_runtime_sizes_are_data_and_recorded(tmp_path, db):
                              "--workload", "crc16:10", "--lang", "c", "--db", str(db))
     assert proc.returncode == 0, proc.stderr
     by = {c["device"]: c for c in cells}
-    assert by["pico"]["provenance"]["runtime_settings"] == {"stack_bytes": 4096}
-    assert by["pico-sized"]["provenance"]["runtime_settings"] == {"stack_bytes": 12288}
+    # memory_limit_bytes 0: wasm3 allocates the module's whole pages (--ram small sets it)
+    assert by["pico"]["provenance"]["runtime_settings"] == {"stack_bytes": 4096, "memory_limit_bytes": 0}
+    assert by["pico-sized"]["provenance"]["runtime_settings"] == {"stack_bytes": 12288, "memory_limit_bytes": 0}
     assert by["pico"]["checksum"] == by["pico-sized"]["checksum"] == by["pico"]["expected"]
     assert by["pico-sized"]["ram_peak_bytes"] - by["pico"]["ram_peak_bytes"] >= 8192 - 64
     assert "-DWASMCU_WASM3_STACK=12288" in by["pico-sized"]["provenance"]["build"]["flags"]

@@ -188,4 +188,4 @@ def test_wasm3s_own_stack_trap_has_its_kind_and_the_native_limit_is_a_recorded_s
             return self.tables if name == "runtimes" else {}
 
     given = Device({"wasm3": {"stack_bytes": 2048}, "wasm3@0.5.0": {"native_stack_limit_bytes": 16384}})
-    assert rt.firmware_settings(given) == {"stack_bytes": 2048, "native_stack_limit_bytes": 16384}
+    assert rt.firmware_settings(given) == {"stack_bytes": 2048, "memory_limit_bytes": 0, "native_stack_limit_bytes": 16384}

@@ -180,7 +180,8 @@ def bench(suite: str | None = "paper", devices: Names = None, runtimes: Names = 
             event counts of that earlier emulation (kept beside the store), re-costed with the
             current cost table, and says so in ``extra["reused_from"]``.
         ram: the board runtimes' memory: ``module`` (default: a part that runs out is sized from
-            what the module needs, within the device's RAM) or ``profile`` (the fixed sizes only).
+            what the module needs, within the device's RAM), ``profile`` (the fixed sizes only) or
+            ``small`` (as ``module``, and the module's linear memory only what its data needs).
         on_result: called with (result, cells done, cells in all) as each cell is stored.
         argv: the command line stored with the run (default ``["wasmcu.api.bench"]``).
 

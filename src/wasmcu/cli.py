@@ -83,10 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--link", help="the link an update is delivered over on the boards, for the update-time model: "
                                   "a name of the device profile's [update.links], e.g. uart or ble (default: each "
                                   "device's own)")
-    b.add_argument("--ram", choices=("module", "profile"),
+    b.add_argument("--ram", choices=("module", "profile", "small"),
                    help="the board runtimes' memory (WAMR's pool and wasm stack, wasm3's stacks, the native stack): "
                         "module (default): a part that runs out is sized from what the module needs, within the "
-                        "device's RAM; profile: the device profile's fixed sizes only")
+                        "device's RAM; profile: the device profile's fixed sizes only; small: module, and the "
+                        "module's linear memory only what its static data and shadow stack need (WAMR's shrunk "
+                        "memory, wasm3's memory limit) instead of whole 64 KiB pages")
     b.add_argument("--jobs", type=int, help="emulated cells run in parallel (default: number of cores)")
     b.add_argument("--fresh", action="store_true",
                    help="emulate every emulated cell again (default: a cell whose firmware, QEMU, plugin, memory "

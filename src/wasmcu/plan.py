@@ -73,7 +73,7 @@ SPEC_KEYS = {"suite": str, "devices": list, "runtimes": list, "workloads": list,
              "repeat": int, "warmup": int, "timeout": (int, float), "workload_dirs": list, "device_dirs": list,
              "build": list, "firmware_cc": list, "link": str, "embench": str, "host_baseline": str, "ram": str}
 HOST_BASELINES = ("o2", "o3", "o3-native")
-RAM_SIZINGS = ("module", "profile")  # wasmcu.backends.sizing  # wasmcu.toolchains.host.HOST_BASELINES
+RAM_SIZINGS = ("module", "profile", "small")  # wasmcu.backends.sizing  # wasmcu.toolchains.host.HOST_BASELINES
 
 
 @dataclass
@@ -170,7 +170,7 @@ def plan(spec: Spec):
     if spec.ram not in RAM_SIZINGS:
         raise ConfigError(f"unknown RAM sizing '{spec.ram}'; known: {', '.join(RAM_SIZINGS)} (module: a board "
                           f"runtime's memory that runs out is sized from what the module needs; profile: the "
-                          f"device profile's fixed sizes only)")
+                          f"device profile's fixed sizes only; small: module, and the linear memory its data needs)")
     if spec.host_baseline not in HOST_BASELINES:
         raise ConfigError(f"unknown host baseline '{spec.host_baseline}'; known: {', '.join(HOST_BASELINES)} (o2: "
                           "-O2 as everywhere; o3: the optimisation of the AOT compilers; o3-native: also for this CPU)")

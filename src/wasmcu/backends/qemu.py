@@ -31,7 +31,9 @@ from ..toolchains.cache import cached, digest
 from .base import Backend, RunContext
 from .containment import qemu_cell
 from .faults import explain as explain_fault
-from .sizing import resize
+from .sizing import MODULE, resize
+from .linear_memory import SMALL, shrink
+from .shadow_need import fit as fit_shadow_stack
 from .benefits import record_update_time
 from .image import FIRMWARE, build_cell, build_image, build_opt, firmware_cc  # noqa: F401  (build_opt, firmware_cc: for callers)
 from .replay import emulate
@@ -107,9 +109,15 @@ class QemuBackend(Backend):
     def measure_sized(self, cell, workload, device, ctx: RunContext) -> Draft:
         """The cell built and run with the sizes of `device` (the profile, or a variant of it)."""
         res = Draft(cell=cell, backend=self.name)
+        if ctx.ram in (MODULE, SMALL):  # the shadow stack the module was measured to need (shadow_need)
+            workload = fit_shadow_stack(res, workload, cell)
+        if ctx.ram == SMALL:  # the linear memory its data needs (wasmcu.backends.linear_memory)
+            workload, device = shrink(res, workload, device, cell)
         built = build_cell(res, workload, device, build_opt(device, cell.build))
         if built is None:
             return res
+        if "linear_memory_data_bytes" in res.extra:
+            res.extra["linear_memory_bytes"] = res.extra["linear_memory_data_bytes"]
         elf, fp = built
         if device.arch == "armv6m":
             res.extra["uf2_bytes"] = fp.uf2_bytes()

@@ -18,11 +18,12 @@ import dataclasses
 from .. import runtimes as runtimes_mod
 from ..model import DOES_NOT_FIT, OK
 
-MODULE, PROFILE = "module", "profile"
+MODULE, PROFILE, SMALL = "module", "profile", "small"  # small: module, and a small linear memory (linear_memory)
 MARGIN = 8 * 1024      # heap left beside the linear memory for the runtime's own small allocations
 GRANULE = 1024         # sizes are rounded to whole KB
 RESIZED_KINDS = ("pool-exhausted", "wasm-stack-overflow", "stack-overflow")
 ROUNDS = 3
+VALUE_STACK_NEED = "value_stack_needed_bytes"  # wasm3's value stack, measured on the host (wasm3_stack)
 
 
 def with_settings(device, runtime: str, runtime_sizes: dict[str, int], stack_bytes: int | None = None):
@@ -66,6 +67,26 @@ def larger_sizes(res, runtime: str, device) -> tuple[dict[str, int], int | None]
     return None
 
 
+def measured_value_stack(res, cell, workload, device) -> tuple[dict[str, int], None] | None:
+    """wasm3's value stack sized to what the module was measured to need on the host (wasm3_stack),
+    rather than half the heap: the rest stays for the heap and the native stack. None when that
+    does not apply (another runtime or part, a `wasm3@VERSION`), was not found, or is no larger
+    than the value stack that just overflowed (then the heap decides, as for other versions)."""
+    from ..toolchains.wasm import build_wasm
+    from ..workloads import SEED
+    from . import wasm3_stack
+
+    if res.error_kind != "wasm-stack-overflow" or not wasm3_stack.applies(cell.runtime):
+        return None
+    try:
+        need = wasm3_stack.value_stack_need(build_wasm(workload, cell.n, cell.lang).wasm, SEED, spare_heap(res))
+    except Exception:  # noqa: BLE001 - the module does not build here: size from the heap instead
+        return None
+    if need is None or wasm3_stack.sized(need) <= runtimes_mod.get(cell.runtime).firmware_settings(device)["stack_bytes"]:
+        return None
+    return {"stack_bytes": wasm3_stack.sized(need), VALUE_STACK_NEED: need}, None
+
+
 def native_stack_size(need: int) -> int:
     """The native stack region for a run measured to use `need` bytes: an eighth more, in KB."""
     return -(-(need + need // 8) // GRANULE) * GRANULE
@@ -77,9 +98,9 @@ def resize(backend, res, cell, workload, device, ctx):
     the result records the sizing either way (`extra.ram_sizing`). When the sized run fails
     too, the cell is the first failure, with what the sized run said after it."""
     res.extra["ram_sizing"] = ctx.ram
-    if ctx.ram != MODULE or workload.containment:
+    if ctx.ram not in (MODULE, SMALL) or workload.containment:
         return res
-    first, sized, variant = res, {}, device
+    first, sized, variant, notes = res, {}, device, {}
     for _ in range(ROUNDS):
         if res.status == OK or res.error_kind not in RESIZED_KINDS:
             break
@@ -91,21 +112,24 @@ def resize(backend, res, cell, workload, device, ctx):
             variant = with_settings(variant, cell.runtime, {}, stack)
             sized["native_stack_bytes"] = stack
         else:
-            larger = larger_sizes(res, cell.runtime, variant)
+            larger = measured_value_stack(res, cell, workload, variant) or larger_sizes(res, cell.runtime, variant)
             if larger is None:
                 res.status = DOES_NOT_FIT
                 break
+            need = larger[0].pop(VALUE_STACK_NEED, None)
+            if need:
+                notes[VALUE_STACK_NEED] = need
             variant = with_settings(variant, cell.runtime, larger[0])
             sized.update(larger[0])
         res = backend.measure_sized(cell, workload, variant, ctx)
-        res.extra.update(ram_sizing=MODULE, ram_sized=dict(sized))
+        res.extra.update(ram_sizing=ctx.ram, ram_sized=dict(sized), **notes)
         if res.status != OK and res.error_kind in ("does-not-fit", "heap-exhausted"):
             res.status = DOES_NOT_FIT
             break
     if res is first or res.status == OK:
         return res
     what = ", ".join(f"{k} = {v:,}" for k, v in sized.items())
-    first.extra.update(ram_sizing=MODULE, ram_sized=sized, ram_sized_error_kind=res.error_kind)
+    first.extra.update(ram_sizing=ctx.ram, ram_sized=sized, ram_sized_error_kind=res.error_kind)
     first.status = DOES_NOT_FIT if res.status == DOES_NOT_FIT else first.status
     first.error += f"; sized from the module within {device.name}'s RAM ({what}), it failed too: {res.error}"
     return first

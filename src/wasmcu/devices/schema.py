@@ -30,7 +30,7 @@ TOOLCHAIN_TABLE = {"cc": (str, "a cross compiler, e.g. 'arm-none-eabi-gcc'"), "c
                    "linker_script": (str, "the linker script included after the memory layout, e.g. 'picolibc.ld'")}
 ARCH_SCHEMA = {"name": STR, "description": STR, "isa": (str, " or ".join(ISAS)), "toolchain": TOOLCHAIN_TABLE,
                "qemu": QEMU_TABLE, "wamr": {"target": (str, "WAMR's WAMR_BUILD_TARGET, e.g. 'THUMBV6M'"),
-                                           "wamrc": STRS},
+                                           "wamrc": STRS, "aligned_stores": BOOL},
                "build": {"opt": STR, "stack_bytes": INT}}
 CORE_SCHEMA = {"name": STR, "description": STR, "arch": (str, "an architecture (a file of devices/arch/)"),
                "toolchain": {"cflags": STRS}, "cycle_model": OPEN}

@@ -27,7 +27,8 @@ WASM_LIBC = Path(__file__).resolve().parent / "wasm_libc.c"
 def memory_flags(workload: Workload) -> list[str]:
     """wasm-ld's options for the workload's linear memory (fixed size) and shadow stack."""
     size = workload.memory_bytes
-    return [f"--initial-memory={size}", f"--max-memory={size}", f"-zstack-size={workload.shadow_stack_bytes}"]
+    layout = ["--export-if-defined=__heap_base", "--export-if-defined=__data_end"] if workload.layout_exports else []
+    return [f"--initial-memory={size}", f"--max-memory={size}", f"-zstack-size={workload.shadow_stack_bytes}", *layout]
 
 
 C_FLAGS = ["--target=wasm32-wasi", "-O2", "-mcpu=mvp", "-ffreestanding"]

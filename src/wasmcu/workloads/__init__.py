@@ -138,6 +138,9 @@ class Workload:
     # one 64 KB page by default, so that small boards can host every module
     memory_bytes: int = 65536
     shadow_stack_bytes: int = 4096
+    # export the module's layout (__heap_base, __data_end), so that a runtime can shrink its linear
+    # memory to the static data and shadow stack (`--ram small`, wasmcu.backends.linear_memory)
+    layout_exports: bool = False
     # every source file per language (a list or a directory in [sources]); `sources` keeps the
     # first one (a Rust kernel's root module, a prebuilt module)
     files: dict[str, list[Path]] = field(default_factory=dict)

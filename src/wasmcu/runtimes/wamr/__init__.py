@@ -158,8 +158,20 @@ class Wamr(Runtime):
         line("wamrc", wamrc, lambda path: f"{path} ({tools.version(path)})")
         for arch in arches:
             for kind in ("classic", "fast", "aot"):
-                line(f"WAMR for {arch} ({kind})", lambda a=arch, k=kind: firmware_build(a, k), lambda b: str(b.library))
+                line(f"WAMR for {arch} ({kind})", lambda a=arch, k=kind: firmware_build(a, k),
+                     lambda b, a=arch, k=kind: str(b.library) + _aligned_note(a, k, b))
         return lines
+
+
+def _aligned_note(arch: str, kind: str, build: WamrBuild) -> str:
+    """A classic build for a core without unaligned access that predates the aligned stores."""
+    from .build import aligned_stores
+    from .builds import has_aligned_stores
+
+    if kind != "classic" or not aligned_stores(arch) or has_aligned_stores(build.library):
+        return ""
+    return (" (built without wasmcu's aligned i64/f64 stores: a module storing an i64 at an unaligned address "
+            "faults; rebuild it with `wasmcu wamr build PATH --only " + f"{arch}-classic`)")
 
 
 @register

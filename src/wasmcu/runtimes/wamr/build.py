@@ -34,6 +34,14 @@ def firmware_arches() -> dict[str, str]:
     return {a: devices.arch_data(a)["wamr"]["target"] for a in devices.arch_names()
             if devices.arch_data(a).get("wamr", {}).get("target")}
 
+def aligned_stores(arch: str) -> bool:
+    """Whether `arch`'s classic interpreter is built with alignment-checked i64/f64 stores (its arch
+    file's [wamr] aligned_stores: the core faults on unaligned word access)."""
+    from ... import devices
+
+    return bool(devices.arch_data(arch).get("wamr", {}).get("aligned_stores", False))
+
+
 HEADERS = ("wasm_export.h", "lib_export.h", "wasm_c_api.h")
 COMMON = ["-DCMAKE_BUILD_TYPE=Release", "-DWAMR_BUILD_SIMD=0", "-DWAMR_BUILD_LIBC_WASI=0"]
 BOARD = ["-DWAMR_BUILD_PLATFORM=wasmcu", "-DWAMR_BUILD_LIBC_BUILTIN=0", "-DWAMR_BUILD_THREAD_MGR=0",
@@ -167,7 +175,10 @@ def steps(arches=None, *, wamrc: bool = True) -> list[Step]:
         toolchain = [f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file(arch)}",
                      f"-DSHARED_PLATFORM_CONFIG={PLATFORM_DIR / 'shared_platform.cmake'}",
                      f"-DWAMR_BUILD_TARGET={targets[arch]}", *COMMON, *BOARD]
-        for kind, opts in (("classic", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=0", "-DWAMR_BUILD_AOT=0"]),
+        # a core that faults on unaligned word access: the classic interpreter's i64/f64 stores check it
+        aligned = ["-DWASMCU_ALIGNED_STORES=1"] if aligned_stores(arch) else []
+        for kind, opts in (("classic", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=0", "-DWAMR_BUILD_AOT=0",
+                                        *aligned]),
                            ("fast", ["-DWAMR_BUILD_INTERP=1", "-DWAMR_BUILD_FAST_INTERP=1", "-DWAMR_BUILD_AOT=0"]),
                            # AOT only: modules compiled by wamrc --xip run in place from flash
                            ("aot", ["-DWAMR_BUILD_INTERP=0", "-DWAMR_BUILD_AOT=1"])):

@@ -70,6 +70,12 @@ def _identify(path: Path, mtime_ns: int, size: int) -> tuple[str | None, bool]:
     return interp, aot
 
 
+def has_aligned_stores(library: Path) -> bool:
+    """Whether a board library's classic interpreter checks the alignment of its i64/f64 stores
+    (built with wasmcu's platform/aligned_stores.h, for a core that faults on unaligned word access)."""
+    return "wasmcu_store_unaligned_u64" in _symbols(Path(library))
+
+
 def _wamr_source(build_dir: Path) -> Path | None:
     cache = build_dir / "CMakeCache.txt"
     if not cache.is_file():

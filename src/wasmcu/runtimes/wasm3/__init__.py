@@ -22,7 +22,9 @@ class Wasm3(Runtime):
     summary = "wasm3 interpreter (pywasm3 binding on host; its C sources in firmware)"
     where = ("host", "firmware")
     firmware_glue = Path(__file__).with_name("glue.c")
-    firmware_sizes = {"stack_bytes": (4096, "WASMCU_WASM3_STACK")}  # wasm3's own value stack
+    # wasm3's own value stack; the linear memory it allocates (0: the module's pages; `--ram small`
+    # sets it to what the module's data needs, wasmcu.backends.linear_memory)
+    firmware_sizes = {"stack_bytes": (4096, "WASMCU_WASM3_STACK"), "memory_limit_bytes": (0, "WASMCU_WASM3_MEMORY_LIMIT")}
     host_sizes = {"stack_bytes": STACK_BYTES}
 
     firmware_cc_default = {"armv6m": ("clang", "Clang's wasm3 runs the embedded kernels in up to 14 % fewer cycles "

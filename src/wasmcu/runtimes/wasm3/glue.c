@@ -11,6 +11,11 @@ extern const unsigned int wasmcu_module_len;
 #ifndef WASMCU_WASM3_STACK
 #define WASMCU_WASM3_STACK 4096
 #endif
+/* the bytes of linear memory wasm3 allocates, below the module's pages (0: all of them); an
+   access beyond them traps as out of bounds (wasmcu.backends.linear_memory) */
+#if defined(WASMCU_WASM3_MEMORY_LIMIT) && WASMCU_WASM3_MEMORY_LIMIT > 0
+#include "m3_env.h"
+#endif
 
 const char wasmcu_glue_runtime[] = "wasm3";
 
@@ -47,6 +52,9 @@ int wasmcu_glue_load(const char **error)
         *error = "out of memory creating the runtime";
         return 1;
     }
+#if defined(WASMCU_WASM3_MEMORY_LIMIT) && WASMCU_WASM3_MEMORY_LIMIT > 0
+    runtime->memoryLimit = WASMCU_WASM3_MEMORY_LIMIT;
+#endif
     if ((r = m3_ParseModule(env, &module, wasmcu_module, wasmcu_module_len)) || (r = m3_LoadModule(runtime, module))) {
         *error = r;
         return 1;

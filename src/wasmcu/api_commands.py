@@ -58,7 +58,8 @@ class CalibrateRun:
         return [m for m in self.calibration.measurements if m.error]
 
 
-def calibrate(device: str | None = None, emulated: str | None = None, kernels=None, suite=None, *,
+def calibrate(device: str | None = None, emulated: str | None = None, kernels: str | Iterable[str] | None = None,
+              suite: str | Iterable[str] | None = None, *,
               free: bool = False, out: str | Path | None = None, write_layer: bool = True,
               from_json: str | Path | None = None, device_dirs: Iterable[str | Path] = (),
               progress: Callable[[str], None] | None = None) -> CalibrateRun:
@@ -155,9 +156,9 @@ def board_check(device: str, *, busy_s: float = 10.0, device_dirs: Iterable[str 
     return devs[device], bc.check(devs[device], busy_s=float(busy_s), log=log)
 
 
-def wamr_build(path: str | Path, out: str | Path | None = None, *, only=None, jobs: int | None = None,
-               any_version: bool = False, write_config: bool = True, make_default: bool | None = None,
-               progress: Callable[[str], None] | None = None):
+def wamr_build(path: str | Path, out: str | Path | None = None, *, only: str | Iterable[str] | None = None,
+               jobs: int | None = None, any_version: bool = False, write_config: bool = True,
+               make_default: bool | None = None, progress: Callable[[str], None] | None = None) -> tuple[object, Path]:
     """Build WAMR from the source tree at `path` for every runtime wasmcu uses, as ``wasmcu wamr build``.
 
     Args:
@@ -171,8 +172,8 @@ def wamr_build(path: str | Path, out: str | Path | None = None, *, only=None, jo
         progress: called with a line of progress.
 
     Returns:
-        The outcome (`wasmcu.runtimes.wamr.build.Outcome`: built, skipped, config_file,
-        version) and the directory built into.
+        (the outcome, the directory built into): the outcome is a
+        `wasmcu.runtimes.wamr.build.Outcome` (built, skipped, config_file, version).
 
     Raises:
         WasmcuError: not a WAMR tree, an unknown configuration, jobs below 1, a failed build.

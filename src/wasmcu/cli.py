@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from ._version import __version__
+from .api_commands import LISTS
 from .errors import WasmcuError
 from .model import PASSING
 from .runstate import Terminated, raise_terminated
@@ -165,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     lst = sub.add_parser("list", parents=[debug], help="list devices, runtimes or workloads")
-    lst.add_argument("what", metavar="{devices,runtimes,workloads}", help="what to list (checked by the API)")
+    lst.add_argument("what", metavar="{" + ",".join(LISTS) + "}",
+                     help=f"what to list, checked by the API (one of: {', '.join(LISTS)})")
     lst.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
     lst.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
 

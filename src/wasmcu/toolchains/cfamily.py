@@ -24,7 +24,7 @@ MISSING_HEADER = re.compile(r"fatal error: '?([\w./+-]+)'?(?::)? (?:No such file
 
 def project_flags(kernel: KernelSource) -> list[str]:
     """The size, then the project's include directories, defines and cflags or cxxflags."""
-    return [f"-DWASMCU_N={kernel.n}", *kernel.project_flags()]
+    return [f"-DWASMCU_N={kernel.n}", *kernel.c_flags]
 
 
 def project_inputs(kernel: KernelSource) -> list:
@@ -39,7 +39,7 @@ def project_inputs(kernel: KernelSource) -> list:
     # the sources named apart from the files beside them: two versions of a kernel in one
     # directory (kernel.c and its next version) have the same files but not the same sources
     return ["sources", *map(str, kernel.files), "files", *map(str, ordered), *ordered,
-            kernel.build_table(), kernel.entry]
+            kernel.build_table, kernel.entry]
 
 
 def entry_source(kernel: KernelSource) -> str | None:

@@ -15,6 +15,7 @@ from wasmcu.measure import update as upd
 from wasmcu.model import OK, Cell
 from wasmcu.report import benefits
 from wasmcu.toolchains.wasm import build_wasm
+from wasmcu.workloads.kernel_source import kernel_source
 
 from conftest import wasmcu
 
@@ -41,7 +42,7 @@ def crc16_cells(env):
 
 @pytest.mark.qemu
 def test_module_hash_is_the_files_and_the_same_on_every_device(env, crc16_cells):
-    wasm = build_wasm(env[0]["crc16"], 100, "c").wasm.read_bytes()
+    wasm = build_wasm(kernel_source(env[0]["crc16"], 100, "c")).wasm.read_bytes()
     for key in (("wasm3", "host"), ("wasm3", "pico"), ("wasm2c", "pico")):
         e = crc16_cells[key].extra
         assert e["module_sha256"] == hashlib.sha256(wasm).hexdigest(), key
@@ -55,12 +56,12 @@ def test_module_hash_changes_with_one_line_of_source(env):
     wl = env[0]["crc16"]
     nxt = next_version(wl, "c")
     assert nxt is not None and nxt.sources["c"].name == "kernel_next.c"
-    old, new = build_wasm(wl, 100, "c").wasm.read_bytes(), build_wasm(nxt, 100, "c").wasm.read_bytes()
+    old, new = build_wasm(kernel_source(wl, 100, "c")).wasm.read_bytes(), build_wasm(kernel_source(nxt, 100, "c")).wasm.read_bytes()
     assert hashlib.sha256(old).hexdigest() != hashlib.sha256(new).hexdigest()
     # one byte flipped is another identity
     from wasmcu.measure.identity import record_identity
     a, b = {}, {}
-    path = build_wasm(wl, 100, "c").wasm
+    path = build_wasm(kernel_source(wl, 100, "c")).wasm
     record_identity(a, path)
     flipped = path.parent.parent / "flipped-test.wasm"
     try:
@@ -75,7 +76,7 @@ def test_module_hash_changes_with_one_line_of_source(env):
 
 @pytest.mark.qemu
 def test_update_sizes_equal_what_is_shipped(env, crc16_cells):
-    wasm = build_wasm(env[0]["crc16"], 100, "c").wasm.read_bytes()
+    wasm = build_wasm(kernel_source(env[0]["crc16"], 100, "c")).wasm.read_bytes()
     w = crc16_cells[("wasm3", "pico")]
     assert w.extra["update_bytes"] == len(wasm) and w.extra["update_part"].startswith("module")
     assert w.extra["update_bytes_compressed"]["lzma"] == len(lzma.compress(wasm, format=lzma.FORMAT_ALONE, preset=9))

@@ -28,8 +28,10 @@ def image(env, chip, defines=()):
         pytest.skip(f"needs {CC[chip]} (scripts/setup.sh installs it)")
     wls, devs = env
     from wasmcu.backends.image import build_image
+    from wasmcu.workloads.kernel_source import kernel_source
 
-    elf, _ = build_image("native", wls["crc16"], 40, "c", devs[BOARDS[chip]], "-O2", chip=chip, defines=list(defines))
+    elf, _ = build_image("native", kernel_source(wls["crc16"], 40, "c"), devs[BOARDS[chip]], "-O2", chip=chip,
+                         defines=list(defines))
     return elf
 
 

@@ -3,6 +3,7 @@ import pytest
 from wasmcu import workloads
 from wasmcu.errors import ToolMissing
 from wasmcu.toolchains import cache, host, wasm
+from wasmcu.workloads.kernel_source import kernel_source
 
 
 @pytest.fixture(scope="module")
@@ -12,7 +13,7 @@ def wl():
 
 @pytest.mark.parametrize("lang", ["c", "rust"])
 def test_wasm_module_has_run_export_no_imports_and_one_page(wl, lang):
-    m = wasm.build_wasm(wl["crc16"], 16, lang)
+    m = wasm.build_wasm(kernel_source(wl["crc16"], 16, lang))
     wat = m.wat.read_text()
     assert '(export "run" (func' in wat
     assert "(import" not in wat
@@ -33,15 +34,15 @@ def test_c_array_round_trips():
 
 def test_warm_build_rebuilds_nothing(wl, monkeypatch, tmp_path):
     monkeypatch.setenv("WASMCU_CACHE", str(tmp_path))
-    wasm.build_wasm(wl["crc16"], 5, "c")
-    host.build_native(wl["crc16"], 5, "c")
+    wasm.build_wasm(kernel_source(wl["crc16"], 5, "c"))
+    host.build_native(kernel_source(wl["crc16"], 5, "c"))
     before = dict(cache.STATS)
-    a = wasm.build_wasm(wl["crc16"], 5, "c")
-    b = host.build_native(wl["crc16"], 5, "c")
+    a = wasm.build_wasm(kernel_source(wl["crc16"], 5, "c"))
+    b = host.build_native(kernel_source(wl["crc16"], 5, "c"))
     assert cache.STATS["builds"] == before["builds"] and cache.STATS["hits"] == before["hits"] + 2
     assert a.wasm.is_file() and b.is_file()
     # a different size is a different artifact
-    assert wasm.build_wasm(wl["crc16"], 6, "c").directory != a.directory
+    assert wasm.build_wasm(kernel_source(wl["crc16"], 6, "c")).directory != a.directory
 
 
 def test_memory_pages_reader():
@@ -56,14 +57,14 @@ def test_missing_compiler_names_the_package(wl, monkeypatch, tmp_path):
     monkeypatch.setenv("WASMCU_CACHE", str(tmp_path))
     monkeypatch.setenv("WASMCU_CLANG", "/nonexistent/clang-19")
     with pytest.raises(ToolMissing, match="apt-get install clang-19"):
-        wasm.build_wasm(wl["crc16"], 9, "c")
+        wasm.build_wasm(kernel_source(wl["crc16"], 9, "c"))
 
 
 def test_native_library_returns_oracle_value(wl):
     import ctypes
 
     for lang in ("c", "rust"):
-        lib = ctypes.CDLL(str(host.build_native(wl["bubblesort"], 50, lang)))
+        lib = ctypes.CDLL(str(host.build_native(kernel_source(wl["bubblesort"], 50, lang))))
         lib.run.restype = ctypes.c_uint32
         lib.run.argtypes = [ctypes.c_uint32]
         assert lib.run(42) == wl["bubblesort"].expected(50, seed=42)
@@ -79,9 +80,9 @@ def test_no_binary_holds_the_checksum_as_a_constant(wl, name, n, lang):
     import struct
 
     expected = wl[name].expected(n)
-    native = host.build_native(wl[name], n, lang).read_bytes()
+    native = host.build_native(kernel_source(wl[name], n, lang)).read_bytes()
     assert struct.pack("<I", expected) not in native
-    wat = wasm.build_wasm(wl[name], n, lang).wat.read_text()
+    wat = wasm.build_wasm(kernel_source(wl[name], n, lang)).wat.read_text()
     signed = expected - (1 << 32) if expected >= 1 << 31 else expected
     assert not re.search(rf"i32\.const {signed}\b", wat)
 
@@ -107,7 +108,7 @@ def test_one_rustc_builds_the_sysroot_and_the_board_kernels(wl, tmp_path, monkey
 
     monkeypatch.setattr(mcu.tools, "run", run)
     with pytest.raises(BuildError, match="stopped by the test"):
-        mcu.kernel_object(wl["crc16"], 4, "rust", mcu.ARCHES["armv6m"], "-O2")
+        mcu.kernel_object(kernel_source(wl["crc16"], 4, "rust"), mcu.ARCHES["armv6m"], "-O2")
     assert used == [str(wrapper)]
 
 

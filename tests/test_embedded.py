@@ -12,6 +12,7 @@ import pytest
 from wasmcu import workloads
 from wasmcu.model import OK, Cell, Result
 from wasmcu.toolchains import host, wasm
+from wasmcu.workloads.kernel_source import kernel_source
 
 from conftest import bench_json
 
@@ -355,13 +356,13 @@ def test_kernel_builds_to_wasm_without_imports_and_gives_the_oracles_checksum(wl
     from wasmcu.runtimes.wasm3 import STACK_BYTES
 
     w, n = wl[name], SMALL[name]
-    module = wasm.build_wasm(w, n, lang)
+    module = wasm.build_wasm(kernel_source(w, n, lang))
     wat = module.wat.read_text()
     assert '(export "run" (func' in wat and "(import" not in wat
     assert wasm.memory_pages(module.wasm.read_bytes()) == 1
     if lang == "c":
         assert module.meta["unreachable_in_wat"] == 0
-    lib = ctypes.CDLL(str(host.build_native(w, n, lang)))
+    lib = ctypes.CDLL(str(host.build_native(kernel_source(w, n, lang))))
     lib.run.restype, lib.run.argtypes = ctypes.c_uint32, [ctypes.c_uint32]
     env = wasm3.Environment()
     rt = env.new_runtime(STACK_BYTES)
@@ -382,14 +383,14 @@ def test_no_kernel_is_folded_into_its_checksum(wl, name):
     expected = wl[name].expected(n)
     signed = expected - (1 << 32) if expected >= 1 << 31 else expected
     for lang in ("c", "rust"):
-        assert struct.pack("<I", expected) not in host.build_native(wl[name], n, lang).read_bytes(), lang
-        assert not re.search(rf"i32\.const {signed}\b", wasm.build_wasm(wl[name], n, lang).wat.read_text()), lang
+        assert struct.pack("<I", expected) not in host.build_native(kernel_source(wl[name], n, lang)).read_bytes(), lang
+        assert not re.search(rf"i32\.const {signed}\b", wasm.build_wasm(kernel_source(wl[name], n, lang)).wat.read_text()), lang
 
 
 @pytest.mark.parametrize("name", KERNELS)
 def test_default_size_fits_one_wasm_page(wl, name):
     for lang in ("c", "rust"):
-        module = wasm.build_wasm(wl[name], wl[name].sizes[0], lang)
+        module = wasm.build_wasm(kernel_source(wl[name], wl[name].sizes[0], lang))
         assert wasm.memory_pages(module.wasm.read_bytes()) == 1 and "(import" not in module.wat.read_text()
 
 

@@ -36,11 +36,11 @@ class Wasm3Small(Runtime):
     firmware_glue = Path(__file__).with_name("glue.c")
     firmware_sizes = {"stack_bytes": (2048, "WASMCU_WASM3_STACK")}
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains.wasm import build_wasm
         from ..wasm3 import firmware
 
-        module = build_wasm(workload, n, lang)
+        module = build_wasm(kernel)
         return [module.c_array, firmware.library(arch, opt)], [firmware.sources()], self.firmware_defines(device)
 '''
 

@@ -13,6 +13,7 @@ from wasmcu import devices, workloads
 from wasmcu.backends.image import build_image
 from wasmcu.errors import ConfigError
 from wasmcu.plan import Spec, plan
+from wasmcu.workloads.kernel_source import kernel_source
 
 pytestmark = pytest.mark.qemu
 
@@ -31,13 +32,13 @@ def need_clang():
 @pytest.mark.parametrize("device, chip", [("pico", "rp2040"), ("nrf5340", "nrf5340"), ("esp32c6", "esp32c6")])
 def test_clang_builds_the_kernel_and_runtime_and_gcc_links(device, chip):
     dev = devices.discover()[device]
-    wl = workloads.discover()["crc16"]
-    clang, _ = build_image("wasm3", wl, 10, "c", dev, "-O2", firmware_cc="clang")
-    gcc, _ = build_image("wasm3", wl, 10, "c", dev, "-O2", firmware_cc="gcc")
+    wl = kernel_source(workloads.discover()["crc16"], 10, "c")
+    clang, _ = build_image("wasm3", wl, dev, "-O2", firmware_cc="clang")
+    gcc, _ = build_image("wasm3", wl, dev, "-O2", firmware_cc="gcc")
     assert "clang version 19" in comment(clang) and "GCC:" in comment(clang)   # picolibc and main.c: GCC
     assert "clang" not in comment(gcc)
     # the real board's image (its chip's memory map and UART) too
-    board, _ = build_image("wasm3", wl, 10, "c", dev, "-O2", chip=chip, firmware_cc="clang")
+    board, _ = build_image("wasm3", wl, dev, "-O2", chip=chip, firmware_cc="clang")
     assert "clang version 19" in comment(board)
 
 

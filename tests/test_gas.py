@@ -6,6 +6,7 @@ import pytest
 from wasmcu import devices, workloads
 from wasmcu.backends import RunContext
 from wasmcu.bench import execute_cell
+from wasmcu.workloads.kernel_source import kernel_source
 from wasmcu.model import OK, Cell
 from wasmcu.toolchains import metering
 from wasmcu.toolchains.wasm import build_wasm
@@ -28,7 +29,7 @@ def run(env, kernel, n, runtime, device, timeout_s=60.0):
 
 
 def test_the_instrumented_module_imports_usegas_and_keeps_its_export(env):
-    wasm = build_wasm(env[0]["crc16"], 100, "c").wasm
+    wasm = build_wasm(kernel_source(env[0]["crc16"], 100, "c")).wasm
     out = metering.metered(wasm) / "module.wasm"
     data = out.read_bytes()
     assert parse(wasm.read_bytes()).imports == []

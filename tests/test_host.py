@@ -7,6 +7,7 @@ from wasmcu.backends import RunContext
 from wasmcu.bench import execute_cell
 from wasmcu.model import Cell
 from wasmcu.runtimes import RUNTIMES
+from wasmcu.workloads.kernel_source import kernel_source
 
 pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
 
@@ -60,7 +61,7 @@ def test_every_load_of_a_shared_library_is_a_real_load(env, runtime, monkeypatch
 
     wls, _ = env
     rt = RUNTIMES[runtime]
-    artifact, _ = rt.prepare(wls["crc16"], 12, "c")
+    artifact, _ = rt.prepare(kernel_source(wls["crc16"], 12, "c"))
     loaded, real_load = [], type(rt).load
     monkeypatch.setattr(type(rt), "load", lambda self, job: loaded.append(job.artifact) or real_load(self, job))
 

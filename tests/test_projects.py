@@ -9,6 +9,7 @@ import pytest
 
 from wasmcu import workloads
 from wasmcu.errors import BuildError, ConfigError, DoesNotFit
+from wasmcu.workloads.kernel_source import kernel_source
 
 pytestmark = pytest.mark.slow  # end-to-end: real builds, runs and processes
 
@@ -199,8 +200,8 @@ def test_multi_file_c_project_with_libc_agrees_on_host_and_in_wasm(tmp_path, cac
 
     wl = workloads.load_workload(make_project(tmp_path))
     expected = wl.expected(50)
-    assert host_run(build_native(wl, 50, "c")) == expected
-    module = build_wasm(wl, 50, "c")
+    assert host_run(build_native(kernel_source(wl, 50, "c"))) == expected
+    module = build_wasm(kernel_source(wl, 50, "c"))
     assert imports_of(module.wasm) == []
     assert wasm3_run(module.wasm) == expected
     assert module.meta["heap_check"] == {"ok": True}
@@ -212,8 +213,8 @@ def test_cpp_kernel_on_host_and_in_wasm(tmp_path, cache):
 
     wl = workloads.load_workload(make_project(tmp_path, entry="run"))
     expected = cpp_expected(50, 42)
-    assert host_run(build_native(wl, 50, "cpp")) == expected
-    module = build_wasm(wl, 50, "cpp")
+    assert host_run(build_native(kernel_source(wl, 50, "cpp"))) == expected
+    module = build_wasm(kernel_source(wl, 50, "cpp"))
     assert imports_of(module.wasm) == []
     assert wasm3_run(module.wasm) == expected
     # the C++ runtime's fatal-error paths trap instead of printing: no printf in the module
@@ -229,7 +230,7 @@ def test_a_remaining_import_is_a_build_error_naming_it_and_the_caller(tmp_path, 
                  "__attribute__((noinline)) static uint32_t stamp(void) { return (uint32_t)time(0); }")
     wl = workloads.load_workload(make_project(tmp_path, main=main))
     with pytest.raises(BuildError) as exc:
-        build_wasm(wl, 50, "c")
+        build_wasm(kernel_source(wl, 50, "c"))
     text = str(exc.value)
     assert "imports wasi_snapshot_preview1.clock_time_get" in text
     assert "main.c" in text and "time" in text and "stamp" in text
@@ -242,7 +243,7 @@ def test_an_undefined_function_names_it_and_the_file(tmp_path, cache):
         '#include "port.h"', '#include "port.h"\nuint32_t port_tick(void);')
     wl = workloads.load_workload(make_project(tmp_path, main=main))
     with pytest.raises(BuildError, match=r"main.c \(bench_main\) calls port_tick, which neither the project nor"):
-        build_wasm(wl, 50, "c")
+        build_wasm(kernel_source(wl, 50, "c"))
 
 
 @pytest.mark.slow
@@ -251,9 +252,9 @@ def test_malloc_beyond_the_modules_memory_does_not_fit_with_sizes(tmp_path, cach
 
     wl = workloads.load_workload(make_project(tmp_path))
     with pytest.raises(DoesNotFit, match=r"64 KB of linear memory: proj:20000's malloc needs 78\.\d KB of heap, the heap has 5\d\.\d KB"):
-        build_wasm(wl, 20000, "c")
+        build_wasm(kernel_source(wl, 20000, "c"))
     big = workloads.load_workload(make_project(tmp_path / "big", memory=196608))
-    assert build_wasm(big, 20000, "c").meta["heap_check"] == {"ok": True}  # ran to the end in wasmtime
+    assert build_wasm(kernel_source(big, 20000, "c")).meta["heap_check"] == {"ok": True}  # ran to the end in wasmtime
 
 
 @pytest.mark.skipif(not shutil.which("riscv64-unknown-elf-g++"), reason="riscv64-unknown-elf-g++ is not installed")
@@ -266,7 +267,7 @@ def test_a_cpp_library_header_missing_on_a_target_names_it(tmp_path, cache):
     wl = workloads.load_workload(d)
     arch = mcu.arch_of(devices.discover()["esp32c6"])
     with pytest.raises(BuildError, match=r"<array> is not available for riscv32imac \(riscv64-unknown-elf"):
-        mcu.kernel_object(wl, 50, "cpp", arch, "-O2")
+        mcu.kernel_object(kernel_source(wl, 50, "cpp"), arch, "-O2")
 
 
 def test_a_prebuilt_modules_native_cell_is_unsupported_on_every_device(tmp_path, cache):
@@ -293,17 +294,17 @@ def test_library_cost_from_the_symbols_linked_in(tmp_path, cache):
     from wasmcu.toolchains.wasm import build_wasm
 
     wl = workloads.load_workload(make_project(tmp_path))
-    cost = build_wasm(wl, 50, "c").meta["library_cost"]
+    cost = build_wasm(kernel_source(wl, 50, "c")).meta["library_cost"]
     members = cost["members"]
     assert members["libc.a(qsort.o)"] > 200 and members["libc.a(vfprintf.o)"] > 2000
     assert members["wasmcu libc glue"] > 100  # malloc and free
     assert cost["flash_bytes"] >= sum(v for k, v in members.items() if "glue" not in k) // 2
-    assert build_wasm(workloads.discover()["crc16"], 10, "c").meta["library_cost"]["flash_bytes"] == 0
-    _elf, meta = build_image("native", wl, 50, "c", devices.discover()["pico"], "-O2")
+    assert build_wasm(kernel_source(workloads.discover()["crc16"], 10, "c")).meta["library_cost"]["flash_bytes"] == 0
+    _elf, meta = build_image("native", kernel_source(wl, 50, "c"), devices.discover()["pico"], "-O2")
     native = meta["library_cost"]["members"]
     assert any("qsort" in k for k in native) and any("malloc" in k for k in native)
     assert meta["library_cost"]["flash_bytes"] > 500
-    _elf, meta = build_image("native", workloads.discover()["crc16"], 10, "c", devices.discover()["pico"], "-O2")
+    _elf, meta = build_image("native", kernel_source(workloads.discover()["crc16"], 10, "c"), devices.discover()["pico"], "-O2")
     assert meta["library_cost"]["flash_bytes"] == 0
 
 

@@ -9,6 +9,7 @@ from wasmcu.bench import execute_cell
 from wasmcu.model import Cell
 from wasmcu.toolchains import rust
 from wasmcu.toolchains.wasm import build_wasm
+from wasmcu.workloads.kernel_source import kernel_source
 
 from conftest import bench_json
 
@@ -204,7 +205,7 @@ def test_a_kernel_without_alloc_gets_the_plain_crate_root(tmp_path):
 
 def test_built_in_rust_modules_carry_no_allocator():
     wls = workloads.discover()
-    m = build_wasm(wls["bubblesort"], 100, "rust")
+    m = build_wasm(kernel_source(wls["bubblesort"], 100, "rust"))
     assert not rust.uses_alloc(wls["bubblesort"].source("rust"))
     assert "__rust_alloc" not in m.wat.read_text() and "memory.grow" not in m.wat.read_text()
 
@@ -212,10 +213,10 @@ def test_built_in_rust_modules_carry_no_allocator():
 @pytest.mark.slow
 def test_the_kernel_s_modules_are_in_the_cache_key(wl, tmp_path):
     root, found = wl
-    first = build_wasm(found["vecmix"], 50, "rust")
+    first = build_wasm(kernel_source(found["vecmix"], 50, "rust"))
     (root / "vecmix" / "mix.rs").write_text(MIX.replace("1013904223", "12345"))
     try:
-        second = build_wasm(workloads.discover([root])["vecmix"], 50, "rust")
+        second = build_wasm(kernel_source(workloads.discover([root])["vecmix"], 50, "rust"))
         assert second.directory != first.directory
     finally:
         (root / "vecmix" / "mix.rs").write_text(MIX)
@@ -238,7 +239,7 @@ def test_the_wasm_allocator_reuses_and_aligns(wl):
     """400 rounds x 6 KB and many small blocks in one 64 KB page: only with freed blocks reused;
     a 64-byte-aligned Box is aligned (else the kernel returns 0xBADA11C)."""
     root, found = wl
-    m = build_wasm(found["stress"], 400, "rust")
+    m = build_wasm(kernel_source(found["stress"], 400, "rust"))
     assert "memory.grow" in m.wat.read_text()
     devs = devices.discover()
     native = execute_cell(Cell("stress", 400, "rust", "native", "host"), found["stress"], devs["host"],

@@ -8,6 +8,10 @@ Plan and run a bench, load stored results as a pandas DataFrame, write the repor
     run = api.bench(devices="host", runtimes="native,wasm3", workloads="crc16:100", db="demo.sqlite")
     df = api.load("demo.sqlite")                 # the latest run: one row per cell
     api.report("demo-report", db="demo.sqlite")  # the files `wasmcu report` writes
+    api.listing("runtimes")                      # what `wasmcu list runtimes` shows
+
+The other commands have their calls too (wasmcu.api_commands): ``calibrate``,
+``board_check``, ``wamr_build``, ``wasm3_build``.
 
 Names are given as the CLI takes them, as one comma-separated string (``"native,wasm3"``) or
 as a list (``["native", "wasm3"]``). Errors are :class:`wasmcu.errors.WasmcuError` with a
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .api_commands import CalibrateRun, board_check, calibrate, listing, wamr_build, wasm3_build
 from .bench import run_bench
 from .errors import WasmcuError
 from .model import PASSING, Cell, Result
@@ -35,8 +40,8 @@ from .store import Store
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["BenchRun", "bench", "default_db", "load", "plan", "recost", "report", "results", "runs", "to_frame",
-           "validate"]
+__all__ = ["BenchRun", "CalibrateRun", "bench", "board_check", "calibrate", "default_db", "listing", "load", "plan",
+           "recost", "report", "results", "runs", "to_frame", "validate", "wamr_build", "wasm3_build"]
 
 Names = str | Iterable[str] | None
 

@@ -27,6 +27,7 @@ from .backends.board import BoardError, board_settings, check_port, chip_image, 
 from .backends.image import build_image, build_opt
 from .errors import WasmcuError
 from .protocol import parse
+from .workloads.kernel_source import kernel_source
 
 OK, FAIL, SKIP = "ok", "fail", "skip"
 WORKLOAD = ("crc16", 1000)  # a call of a few ms: within one wrap of the Pico's 24-bit SysTick at 125 MHz
@@ -94,8 +95,9 @@ def check(device, *, busy_s: float = 10.0, timeout_s: float = 60.0, log=None) ->
     expected = wl.expected(WORKLOAD[1])
     opt = build_opt(device, "o2")
     try:
-        first = chip_image(chip, build_image("native", wl, WORKLOAD[1], "c", device, opt, chip=chip)[0])
-        busy = chip_image(chip, build_image("native", wl, WORKLOAD[1], "c", device, opt, chip=chip,
+        kernel = kernel_source(wl, WORKLOAD[1], "c")
+        first = chip_image(chip, build_image("native", kernel, device, opt, chip=chip)[0])
+        busy = chip_image(chip, build_image("native", kernel, device, opt, chip=chip,
                                             defines=[f"-DWASMCU_IDLE_MS={round(busy_s * 500)}"])[0])
     except WasmcuError as exc:
         add(Step("build", FAIL, str(exc), "run `wasmcu doctor` for the missing toolchain"))

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from ._version import __version__
+from .api_commands import LISTS
 from .errors import WasmcuError
 from .model import PASSING
 from .runstate import Terminated, raise_terminated
@@ -167,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     lst = sub.add_parser("list", parents=[debug], help="list devices, runtimes or workloads")
-    lst.add_argument("what", choices=["devices", "runtimes", "workloads"])
+    lst.add_argument("what", metavar="{" + ",".join(LISTS) + "}",
+                     help=f"what to list, checked by the API (one of: {', '.join(LISTS)})")
     lst.add_argument("--workload-dir", type=Path, action="append", default=[], help="extra workload directory")
     lst.add_argument("--device-dir", type=Path, action="append", default=[], help="extra device profile directory")
 
@@ -337,57 +339,24 @@ def cmd_validate(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from . import calibrate as cal
-    from . import devices as devices_mod
-    from . import workloads as workloads_mod
-    from .backends import RunContext
+    from . import api
 
-    devs = devices_mod.discover(args.device_dir)
-    measurements, measured_on = None, None
-    if args.from_json:
-        data = cal.load_json(args.from_json)
-        measurements = cal.measurements_from_json(data)
-        measured_on = (data.get("provenance") or {}).get("date")
-        board_name, emulated_name = args.device or data.get("board"), args.emulated or data.get("emulated")
-    else:
-        board_name, emulated_name = args.device, args.emulated
-    if not board_name:
-        raise WasmcuError("wasmcu calibrate needs --device BOARD: a real board's profile, e.g. pico-board")
-    if board_name not in devs:
-        raise WasmcuError(f"unknown device '{board_name}'; known: {', '.join(devs)}")
-    board = devs[board_name]
-    emulated = cal.emulated_for(board, devs, emulated_name)
-    kernels = []
-    if measurements is None:
-        micro = cal.microkernels()
-        if args.kernels != "none":
-            names = [k.strip() for k in args.kernels.split(",") if k.strip()] if args.kernels else list(micro)
-            unknown = [k for k in names if k not in micro]
-            if unknown:
-                raise WasmcuError(f"unknown calibration kernel '{unknown[0]}'; known: {', '.join(micro)}")
-            kernels += [(micro[k], micro[k].sizes[0]) for k in names]
-        if args.suite != "none":
-            wls = workloads_mod.discover()
-            kernels += (workloads_mod.parse_specs(args.suite, wls) if args.suite else cal.suite_kernels(wls))
-        if len(kernels) < 2:
-            raise WasmcuError("calibrate needs at least two kernels (see --kernels and --suite)")
     console = _console()
 
     def progress(name):
         if not args.json:
-            console.print(f"[dim]{escape(name)}: QEMU on {emulated.name}, then {board.name}[/dim]")
+            console.print(f"[dim]{escape(name)}[/dim]")
 
-    result = cal.calibrate(board, emulated, kernels, free=args.free, ctx=RunContext(), progress=progress,
-                           measurements=measurements, measured_on=measured_on)
-    path = None
-    if not args.no_layer:
-        path = cal.write_layer(result, args.out or cal.default_layer_path(emulated.name))
+    run = api.calibrate(args.device, args.emulated, args.kernels, args.suite, free=args.free, out=args.out,
+                        write_layer=not args.no_layer, from_json=args.from_json, device_dirs=args.device_dir,
+                        progress=progress)
+    result, path = run.calibration, run.layer
     failed = 1 if any(m.error for m in result.measurements) else 0  # fitted without them, said so
     if args.json:
         print(json.dumps(dict(result.as_json(), layer=str(path) if path else None), indent=1))
         return failed
     f = result.fit
-    print(f"cost table of {emulated.name} fitted to {board.name} ({'free bounds' if f.free else 'stated ranges'})")
+    print(f"cost table of {result.emulated} fitted to {result.board} ({'free bounds' if f.free else 'stated ranges'})")
     print(f"{'cost':17} {'table':>7} {'fitted':>9} {'± stderr':>9} {'bounds':>13}  status")
     for k, c in f.costs.items():
         se = f"{c.stderr:.3g}" if c.stderr is not None else "-"
@@ -418,39 +387,30 @@ def cmd_calibrate(args) -> int:
 
 def cmd_list(args) -> int:
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    console = Console()
+    from . import api
+
+    rows = api.listing(args.what, workload_dirs=args.workload_dir, device_dirs=args.device_dir)
     if args.what == "workloads":
-        from .workloads import discover
-
         t = Table("workload", "sizes", "languages", "description", "directory")
-        for w in discover(args.workload_dir).values():
-            t.add_row(w.name, ",".join(map(str, w.sizes)), ",".join(w.languages), w.description, str(w.directory))
+        for w in rows:
+            t.add_row(w["workload"], ",".join(map(str, w["sizes"])), ",".join(w["languages"]), w["description"],
+                      w["directory"])
     elif args.what == "devices":
-        from .plan import discover_devices as discover
-
         t = Table("device", "backend", "core", "arch", "clock", "flash", "RAM", "description")
-        for d in discover(args.device_dir).values():
-            hz = d.clock_hz
-            t.add_row(d.name, d.backend, d.core or "-", d.arch, f"{hz / 1e6:g} MHz" if hz else "-",
-                      f"{d.flash_bytes // 1024} KiB" if d.flash_bytes else "-",
-                      f"{d.ram_bytes // 1024} KiB" if d.ram_bytes else "-", d.description)
+        for d in rows:
+            hz = d["clock_hz"]
+            t.add_row(d["device"], d["backend"], d["core"] or "-", d["arch"], f"{hz / 1e6:g} MHz" if hz else "-",
+                      f"{d['flash_bytes'] // 1024} KiB" if d["flash_bytes"] else "-",
+                      f"{d['ram_bytes'] // 1024} KiB" if d["ram_bytes"] else "-", d["description"])
     else:
-        from .runtimes import RUNTIMES
-
-        from rich.table import Column
-
         t = Table(Column("runtime", no_wrap=True), Column("mode", no_wrap=True), "runs on", "default on",
                   "available on host", "version (from)", "description")
-        from .runtimes.identity import describe_version
-
-        for rt in RUNTIMES.values():
-            reason = rt.unavailable_reason() if "host" in rt.where else "runs in firmware only"
-            default = [b for b in ("host", "qemu", "board") if rt.name in RUNTIMES.defaults(b)]
-            t.add_row(rt.name, rt.mode, ", ".join(rt.where), ", ".join(default) or "-",
-                      "yes" if not reason else f"no: {reason}", describe_version(rt), rt.summary)
-    console.print(t)
+        for r in rows:
+            t.add_row(r["runtime"], r["mode"], ", ".join(r["where"]), ", ".join(r["default_on"]) or "-",
+                      "yes" if r["available"] else f"no: {r['unavailable_reason']}", r["version"], r["summary"])
+    Console().print(t)
     return 0
 
 
@@ -461,25 +421,22 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_board(args) -> int:
+    from . import api
     from . import board_check
-    from . import devices as devices_mod
 
-    devs = devices_mod.discover(args.device_dir)
-    if args.device not in devs:
-        raise WasmcuError(f"unknown device '{args.device}'; known boards: "
-                          f"{', '.join(n for n, d in devs.items() if d.backend == 'board')}")
-    device = devs[args.device]
     marks = {board_check.OK: "ok  ", board_check.FAIL: "FAIL", board_check.SKIP: "skip"}
 
-    def log(step):
+    started = []
+
+    def log(step):  # the device was checked by the API before the first step
         if not args.json:
+            if not started:
+                started.append(print(f"board check: {args.device}", flush=True))
             print(f"  {marks[step.status]}  {step.name}: {step.detail}", flush=True)
             if step.fix:
                 print(f"        what to do: {step.fix}", flush=True)
 
-    if not args.json:
-        print(f"board check: {device.name}", flush=True)
-    steps = board_check.check(device, busy_s=args.busy_s, log=log)
+    device, steps = api.board_check(args.device, busy_s=args.busy_s, device_dirs=args.device_dir, log=log)
     if args.json:
         print(json.dumps(board_check.to_json(device, steps), indent=2))
     else:
@@ -488,19 +445,12 @@ def cmd_board(args) -> int:
 
 
 def cmd_wamr(args) -> int:
-    import os
+    from . import api
 
-    from .runtimes.wamr import build as wamr_build
-
-    version = wamr_build.tree_version(args.path)
-    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    out = args.out or data / "wasmcu" / f"wamr-{version}"
-    only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
     console = _console()
-    console.print(escape(f"WAMR {version} at {args.path.resolve()}: building into {out}"), highlight=False)
-    outcome = wamr_build.build(args.path, out, only=only, jobs=args.jobs, any_version=args.any_version,
-                               write_config=not args.no_config, make_default=True if args.default else None,
-                               progress=lambda m: console.print(escape(m), highlight=False))
+    outcome, _out = api.wamr_build(args.path, args.out, only=args.only, jobs=args.jobs, any_version=args.any_version,
+                                   write_config=not args.no_config, make_default=True if args.default else None,
+                                   progress=lambda m: console.print(escape(m), highlight=False))
     for name, path in outcome.built.items():
         console.print(f"[green]built[/] {escape(f'{name}: {path}')}", highlight=False)
     for name, why in outcome.skipped.items():
@@ -514,11 +464,11 @@ def cmd_wamr(args) -> int:
 
 
 def cmd_wasm3(args) -> int:
-    from .runtimes.wasm3 import build as wasm3_build
+    from . import api
 
     console = _console()
-    outcome = wasm3_build.build(args.path, args.out, write_config=not args.no_config,
-                                progress=lambda m: console.print(escape(m), highlight=False))
+    outcome = api.wasm3_build(args.path, args.out, write_config=not args.no_config,
+                              progress=lambda m: console.print(escape(m), highlight=False))
     for name, path in outcome.built.items():
         console.print(f"[green]built[/] {escape(f'{name}: {path}')}", highlight=False)
     if outcome.config_file:

@@ -18,6 +18,7 @@ from .bench import execute_cell
 from .errors import WasmcuError
 from .measure.cycles import CostModel
 from .model import OK, Cell
+from .workloads.kernel_source import kernel_source
 from .chips.rp2040.emulator import RP2040JS_VERSION, SCRIPT, rp2040js_dir, run_rp2040js  # noqa: F401 (importable from here too)
 
 
@@ -68,8 +69,9 @@ def validate(workloads: dict, device, cells: list[Cell], fitted: CostModel | Non
         est, flat = model.estimate(events), no_cache.estimate(events)
         fit_est = fitted.estimate(events).cycles if fitted is not None else None
         try:
-            elf, _ = QemuBackend().build(cell.runtime, wl, cell.n, cell.lang, device, build_opt(device, cell.build),
-                                         chip="rp2040", firmware_cc=firmware_cc(cell, device)[0])
+            elf, _ = QemuBackend().build(cell.runtime, kernel_source(wl, cell.n, cell.lang), device,
+                                         build_opt(device, cell.build), chip="rp2040",
+                                         firmware_cc=firmware_cc(cell, device)[0], containment=bool(wl.containment))
             run = run_rp2040js(elf)
             report = parse(run["output"].encode())
             ok = report.int("checksum") is not None and (report.int("checksum") & 0xFFFFFFFF) == res.expected

@@ -31,13 +31,14 @@ PART_IMAGE = ("application image (every loadable byte of the firmware)",
               "no loader for code: replacing the kernel means writing the whole application image again")
 
 
-def record_module(res, workload, arch: str | None) -> None:
-    """The cell's module identity in res.extra (wasm runtimes only); `arch`: the board's
-    architecture, or None on the host."""
+def record_module(res, kernel, arch: str | None) -> None:
+    """The cell's module identity in res.extra (wasm runtimes only); `kernel`: the cell's
+    kernel build (wasmcu.workloads.kernel_source); `arch`: the board's architecture, or None
+    on the host."""
     rt = runtimes_mod.get(res.cell.runtime)
     if not rt.wasm:
         return
-    wasm = build_wasm(workload, res.cell.n, res.cell.lang).wasm
+    wasm = build_wasm(kernel).wasm
     try:
         derived = rt.derived_artefact(wasm, arch)
     except WasmcuError as exc:
@@ -46,10 +47,10 @@ def record_module(res, workload, arch: str | None) -> None:
     record_identity(res.extra, wasm, derived)
 
 
-def _shipped(rt, workload, n: int, lang: str, arch: str, elf: Path | None) -> tuple[bytes, tuple[str, str]]:
+def _shipped(rt, kernel, arch: str, elf: Path | None) -> tuple[bytes, tuple[str, str]]:
     """The bytes a device receives to replace this kernel, and (which part, why)."""
     if rt.wasm:
-        wasm = build_wasm(workload, n, lang).wasm
+        wasm = build_wasm(kernel).wasm
         derived = rt.derived_artefact(wasm, arch)
         if derived is None:
             return wasm.read_bytes(), PART_MODULE
@@ -69,27 +70,26 @@ def next_version(workload, lang: str):
                                files={**workload.files, lang: [nxt]}, _oracle=None)
 
 
-def record_update(res, workload, device, arch: str, elf: Path, rebuild=None) -> None:
+def record_update(res, kernel, device, arch: str, elf: Path, rebuild=None, next_kernel=None) -> None:
     """What an update of this board cell ships: extra.update_bytes (+ update_part and
-    update_why), update_bytes_compressed ({lzma, heatshrink}), and, for a workload with a next
-    version, update_delta_bytes from this version to it (`rebuild(workload)` builds the next
-    version's image for a runtime that ships the image). Never fails the cell: a problem is
-    noted in extra.update_unknown."""
+    update_why), update_bytes_compressed ({lzma, heatshrink}), and, for a kernel with a next
+    version (`next_kernel`, its build record), update_delta_bytes from this version to it
+    (`rebuild(next_kernel)` builds the next version's image for a runtime that ships the
+    image). Never fails the cell: a problem is noted in extra.update_unknown."""
     rt = runtimes_mod.get(res.cell.runtime)
-    cell = res.cell
     try:
-        data, (part, why) = _shipped(rt, workload, cell.n, cell.lang, arch, elf)
+        data, (part, why) = _shipped(rt, kernel, arch, elf)
         res.extra.update(update_bytes=len(data), update_part=part, update_why=why,
                          update_bytes_compressed=upd.compressed_sizes(data))
-        nxt = next_version(workload, cell.lang)
+        nxt = next_kernel
         if nxt is not None:
             new_elf = None
             if part == PART_IMAGE[0]:
                 if rebuild is None:
                     return
                 new_elf = rebuild(nxt)
-            new, _ = _shipped(rt, nxt, cell.n, cell.lang, arch, new_elf)
-            res.extra.update(update_delta_bytes=upd.delta_bytes(data, new), update_delta_to=str(nxt.sources[cell.lang].name),
+            new, _ = _shipped(rt, nxt, arch, new_elf)
+            res.extra.update(update_delta_bytes=upd.delta_bytes(data, new), update_delta_to=str(nxt.root.name),
                              update_delta_new_bytes=len(new), update_delta_tool="detools (sequential, heatshrink)")
     except (WasmcuError, OSError) as exc:
         res.extra["update_unknown"] = str(exc).splitlines()[0]

@@ -19,6 +19,7 @@ from ..toolchains.wasm import build_wasm, memory_pages
 from ..measure.sample_check import check_samples
 from ..runtimes import wasi_host
 from ..workloads import SEED, WASM_ONLY
+from ..workloads.kernel_source import kernel_source
 from .base import Backend, RunContext
 from .containment import host_cell
 from .benefits import record_module
@@ -57,7 +58,7 @@ class HostBackend(Backend):
         rt = runtimes.get(cell.runtime)
         if cell.build != "o2" or rt.unavailable_reason() or (not rt.wasm and cell.lang == "wasm"):
             return
-        rt.prepare(workload, cell.n, cell.lang)
+        rt.prepare(kernel_source(workload, cell.n, cell.lang))
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
         rt = runtimes.get(cell.runtime)
@@ -76,11 +77,12 @@ class HostBackend(Backend):
         if getattr(workload, "wasi_command", False) and cell.lang == "wasm" and cell.runtime not in wasi_host.RUNTIMES:
             res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
             return res
+        kernel = kernel_source(workload, cell.n, cell.lang)  # the kernel's build, worked out once for the cell
         try:
             if rt.wasm:
                 limit = device.section("limits").get("linear_memory_bytes", HOST_LINEAR_MEMORY_LIMIT)
-                check_linear_memory(build_wasm(workload, cell.n, cell.lang).wasm, limit, device.name)
-            artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
+                check_linear_memory(build_wasm(kernel).wasm, limit, device.name)
+            artifact, build_meta = rt.prepare(kernel)
         except (BuildError, ToolMissing, ToolTooOld) as exc:
             res.fail("build-failed", f"build failed: {exc}")
             return res
@@ -90,11 +92,11 @@ class HostBackend(Backend):
         except CellError as exc:
             res.fail(exc.kind, str(exc))
             return res
-        record_module(res, workload, None)
+        record_module(res, kernel, None)
         res.provenance.update(build=build_meta, runtime_versions=rt.versions(), mode=rt.mode,
                               runtime_settings=dict(rt.host_sizes) or None, runtime=runtime_record(rt))
         if rt.wasm:  # the host's native kernel uses the system's shared libc: nothing is linked in
-            record_library_cost(res, build_wasm(workload, cell.n, cell.lang).meta.get("library_cost"), "module")
+            record_library_cost(res, build_wasm(kernel).meta.get("library_cost"), "module")
         if workload.containment:  # a misbehaving kernel: observed and classified, not timed
             host_cell(res, workload, rt, artifact, ctx.timeout_s, run_worker)
             return res
@@ -213,7 +215,7 @@ def native_reference(workload, n: int, lang: str, seed: int = SEED, timeout_s: f
                         f"{'the host' + chr(39) + 's native result' if native else 'the reference runtime ' + name} is "
                         f"not available ({why}): give it an [oracle] in workload.toml", "reference-failed")
     try:
-        artifact, _ = rt.prepare(workload, n, lang)
+        artifact, _ = rt.prepare(kernel_source(workload, n, lang))
     except WasmcuError as exc:
         raise CellError(f"workload '{workload.name}' has no oracle and {its} build, which gives the "
                         f"expected checksum, failed: {exc}", "reference-failed") from None

@@ -20,8 +20,9 @@ from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..runtimes import wasi_host
 from ..workloads import WASM_ONLY
+from ..workloads.kernel_source import KernelSource, kernel_source
 from ..toolchains.wasm import build_wasm, memory_pages
-from .benefits import record_module, record_update
+from .benefits import next_version, record_module, record_update
 from ..runtimes.identity import runtime_record
 
 FIRMWARE = Path(__file__).resolve().parent / "firmware"  # the firmware frame: main.c and wasmcu_fw.h
@@ -76,28 +77,28 @@ def firmware_frame(rt, device, chip: str | None = None) -> mcu.FirmwareSources:
                                defines=("-DWASMCU_TIME_LOAD",) if chip else ())
 
 
-def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, chip: str | None = None,
-                defines=(), firmware_cc: str = "gcc") -> tuple[Path, dict]:
-    """The firmware ELF of one runtime and kernel for `device` (QEMU's memory map with
-    semihosting, or `chip`'s own), its kernel and runtime libraries compiled by `firmware_cc`
-    (the image is linked by the architecture's GCC), and its build metadata. Raises
-    DoesNotFit or BuildError."""
+def build_image(runtime: str, kernel: KernelSource, device, opt: str, *, chip: str | None = None,
+                defines=(), firmware_cc: str = "gcc", containment: bool = False) -> tuple[Path, dict]:
+    """The firmware ELF of one runtime and kernel (its build record) for `device` (QEMU's
+    memory map with semihosting, or `chip`'s own), its kernel and runtime libraries compiled by
+    `firmware_cc` (the image is linked by the architecture's GCC), and its build metadata;
+    `containment`: a misbehaving kernel, watched by a canary. Raises DoesNotFit or BuildError."""
     rt = runtimes_mod.get(runtime)
     arch = mcu.with_compiler(mcu.arch_of(device), firmware_cc)
-    parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
-    if workload.containment:  # the canary follows the kernel's data: linked after it (canary.c)
+    parts, includes, fw_defines = rt.firmware_parts(kernel, device, arch, opt)
+    if containment:  # the canary follows the kernel's data: linked after it (canary.c)
         parts, fw_defines = [*parts, FIRMWARE / "canary.c"], [*fw_defines, "-DWASMCU_CONTAINMENT"]
     return mcu.link_firmware(device, arch, firmware_frame(rt, device, chip), parts, opt, includes=includes,
                              defines=[*fw_defines, *defines])
 
 
-def check_linear_memory(rt, workload, n: int, lang: str, device) -> int | None:
+def check_linear_memory(rt, kernel: KernelSource, device) -> int | None:
     """A module whose linear memory alone exceeds the device's RAM does not fit; the bytes of
     its initial linear memory (None for a native cell)."""
     if not rt.wasm:
         return None
     try:
-        pages = memory_pages(build_wasm(workload, n, lang).wasm.read_bytes()) or 0
+        pages = memory_pages(build_wasm(kernel).wasm.read_bytes()) or 0
     except ValueError:
         pages = 0  # not a valid module: the runtime in the firmware reports its own error
     if pages * WASM_PAGE > device.ram_bytes:
@@ -120,17 +121,19 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
         return None
     cc, cc_why = firmware_cc(cell, device)
+    kernel = kernel_source(workload, cell.n, cell.lang)  # the kernel's build, worked out once for the cell
+    contained = bool(workload.containment)
     try:
-        linear = check_linear_memory(rt, workload, cell.n, cell.lang, device)
+        linear = check_linear_memory(rt, kernel, device)
         if linear is not None:
             res.extra["linear_memory_bytes"] = linear
-        elf, meta = build_image(cell.runtime, workload, cell.n, cell.lang, device, opt, chip=chip, defines=defines,
-                                firmware_cc=cc)
+        elf, meta = build_image(cell.runtime, kernel, device, opt, chip=chip, defines=defines,
+                                firmware_cc=cc, containment=contained)
         native_elf = None
         if runtime_share and cell.runtime != "native" and cell.lang in workload.sources and cell.lang not in WASM_ONLY:
             try:
-                native_elf, _ = build_image("native", workload, cell.n, cell.lang, device, opt, chip=chip,
-                                            defines=defines, firmware_cc=cc)
+                native_elf, _ = build_image("native", kernel, device, opt, chip=chip,
+                                            defines=defines, firmware_cc=cc, containment=contained)
             except BuildError as exc:  # e.g. a C++ library header this board's toolchain lacks
                 res.extra["runtime_share_unknown"] = f"the native image does not build: {str(exc).splitlines()[0]}"
     except DoesNotFit as exc:
@@ -154,13 +157,15 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     res.provenance.update(build=meta, device_profile_hash=device.profile_hash, mode=rt.mode,
                           runtime_settings=rt.firmware_settings(device) or None, runtime=runtime_record(rt))
     res.extra.update(opt=opt, heap_limit_bytes=fp.heap_limit_bytes, stack_reserved_bytes=fp.stack_reserved_bytes)
-    cost = build_wasm(workload, cell.n, cell.lang).meta.get("library_cost") if rt.wasm else meta.get("library_cost")
+    cost = build_wasm(kernel).meta.get("library_cost") if rt.wasm else meta.get("library_cost")
     record_library_cost(res, cost, "module" if rt.wasm else "firmware")
-    record_module(res, workload, device.arch)
+    record_module(res, kernel, device.arch)
     if not workload.containment:  # a misbehaving kernel is not shipped: no update figures
-        record_update(res, workload, device, device.arch, elf,
-                      rebuild=lambda nxt: build_image(cell.runtime, nxt, cell.n, cell.lang, device, opt, chip=chip,
-                                                      defines=defines, firmware_cc=cc)[0])
+        nxt = next_version(workload, cell.lang)
+        record_update(res, kernel, device, device.arch, elf,
+                      rebuild=lambda nxt_kernel: build_image(cell.runtime, nxt_kernel, device, opt, chip=chip,
+                                                             defines=defines, firmware_cc=cc)[0],
+                      next_kernel=kernel_source(nxt, cell.n, cell.lang) if nxt is not None else None)
     return elf, fp
 
 

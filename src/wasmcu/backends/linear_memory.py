@@ -57,6 +57,7 @@ def shrink(res, workload, device, cell):
     """(the workload, the device) to build and run `cell` with under `--ram small`; records in
     `res` what was done (see the module's docstring)."""
     from ..toolchains.wasm import build_wasm
+    from ..workloads.kernel_source import kernel_source
 
     rt = runtimes_mod.get(cell.runtime)
 
@@ -72,7 +73,7 @@ def shrink(res, workload, device, cell):
     if not (family.startswith("wamr-") or "memory_limit_bytes" in rt.firmware_sizes):
         return keep(f"{cell.runtime} allocates the module's whole pages (it has no memory limit wasmcu can set)")
     variant = dataclasses.replace(workload, layout_exports=True)
-    module = build_wasm(variant, cell.n, cell.lang)
+    module = build_wasm(kernel_source(variant, cell.n, cell.lang))
     if not module.wat.is_file() or grows(module.wat.read_text(errors="replace")):
         return keep("the module grows its memory (memory.grow: its heap is linked in)")
     need = data_need(module.wasm.read_bytes())

@@ -162,10 +162,10 @@ class QemuBackend(Backend):
         overflowed = probe.status == ERROR and probe.error_kind == "stack-overflow"
         return None, tried if overflowed else None
 
-    def build(self, runtime, workload, n, lang, device, opt, chip=None, defines=(), firmware_cc="gcc"):
-        """The firmware image (wasmcu.backends.image.build_image)."""
-        return build_image(runtime, workload, n, lang, device, opt, chip=chip, defines=defines,
-                           firmware_cc=firmware_cc)
+    def build(self, runtime, kernel, device, opt, chip=None, defines=(), firmware_cc="gcc", containment=False):
+        """The firmware image of a kernel's build record (wasmcu.backends.image.build_image)."""
+        return build_image(runtime, kernel, device, opt, chip=chip, defines=defines, firmware_cc=firmware_cc,
+                           containment=containment)
 
     def execute(self, res: Draft, elf: Path, device, arch, ctx: RunContext, fp) -> Draft:
         plugin = plugin_library()

@@ -101,6 +101,7 @@ def fit(res, workload, cell):
     """The workload to build `cell` with: its shadow stack sized to the measured need when that is
     more than it gives; records the need in `res` (see the module's docstring)."""
     from ..toolchains.wasm import build_wasm
+    from ..workloads.kernel_source import kernel_source
     from ..workloads import SEED
 
     rt = runtimes_mod.get(cell.runtime)
@@ -110,7 +111,7 @@ def fit(res, workload, cell):
     if larger is None:
         return workload
     try:
-        module = build_wasm(dataclasses.replace(workload, shadow_stack_bytes=larger), cell.n, cell.lang)
+        module = build_wasm(kernel_source(dataclasses.replace(workload, shadow_stack_bytes=larger), cell.n, cell.lang))
     except Exception:  # noqa: BLE001 - it does not build with the larger stack: the cell builds its own
         return workload
     need = measure(module.wasm, SEED, larger)

@@ -73,13 +73,14 @@ def measured_value_stack(res, cell, workload, device) -> tuple[dict[str, int], N
     does not apply (another runtime or part, a `wasm3@VERSION`), was not found, or is no larger
     than the value stack that just overflowed (then the heap decides, as for other versions)."""
     from ..toolchains.wasm import build_wasm
+    from ..workloads.kernel_source import kernel_source
     from ..workloads import SEED
     from . import wasm3_stack
 
     if res.error_kind != "wasm-stack-overflow" or not wasm3_stack.applies(cell.runtime):
         return None
     try:
-        need = wasm3_stack.value_stack_need(build_wasm(workload, cell.n, cell.lang).wasm, SEED, spare_heap(res))
+        need = wasm3_stack.value_stack_need(build_wasm(kernel_source(workload, cell.n, cell.lang)).wasm, SEED, spare_heap(res))
     except Exception:  # noqa: BLE001 - the module does not build here: size from the heap instead
         return None
     if need is None or wasm3_stack.sized(need) <= runtimes_mod.get(cell.runtime).firmware_settings(device)["stack_bytes"]:

@@ -31,6 +31,7 @@ from ..devices import Device, user_device_dir
 from ..errors import ConfigError, WasmcuError
 from ..model import CYCLES_MEASURED, OK, Cell
 from ..workloads import Workload, load_workload
+from ..workloads.kernel_source import kernel_source
 from .fit import CalibrationError, Fit, Sample, fit
 
 KERNELS = Path(__file__).resolve().parent / "kernels"
@@ -153,7 +154,8 @@ def measure_kernel(wl: Workload, n: int, board: Device, emulated: Device, ctx: R
         return m
     chip = board.section("board").get("chip")
     try:
-        elf, _ = build_image("native", wl, n, "c", board, build_opt(board, "o2"), chip=chip)  # cached: the image run
+        elf, _ = build_image("native", kernel_source(wl, n, "c"), board, build_opt(board, "o2"), chip=chip,
+                             containment=bool(wl.containment))  # cached: the image run
         m.firmware_sha256 = _sha256(elf)
     except WasmcuError:
         pass

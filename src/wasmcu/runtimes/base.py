@@ -117,11 +117,12 @@ class Runtime:
         came from (each None where unknown); every cell records it (`provenance.runtime`)."""
         return {"version": None, "source_sha256": None, "from": None}
 
-    def prepare(self, workload, n: int, lang: str) -> tuple[str, dict]:
-        """Build stage (in the parent process): the artifact to load and its build metadata."""
+    def prepare(self, kernel) -> tuple[str, dict]:
+        """Build stage (in the parent process): the artifact to load and its build metadata.
+        `kernel`: the cell's kernel build (wasmcu.workloads.kernel_source.KernelSource)."""
         from ..toolchains.wasm import build_wasm
 
-        module = build_wasm(workload, n, lang)
+        module = build_wasm(kernel)
         return str(module.wasm), module.meta
 
     def derived_artefact(self, wasm: Path, arch: str | None) -> tuple[str, Path] | None:
@@ -134,9 +135,10 @@ class Runtime:
         """None when the firmware part can be built for `device`; else what is missing."""
         return None
 
-    def firmware_parts(self, workload, n: int, lang: str, device, arch, opt: str) -> tuple[list, list, list]:
+    def firmware_parts(self, kernel, device, arch, opt: str) -> tuple[list, list, list]:
         """What the firmware links besides main.c and the glue: (objects, static libraries or C
-        sources; include directories; extra compiler flags such as -D defines)."""
+        sources; include directories; extra compiler flags such as -D defines). `kernel`: the
+        cell's kernel build (wasmcu.workloads.kernel_source.KernelSource)."""
         raise NotImplementedError(f"runtime {self.name!r} declares no firmware parts")
 
     def default_firmware_cc(self, arch_name: str) -> tuple[str, str]:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from .. import tools
 from ..errors import BuildError, ConfigError, ToolMissing
-from ..workloads import Workload, module_check
+from ..workloads import module_check
+from ..workloads.kernel_source import KernelSource
 from .cache import digest
 
 PACKAGE = "assemblyscript"
@@ -44,36 +45,36 @@ def version() -> str:
     return f"asc {out.stdout.strip().split()[-1] if out.stdout.strip() else '?'} ({PACKAGE})"
 
 
-def flags(workload: Workload, n: int) -> list[str]:
-    pages = workload.memory_bytes // 65536
-    return [*FLAGS, *FEATURES, "--use", f"WASMCU_N={n}", "--initialMemory", str(pages),
+def flags(kernel: KernelSource) -> list[str]:
+    pages = kernel.memory_bytes // 65536
+    return [*FLAGS, *FEATURES, "--use", f"WASMCU_N={kernel.n}", "--initialMemory", str(pages),
             "--maximumMemory", str(pages)]
 
 
-def wasm_key(workload: Workload, n: int) -> str:
-    here = workload.source("assemblyscript").parent
+def wasm_key(kernel: KernelSource) -> str:
+    here = kernel.root.parent
     inputs = [f for f in sorted(here.rglob("*.ts")) if f.is_file() and "node_modules" not in f.parts]
-    return digest("wasm-assemblyscript", *inputs, flags(workload, n), workload.entry, version(), Path(__file__),
+    return digest("wasm-assemblyscript", *inputs, flags(kernel), kernel.entry, version(), Path(__file__),
                   Path(module_check.__file__))
 
 
-def build_wasm_module(workload: Workload, n: int, tmp: Path, out: Path) -> dict:
+def build_wasm_module(kernel: KernelSource, tmp: Path, out: Path) -> dict:
     """Compile the kernel into `out` and prepare it for every runtime; its record."""
     raw = tmp / "asc.wasm"
-    cmd = [tools.require("node"), str(asc()), str(workload.source("assemblyscript")), *flags(workload, n),
+    cmd = [tools.require("node"), str(asc()), str(kernel.root), *flags(kernel),
            "-o", str(raw)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0 or not raw.is_file():
-        raise BuildError(f"asc (AssemblyScript -> wasm) for {workload.name} failed:\n"
+        raise BuildError(f"asc (AssemblyScript -> wasm) for {kernel.workload} failed:\n"
                          f"{(proc.stderr or proc.stdout).strip()[-4000:]}")
     try:  # what a prebuilt module is checked for: an import, the entry and its type
-        module_check.check(raw, workload.entry, [n], workload.source("assemblyscript"),
-                           label=f"the AssemblyScript module of {workload.name}")
+        module_check.check(raw, kernel.entry, [kernel.n], kernel.root,
+                           label=f"the AssemblyScript module of {kernel.workload}")
     except ConfigError as exc:
         raise BuildError(f"{exc} (console, Math.random, Date and trace are imports from the host; WASMCU_N is "
                          f"given by asc: do not declare it)") from None
     data = raw.read_bytes()
     raw.unlink()
-    prepared, changes = module_check.prepare(data, workload.entry, n)
+    prepared, changes = module_check.prepare(data, kernel.entry, kernel.n)
     out.write_bytes(prepared)
-    return {"compiler": version(), "flags": flags(workload, n), "prepared": changes}
+    return {"compiler": version(), "flags": flags(kernel), "prepared": changes}

@@ -4,8 +4,8 @@ A project's files and flags, the entry wrapper, the C++ defaults, the cache inpu
 clear error for a missing library header.
 
 A project is the [sources] files of one language plus the [build] table of its
-workload.toml (wasmcu.workloads.BuildOptions); wasmcu's own flags come first, the
-project's after them.
+workload.toml, as one cell's record (wasmcu.workloads.kernel_source.KernelSource); wasmcu's
+own flags come first, the project's after them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from ..errors import BuildError
-from ..workloads import Workload
+from ..workloads.kernel_source import KernelSource
 
 # C++ on every target: no exceptions and no RTTI unless the project's cxxflags ask for them
 CXX_FLAGS = ["-fno-exceptions", "-fno-rtti"]
@@ -22,34 +22,34 @@ CXX_FLAGS = ["-fno-exceptions", "-fno-rtti"]
 MISSING_HEADER = re.compile(r"fatal error: '?([\w./+-]+)'?(?::)? (?:No such file or directory|file not found)")
 
 
-def project_flags(workload: Workload, lang: str, n: int) -> list[str]:
+def project_flags(kernel: KernelSource) -> list[str]:
     """The size, then the project's include directories, defines and cflags or cxxflags."""
-    return [f"-DWASMCU_N={n}", *workload.build.c_flags(lang)]
+    return [f"-DWASMCU_N={kernel.n}", *kernel.c_flags]
 
 
-def project_inputs(workload: Workload, lang: str) -> list:
+def project_inputs(kernel: KernelSource) -> list:
     """Everything that can change a C or C++ build of the project, for the cache key: its
     sources and every file beside them and in its include directories (headers)."""
-    files = set(workload.source_files(lang))
-    roots = [workload.directory, *workload.build.include_dirs]
+    files = set(kernel.files)
+    roots = [kernel.directory, *kernel.include_dirs]
     for root in roots:
         files.update(f for f in Path(root).rglob("*") if f.is_file() and "__pycache__" not in f.parts
                      and f.suffix in (".h", ".hpp", ".hh", ".hxx", ".inc", ".def", ".c", ".cpp", ".cc", ".cxx"))
     ordered = sorted(files)
     # the sources named apart from the files beside them: two versions of a kernel in one
     # directory (kernel.c and its next version) have the same files but not the same sources
-    return ["sources", *map(str, workload.source_files(lang)), "files", *map(str, ordered), *ordered,
-            workload.build.as_dict(), workload.entry]
+    return ["sources", *map(str, kernel.files), "files", *map(str, ordered), *ordered,
+            kernel.build_table, kernel.entry]
 
 
-def entry_source(workload: Workload, lang: str) -> str | None:
+def entry_source(kernel: KernelSource) -> str | None:
     """A C file exporting `run` that calls the project's `entry =` function; None when the
     entry is `run` itself. (A C++ entry must be declared extern "C".)"""
-    if workload.entry == "run":
+    if kernel.entry == "run":
         return None
     return ("#include <stdint.h>\n"
-            f"uint32_t {workload.entry}(uint32_t seed);\n"
-            f"uint32_t run(uint32_t seed) {{ return {workload.entry}(seed); }}\n")
+            f"uint32_t {kernel.entry}(uint32_t seed);\n"
+            f"uint32_t run(uint32_t seed) {{ return {kernel.entry}(seed); }}\n")
 
 
 def compile_all(cc_for, flags_for, files: list[Path], tmp: Path, *, target: str, what: str, run) -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import tools
-from ..workloads import Workload
+from ..workloads.kernel_source import KernelSource
 from . import cfamily
 from .cache import cached, digest
 from . import rust, zig
@@ -28,20 +28,20 @@ HOST_BASELINES = {"o2": (["-O2"], ["-C", "opt-level=2"]),
 EXPORTS = "{ global: run; local: *; };\n"
 
 
-def _baseline(workload: Workload) -> tuple[list[str], list[str]]:
-    return HOST_BASELINES[getattr(workload, "host_baseline", "o2")]
+def _baseline(kernel: KernelSource) -> tuple[list[str], list[str]]:
+    return HOST_BASELINES[kernel.host_baseline]
 
 
-def build_native(workload: Workload, n: int, lang: str) -> Path:
+def build_native(kernel: KernelSource) -> Path:
     """Shared library exporting `uint32_t run(uint32_t seed)`; returns its path."""
-    source = workload.source(lang)
+    source, lang, n = kernel.root, kernel.lang, kernel.n
     if lang == "zig":
-        return zig.build_host(workload, n)
+        return zig.build_host(kernel)
     if lang in ("c", "cpp"):
         cc = tools.require("cc")
-        extra = cfamily.project_flags(workload, lang, n)
-        opt = _baseline(workload)[0]
-        key = digest(f"host-{lang}", *cfamily.project_inputs(workload, lang), C_FLAGS, opt, EXPORTS, extra,
+        extra = cfamily.project_flags(kernel)
+        opt = _baseline(kernel)[0]
+        key = digest(f"host-{lang}", *cfamily.project_inputs(kernel), C_FLAGS, opt, EXPORTS, extra,
                      tools.version(cc))
 
         def cc_for(file_lang):
@@ -51,34 +51,34 @@ def build_native(workload: Workload, n: int, lang: str) -> Path:
             return [*opt, "-fPIC", *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra]
 
         def build(tmp: Path) -> dict:
-            files = workload.source_files(lang)
-            wrapper = cfamily.entry_source(workload, lang)
+            files = list(kernel.files)
+            wrapper = cfamily.entry_source(kernel)
             if wrapper:
                 (tmp / "wasmcu_entry.c").write_text(wrapper)
                 files = [*files, tmp / "wasmcu_entry.c"]
             objs = cfamily.compile_all(cc_for, flags_for, files, tmp, target="host",
-                                       what=f"C compiler for {workload.name}", run=tools.run)
+                                       what=f"C compiler for {kernel.workload}", run=tools.run)
             link = [cc, "--driver-mode=g++"] if lang == "cpp" and "clang" in cc else [cc]
             (tmp / "exports.map").write_text(EXPORTS)
             tools.run([*link, "-shared", *map(str, objs), "-lm", "-Wl,--version-script=" + str(tmp / "exports.map"),
-                       "-o", str(tmp / "kernel.so")], what=f"linking {workload.name}")
+                       "-o", str(tmp / "kernel.so")], what=f"linking {kernel.workload}")
             for o in objs:
                 o.unlink()
             (tmp / "exports.map").unlink()
             return {"compiler": tools.version(cc), "flags": [*opt, "-fPIC", "-shared", *extra],
                     "link_flags": ["-Wl,--version-script (exports run only)"],
-                    "host_baseline": getattr(workload, "host_baseline", "o2")}
+                    "host_baseline": kernel.host_baseline}
     else:
         rustc = tools.require("rustc")
         version = tools.version(rustc)
-        flags = [*RUST_FLAGS[:-4], *_baseline(workload)[1], *RUST_FLAGS[-2:]] + (RUST_ALLOC_FLAGS if rust.uses_alloc(source) else []) + rust.user_flags(workload)
-        key = digest("host-rust", *rust.key_parts(workload, "libc"), flags, n, version)
+        flags = [*RUST_FLAGS[:-4], *_baseline(kernel)[1], *RUST_FLAGS[-2:]] + (RUST_ALLOC_FLAGS if rust.uses_alloc(source) else []) + rust.user_flags(kernel)
+        key = digest("host-rust", *rust.key_parts(kernel, "libc"), flags, n, version)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_ABORT, allocator="libc", oom_body=rust.OOM_ABORT, rustc_version=version,
-                                            unwinding_alloc=True, entry=rust.entry(workload)))
+                                            unwinding_alloc=True, entry=rust.entry(kernel)))
             tools.run([rustc, *flags, str(root), "-o", str(tmp / "kernel.so")], cwd=tmp,
-                      env=rust.bootstrap_env(source), what=f"rustc for {workload.name}")
-            return {"compiler": version, "flags": flags, "host_baseline": getattr(workload, "host_baseline", "o2")}
+                      env=rust.bootstrap_env(source), what=f"rustc for {kernel.workload}")
+            return {"compiler": version, "flags": flags, "host_baseline": kernel.host_baseline}
     return cached("host-native", key, build) / "kernel.so"

@@ -20,7 +20,8 @@ from pathlib import Path
 from .. import tools
 from ..errors import BuildError, DoesNotFit
 from ..model import FIRMWARE_CCS
-from ..workloads import SEED, Workload
+from ..workloads import SEED
+from ..workloads.kernel_source import KernelSource
 from . import cfamily, libcost
 from .cache import cached, digest
 from . import rust, zig
@@ -167,16 +168,16 @@ def rust_sysroot(arch: Arch) -> Path:
     return cached("rust-sysroot", key, build)
 
 
-def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -> Path:
+def kernel_object(kernel: KernelSource, arch: Arch, opt: str) -> Path:
     """The kernel compiled for the board: an object (C) or a static library (Rust)."""
-    source = workload.source(lang)
+    source, lang, n = kernel.root, kernel.lang, kernel.n
     if lang in ("c", "cpp"):
         if lang == "cpp" and arch.firmware_cc != "gcc":
             raise BuildError(f"a C++ kernel is built for a board by GCC only (its libstdc++ comes with GCC's "
                              f"picolibc): drop --firmware-cc {arch.firmware_cc} for C++ cells")
         cc, base = _compiler(arch, [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs"])
-        extra = cfamily.project_flags(workload, lang, n)
-        key = digest(f"mcu-kernel-{lang}", *cfamily.project_inputs(workload, lang), base, extra, tools.version(cc))
+        extra = cfamily.project_flags(kernel)
+        key = digest(f"mcu-kernel-{lang}", *cfamily.project_inputs(kernel), base, extra, tools.version(cc))
 
         def cc_for(file_lang):
             return [cc] if file_lang == "c" else [_cxx(arch)]
@@ -185,18 +186,18 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
             return [*base, *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra]
 
         def build(tmp: Path) -> dict:
-            files = workload.source_files(lang)
-            wrapper = cfamily.entry_source(workload, lang)
+            files = list(kernel.files)
+            wrapper = cfamily.entry_source(kernel)
             if wrapper:
                 (tmp / "wasmcu_entry.c").write_text(wrapper)
                 files = [*files, tmp / "wasmcu_entry.c"]
             objs = cfamily.compile_all(cc_for, flags_for, files, tmp, target=_target_name(arch),
-                                       what=f"cross-compiling {workload.name}", run=tools.run)
+                                       what=f"cross-compiling {kernel.workload}", run=tools.run)
             if len(objs) == 1:
                 objs[0].rename(tmp / "kernel.o")
             else:  # one relocatable object, as a single-file kernel is
                 tools.run([_cc(arch), *arch.cflags, "-nostdlib", "-r", *map(str, objs), "-o", str(tmp / "kernel.o")],
-                          what=f"combining {workload.name}'s objects")
+                          what=f"combining {kernel.workload}'s objects")
                 for o in objs:
                     o.unlink()
             return {"compiler": tools.version(cc), "flags": [*base, *extra]}
@@ -209,22 +210,22 @@ def kernel_object(workload: Workload, n: int, lang: str, arch: Arch, opt: str) -
                  "-C", f"opt-level={RUST_OPT.get(opt, '2')}", "-C", "panic=abort", "-C", "debuginfo=0"]
         if arch.rust_features:
             flags += ["-C", f"target-feature={arch.rust_features}"]
-        flags += rust.user_flags(workload)
+        flags += rust.user_flags(kernel)
         version = tools.version(rustc)
-        key = digest("mcu-kernel-rust", *rust.key_parts(workload, "libc"), flags, n, version, str(sysroot))
+        key = digest("mcu-kernel-rust", *rust.key_parts(kernel, "libc"), flags, n, version, str(sysroot))
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_REPORT, allocator="libc", oom_body=rust.OOM_REPORT,
                                             rustc_version=version, arm_eabi=arch.rust_target.startswith("thumb"),
-                                            entry=rust.entry(workload)))
+                                            entry=rust.entry(kernel)))
             tools.run([rustc, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
                       cwd=tmp, env=rust.bootstrap_env(source), what=f"rustc for {arch.rust_target}")
             return {"compiler": version, "flags": flags}
 
         return cached("mcu-kernel", key, build) / "libkernel.a"
     if lang == "zig":
-        return zig.build_mcu(workload, n, arch, opt)
+        return zig.build_mcu(kernel, arch, opt)
     raise BuildError(f"a {lang} workload has no native build for a board")
 
 

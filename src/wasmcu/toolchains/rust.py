@@ -133,28 +133,21 @@ def crate_root(kernel: Path, n: int, *, panic_body: str = "loop {}", plain_panic
     return "\n".join(lines) + "\n"
 
 
-def key_parts(workload, allocator: str) -> list:
+def key_parts(kernel, allocator: str) -> list:
     """What a Rust build's cache key covers besides wasmcu's flags: the kernel's files (those
     [sources] names and those beside the root module), its entry and [build] rustflags, this
-    crate root's template and the allocator."""
-    kernel = workload.source("rust")
-    named = [p for p in source_files(workload) if p not in kernel_files(kernel)]
-    return [*kernel_files(kernel), *named, entry(workload), user_flags(workload), Path(__file__).resolve(),
+    crate root's template and the allocator. `kernel`: the cell's record
+    (wasmcu.workloads.kernel_source.KernelSource)."""
+    named = [p for p in kernel.files if p not in kernel_files(kernel.root)]
+    return [*kernel_files(kernel.root), *named, entry(kernel), user_flags(kernel), Path(__file__).resolve(),
             ALLOCATORS / f"{allocator}.rs"]
 
 
-def source_files(workload) -> list[Path]:
-    """The Rust files [sources] names (the first is the root module)."""
-    files = getattr(workload, "source_files", None)
-    return list(files("rust")) if files else [workload.source("rust")]
-
-
-def entry(workload) -> str:
+def entry(kernel) -> str:
     """The kernel module's function that `run` calls (workload.toml's `entry`, default run)."""
-    return getattr(workload, "entry", "run") or "run"
+    return kernel.entry or "run"
 
 
-def user_flags(workload) -> list[str]:
+def user_flags(kernel) -> list[str]:
     """[build] rustflags (checked when the workload was loaded), appended after wasmcu's own."""
-    build = getattr(workload, "build", None)
-    return list(getattr(build, "rustflags", None) or [])
+    return list(kernel.rustflags)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import tools
-from ..workloads import Workload, module_check
+from ..workloads import module_check
+from ..workloads.kernel_source import KernelSource
 from ..workloads.module_check import read_leb128  # its Malformed is a ValueError, as callers expect
 from . import cfamily, libcost
 from .cache import cached, digest, meta
@@ -24,11 +25,11 @@ from . import assemblyscript, rust, zig
 
 WASM_LIBC = Path(__file__).resolve().parent / "wasm_libc.c"
 
-def memory_flags(workload: Workload) -> list[str]:
+def memory_flags(kernel: KernelSource) -> list[str]:
     """wasm-ld's options for the workload's linear memory (fixed size) and shadow stack."""
-    size = workload.memory_bytes
-    layout = ["--export-if-defined=__heap_base", "--export-if-defined=__data_end"] if workload.layout_exports else []
-    return [f"--initial-memory={size}", f"--max-memory={size}", f"-zstack-size={workload.shadow_stack_bytes}", *layout]
+    size = kernel.memory_bytes
+    layout = ["--export-if-defined=__heap_base", "--export-if-defined=__data_end"] if kernel.layout_exports else []
+    return [f"--initial-memory={size}", f"--max-memory={size}", f"-zstack-size={kernel.shadow_stack_bytes}", *layout]
 
 
 C_FLAGS = ["--target=wasm32-wasi", "-O2", "-mcpu=mvp", "-ffreestanding"]
@@ -95,7 +96,7 @@ def _finish(tmp: Path, wasm: Path, *, strict: bool = True) -> dict:
 TOO_SMALL = re.compile(r"initial memory too small, (\d+) bytes needed")
 
 
-def _link(cmd: list, what: str, workload: Workload, n: int, **kw) -> None:
+def _link(cmd: list, what: str, kernel: KernelSource, **kw) -> None:
     """Run a compiler that links a module; a module whose static data and shadow stack exceed
     its one page of linear memory does not fit (with the sizes), rather than failing to build."""
     from ..errors import BuildError, DoesNotFit
@@ -107,15 +108,15 @@ def _link(cmd: list, what: str, workload: Workload, n: int, **kw) -> None:
         if not m:
             raise
         need = int(m.group(1))
-        have = workload.memory_bytes
+        have = kernel.memory_bytes
         raise DoesNotFit(f"does not fit {'one 64 KB page' if have == 65536 else f'{have // 1024} KB'} of linear "
-                         f"memory: {workload.name}:{n} needs {need / 1024:.1f} KB (static data and the "
-                         f"{workload.shadow_stack_bytes / 1024:g} KB shadow stack); every module gets one page so that "
+                         f"memory: {kernel.workload}:{kernel.n} needs {need / 1024:.1f} KB (static data and the "
+                         f"{kernel.shadow_stack_bytes / 1024:g} KB shadow stack); every module gets one page so that "
                          f"small boards can host it unless its workload.toml sets [wasm] memory_bytes: choose a smaller "
                          f"n") from None
 
 
-def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[str], extra: list[str],
+def link_project(clang: str, kernel: KernelSource, base: list[str], extra: list[str],
                  link: list[str], tmp: Path, out: Path) -> dict:
     """Compile a C or C++ project and link its module. A project that calls no library
     function is linked alone (as a freestanding build); otherwise wasmcu's program break and
@@ -123,8 +124,9 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
     import left in the module is an error naming it and the source function that pulled it in."""
     from ..errors import BuildError
 
-    files = workload.source_files(lang)
-    wrapper = cfamily.entry_source(workload, lang)
+    lang = kernel.lang
+    files = list(kernel.files)
+    wrapper = cfamily.entry_source(kernel)
     if wrapper:
         (tmp / "wasmcu_entry.c").write_text(wrapper)
         files = [*files, tmp / "wasmcu_entry.c"]
@@ -138,12 +140,12 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
         return [*(C_FLAGS if file_lang == "c" else CXX_FLAGS), *extra]
 
     objects = cfamily.compile_all(cc_for, flags_for, files, objs_dir, target="wasm32",
-                                  what=f"clang ({'C' if lang == 'c' else 'C++'} -> wasm) for {workload.name}", run=tools.run)
+                                  what=f"clang ({'C' if lang == 'c' else 'C++'} -> wasm) for {kernel.workload}", run=tools.run)
     names = {str(o): f for o, f in zip(objects, files)}
     if lang == "c":  # no library needed: linked exactly as a freestanding kernel
         try:
             _link([clang, *link, "-nostdlib", *map(str, objects), "-o", str(out)],
-                  f"wasm-ld for {workload.name}", workload, n)
+                  f"wasm-ld for {kernel.workload}", kernel)
             shutil.rmtree(objs_dir)
             return {"libraries": [], "library_cost": libcost.NONE}
         except BuildError as exc:
@@ -165,7 +167,7 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
                "-Wl,--export-if-defined=__heap_base",
                f"-Wl,--why-extract={why}", f"-Wl,-Map={tmp / 'module.map'}", *map(str, objects), str(glue),
                "-o", str(out)],
-              f"wasm-ld for {workload.name}", workload, n)
+              f"wasm-ld for {kernel.workload}", kernel)
     except BuildError as exc:
         raise _undefined_error(exc, names, lang) from None
     imports = function_imports(out.read_bytes())
@@ -173,18 +175,18 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
         module_name, field = imports[0]
         chain = _pulled_in_by(why.read_text(), field, names)
         more = f" (and {len(imports) - 1} more: {', '.join(f'{m}.{f}' for m, f in imports[1:])})" if len(imports) > 1 else ""
-        raise BuildError(f"the module for {workload.name} imports {module_name}.{field}{more}: no runtime on a "
+        raise BuildError(f"the module for {kernel.workload} imports {module_name}.{field}{more}: no runtime on a "
                          f"microcontroller provides it, so wasmcu links modules that import nothing. {chain[:1].upper()}{chain[1:]}. Remove "
                          f"that call from the kernel (a kernel gets its input from run(seed), not from the system).")
     extracted = sorted({line.split("\t")[1].rsplit("/", 1)[-1] for line in why.read_text().splitlines()[1:]
                         if "\t" in line})
     shutil.rmtree(objs_dir)
-    heap = heap_check(out, workload, n)
+    heap = heap_check(out, kernel)
     return {"libraries": [str(x) for x in libs], "library_members": extracted, "heap_check": heap,
             "library_cost": libcost.wasm_library_cost((tmp / "module.map").read_text(), (glue.name,))}
 
 
-def heap_check(wasm: Path, workload: Workload, n: int) -> dict | None:
+def heap_check(wasm: Path, kernel: KernelSource) -> dict | None:
     """Run the module once (wasmtime, on this computer) with the seed every device uses: a
     kernel whose malloc outgrows the module's linear memory does not fit, with the sizes.
     None when wasmtime is not installed (each runtime then reports the trap itself)."""
@@ -210,11 +212,11 @@ def heap_check(wasm: Path, workload: Workload, n: int) -> dict | None:
         if not needed:
             return {"ok": False}
         heap_base = exports["__heap_base"].value(store) if "__heap_base" in exports else None
-        have = workload.memory_bytes - heap_base if heap_base is not None else None
+        have = kernel.memory_bytes - heap_base if heap_base is not None else None
         have_text = f", the heap has {have / 1024:.1f} KB of it" if have is not None else ""
-        raise DoesNotFit(f"does not fit {workload.memory_bytes // 1024} KB of linear memory: {workload.name}:{n}'s "
+        raise DoesNotFit(f"does not fit {kernel.memory_bytes // 1024} KB of linear memory: {kernel.workload}:{kernel.n}'s "
                          f"malloc needs {needed / 1024:.1f} KB of heap{have_text} (the rest holds static data and the "
-                         f"{workload.shadow_stack_bytes / 1024:g} KB shadow stack); give the module more memory with "
+                         f"{kernel.shadow_stack_bytes / 1024:g} KB shadow stack); give the module more memory with "
                          f"[wasm] memory_bytes in workload.toml, or choose a smaller n") from None
 
 
@@ -378,68 +380,68 @@ def function_imports(data: bytes) -> list[tuple[str, str]]:
     return out
 
 
-def build_wasm(workload: Workload, n: int, lang: str) -> WasmModule:
-    """Build (or find in the cache) the wasm module of `workload` at size n in `lang`."""
-    source = workload.source(lang)
+def build_wasm(kernel: KernelSource) -> WasmModule:
+    """Build (or find in the cache) the wasm module of one cell's kernel (its record)."""
+    source, lang, n = kernel.root, kernel.lang, kernel.n
     if lang in ("c", "cpp"):
         clang = tools.require("clang")
         tools.require("wasm-ld")
         flags = {"c": C_FLAGS, "cpp": CXX_FLAGS}
-        extra = cfamily.project_flags(workload, lang, n)
-        link = LINK_FLAGS + [f"-Wl,{f}" for f in memory_flags(workload)]
+        extra = cfamily.project_flags(kernel)
+        link = LINK_FLAGS + [f"-Wl,{f}" for f in memory_flags(kernel)]
         wasm_opt = shutil.which("wasm-opt")
-        key = digest(f"wasm-{lang}", *cfamily.project_inputs(workload, lang), flags, extra, link,
+        key = digest(f"wasm-{lang}", *cfamily.project_inputs(kernel), flags, extra, link,
                      tools.version(clang), str(bool(wasm_opt)), WASM_LIBC, "library-cost")
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            info = link_project(clang, workload, n, lang, [*flags[lang]], extra, link, tmp, out)
+            info = link_project(clang, kernel, [*flags[lang]], extra, link, tmp, out)
             return {"compiler": tools.version(clang), "flags": [*flags[lang], *extra], "link_flags": link,
                     "wasm_opt_run_by_clang": bool(wasm_opt), **info, **_finish(tmp, out)}
     elif lang == "rust":
         rustc = tools.require("rustc")
         tools.require("rust-lld")
-        flags = RUST_FLAGS + [x for f in memory_flags(workload) for x in ("-C", f"link-arg={f}")]
-        flags += rust.user_flags(workload)
+        flags = RUST_FLAGS + [x for f in memory_flags(kernel) for x in ("-C", f"link-arg={f}")]
+        flags += rust.user_flags(kernel)
         version = tools.version(rustc)
-        key = digest("wasm-rust", *rust.key_parts(workload, "wasm"), flags, n, version)
+        key = digest("wasm-rust", *rust.key_parts(kernel, "wasm"), flags, n, version)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_TRAP,
                                             plain_panic_body="core::arch::wasm32::unreachable()",
                                             allocator="wasm", oom_body=rust.OOM_TRAP, rustc_version=version,
-                                            entry=rust.entry(workload)))
+                                            entry=rust.entry(kernel)))
             out = tmp / "module.wasm"
-            _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {workload.name}",
-                  workload, n, cwd=tmp, env=rust.bootstrap_env(source))
+            _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {kernel.workload}",
+                  kernel, cwd=tmp, env=rust.bootstrap_env(source))
             return {"compiler": version, "flags": flags, **_finish(tmp, out)}
     elif lang == "zig":
-        key = zig.wasm_key(workload, n)
+        key = zig.wasm_key(kernel)
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            return {**zig.build_wasm_module(workload, n, tmp, out), **_finish(tmp, out)}
+            return {**zig.build_wasm_module(kernel, tmp, out), **_finish(tmp, out)}
     elif lang == "assemblyscript":
-        key = assemblyscript.wasm_key(workload, n)
+        key = assemblyscript.wasm_key(kernel)
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            return {**assemblyscript.build_wasm_module(workload, n, tmp, out), **_finish(tmp, out)}
+            return {**assemblyscript.build_wasm_module(kernel, tmp, out), **_finish(tmp, out)}
     elif lang == "wasm":  # a prebuilt module, checked when its workload was read: prepared for every runtime alike
         data = source.read_bytes()
         sized = module_check.parse(data).takes_size
-        key = digest("wasm-prebuilt-2", data, Path(module_check.__file__), workload.entry, n if sized else None)
+        key = digest("wasm-prebuilt-2", data, Path(module_check.__file__), kernel.entry, n if sized else None)
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
-            prepared, changes = module_check.prepare(data, workload.entry, n)
+            prepared, changes = module_check.prepare(data, kernel.entry, n)
             out.write_bytes(prepared)
             return {"prebuilt": str(source), "prepared": changes, **_finish(tmp, out, strict=False)}
     else:
         raise ValueError(lang)
     directory = cached("wasm", key, build)
-    return WasmModule(directory, workload.name, n, lang)
+    return WasmModule(directory, kernel.workload, n, lang)
 
 
 

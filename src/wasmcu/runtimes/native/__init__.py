@@ -24,20 +24,20 @@ class Native(Runtime):
     shared_library = True
     firmware_glue = Path(__file__).with_name("glue.c")
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains import mcu
 
-        parts = [mcu.kernel_object(workload, n, lang, arch, opt)]
-        if lang == "cpp":
+        parts = [mcu.kernel_object(kernel, arch, opt)]
+        if kernel.lang == "cpp":
             parts += mcu.cxx_parts(arch, opt)
         return parts, [], []
 
-    def prepare(self, workload, n, lang):
+    def prepare(self, kernel):
         from ...toolchains.cache import meta
         from ...toolchains.host import build_native
 
         timing_loop_library()
-        lib = build_native(workload, n, lang)
+        lib = build_native(kernel)
         return str(lib), meta(lib.parent)
 
     def load(self, job: HostJob):

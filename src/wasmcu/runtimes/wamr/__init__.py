@@ -57,11 +57,11 @@ class Wamr(Runtime):
             return str(exc)
         return None
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains.wasm import build_wasm
 
         build = firmware_build(device.arch, self.kind, self.version)
-        module = build_wasm(workload, n, lang)
+        module = build_wasm(kernel)
         array = module.c_array if self.kind != "aot" else aot_c_array(compile_aot(module.wasm, device.arch, self.version))
         return [array, build.library], [build.include], [f'-DWASMCU_WAMR_KIND="{self.name}"',
                                                           *self.firmware_defines(device)]
@@ -90,11 +90,11 @@ class Wamr(Runtime):
 
         return build_identity(host_build(self.kind, self.version))
 
-    def prepare(self, workload, n, lang):
-        artifact, meta = super().prepare(workload, n, lang)
+    def prepare(self, kernel):
+        artifact, meta = super().prepare(kernel)
         build = host_build(self.kind, self.version)
         meta = dict(meta, harness=str(harness(build)))
-        if workload.containment:  # its containment program, built here: the worker's short time limit runs it only
+        if kernel.containment:  # its containment program, built here: the worker's short time limit runs it only
             from .contain import program
 
             meta["contain_program"] = str(program(build))

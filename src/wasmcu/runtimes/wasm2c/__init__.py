@@ -44,11 +44,11 @@ class Wasm2c(Runtime):
     shared_library = True
     firmware_glue = Path(__file__).with_name("glue.c")
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains.wasm import build_wasm
         from . import firmware
 
-        library, headers = firmware.library(build_wasm(workload, n, lang).wasm, arch, opt)
+        library, headers = firmware.library(build_wasm(kernel).wasm, arch, opt)
         return [library], [headers, runtime_sources()], firmware.abi_flags(arch)
 
     def derived_artefact(self, wasm, arch):
@@ -64,13 +64,13 @@ class Wasm2c(Runtime):
     def versions(self):
         return {"wasm2c": tools.version(tools.require("wasm2c"))}
 
-    def prepare(self, workload, n, lang):
+    def prepare(self, kernel):
         from ...toolchains.cache import meta
         from ..timing import timing_loop_library
         from ...toolchains.wasm import build_wasm
 
         timing_loop_library()
-        lib = build_wasm2c(build_wasm(workload, n, lang).wasm)
+        lib = build_wasm2c(build_wasm(kernel).wasm)
         return str(lib), meta(lib.parent)
 
     def load(self, job: HostJob):

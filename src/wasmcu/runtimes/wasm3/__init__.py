@@ -32,11 +32,11 @@ class Wasm3(Runtime):
                                                "wasm3's indirect tail calls in Thumb-1 code); the Pico SDK supports "
                                                "Clang")}
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains.wasm import build_wasm
         from . import firmware
 
-        module = build_wasm(workload, n, lang)
+        module = build_wasm(kernel)
         return [module.c_array, firmware.library(arch, opt)], [firmware.sources()], self.firmware_defines(device)
 
     def unavailable_reason(self):

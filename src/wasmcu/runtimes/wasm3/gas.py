@@ -55,21 +55,21 @@ class Wasm3Gas(Wasm3):
 
         return metering.DERIVED_KIND, metering.metered(wasm) / "module.wasm"
 
-    def prepare(self, workload, n, lang):
+    def prepare(self, kernel):
         from ...toolchains import metering
 
-        artifact, meta = super().prepare(workload, n, lang)
+        artifact, meta = super().prepare(kernel)
         out = metering.metered(Path(artifact))
         return str(out / "module.wasm"), dict(meta, metered=str(out / "module.wasm"), gas=self.host_sizes["gas"])
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains import metering
         from ...toolchains.wasm import build_wasm
         from . import firmware
 
-        module = metering.metered(build_wasm(workload, n, lang).wasm)
+        module = metering.metered(build_wasm(kernel).wasm)
         defines = self.firmware_defines(device)
-        if workload.containment:  # the containment suite's budget stops the endless loop
+        if kernel.containment:  # the containment suite's budget stops the endless loop
             defines = [d for d in defines if not d.startswith("-DWASMCU_WASM3_GAS=")] + [
                 f"-DWASMCU_WASM3_GAS={CONTAIN_GAS}"]
         return [module / "module_wasm.c", firmware.library(arch, opt)], [firmware.sources()], defines
@@ -141,28 +141,23 @@ class Wasm3GasRegistered(Wasm3Registered):
     def derived_artefact(self, wasm: Path, arch):
         return Wasm3Gas.derived_artefact(self, wasm, arch)
 
-    def prepare(self, workload, n, lang):
+    def prepare(self, kernel):
         from ...toolchains import metering
 
-        artifact, meta = super().prepare(workload, n, lang)
+        artifact, meta = super().prepare(kernel)
         out = metering.metered(Path(artifact))
         return str(out / "module.wasm"), dict(meta, metered=str(out / "module.wasm"), gas=GAS)
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains import metering
+        from ...toolchains.wasm import build_wasm
 
-        objects, includes, defines = super().firmware_parts(workload, n, lang, device, arch, opt)
-        objects = [metering.metered(build_wasm_path(workload, n, lang)) / "module_wasm.c", *objects[1:]]
-        if workload.containment:
+        objects, includes, defines = super().firmware_parts(kernel, device, arch, opt)
+        objects = [metering.metered(build_wasm(kernel).wasm) / "module_wasm.c", *objects[1:]]
+        if kernel.containment:
             defines = [d for d in defines if not d.startswith("-DWASMCU_WASM3_GAS=")] + [
                 f"-DWASMCU_WASM3_GAS={CONTAIN_GAS}"]
         return objects, includes, defines
-
-
-def build_wasm_path(workload, n, lang) -> Path:
-    from ...toolchains.wasm import build_wasm
-
-    return build_wasm(workload, n, lang).wasm
 
 
 def provided() -> list[Wasm3GasRegistered]:

@@ -82,19 +82,19 @@ class Wasm3Registered(Wasm3):
         return {"version": b.version, "source_sha256": b.source_sha256, "from": f"{b.source} (built into "
                                                                                  f"{b.directory})"}
 
-    def firmware_parts(self, workload, n, lang, device, arch, opt):
+    def firmware_parts(self, kernel, device, arch, opt):
         from ...toolchains.wasm import build_wasm
 
         b = self.build()
-        module = build_wasm(workload, n, lang)
+        module = build_wasm(kernel)
         limit = self.firmware_settings(device)["native_stack_limit_bytes"]
         lib = library(b, arch, opt, [f"-Dd_m3MaxNativeStack={limit}"] if limit else [])
         return [module.c_array, lib], [b.src], self.firmware_defines(device)
 
-    def prepare(self, workload, n, lang):
-        artifact, meta = super().prepare(workload, n, lang)
+    def prepare(self, kernel):
+        artifact, meta = super().prepare(kernel)
         meta = dict(meta, harness=str(self.harness()))
-        if workload.containment:  # its containment program, built here: the worker's short time limit runs it only
+        if kernel.containment:  # its containment program, built here: the worker's short time limit runs it only
             from .contain import program
 
             meta["contain_program"] = str(program(self.build(), self.contain_defines()))

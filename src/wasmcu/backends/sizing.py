@@ -75,17 +75,17 @@ def measured_value_stack(res, cell, workload, device) -> tuple[dict[str, int], N
     from ..toolchains.wasm import build_wasm
     from ..workloads.kernel_source import kernel_source
     from ..workloads import SEED
-    from . import wasm3_stack
+    from .wasm3_stack import applies, sized, value_stack_need
 
-    if res.error_kind != "wasm-stack-overflow" or not wasm3_stack.applies(cell.runtime):
+    if res.error_kind != "wasm-stack-overflow" or not applies(cell.runtime):
         return None
     try:
-        need = wasm3_stack.value_stack_need(build_wasm(kernel_source(workload, cell.n, cell.lang)).wasm, SEED, spare_heap(res))
+        need = value_stack_need(build_wasm(kernel_source(workload, cell.n, cell.lang)).wasm, SEED, spare_heap(res))
     except Exception:  # noqa: BLE001 - the module does not build here: size from the heap instead
         return None
-    if need is None or wasm3_stack.sized(need) <= runtimes_mod.get(cell.runtime).firmware_settings(device)["stack_bytes"]:
+    if need is None or sized(need) <= runtimes_mod.get(cell.runtime).firmware_settings(device)["stack_bytes"]:
         return None
-    return {"stack_bytes": wasm3_stack.sized(need), VALUE_STACK_NEED: need}, None
+    return {"stack_bytes": sized(need), VALUE_STACK_NEED: need}, None
 
 
 def native_stack_size(need: int) -> int:

@@ -28,6 +28,7 @@ ERROR_KINDS = {
     "stack-limit": "the runtime's own stack limit stopped the module cleanly (wasm3's value stack, or its native "
                    "stack budget: native_stack_limit_bytes) before the native stack overflowed",
     "load-failed": "the runtime refused or could not instantiate the module",
+    "wasi-unprovided": "the module imports a WASI call that wasmcu's WASI layer does not provide on the device",
     "fault": "the CPU took a fault that was not a stack overflow",
     "crash": "the runtime's host process died (a signal)",
     "timeout": "the cell's wall-clock limit (--timeout) ended it",

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from .. import chips
 from .. import runtimes as runtimes_mod
-from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
+from ..errors import BuildError, CellError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.footprint import Footprint, footprint
 from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
-from ..runtimes import wasi_host
+from ..runtimes import wasi, wasi_host
 from ..workloads import WASM_ONLY
 from ..toolchains.wasm import build_wasm, memory_pages
 from .benefits import record_module, record_update
@@ -87,8 +87,10 @@ def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, 
     parts, includes, fw_defines = rt.firmware_parts(workload, n, lang, device, arch, opt)
     if workload.containment:  # the canary follows the kernel's data: linked after it (canary.c)
         parts, fw_defines = [*parts, FIRMWARE / "canary.c"], [*fw_defines, "-DWASMCU_CONTAINMENT"]
-    return mcu.link_firmware(device, arch, firmware_frame(rt, device, chip), parts, opt, includes=includes,
-                             defines=[*fw_defines, *defines])
+    frame = firmware_frame(rt, device, chip)
+    if getattr(workload, "wasi_command", False) and lang == "wasm":  # the WASI layer, only where the module imports it
+        frame = wasi.firmware_frame(frame, rt)
+    return mcu.link_firmware(device, arch, frame, parts, opt, includes=includes, defines=[*fw_defines, *defines])
 
 
 def check_linear_memory(rt, workload, n: int, lang: str, device) -> int | None:
@@ -117,8 +119,14 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
         return None
     if getattr(workload, "wasi_command", False) and cell.lang == "wasm":
-        res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
-        return None
+        if wasi.glue(rt) is None:
+            res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
+            return None
+        try:
+            wasi.check_imports(build_wasm(workload, cell.n, cell.lang).wasm, device.name)
+        except CellError as exc:
+            res.fail(exc.kind, str(exc))
+            return None
     cc, cc_why = firmware_cc(cell, device)
     try:
         linear = check_linear_memory(rt, workload, cell.n, cell.lang, device)

@@ -19,7 +19,7 @@ from .wasm3 import registered as _wasm3_registered  # noqa: E402,F401  (wasm3@VE
 
 
 # what the runtimes share (the Runtime interface, the registry, the C timing loop): no runtime
-SUPPORT = ("base", "registry", "timing", "identity", "source_tree", "harness_output", "wasi_host")
+SUPPORT = ("base", "registry", "timing", "identity", "source_tree", "harness_output", "wasi_host", "wasi")
 
 
 def _import_the_rest() -> None:

@@ -61,9 +61,10 @@ def firmware_frame(frame, rt, entry: str | None = None):
     sources beside it; `entry`: a reactor's entry function (its _initialize runs at load)."""
     wasi_glue = glue(rt)
     sources = tuple(wasi_glue if Path(s) == Path(rt.firmware_glue) else s for s in frame.sources)
-    defines = (f"-DWASMCU_WASI_REACTOR=\"{entry}\"",) if entry else ()
-    return replace(frame, sources=(*sources, CORE, FIRMWARE), headers=(*frame.headers, HEADER),
-                   includes=(*frame.includes, HERE), defines=(*frame.defines, *defines))
+    defines = (f"-DWASMCU_WASI_REACTOR=\"{entry}\"", f"-DWASMCU_WASI_REACTOR_ID={entry}") if entry else ()
+    headers = (HEADER, *sorted(wasi_glue.parent.glob("wasi_*.h")))
+    return replace(frame, sources=(*sources, CORE, FIRMWARE), headers=(*frame.headers, *headers),
+                   includes=(*frame.includes, HERE, wasi_glue.parent), defines=(*frame.defines, *defines))
 
 
 def output_from_report(report) -> dict | None:

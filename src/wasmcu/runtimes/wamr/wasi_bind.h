@@ -1,0 +1,125 @@
+/* wasmcu's WASI layer (runtimes/wasi) bound to WAMR as native functions of the module
+ * "wasi_snapshot_preview1" (pointers passed as offsets, checked by the layer against the
+ * instance's default memory). proc_exit ends the call with an exception the glue tells from a
+ * trap by wasmcu_wasi_exited(). Included once, by the runtime's WASI glue. */
+#include <stdint.h>
+
+#include "wasi_core.h"
+#include "wasm_export.h"
+
+#define WASI_EXIT "wasi proc_exit"
+
+static uint8_t *wasi_memory(wasm_exec_env_t env, uint32_t *size)
+{
+    wasm_memory_inst_t mem = wasm_runtime_get_default_memory(wasm_runtime_get_module_inst(env));
+    if (!mem) {
+        *size = 0;
+        return 0;
+    }
+    *size = (uint32_t)(wasm_memory_get_cur_page_count(mem) * wasm_memory_get_bytes_per_page(mem));
+    return (uint8_t *)wasm_memory_get_base_address(mem);
+}
+
+#define MEM                              \
+    uint32_t size;                       \
+    uint8_t *mem = wasi_memory(env, &size)
+
+static int32_t w_fd_write(wasm_exec_env_t env, int32_t fd, uint32_t iovs, uint32_t n, uint32_t out)
+{
+    MEM;
+    return wasmcu_wasi_fd_write(mem, size, fd, iovs, n, out);
+}
+static int32_t w_fd_fdstat_get(wasm_exec_env_t env, int32_t fd, uint32_t buf)
+{
+    MEM;
+    return wasmcu_wasi_fd_fdstat_get(mem, size, fd, buf);
+}
+static int32_t w_fd_seek(wasm_exec_env_t env, int32_t fd, int64_t off, int32_t whence, uint32_t out)
+{
+    MEM;
+    return wasmcu_wasi_fd_seek(mem, size, fd, off, whence, out);
+}
+static int32_t w_fd_close(wasm_exec_env_t env, int32_t fd)
+{
+    (void)env;
+    return wasmcu_wasi_fd_close(fd);
+}
+static int32_t w_fd_prestat_get(wasm_exec_env_t env, int32_t fd, uint32_t buf)
+{
+    MEM;
+    return wasmcu_wasi_fd_prestat_get(mem, size, fd, buf);
+}
+static int32_t w_fd_prestat_dir_name(wasm_exec_env_t env, int32_t fd, uint32_t path, uint32_t len)
+{
+    MEM;
+    return wasmcu_wasi_fd_prestat_dir_name(mem, size, fd, path, len);
+}
+static int32_t w_sizes_get(wasm_exec_env_t env, uint32_t a, uint32_t b)
+{
+    MEM;
+    return wasmcu_wasi_sizes_get(mem, size, a, b);
+}
+static int32_t w_list_get(wasm_exec_env_t env, uint32_t a, uint32_t b)
+{
+    MEM;
+    return wasmcu_wasi_list_get(mem, size, a, b);
+}
+static int32_t w_clock_time_get(wasm_exec_env_t env, int32_t id, uint64_t precision, uint32_t out)
+{
+    MEM;
+    return wasmcu_wasi_clock_time_get(mem, size, id, precision, out);
+}
+static int32_t w_random_get(wasm_exec_env_t env, uint32_t buf, uint32_t len)
+{
+    MEM;
+    return wasmcu_wasi_random_get(mem, size, buf, len);
+}
+static void w_proc_exit(wasm_exec_env_t env, int32_t code)
+{
+    wasmcu_wasi_proc_exit(code);
+    wasm_runtime_set_exception(wasm_runtime_get_module_inst(env), WASI_EXIT);
+}
+
+static NativeSymbol wasi_symbols[] = {
+    {"fd_write", (void *)w_fd_write, "(iiii)i", 0},
+    {"fd_fdstat_get", (void *)w_fd_fdstat_get, "(ii)i", 0},
+    {"fd_seek", (void *)w_fd_seek, "(iIii)i", 0},
+    {"fd_close", (void *)w_fd_close, "(i)i", 0},
+    {"fd_prestat_get", (void *)w_fd_prestat_get, "(ii)i", 0},
+    {"fd_prestat_dir_name", (void *)w_fd_prestat_dir_name, "(iii)i", 0},
+    {"args_sizes_get", (void *)w_sizes_get, "(ii)i", 0},
+    {"environ_sizes_get", (void *)w_sizes_get, "(ii)i", 0},
+    {"args_get", (void *)w_list_get, "(ii)i", 0},
+    {"environ_get", (void *)w_list_get, "(ii)i", 0},
+    {"clock_time_get", (void *)w_clock_time_get, "(iIi)i", 0},
+    {"random_get", (void *)w_random_get, "(ii)i", 0},
+    {"proc_exit", (void *)w_proc_exit, "(i)", 0},
+};
+
+/* Register the layer's calls; before the module is loaded. */
+static int wasi_register(void)
+{
+    wasmcu_wasi_reset();
+    return wasm_runtime_register_natives("wasi_snapshot_preview1", wasi_symbols,
+                                         sizeof wasi_symbols / sizeof wasi_symbols[0]);
+}
+
+/* Call a function: with no arguments (_start, _initialize), or (seed) -> i32 (a reactor's entry:
+ * its result in the exit code's place). 1, or 0 with the exception in *error. */
+static int wasi_call(wasm_exec_env_t exec_env, wasm_module_inst_t instance, wasm_function_inst_t fn, int with_seed,
+                     uint32_t seed, const char **error)
+{
+    uint32_t argv[2] = {seed, 0};
+    int ok = wasm_runtime_call_wasm(exec_env, fn, with_seed ? 1 : 0, argv);
+    if (ok && with_seed)
+        wasmcu_wasi_set_exit_code((int32_t)argv[0]);
+    if (!ok && wasmcu_wasi_exited()) {
+        wasm_runtime_clear_exception(instance);
+        return 1;
+    }
+    if (!ok) {
+        const char *exc = wasm_runtime_get_exception(instance);
+        *error = exc ? exc : "trap";
+    }
+    return ok;
+}

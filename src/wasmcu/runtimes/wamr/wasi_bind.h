@@ -1,5 +1,5 @@
 /* wasmcu's WASI layer (runtimes/wasi) bound to WAMR as native functions of the module
- * "wasi_snapshot_preview1" (pointers passed as offsets, checked by the layer against the
+ * "wasi_snapshot_preview1", raw (pointers passed as offsets, checked by the layer against the
  * instance's default memory). proc_exit ends the call with an exception the glue tells from a
  * trap by wasmcu_wasi_exited(). Included once, by the runtime's WASI glue. */
 #include <stdint.h>
@@ -23,59 +23,67 @@ static uint8_t *wasi_memory(wasm_exec_env_t env, uint32_t *size)
 #define MEM                              \
     uint32_t size;                       \
     uint8_t *mem = wasi_memory(env, &size)
+/* raw natives (each argument in a 64-bit slot, the result in the first): WAMR's invokeNative,
+ * whichever flavour the library was built with, is not involved */
+#define RAW(name) static void name(wasm_exec_env_t env, uint64_t *args)
+#define ARG(type, name) type name = *(type *)(args++)
+#define RET(value) *raw_ret = (value)
+#define RAW_RET int32_t *raw_ret = (int32_t *)args
 
-static int32_t w_fd_write(wasm_exec_env_t env, int32_t fd, uint32_t iovs, uint32_t n, uint32_t out)
+RAW(w_fd_write)
 {
-    MEM;
-    return wasmcu_wasi_fd_write(mem, size, fd, iovs, n, out);
+    RAW_RET; ARG(int32_t, fd); ARG(uint32_t, iovs); ARG(uint32_t, n); ARG(uint32_t, out); MEM;
+    RET(wasmcu_wasi_fd_write(mem, size, fd, iovs, n, out));
 }
-static int32_t w_fd_fdstat_get(wasm_exec_env_t env, int32_t fd, uint32_t buf)
+RAW(w_fd_fdstat_get)
 {
-    MEM;
-    return wasmcu_wasi_fd_fdstat_get(mem, size, fd, buf);
+    RAW_RET; ARG(int32_t, fd); ARG(uint32_t, buf); MEM;
+    RET(wasmcu_wasi_fd_fdstat_get(mem, size, fd, buf));
 }
-static int32_t w_fd_seek(wasm_exec_env_t env, int32_t fd, int64_t off, int32_t whence, uint32_t out)
+RAW(w_fd_seek)
 {
-    MEM;
-    return wasmcu_wasi_fd_seek(mem, size, fd, off, whence, out);
+    RAW_RET; ARG(int32_t, fd); ARG(int64_t, off); ARG(int32_t, whence); ARG(uint32_t, out); MEM;
+    RET(wasmcu_wasi_fd_seek(mem, size, fd, off, whence, out));
 }
-static int32_t w_fd_close(wasm_exec_env_t env, int32_t fd)
+RAW(w_fd_close)
 {
     (void)env;
-    return wasmcu_wasi_fd_close(fd);
+    RAW_RET; ARG(int32_t, fd);
+    RET(wasmcu_wasi_fd_close(fd));
 }
-static int32_t w_fd_prestat_get(wasm_exec_env_t env, int32_t fd, uint32_t buf)
+RAW(w_fd_prestat_get)
 {
-    MEM;
-    return wasmcu_wasi_fd_prestat_get(mem, size, fd, buf);
+    RAW_RET; ARG(int32_t, fd); ARG(uint32_t, buf); MEM;
+    RET(wasmcu_wasi_fd_prestat_get(mem, size, fd, buf));
 }
-static int32_t w_fd_prestat_dir_name(wasm_exec_env_t env, int32_t fd, uint32_t path, uint32_t len)
+RAW(w_fd_prestat_dir_name)
 {
-    MEM;
-    return wasmcu_wasi_fd_prestat_dir_name(mem, size, fd, path, len);
+    RAW_RET; ARG(int32_t, fd); ARG(uint32_t, path); ARG(uint32_t, len); MEM;
+    RET(wasmcu_wasi_fd_prestat_dir_name(mem, size, fd, path, len));
 }
-static int32_t w_sizes_get(wasm_exec_env_t env, uint32_t a, uint32_t b)
+RAW(w_sizes_get)
 {
-    MEM;
-    return wasmcu_wasi_sizes_get(mem, size, a, b);
+    RAW_RET; ARG(uint32_t, a); ARG(uint32_t, b); MEM;
+    RET(wasmcu_wasi_sizes_get(mem, size, a, b));
 }
-static int32_t w_list_get(wasm_exec_env_t env, uint32_t a, uint32_t b)
+RAW(w_list_get)
 {
-    MEM;
-    return wasmcu_wasi_list_get(mem, size, a, b);
+    RAW_RET; ARG(uint32_t, a); ARG(uint32_t, b); MEM;
+    RET(wasmcu_wasi_list_get(mem, size, a, b));
 }
-static int32_t w_clock_time_get(wasm_exec_env_t env, int32_t id, uint64_t precision, uint32_t out)
+RAW(w_clock_time_get)
 {
-    MEM;
-    return wasmcu_wasi_clock_time_get(mem, size, id, precision, out);
+    RAW_RET; ARG(int32_t, id); ARG(uint64_t, precision); ARG(uint32_t, out); MEM;
+    RET(wasmcu_wasi_clock_time_get(mem, size, id, precision, out));
 }
-static int32_t w_random_get(wasm_exec_env_t env, uint32_t buf, uint32_t len)
+RAW(w_random_get)
 {
-    MEM;
-    return wasmcu_wasi_random_get(mem, size, buf, len);
+    RAW_RET; ARG(uint32_t, buf); ARG(uint32_t, len); MEM;
+    RET(wasmcu_wasi_random_get(mem, size, buf, len));
 }
-static void w_proc_exit(wasm_exec_env_t env, int32_t code)
+RAW(w_proc_exit)
 {
+    ARG(int32_t, code);
     wasmcu_wasi_proc_exit(code);
     wasm_runtime_set_exception(wasm_runtime_get_module_inst(env), WASI_EXIT);
 }
@@ -96,12 +104,92 @@ static NativeSymbol wasi_symbols[] = {
     {"proc_exit", (void *)w_proc_exit, "(i)", 0},
 };
 
-/* Register the layer's calls; before the module is loaded. */
-static int wasi_register(void)
+/* wamrc knows WAMR's own libc-wasi signatures and compiles a call to one of these imports as a
+ * direct C call, its pointer arguments ('*') already converted to native pointers: in an AOT
+ * module the layer's calls take that shape (pointers turned back into offsets here). */
+#define OFF(p) ((uint32_t)((uint8_t *)(p) - mem))
+static int32_t a_fd_write(wasm_exec_env_t env, int32_t fd, void *iovs, int32_t n, void *out)
+{
+    MEM;
+    return wasmcu_wasi_fd_write(mem, size, fd, OFF(iovs), (uint32_t)n, OFF(out));
+}
+static int32_t a_fd_fdstat_get(wasm_exec_env_t env, int32_t fd, void *buf)
+{
+    MEM;
+    return wasmcu_wasi_fd_fdstat_get(mem, size, fd, OFF(buf));
+}
+static int32_t a_fd_seek(wasm_exec_env_t env, int32_t fd, int64_t off, int32_t whence, void *out)
+{
+    MEM;
+    return wasmcu_wasi_fd_seek(mem, size, fd, off, whence, OFF(out));
+}
+static int32_t a_fd_close(wasm_exec_env_t env, int32_t fd)
+{
+    (void)env;
+    return wasmcu_wasi_fd_close(fd);
+}
+static int32_t a_fd_prestat_get(wasm_exec_env_t env, int32_t fd, void *buf)
+{
+    MEM;
+    return wasmcu_wasi_fd_prestat_get(mem, size, fd, OFF(buf));
+}
+static int32_t a_fd_prestat_dir_name(wasm_exec_env_t env, int32_t fd, void *path, uint32_t len)
+{
+    MEM;
+    return wasmcu_wasi_fd_prestat_dir_name(mem, size, fd, OFF(path), len);
+}
+static int32_t a_sizes_get(wasm_exec_env_t env, void *a, void *b)
+{
+    MEM;
+    return wasmcu_wasi_sizes_get(mem, size, OFF(a), OFF(b));
+}
+static int32_t a_list_get(wasm_exec_env_t env, void *a, void *b)
+{
+    MEM;
+    return wasmcu_wasi_list_get(mem, size, OFF(a), OFF(b));
+}
+static int32_t a_clock_time_get(wasm_exec_env_t env, int32_t id, uint64_t precision, void *out)
+{
+    MEM;
+    return wasmcu_wasi_clock_time_get(mem, size, id, precision, OFF(out));
+}
+static int32_t a_random_get(wasm_exec_env_t env, void *buf, uint32_t len)
+{
+    MEM;
+    return wasmcu_wasi_random_get(mem, size, OFF(buf), len);
+}
+static void a_proc_exit(wasm_exec_env_t env, int32_t code)
+{
+    wasmcu_wasi_proc_exit(code);
+    wasm_runtime_set_exception(wasm_runtime_get_module_inst(env), WASI_EXIT);
+}
+
+static NativeSymbol wasi_aot_symbols[] = {
+    {"fd_write", (void *)a_fd_write, "(i*i*)i", 0},
+    {"fd_fdstat_get", (void *)a_fd_fdstat_get, "(i*)i", 0},
+    {"fd_seek", (void *)a_fd_seek, "(iIi*)i", 0},
+    {"fd_close", (void *)a_fd_close, "(i)i", 0},
+    {"fd_prestat_get", (void *)a_fd_prestat_get, "(i*)i", 0},
+    {"fd_prestat_dir_name", (void *)a_fd_prestat_dir_name, "(i*~)i", 0},
+    {"args_sizes_get", (void *)a_sizes_get, "(**)i", 0},
+    {"environ_sizes_get", (void *)a_sizes_get, "(**)i", 0},
+    {"args_get", (void *)a_list_get, "(**)i", 0},
+    {"environ_get", (void *)a_list_get, "(**)i", 0},
+    {"clock_time_get", (void *)a_clock_time_get, "(iI*)i", 0},
+    {"random_get", (void *)a_random_get, "(*~)i", 0},
+    {"proc_exit", (void *)a_proc_exit, "(i)", 0},
+};
+
+/* Register the layer's calls, before the module is loaded: raw for the interpreters, in
+ * libc-wasi's shape for an AOT module (`module`: its bytes, "\0aot..." for AOT). */
+static int wasi_register(const unsigned char *module)
 {
     wasmcu_wasi_reset();
-    return wasm_runtime_register_natives("wasi_snapshot_preview1", wasi_symbols,
-                                         sizeof wasi_symbols / sizeof wasi_symbols[0]);
+    if (module[0] == 0 && module[1] == 'a' && module[2] == 'o' && module[3] == 't')
+        return wasm_runtime_register_natives("wasi_snapshot_preview1", wasi_aot_symbols,
+                                             sizeof wasi_aot_symbols / sizeof wasi_aot_symbols[0]);
+    return wasm_runtime_register_natives_raw("wasi_snapshot_preview1", wasi_symbols,
+                                             sizeof wasi_symbols / sizeof wasi_symbols[0]);
 }
 
 /* Call a function: with no arguments (_start, _initialize), or (seed) -> i32 (a reactor's entry:

@@ -40,7 +40,7 @@ int wasmcu_glue_load(const char **error)
         *error = "WAMR runtime initialisation failed";
         return 1;
     }
-    if (!wasi_register()) {
+    if (!wasi_register(wasmcu_module)) {
         *error = "registering the WASI calls failed";
         return 1;
     }

@@ -17,7 +17,8 @@ from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..measure.sample_check import check_samples
-from ..runtimes import wasi_host
+from ..runtimes import wasi, wasi_host
+from ..runtimes.wasi import host as wasi_harness
 from ..workloads import SEED, WASM_ONLY
 from .base import Backend, RunContext
 from .containment import host_cell
@@ -57,6 +58,8 @@ class HostBackend(Backend):
         rt = runtimes.get(cell.runtime)
         if cell.build != "o2" or rt.unavailable_reason() or (not rt.wasm and cell.lang == "wasm"):
             return
+        if getattr(workload, "wasi_command", False) and cell.lang == "wasm" and cell.runtime not in wasi_host.RUNTIMES:
+            return  # built when measured (wasi_harness.prepare)
         rt.prepare(workload, cell.n, cell.lang)
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
@@ -73,14 +76,20 @@ class HostBackend(Backend):
         if not rt.wasm and cell.lang in WASM_ONLY:
             res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
             return res
-        if getattr(workload, "wasi_command", False) and cell.lang == "wasm" and cell.runtime not in wasi_host.RUNTIMES:
+        wasi_program = getattr(workload, "wasi_command", False) and cell.lang == "wasm" and \
+            cell.runtime not in wasi_host.RUNTIMES  # wasmcu's WASI layer in a host program (runtimes/wasi)
+        if wasi_program and not wasi_harness.supported(rt):
             res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
             return res
         try:
             if rt.wasm:
                 limit = device.section("limits").get("linear_memory_bytes", HOST_LINEAR_MEMORY_LIMIT)
                 check_linear_memory(build_wasm(workload, cell.n, cell.lang).wasm, limit, device.name)
-            artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
+            if wasi_program:
+                wasi.check_imports(build_wasm(workload, cell.n, cell.lang).wasm, device.name)
+                artifact, build_meta = wasi_harness.prepare(rt, workload, cell.n, cell.lang)
+            else:
+                artifact, build_meta = rt.prepare(workload, cell.n, cell.lang)
         except (BuildError, ToolMissing, ToolTooOld) as exc:
             res.fail("build-failed", f"build failed: {exc}")
             return res
@@ -99,7 +108,8 @@ class HostBackend(Backend):
             host_cell(res, workload, rt, artifact, ctx.timeout_s, run_worker)
             return res
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
-        out = run_worker(job, ctx.timeout_s)
+        out = wasi_harness.run(artifact, SEED, ctx.repeat, ctx.timeout_s) if wasi_program else \
+            run_worker(job, ctx.timeout_s)
         if "error" in out:
             res.fail(out.get("kind", "error"), out["error"])
             return res

@@ -89,7 +89,7 @@ def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, 
         parts, fw_defines = [*parts, FIRMWARE / "canary.c"], [*fw_defines, "-DWASMCU_CONTAINMENT"]
     frame = firmware_frame(rt, device, chip)
     if getattr(workload, "wasi_command", False) and lang == "wasm":  # the WASI layer, only where the module imports it
-        frame = wasi.firmware_frame(frame, rt)
+        frame = wasi.firmware_frame(frame, rt, wasi.reactor_entry(build_wasm(workload, n, lang).wasm))
     return mcu.link_firmware(device, arch, frame, parts, opt, includes=includes, defines=[*fw_defines, *defines])
 
 

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CellError
-from ..workloads.module_check import WASI, command_digest
+from ..workloads.module_check import REACTOR_INIT, WASI, command_digest
 
 RUNTIMES = ("wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan")
 UNSUPPORTED = ("a WASI command needs WASI preview 1, which wasmcu provides on the host through wasmtime's WASI "
@@ -57,7 +57,7 @@ def node_command(node: str, flags: list[str], job):
     with tempfile.TemporaryDirectory(prefix="wasmcu-wasi-") as tmp:
         out, err = os.path.join(tmp, "stdout"), os.path.join(tmp, "stderr")
         proc = subprocess.run([node, *flags, "--no-warnings", str(V8_SCRIPT), job.artifact, str(max(1, job.repeat)),
-                               out, err], capture_output=True, text=True, timeout=3600)
+                               out, err, str(job.seed)], capture_output=True, text=True, timeout=3600)
         try:
             res = json.loads(proc.stdout)
         except json.JSONDecodeError:
@@ -76,8 +76,10 @@ def node_command(node: str, flags: list[str], job):
             {"node": res["node"], "v8": res["v8"]})
 
 
-def wasmtime_command(engine, module, fuel: int | None):
-    """A call that runs the command once in a fresh instance: (digest, its output record)."""
+def wasmtime_command(engine, module, fuel: int | None, seed: int = 0):
+    """A call that runs the command once in a fresh instance: (digest, its output record). A
+    reactor (it exports _initialize): _initialize, then run(seed), whose result takes the exit
+    code's place."""
     import wasmtime
 
     def call() -> tuple[int, dict]:
@@ -94,7 +96,12 @@ def wasmtime_command(engine, module, fuel: int | None):
             code = 0
             try:
                 instance = linker.instantiate(store, module)
-                instance.exports(store)["_start"](store)
+                exports = instance.exports(store)
+                if REACTOR_INIT in exports:
+                    exports[REACTOR_INIT](store)
+                    code = exports["run"](store, seed)
+                else:
+                    exports["_start"](store)
             except wasmtime.ExitTrap as exc:
                 code = exc.code
             except wasmtime.Trap as exc:

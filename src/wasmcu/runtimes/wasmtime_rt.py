@@ -55,7 +55,7 @@ class Wasmtime(Runtime):
         try:
             module = wasmtime.Module(engine, data)
             if any(i.module == WASI for i in module.imports):  # a WASI command: a fresh instance per call
-                return self._command(wasmtime_command(engine, module, job.fuel))
+                return self._command(wasmtime_command(engine, module, job.fuel, job.seed))
             instance = wasmtime.Instance(store, module, [])
         except wasmtime.WasmtimeError as exc:
             raise CellError(f"wasmtime could not load the module: {_message(exc)}", "load-failed") from exc

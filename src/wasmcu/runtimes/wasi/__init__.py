@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ...errors import CellError
-from ...workloads.module_check import WASI, Malformed, parse
+from ...workloads.module_check import REACTOR_INIT, WASI, Malformed, parse
 
 HERE = Path(__file__).resolve().parent
 CORE = HERE / "wasi_core.c"
@@ -42,6 +42,19 @@ def imports(wasm: Path) -> list[str]:
         return []
 
 
+def reactor_entry(wasm: Path) -> str | None:
+    """A reactor's entry ("run", as the prepared module exports it), or None for a command."""
+    try:
+        return "run" if REACTOR_INIT in parse(Path(wasm).read_bytes()).exports else None
+    except (Malformed, OSError):
+        return None
+
+
+def reactor_defines(entry: str | None) -> tuple[str, ...]:
+    """The glue's defines for a reactor's entry (none for a command)."""
+    return (f"-DWASMCU_WASI_REACTOR=\"{entry}\"", f"-DWASMCU_WASI_REACTOR_ID={entry}") if entry else ()
+
+
 def check_imports(wasm: Path, where: str) -> None:
     """Refuse, before anything is built, a module importing a WASI call the layer lacks."""
     missing = [name for name in imports(wasm) if name not in PROVIDED]
@@ -61,7 +74,7 @@ def firmware_frame(frame, rt, entry: str | None = None):
     sources beside it; `entry`: a reactor's entry function (its _initialize runs at load)."""
     wasi_glue = glue(rt)
     sources = tuple(wasi_glue if Path(s) == Path(rt.firmware_glue) else s for s in frame.sources)
-    defines = (f"-DWASMCU_WASI_REACTOR=\"{entry}\"", f"-DWASMCU_WASI_REACTOR_ID={entry}") if entry else ()
+    defines = reactor_defines(entry)
     headers = (HEADER, *sorted(wasi_glue.parent.glob("wasi_*.h")))
     return replace(frame, sources=(*sources, CORE, FIRMWARE), headers=(*frame.headers, *headers),
                    includes=(*frame.includes, HERE, wasi_glue.parent), defines=(*frame.defines, *defines))

@@ -1,0 +1,117 @@
+"""WASI preview 1 under wasm3, WAMR and wasm2c, on the host and the emulated boards, through wasmcu's own
+WASI layer (runtimes/wasi): a command and a reactor give the same output, exit code and digest as
+wasmtime's WASI; an import the layer does not provide is refused before the module runs, naming it."""
+
+import subprocess
+import zlib
+
+import pytest
+
+from wasmcu import runtimes
+
+from conftest import bench_json
+
+HELLO = '#include <stdio.h>\nint main(void) { printf("hello from wasi: %d\\n", 6 * 7); return 3; }\n'
+REACTOR = """\
+#include <stdio.h>
+static int base;
+__attribute__((constructor)) static void init(void) { base = 100; }
+__attribute__((export_name("compute"))) int compute(int seed)
+{
+    printf("reactor: seed %d, base %d\\n", seed, base);
+    fflush(stdout); /* a reactor never exits: nothing else flushes stdio */
+    return base + (seed & 0xff);
+}
+"""
+OPENS = '#include <stdio.h>\nint main(void) { return fopen("x", "r") != 0; }\n'
+WAMR = [r for r in ("wamr-classic", "wamr-fast", "wamr-aot") if not runtimes.get(r).unavailable_reason()]
+
+
+def _module(root, name, source, entry, *flags):
+    d = root / name
+    d.mkdir(parents=True)
+    (d / "main.c").write_text(source)
+    subprocess.run(["clang-19", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-s", *flags, str(d / "main.c"), "-o",
+                    str(d / f"{name}.wasm")], check=True)
+    (d / "workload.toml").write_text(f'name = "{name}"\nsizes = [1]\nentry = "{entry}"\n[sources]\n'
+                                     f'wasm = "{name}.wasm"\n')
+    return root
+
+
+def _programs(root):
+    _module(root, "hello", HELLO, "_start")
+    _module(root, "react", REACTOR, "compute", "-mexec-model=reactor")
+    return root
+
+
+def _check(cells, runtimes_, devices):
+    by = {(c["workload"], c["device"], c["runtime"]): c for c in cells}
+    hello, react = b"hello from wasi: 42\n", b"reactor: seed 42, base 100\n"
+    for device in devices:
+        for rt in runtimes_:
+            c = by[("hello", device, rt)]
+            assert c["status"] == "ok" and c["verified_by"] == "reference:wasmtime", c
+            assert c["checksum"] == zlib.crc32(hello + (3).to_bytes(4, "little")), c
+            assert c["extra"]["stdout"] == hello.decode() and c["extra"]["wasi_exit_code"] == 3, c
+            assert c["extra"]["stdout_bytes"] == len(hello), c
+            r = by[("react", device, rt)]
+            assert r["status"] == "ok", r
+            assert r["checksum"] == zlib.crc32(react + (142).to_bytes(4, "little")), r
+            assert r["extra"]["stdout"] == react.decode() and r["extra"]["wasi_exit_code"] == 142, r
+
+
+def test_a_command_and_a_reactor_run_on_the_host_under_wasm3_and_wasm2c(tmp_path):
+    root = _programs(tmp_path)
+    names = ["wasm3", "wasm2c"]
+    proc, cells = bench_json("--device", "host", "--runtime", ",".join(names), "--workload", "hello,react",
+                             "--workload-dir", str(root), "--repeat", "2", "--db", str(tmp_path / "r.db"))
+    assert proc.returncode == 0, proc.stderr
+    _check(cells, names, ["host"])
+
+
+@pytest.mark.slow
+def test_a_command_and_a_reactor_run_on_the_host_under_every_runtime(tmp_path):
+    root = _programs(tmp_path)
+    names = ["wasm3", "wasm2c", *WAMR, "wasmtime", "v8-liftoff"]
+    proc, cells = bench_json("--device", "host", "--runtime", ",".join(names), "--workload", "hello,react",
+                             "--workload-dir", str(root), "--repeat", "2", "--db", str(tmp_path / "r.db"))
+    assert proc.returncode == 0, proc.stderr
+    _check(cells, names, ["host"])
+
+
+@pytest.mark.qemu
+def test_a_command_and_a_reactor_run_on_the_pico_under_wasm3_and_wasm2c(tmp_path):
+    root = _programs(tmp_path)
+    proc, cells = bench_json("--device", "pico", "--runtime", "wasm3,wasm2c", "--workload", "hello,react",
+                             "--workload-dir", str(root), "--db", str(tmp_path / "r.db"))
+    assert proc.returncode == 0, proc.stderr
+    _check(cells, ["wasm3", "wasm2c"], ["pico"])
+    # the WASI layer is in the image: its code is counted in flash
+    assert all(c["flash_bytes"] for c in cells)
+
+
+@pytest.mark.slow
+@pytest.mark.qemu
+def test_a_command_and_a_reactor_run_on_every_board_under_every_runtime(tmp_path):
+    root = _programs(tmp_path)
+    names = ["wasm3", "wasm2c", *[r for r in WAMR if r != "wamr-classic"]]
+    proc, cells = bench_json("--device", "pico,esp32c6,nrf5340", "--runtime", ",".join(names), "--workload",
+                             "hello,react", "--workload-dir", str(root), "--db", str(tmp_path / "r.db"))
+    assert proc.returncode == 0, proc.stderr
+    _check(cells, names, ["pico", "esp32c6", "nrf5340"])
+    if "wamr-classic" in WAMR:  # WAMR's classic interpreter: on the Cortex-M0+ it stores an i64 unaligned
+        proc, cells = bench_json("--device", "esp32c6,nrf5340", "--runtime", "wamr-classic", "--workload",
+                                 "hello,react", "--workload-dir", str(root), "--db", str(tmp_path / "r.db"))
+        assert proc.returncode == 0, proc.stderr
+        _check(cells, ["wamr-classic"], ["esp32c6", "nrf5340"])
+
+
+@pytest.mark.qemu
+def test_an_import_the_layer_does_not_provide_is_refused_naming_it(tmp_path):
+    _module(tmp_path, "opens", OPENS, "_start")
+    proc, cells = bench_json("--device", "host,pico", "--runtime", "wasm3,wasm2c", "--workload", "opens",
+                             "--workload-dir", str(tmp_path), "--db", str(tmp_path / "r.db"))
+    assert proc.returncode == 1
+    for c in cells:
+        assert c["status"] == "error" and c["error_kind"] == "wasi-unprovided", c
+        assert "wasi_snapshot_preview1.path_open" in c["error"] and "not provided on this device" in c["error"], c

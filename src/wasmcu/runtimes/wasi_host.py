@@ -8,9 +8,10 @@ is its exit code and its stdout: the cell's checksum is their digest
 across runtimes, and the cell records the output's text (its first 4 KB), length and sha256
 and the exit code.
 
-wasmtime (its WASI, in process) and V8 (Node's ``node:wasi``, ``v8_wasi.js``) provide WASI to a
-module in wasmcu so far; the other runtimes' cells for a WASI command are ``unsupported``,
-saying so (``UNSUPPORTED``).
+wasmtime (its WASI, in process) and V8 (Node's ``node:wasi``, ``v8_wasi.js``) provide their own
+WASI here; wasm3, WAMR and wasm2c get wasmcu's own layer (wasmcu.runtimes.wasi), on the host and
+on the boards. A runtime with neither (a wasm3 built from another source tree, on the host) is
+``unsupported``, saying so (``UNSUPPORTED``).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from ..errors import CellError
 from ..workloads.module_check import REACTOR_INIT, WASI, command_digest
 
 RUNTIMES = ("wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan")
-UNSUPPORTED = ("a WASI command needs WASI preview 1, which wasmcu provides on the host through wasmtime's WASI "
-               "and Node's node:wasi (wasmtime, wasmtime-pulley, v8-liftoff, v8-turbofan) only so far: wasm3's, "
-               "WAMR's and wasm2c's harnesses and the boards' firmware link no WASI yet")
+UNSUPPORTED = ("a WASI program needs WASI preview 1, which wasmcu provides through wasmtime's WASI and Node's "
+               "node:wasi on the host and through its own WASI layer for wasm3, WAMR and wasm2c (host and boards); "
+               "this runtime has neither here")
 V8_SCRIPT = Path(__file__).with_name("v8_wasi.js")
 TEXT_LIMIT = 4096
 

@@ -1,4 +1,4 @@
-"""A WASI module on the host under wasm3, WAMR or wasm2c: the runtime's WASI glue and wasmcu's WASI layer in a host program.
+"""A WASI module on the host under wasm3, WAMR or wasm2c: a host program of the glue and layer the boards use.
 
 The program (``wasi_hostmain.c``) is the firmware's frame for the host: the same glue and layer
 as on a board, the module compiled in (a C array; wasm2c's translation), one load and one call

@@ -86,8 +86,11 @@ def test_a_command_and_a_reactor_run_on_the_pico_under_wasm3_and_wasm2c(tmp_path
                              "--workload-dir", str(root), "--db", str(tmp_path / "r.db"))
     assert proc.returncode == 0, proc.stderr
     _check(cells, ["wasm3", "wasm2c"], ["pico"])
-    # the WASI layer is in the image: its code is counted in flash
-    assert all(c["flash_bytes"] for c in cells)
+    for c in cells:  # what the WASI layer takes, from the image's symbols: its code, and stdout's 1 KB kept
+        assert 0 < c["extra"]["wasi_layer_flash_bytes"] < 4096 and c["extra"]["wasi_binding_flash_bytes"] > 0, c
+        assert 1024 <= c["extra"]["wasi_layer_ram_bytes"] < 1200, c
+        assert c["extra"]["wasi_flash_bytes"] == c["extra"]["wasi_layer_flash_bytes"] + \
+            c["extra"]["wasi_binding_flash_bytes"]
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from .. import chips
 from .. import runtimes as runtimes_mod
 from ..errors import BuildError, CellError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.footprint import Footprint, footprint
+from ..measure.wasi_cost import wasi_cost
 from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
 from ..runtimes import wasi, wasi_host
@@ -149,6 +150,8 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         return None
     fp = footprint(elf)
     res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
+    if getattr(workload, "wasi_command", False) and cell.lang == "wasm":  # what the WASI layer adds
+        res.extra.update(wasi_cost(elf))
     if native_elf is not None:
         base = footprint(native_elf)
         res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes

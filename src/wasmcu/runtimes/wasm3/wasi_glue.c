@@ -24,59 +24,59 @@ static IM3Function function;
 
 #define MEM uint8_t *mem = (uint8_t *)_mem; uint32_t size = m3_GetMemorySize(runtime); (void)_ctx
 
-static m3ApiRawFunction(w_fd_write)
+static m3ApiRawFunction(wasi_w_fd_write)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(int32_t, fd) m3ApiGetArg(uint32_t, iovs) m3ApiGetArg(uint32_t, n)
     m3ApiGetArg(uint32_t, written) MEM;
     m3ApiReturn(wasmcu_wasi_fd_write(mem, size, fd, iovs, n, written));
 }
-static m3ApiRawFunction(w_fd_fdstat_get)
+static m3ApiRawFunction(wasi_w_fd_fdstat_get)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(int32_t, fd) m3ApiGetArg(uint32_t, buf) MEM;
     m3ApiReturn(wasmcu_wasi_fd_fdstat_get(mem, size, fd, buf));
 }
-static m3ApiRawFunction(w_fd_seek)
+static m3ApiRawFunction(wasi_w_fd_seek)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(int32_t, fd) m3ApiGetArg(int64_t, off) m3ApiGetArg(int32_t, whence)
     m3ApiGetArg(uint32_t, out) MEM;
     m3ApiReturn(wasmcu_wasi_fd_seek(mem, size, fd, off, whence, out));
 }
-static m3ApiRawFunction(w_fd_close)
+static m3ApiRawFunction(wasi_w_fd_close)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(int32_t, fd) (void)_mem, (void)_ctx, (void)runtime;
     m3ApiReturn(wasmcu_wasi_fd_close(fd));
 }
-static m3ApiRawFunction(w_fd_prestat_get)
+static m3ApiRawFunction(wasi_w_fd_prestat_get)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(int32_t, fd) m3ApiGetArg(uint32_t, buf) MEM;
     m3ApiReturn(wasmcu_wasi_fd_prestat_get(mem, size, fd, buf));
 }
-static m3ApiRawFunction(w_fd_prestat_dir_name)
+static m3ApiRawFunction(wasi_w_fd_prestat_dir_name)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(int32_t, fd) m3ApiGetArg(uint32_t, path) m3ApiGetArg(uint32_t, len) MEM;
     m3ApiReturn(wasmcu_wasi_fd_prestat_dir_name(mem, size, fd, path, len));
 }
-static m3ApiRawFunction(w_sizes_get)
+static m3ApiRawFunction(wasi_w_sizes_get)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(uint32_t, count) m3ApiGetArg(uint32_t, buf_size) MEM;
     m3ApiReturn(wasmcu_wasi_sizes_get(mem, size, count, buf_size));
 }
-static m3ApiRawFunction(w_list_get)
+static m3ApiRawFunction(wasi_w_list_get)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(uint32_t, list) m3ApiGetArg(uint32_t, buf) MEM;
     m3ApiReturn(wasmcu_wasi_list_get(mem, size, list, buf));
 }
-static m3ApiRawFunction(w_clock_time_get)
+static m3ApiRawFunction(wasi_w_clock_time_get)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(int32_t, id) m3ApiGetArg(uint64_t, precision) m3ApiGetArg(uint32_t, out) MEM;
     m3ApiReturn(wasmcu_wasi_clock_time_get(mem, size, id, precision, out));
 }
-static m3ApiRawFunction(w_random_get)
+static m3ApiRawFunction(wasi_w_random_get)
 {
     m3ApiReturnType(int32_t) m3ApiGetArg(uint32_t, buf) m3ApiGetArg(uint32_t, len) MEM;
     m3ApiReturn(wasmcu_wasi_random_get(mem, size, buf, len));
 }
-static m3ApiRawFunction(w_proc_exit)
+static m3ApiRawFunction(wasi_w_proc_exit)
 {
     m3ApiGetArg(int32_t, code) (void)_mem, (void)_ctx, (void)runtime;
     wasmcu_wasi_proc_exit(code);
@@ -86,14 +86,14 @@ static m3ApiRawFunction(w_proc_exit)
 static const struct {
     const char *name, *sig;
     M3RawCall fn;
-} wasi[] = {
-    {"fd_write", "i(iiii)", w_fd_write}, {"fd_fdstat_get", "i(ii)", w_fd_fdstat_get},
-    {"fd_seek", "i(iIii)", w_fd_seek}, {"fd_close", "i(i)", w_fd_close},
-    {"fd_prestat_get", "i(ii)", w_fd_prestat_get}, {"fd_prestat_dir_name", "i(iii)", w_fd_prestat_dir_name},
-    {"args_sizes_get", "i(ii)", w_sizes_get}, {"environ_sizes_get", "i(ii)", w_sizes_get},
-    {"args_get", "i(ii)", w_list_get}, {"environ_get", "i(ii)", w_list_get},
-    {"clock_time_get", "i(iIi)", w_clock_time_get}, {"random_get", "i(ii)", w_random_get},
-    {"proc_exit", "v(i)", w_proc_exit},
+} wasi_imports[] = {
+    {"fd_write", "i(iiii)", wasi_w_fd_write}, {"fd_fdstat_get", "i(ii)", wasi_w_fd_fdstat_get},
+    {"fd_seek", "i(iIii)", wasi_w_fd_seek}, {"fd_close", "i(i)", wasi_w_fd_close},
+    {"fd_prestat_get", "i(ii)", wasi_w_fd_prestat_get}, {"fd_prestat_dir_name", "i(iii)", wasi_w_fd_prestat_dir_name},
+    {"args_sizes_get", "i(ii)", wasi_w_sizes_get}, {"environ_sizes_get", "i(ii)", wasi_w_sizes_get},
+    {"args_get", "i(ii)", wasi_w_list_get}, {"environ_get", "i(ii)", wasi_w_list_get},
+    {"clock_time_get", "i(iIi)", wasi_w_clock_time_get}, {"random_get", "i(ii)", wasi_w_random_get},
+    {"proc_exit", "v(i)", wasi_w_proc_exit},
 };
 
 int wasmcu_glue_load(const char **error)
@@ -115,8 +115,8 @@ int wasmcu_glue_load(const char **error)
         *error = r;
         return 1;
     }
-    for (unsigned i = 0; i < sizeof wasi / sizeof wasi[0]; i++) {
-        r = m3_LinkRawFunction(module, "wasi_snapshot_preview1", wasi[i].name, wasi[i].sig, wasi[i].fn);
+    for (unsigned i = 0; i < sizeof wasi_imports / sizeof wasi_imports[0]; i++) {
+        r = m3_LinkRawFunction(module, "wasi_snapshot_preview1", wasi_imports[i].name, wasi_imports[i].sig, wasi_imports[i].fn);
         if (r && r != m3Err_functionLookupFailed) {
             *error = r;
             return 1;

@@ -58,7 +58,7 @@ class HostBackend(Backend):
         rt = runtimes.get(cell.runtime)
         if cell.build != "o2" or rt.unavailable_reason() or (not rt.wasm and cell.lang == "wasm"):
             return
-        if getattr(workload, "wasi_command", False) and cell.lang == "wasm" and cell.runtime not in wasi_host.RUNTIMES:
+        if _wasi_program(rt, workload, cell):
             return  # built when measured (wasi_harness.prepare)
         rt.prepare(workload, cell.n, cell.lang)
 
@@ -76,8 +76,7 @@ class HostBackend(Backend):
         if not rt.wasm and cell.lang in WASM_ONLY:
             res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
             return res
-        wasi_program = getattr(workload, "wasi_command", False) and cell.lang == "wasm" and \
-            cell.runtime not in wasi_host.RUNTIMES  # wasmcu's WASI layer in a host program (runtimes/wasi)
+        wasi_program = _wasi_program(rt, workload, cell)  # wasmcu's WASI layer in a host program (runtimes/wasi)
         if wasi_program and not wasi_harness.supported(rt):
             res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
             return res
@@ -133,6 +132,17 @@ class HostBackend(Backend):
             if w:
                 res.extra["warning"] = "; ".join(x for x in (res.extra.get("warning"), w) if x)
         return res
+
+
+def _wasi_program(rt, workload, cell) -> bool:
+    """Whether the cell's module imports WASI and the runtime gets it from wasmcu's own layer (not
+    wasmtime's or Node's): it then runs in a host program of that layer (runtimes/wasi/host)."""
+    if not rt.wasm or cell.runtime in wasi_host.RUNTIMES:
+        return False
+    try:
+        return wasi.mode(workload, cell.n, cell.lang) is not None
+    except (BuildError, ToolMissing, ToolTooOld, CellError):
+        return False  # the build reports it
 
 
 def run_worker(job: HostJob, timeout_s: float) -> dict:

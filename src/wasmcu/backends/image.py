@@ -89,8 +89,9 @@ def build_image(runtime: str, workload, n: int, lang: str, device, opt: str, *, 
     if workload.containment:  # the canary follows the kernel's data: linked after it (canary.c)
         parts, fw_defines = [*parts, FIRMWARE / "canary.c"], [*fw_defines, "-DWASMCU_CONTAINMENT"]
     frame = firmware_frame(rt, device, chip)
-    if getattr(workload, "wasi_command", False) and lang == "wasm":  # the WASI layer, only where the module imports it
-        frame = wasi.firmware_frame(frame, rt, wasi.reactor_entry(build_wasm(workload, n, lang).wasm))
+    how = wasi.mode(workload, n, lang) if rt.wasm else None
+    if how:  # the WASI layer, only where the module imports WASI: every other image is unchanged
+        frame = wasi.firmware_frame(frame, rt, how)
     return mcu.link_firmware(device, arch, frame, parts, opt, includes=includes, defines=[*fw_defines, *defines])
 
 
@@ -119,7 +120,11 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     if not rt.wasm and cell.lang in WASM_ONLY:
         res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
         return None
-    if getattr(workload, "wasi_command", False) and cell.lang == "wasm":
+    try:
+        how = wasi.mode(workload, cell.n, cell.lang) if rt.wasm else None
+    except (BuildError, ToolMissing, ToolTooOld):
+        how = None  # the build below says what is wrong
+    if how:
         if wasi.glue(rt) is None:
             res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
             return None
@@ -150,8 +155,8 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         return None
     fp = footprint(elf)
     res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
-    if getattr(workload, "wasi_command", False) and cell.lang == "wasm":  # what the WASI layer adds
-        res.extra.update(wasi_cost(elf))
+    if how:  # what the WASI layer adds
+        res.extra.update(wasi_cost(elf), wasi_mode=how)
     if native_elf is not None:
         base = footprint(native_elf)
         res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CellError
-from ..workloads.module_check import REACTOR_INIT, WASI, command_digest
+from ..workloads.module_check import COMMAND_ENTRY, REACTOR_INIT, WASI, command_digest
 
 RUNTIMES = ("wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan")
 UNSUPPORTED = ("a WASI program needs WASI preview 1, which wasmcu provides through wasmtime's WASI and Node's "
@@ -40,13 +40,16 @@ def output_record(stdout: bytes, exit_code: int) -> dict:
 
 
 def is_command(path: str) -> bool:
-    """Whether the module at `path` imports WASI (a command, once its workload was checked)."""
+    """Whether the module at `path` is a WASI command or reactor (it imports WASI and exports _start
+    or _initialize; a kernel that prints exports neither)."""
     from ..workloads.module_check import Malformed, parse
 
     try:
-        return any(mod == WASI for mod, _, _ in parse(Path(path).read_bytes()).imports)
+        module = parse(Path(path).read_bytes())
     except (Malformed, OSError):
         return False
+    return any(mod == WASI for mod, _, _ in module.imports) and \
+        (COMMAND_ENTRY in module.exports or REACTOR_INIT in module.exports)
 
 
 def node_command(node: str, flags: list[str], job):
@@ -75,6 +78,24 @@ def node_command(node: str, flags: list[str], job):
     code = codes.pop()
     return (command_digest(text, code), res["samples_us"], res["load_samples_us"], output_record(text, code),
             {"node": res["node"], "v8": res["v8"]})
+
+
+def is_kernel(module) -> bool:
+    """Whether a wasmtime module that imports WASI is a kernel that prints (it exports run and
+    neither _start nor _initialize): it is called as any kernel, its output discarded."""
+    names = {e.name for e in module.exports}
+    return "run" in names and COMMAND_ENTRY not in names and REACTOR_INIT not in names
+
+
+def wasi_kernel_instance(engine, store, module):
+    """An instance of a kernel that prints, with wasmtime's WASI (no arguments, environment or
+    directories; its output discarded)."""
+    import wasmtime
+
+    store.set_wasi(wasmtime.WasiConfig())
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    return linker.instantiate(store, module)
 
 
 def wasmtime_command(engine, module, fuel: int | None, seed: int = 0):

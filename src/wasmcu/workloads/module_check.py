@@ -35,6 +35,11 @@ MAGIC = b"\0asm\x01\0\0\0"
 SIZE_GLOBAL = "WASMCU_N"
 WASI = "wasi_snapshot_preview1"
 COMMAND_ENTRY = "_start"   # a WASI command's entry (wasmcu.runtimes.wasi_host runs it)
+# the WASI preview 1 calls wasmcu's own WASI layer provides (wasmcu.runtimes.wasi, for wasm3, WAMR and
+# wasm2c on the host and the boards); a module importing any other is refused before it runs
+WASI_PROVIDED = ("fd_write", "proc_exit", "clock_time_get", "random_get", "args_sizes_get", "args_get",
+                 "environ_sizes_get", "environ_get", "fd_fdstat_get", "fd_seek", "fd_close", "fd_prestat_get",
+                 "fd_prestat_dir_name")
 REACTOR_INIT = "_initialize"  # a WASI reactor's initialiser, run before its entry (run(seed) -> i32)
 I32 = 0x7F
 VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ...errors import CellError
-from ...workloads.module_check import REACTOR_INIT, WASI, Malformed, parse
+from ...workloads.module_check import REACTOR_INIT, WASI, WASI_PROVIDED, Malformed, parse
 
 HERE = Path(__file__).resolve().parent
 CORE = HERE / "wasi_core.c"
@@ -27,10 +27,7 @@ FIRMWARE = HERE / "wasi_firmware.c"
 HEADER = HERE / "wasi_core.h"
 TEXT_BYTES = 1024  # stdout kept on a board (WASMCU_WASI_TEXT_BYTES); all of it is hashed
 
-# what wasi_core.c provides (wasmcu_wasi_provides); anything else is refused before a run
-PROVIDED = ("fd_write", "proc_exit", "clock_time_get", "random_get", "args_sizes_get", "args_get",
-            "environ_sizes_get", "environ_get", "fd_fdstat_get", "fd_seek", "fd_close", "fd_prestat_get",
-            "fd_prestat_dir_name")
+PROVIDED = WASI_PROVIDED  # what wasi_core.c provides (wasmcu_wasi_provides); anything else is refused before a run
 UNPROVIDED = "wasi-unprovided"  # the failure kind of a module that imports a WASI call the layer lacks
 
 
@@ -42,6 +39,20 @@ def imports(wasm: Path) -> list[str]:
         return []
 
 
+def mode(workload, n: int, lang: str) -> str | None:
+    """How the cell's module uses WASI: "command" (_start: its result is its output and exit code),
+    "reactor" (_initialize, then run(seed): its output and run's result), "kernel" (a kernel whose
+    run(seed) prints: its result is run's, checked as any kernel's), or None (no WASI)."""
+    from ...toolchains.wasm import build_wasm
+
+    if getattr(workload, "wasi_command", False) and lang == "wasm":
+        wasm = build_wasm(workload, n, lang).wasm
+        return "reactor" if reactor_entry(wasm) else "command"
+    if lang in ("c", "cpp") and imports(build_wasm(workload, n, lang).wasm):
+        return "kernel"
+    return None
+
+
 def reactor_entry(wasm: Path) -> str | None:
     """A reactor's entry ("run", as the prepared module exports it), or None for a command."""
     try:
@@ -50,9 +61,12 @@ def reactor_entry(wasm: Path) -> str | None:
         return None
 
 
-def reactor_defines(entry: str | None) -> tuple[str, ...]:
-    """The glue's defines for a reactor's entry (none for a command)."""
-    return (f"-DWASMCU_WASI_REACTOR=\"{entry}\"", f"-DWASMCU_WASI_REACTOR_ID={entry}") if entry else ()
+def mode_defines(how: str | None) -> tuple[str, ...]:
+    """The WASI glue's defines: a reactor's and a kernel's entry, run (none for a command)."""
+    if how not in ("reactor", "kernel"):
+        return ()
+    return ("-DWASMCU_WASI_REACTOR=\"run\"", "-DWASMCU_WASI_REACTOR_ID=run",
+            *(("-DWASMCU_WASI_KERNEL=1",) if how == "kernel" else ()))
 
 
 def check_imports(wasm: Path, where: str) -> None:
@@ -69,12 +83,12 @@ def glue(rt) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
-def firmware_frame(frame, rt, entry: str | None = None):
+def firmware_frame(frame, rt, how: str | None = None):
     """The image's frame with the runtime's WASI glue in place of its ordinary glue and the layer's
-    sources beside it; `entry`: a reactor's entry function (its _initialize runs at load)."""
+    sources beside it; `how`: the module's mode (`mode`)."""
     wasi_glue = glue(rt)
     sources = tuple(wasi_glue if Path(s) == Path(rt.firmware_glue) else s for s in frame.sources)
-    defines = reactor_defines(entry)
+    defines = mode_defines(how)
     headers = (HEADER, *sorted(wasi_glue.parent.glob("wasi_*.h")))
     return replace(frame, sources=(*sources, CORE, FIRMWARE), headers=(*frame.headers, *headers),
                    includes=(*frame.includes, HERE, wasi_glue.parent), defines=(*frame.defines, *defines))

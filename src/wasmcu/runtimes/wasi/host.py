@@ -14,7 +14,7 @@ from pathlib import Path
 from ... import tools
 from ...protocol import parse
 from ...toolchains.cache import cached, digest, meta
-from . import CORE, HEADER, HERE, glue, output_from_report, reactor_defines, reactor_entry
+from . import CORE, HEADER, HERE, glue, mode, mode_defines, output_from_report
 
 MAIN = HERE / "wasi_hostmain.c"
 FW_HEADER = HERE.parent.parent / "backends" / "firmware" / "wasmcu_fw.h"  # the interface every glue implements
@@ -90,7 +90,7 @@ def prepare(rt, workload, n: int, lang: str) -> tuple[str, dict]:
     cc = tools.require("cc")
     module = build_wasm(workload, n, lang)
     parts, includes, flags, facts = _parts(rt, module, cc)
-    flags = [*flags, *reactor_defines(reactor_entry(module.wasm))]
+    flags = [*flags, *mode_defines(mode(workload, n, lang))]
     sources = [MAIN, glue(rt), CORE, *parts]
     headers = [HEADER, FW_HEADER, *sorted(glue(rt).parent.glob("wasi_*.h"))]
     key = digest("wasi-host", *sources, *headers, CFLAGS, flags, tools.version(cc))

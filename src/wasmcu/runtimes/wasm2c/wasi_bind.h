@@ -84,7 +84,7 @@ static wasm_rt_trap_t wasi_instantiate(Z_kern_instance_t *instance)
     Z_kern_init_module();
     Z_kern_instantiate(instance, &wasi_instance);
     wasi_instance.memory = Z_kernZ_memory(instance);
-#ifdef WASMCU_WASI_REACTOR_ID
+#if defined(WASMCU_WASI_REACTOR_ID) && !defined(WASMCU_WASI_KERNEL)
     Z_kernZ__initialize(instance);
 #endif
     return WASM_RT_TRAP_NONE;

@@ -2,7 +2,7 @@
  * layer (runtimes/wasi) bound as wasm3 raw functions. A command's `_start` runs to its end or to
  * proc_exit (a trap, m3Err_trapExit, that ends the call); a reactor's `_initialize` runs at load
  * and its entry (i32) -> i32 at run. The result is the digest of stdout and the exit code (the
- * entry's result for a reactor). */
+ * entry's result for a reactor), or run's result for a kernel that prints (WASMCU_WASI_KERNEL). */
 #include <stddef.h>
 
 #include "wasm3.h"
@@ -156,7 +156,11 @@ int wasmcu_glue_run(uint32_t seed, uint32_t *result, const char **error)
         *error = r;
         return 1;
     }
+#ifdef WASMCU_WASI_KERNEL /* a kernel that prints: its result is run's, as for any kernel */
+    *result = ret;
+#else
     *result = wasmcu_wasi_digest();
+#endif
     return 0;
 }
 

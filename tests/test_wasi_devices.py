@@ -14,8 +14,9 @@ from conftest import bench_json
 HELLO = '#include <stdio.h>\nint main(void) { printf("hello from wasi: %d\\n", 6 * 7); return 3; }\n'
 REACTOR = """\
 #include <stdio.h>
+static volatile int initial = 100; /* read at run time: the constructor is not folded away */
 static int base;
-__attribute__((constructor)) static void init(void) { base = 100; }
+__attribute__((constructor)) static void init(void) { base = initial; }
 __attribute__((export_name("compute"))) int compute(int seed)
 {
     printf("reactor: seed %d, base %d\\n", seed, base);

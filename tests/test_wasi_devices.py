@@ -9,7 +9,7 @@ import pytest
 
 from wasmcu import runtimes
 
-from conftest import bench_json
+from conftest import bench_json, wasmcu
 
 HELLO = '#include <stdio.h>\nint main(void) { printf("hello from wasi: %d\\n", 6 * 7); return 3; }\n'
 REACTOR = """\
@@ -68,6 +68,10 @@ def test_a_command_and_a_reactor_run_on_the_host_under_wasm3_and_wasm2c(tmp_path
                              "--workload-dir", str(root), "--repeat", "2", "--db", str(tmp_path / "r.db"))
     assert proc.returncode == 0, proc.stderr
     _check(cells, names, ["host"])
+    report = wasmcu("report", "--db", str(tmp_path / "r.db"), "--out", str(tmp_path / "report"))
+    assert report.returncode == 0, report.stderr
+    md = (tmp_path / "report" / "report.md").read_text()  # the programs' output, in a section of their own
+    assert "## WASI programs" in md and "| hello:1/wasm/wasm3/host | ok | 3 | 20 | hello from wasi: 42" in md, md
 
 
 @pytest.mark.slow

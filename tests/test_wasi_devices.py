@@ -123,3 +123,16 @@ def test_an_import_the_layer_does_not_provide_is_refused_naming_it(tmp_path):
     for c in cells:
         assert c["status"] == "error" and c["error_kind"] == "wasi-unprovided", c
         assert "wasi_snapshot_preview1.path_open" in c["error"] and "not provided on this device" in c["error"], c
+
+
+def test_the_output_record_of_a_long_output_keeps_its_first_kilobyte_and_says_so():
+    from wasmcu.protocol import parse
+    from wasmcu.runtimes.wasi import output_from_report
+
+    text = b"x" * 1024
+    report = parse(f"@wasmcu wasi_exit=-1 stdout_bytes=3000 stderr_bytes=4 stdout_hex={text.hex()}\n@wasmcu end=1\n")
+    out = output_from_report(report)
+    assert out["wasi_exit_code"] == -1 and out["stdout_bytes"] == 3000 and out["stderr_bytes"] == 4
+    assert out["stdout"] == text.decode() and out["stdout_truncated_at"] == 1024 and out["stdout_sha256"] is None
+    whole = output_from_report(parse("@wasmcu wasi_exit=0 stdout_bytes=2 stderr_bytes=0 stdout_hex=6869\n@wasmcu end=1\n"))
+    assert whole["stdout"] == "hi" and "stdout_truncated_at" not in whole and whole["stdout_sha256"] is not None

@@ -181,7 +181,7 @@ def link_project(clang: str, workload: Workload, n: int, lang: str, base: list[s
         if len(wasi_calls) == len(imports):
             imports = []
     if imports:
-        imports = [(m, f) for m, f in imports if f not in wasi_calls]
+        imports = [(m, f) for m, f in imports if m != module_check.WASI or f not in wasi_calls]
         module_name, field = imports[0]
         chain = _pulled_in_by(why.read_text(), field, names)
         more = f" (and {len(imports) - 1} more: {', '.join(f'{m}.{f}' for m, f in imports[1:])})" if len(imports) > 1 else ""

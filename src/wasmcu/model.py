@@ -33,6 +33,7 @@ ERROR_KINDS = {
     "terminated": "a watchdog had the runtime terminate a call that ran too long (V8's TerminateExecution, WAMR's "
                   "wasm_runtime_terminate)",
     "load-failed": "the runtime refused or could not instantiate the module",
+    "wasi-unprovided": "the module imports a WASI call that wasmcu's WASI layer does not provide on the device",
     "fault": "the CPU took a fault that was not a stack overflow",
     "crash": "the runtime's host process died (a signal)",
     "timeout": "the cell's wall-clock limit (--timeout) ended it",

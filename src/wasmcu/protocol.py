@@ -18,6 +18,9 @@ A run is a sequence of records ending with `@wasmcu end=1`. Known keys:
     alive, alive_rc             runtime's words, the canary (1 intact), the second call
     stopped_by                  the budget that stopped the call (gas metering in the glue)
     clock_hz                    the CPU clock a real board's firmware set up
+    wasi_exit, stdout_bytes,    a WASI program's exit code (a reactor's or printing kernel's
+    stderr_bytes, stdout_hex    result), its output's lengths and the first 1 KB of stdout in
+                                hex (wasmcu.runtimes.wasi)
     end                         last record
 
 Anything else on the line stream (firmware chatter, garbage) is kept as noise. The

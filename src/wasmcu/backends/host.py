@@ -17,7 +17,8 @@ from ..model import DOES_NOT_FIT, OK, UNSUPPORTED, Draft, Result
 from ..runtimes.base import HostJob
 from ..toolchains.wasm import build_wasm, memory_pages
 from ..measure.sample_check import check_samples
-from ..runtimes import wasi_host
+from ..runtimes import wasi, wasi_host
+from ..runtimes.wasi import host as wasi_harness
 from ..workloads import SEED, WASM_ONLY
 from ..workloads.kernel_source import kernel_source
 from .base import Backend, RunContext
@@ -58,6 +59,8 @@ class HostBackend(Backend):
         rt = runtimes.get(cell.runtime)
         if cell.build != "o2" or rt.unavailable_reason() or (not rt.wasm and cell.lang == "wasm"):
             return
+        if _wasi_program(rt, workload, cell):
+            return  # built when measured (wasi_harness.prepare)
         rt.prepare(kernel_source(workload, cell.n, cell.lang))
 
     def _measure(self, cell, workload, device, ctx: RunContext) -> Draft:
@@ -74,7 +77,8 @@ class HostBackend(Backend):
         if not rt.wasm and cell.lang in WASM_ONLY:
             res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
             return res
-        if getattr(workload, "wasi_command", False) and cell.lang == "wasm" and cell.runtime not in wasi_host.RUNTIMES:
+        wasi_program = _wasi_program(rt, workload, cell)  # wasmcu's WASI layer in a host program (runtimes/wasi)
+        if wasi_program and not wasi_harness.supported(rt):
             res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
             return res
         kernel = kernel_source(workload, cell.n, cell.lang)  # the kernel's build, worked out once for the cell
@@ -82,7 +86,11 @@ class HostBackend(Backend):
             if rt.wasm:
                 limit = device.section("limits").get("linear_memory_bytes", HOST_LINEAR_MEMORY_LIMIT)
                 check_linear_memory(build_wasm(kernel).wasm, limit, device.name)
-            artifact, build_meta = rt.prepare(kernel)
+            if wasi_program:
+                wasi.check_imports(build_wasm(kernel).wasm, device.name)
+                artifact, build_meta = wasi_harness.prepare(rt, kernel)
+            else:
+                artifact, build_meta = rt.prepare(kernel)
         except (BuildError, ToolMissing, ToolTooOld) as exc:
             res.fail("build-failed", f"build failed: {exc}")
             return res
@@ -101,7 +109,8 @@ class HostBackend(Backend):
             host_cell(res, workload, rt, artifact, ctx.timeout_s, run_worker)
             return res
         job = HostJob(runtime=rt.name, artifact=artifact, repeat=ctx.repeat, warmup=ctx.warmup, seed=SEED)
-        out = run_worker(job, ctx.timeout_s)
+        out = wasi_harness.run(artifact, SEED, ctx.repeat, ctx.timeout_s) if wasi_program else \
+            run_worker(job, ctx.timeout_s)
         if "error" in out:
             res.fail(out.get("kind", "error"), out["error"])
             return res
@@ -125,6 +134,17 @@ class HostBackend(Backend):
             if w:
                 res.extra["warning"] = "; ".join(x for x in (res.extra.get("warning"), w) if x)
         return res
+
+
+def _wasi_program(rt, workload, cell) -> bool:
+    """Whether the cell's module imports WASI and the runtime gets it from wasmcu's own layer (not
+    wasmtime's or Node's): it then runs in a host program of that layer (runtimes/wasi/host)."""
+    if not rt.wasm or cell.runtime in wasi_host.RUNTIMES:
+        return False
+    try:
+        return wasi.mode(kernel_source(workload, cell.n, cell.lang)) is not None
+    except (BuildError, ToolMissing, ToolTooOld, CellError):
+        return False  # the build reports it
 
 
 def run_worker(job: HostJob, timeout_s: float) -> dict:

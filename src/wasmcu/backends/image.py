@@ -14,11 +14,12 @@ from pathlib import Path
 
 from .. import chips
 from .. import runtimes as runtimes_mod
-from ..errors import BuildError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
+from ..errors import BuildError, CellError, ConfigError, DoesNotFit, ToolMissing, ToolTooOld
 from ..measure.footprint import Footprint, footprint
+from ..measure.wasi_cost import wasi_cost
 from ..model import DOES_NOT_FIT, UNSUPPORTED, Draft
 from ..toolchains import mcu
-from ..runtimes import wasi_host
+from ..runtimes import wasi, wasi_host
 from ..workloads import WASM_ONLY
 from ..workloads.kernel_source import KernelSource, kernel_source
 from ..toolchains.wasm import build_wasm, memory_pages
@@ -88,8 +89,11 @@ def build_image(runtime: str, kernel: KernelSource, device, opt: str, *, chip: s
     parts, includes, fw_defines = rt.firmware_parts(kernel, device, arch, opt)
     if containment:  # the canary follows the kernel's data: linked after it (canary.c)
         parts, fw_defines = [*parts, FIRMWARE / "canary.c"], [*fw_defines, "-DWASMCU_CONTAINMENT"]
-    return mcu.link_firmware(device, arch, firmware_frame(rt, device, chip), parts, opt, includes=includes,
-                             defines=[*fw_defines, *defines])
+    frame = firmware_frame(rt, device, chip)
+    how = wasi.mode(kernel) if rt.wasm else None
+    if how:  # the WASI layer, only where the module imports WASI: every other image is unchanged
+        frame = wasi.firmware_frame(frame, rt, how)
+    return mcu.link_firmware(device, arch, frame, parts, opt, includes=includes, defines=[*fw_defines, *defines])
 
 
 def check_linear_memory(rt, kernel: KernelSource, device) -> int | None:
@@ -117,12 +121,22 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     if not rt.wasm and cell.lang in WASM_ONLY:
         res.fail("unsupported", WASM_ONLY[cell.lang], UNSUPPORTED)
         return None
-    if getattr(workload, "wasi_command", False) and cell.lang == "wasm":
-        res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
-        return None
-    cc, cc_why = firmware_cc(cell, device)
     kernel = kernel_source(workload, cell.n, cell.lang)  # the kernel's build, worked out once for the cell
-    contained = bool(workload.containment)
+    try:
+        how = wasi.mode(kernel) if rt.wasm else None
+    except (BuildError, ToolMissing, ToolTooOld):
+        how = None  # the build below says what is wrong
+    if how:
+        if wasi.glue(rt) is None:
+            res.fail("unsupported", wasi_host.UNSUPPORTED, UNSUPPORTED)
+            return None
+        try:
+            wasi.check_imports(build_wasm(kernel).wasm, device.name)
+        except CellError as exc:
+            res.fail(exc.kind, str(exc))
+            return None
+    cc, cc_why = firmware_cc(cell, device)
+    contained = kernel.containment
     try:
         linear = check_linear_memory(rt, kernel, device)
         if linear is not None:
@@ -144,6 +158,8 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
         return None
     fp = footprint(elf)
     res.flash_bytes, res.ram_static_bytes = fp.flash_bytes, fp.ram_static_bytes
+    if how:  # what the WASI layer adds
+        res.extra.update(wasi_cost(elf), wasi_mode=how)
     if native_elf is not None:
         base = footprint(native_elf)
         res.runtime_flash_bytes = fp.flash_bytes - base.flash_bytes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .. import runtimes as runtimes_mod
 from ..model import Draft
+from ..runtimes import wasi
 from .exhaustion import classify
 from .ramneed import ram_needed
 
@@ -56,6 +57,8 @@ def apply_report(res: Draft, report, fp) -> bool:
     if pool is not None:  # WAMR's fixed heap pool (part of static RAM)
         res.extra.update(pool_bytes=pool, pool_hwm_bytes=pool_hwm)
     res.extra.update(stack_hwm_bytes=stack, heap_hwm_bytes=heap)
+    if (output := wasi.output_from_report(report)) is not None:  # a WASI program's output record
+        res.extra.update(output)
     need, parts = ram_needed(fp.ram_static_bytes, stack, heap, pool, pool_hwm, res.extra.get("linear_memory_bytes"))
     res.extra.update(ram_needed_bytes=need, ram_needed=parts)
     return True

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import WasmcuError
 from ..store import Store
-from . import benefits, embench_score
+from . import benefits, embench_score, wasi
 from .fitted import fitted_html, fitted_markdown, fitted_rows
 from .modes import mode_figure, mode_table_markdown
 from .score import score_figure, score_table_markdown
@@ -60,7 +60,7 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
                   + score_table_markdown(results)
                   + (f"\n## Embench-IoT score\n\n{embench_md}" if embench_md else "")
                   + (f"\n## Estimates: the table's and the fitted costs\n\n{fitted_md}" if fitted_md else "")
-                  + benefits.markdown_sections(results) + versions_markdown(results)
+                  + benefits.markdown_sections(results) + wasi.markdown_section(results) + versions_markdown(results)
                   + ("\n## Unverified cells: do they agree?\n\n" + "".join(f"- {a}\n" for a in agree) if agree else "")
                   + "\n## All cells\n\n" + results_markdown(results))
     csv_path = out / "results.csv"
@@ -70,6 +70,7 @@ def write_report(store: Store, out: Path, run_id: int | None = None, *, workload
                                 extra_html=embench_score.score_html(results)
                                 + ("<img src='embench-score.png' alt='Embench-IoT score'>" if extra_files else "")
                                 + fitted_html(rows, fitted or {}) + benefits.html_sections(results)
+                                + wasi.html_section(results)
                                 + versions_html(results)))
     tradeoff = out / "tradeoff.html"
     tradeoff.write_text(benefits.tradeoff_page(results, html.CSS))

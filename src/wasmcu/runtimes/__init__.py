@@ -20,7 +20,8 @@ from .wasm3 import gas as _wasm3_gas  # noqa: E402,F401  (wasm3-gas: gas meterin
 
 
 # what the runtimes share (the Runtime interface, the registry, the C timing loop): no runtime
-SUPPORT = ("base", "registry", "timing", "identity", "source_tree", "harness_output", "wasi_host", "contained_program")
+SUPPORT = ("base", "registry", "timing", "identity", "source_tree", "harness_output", "wasi_host", "contained_program",
+           "wasi")
 
 
 def _import_the_rest() -> None:

@@ -8,9 +8,10 @@ is its exit code and its stdout: the cell's checksum is their digest
 across runtimes, and the cell records the output's text (its first 4 KB), length and sha256
 and the exit code.
 
-wasmtime (its WASI, in process) and V8 (Node's ``node:wasi``, ``v8_wasi.js``) provide WASI to a
-module in wasmcu so far; the other runtimes' cells for a WASI command are ``unsupported``,
-saying so (``UNSUPPORTED``).
+wasmtime (its WASI, in process) and V8 (Node's ``node:wasi``, ``v8_wasi.js``) provide their own
+WASI here; wasm3, WAMR and wasm2c get wasmcu's own layer (wasmcu.runtimes.wasi), on the host and
+on the boards. A runtime with neither (a wasm3 built from another source tree, on the host) is
+``unsupported``, saying so (``UNSUPPORTED``).
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import tempfile
 from pathlib import Path
 
 from ..errors import CellError
-from ..workloads.module_check import WASI, command_digest
+from ..workloads.module_check import COMMAND_ENTRY, REACTOR_INIT, WASI, command_digest
 
 RUNTIMES = ("wasmtime", "wasmtime-pulley", "v8-liftoff", "v8-turbofan")
-UNSUPPORTED = ("a WASI command needs WASI preview 1, which wasmcu provides on the host through wasmtime's WASI "
-               "and Node's node:wasi (wasmtime, wasmtime-pulley, v8-liftoff, v8-turbofan) only so far: wasm3's, "
-               "WAMR's and wasm2c's harnesses and the boards' firmware link no WASI yet")
+UNSUPPORTED = ("a WASI program needs WASI preview 1, which wasmcu provides through wasmtime's WASI and Node's "
+               "node:wasi on the host and through its own WASI layer for wasm3, WAMR and wasm2c (host and boards); "
+               "this runtime has neither here")
 V8_SCRIPT = Path(__file__).with_name("v8_wasi.js")
 TEXT_LIMIT = 4096
 
@@ -39,13 +40,16 @@ def output_record(stdout: bytes, exit_code: int) -> dict:
 
 
 def is_command(path: str) -> bool:
-    """Whether the module at `path` imports WASI (a command, once its workload was checked)."""
+    """Whether the module at `path` is a WASI command or reactor (it imports WASI and exports _start
+    or _initialize; a kernel that prints exports neither)."""
     from ..workloads.module_check import Malformed, parse
 
     try:
-        return any(mod == WASI for mod, _, _ in parse(Path(path).read_bytes()).imports)
+        module = parse(Path(path).read_bytes())
     except (Malformed, OSError):
         return False
+    return any(mod == WASI for mod, _, _ in module.imports) and \
+        (COMMAND_ENTRY in module.exports or REACTOR_INIT in module.exports)
 
 
 def node_command(node: str, flags: list[str], job):
@@ -57,7 +61,7 @@ def node_command(node: str, flags: list[str], job):
     with tempfile.TemporaryDirectory(prefix="wasmcu-wasi-") as tmp:
         out, err = os.path.join(tmp, "stdout"), os.path.join(tmp, "stderr")
         proc = subprocess.run([node, *flags, "--no-warnings", str(V8_SCRIPT), job.artifact, str(max(1, job.repeat)),
-                               out, err], capture_output=True, text=True, timeout=3600)
+                               out, err, str(job.seed)], capture_output=True, text=True, timeout=3600)
         try:
             res = json.loads(proc.stdout)
         except json.JSONDecodeError:
@@ -76,8 +80,28 @@ def node_command(node: str, flags: list[str], job):
             {"node": res["node"], "v8": res["v8"]})
 
 
-def wasmtime_command(engine, module, fuel: int | None):
-    """A call that runs the command once in a fresh instance: (digest, its output record)."""
+def is_kernel(module) -> bool:
+    """Whether a wasmtime module that imports WASI is a kernel that prints (it exports run and
+    neither _start nor _initialize): it is called as any kernel, its output discarded."""
+    names = {e.name for e in module.exports}
+    return "run" in names and COMMAND_ENTRY not in names and REACTOR_INIT not in names
+
+
+def wasi_kernel_instance(engine, store, module):
+    """An instance of a kernel that prints, with wasmtime's WASI (no arguments, environment or
+    directories; its output discarded)."""
+    import wasmtime
+
+    store.set_wasi(wasmtime.WasiConfig())
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    return linker.instantiate(store, module)
+
+
+def wasmtime_command(engine, module, fuel: int | None, seed: int = 0):
+    """A call that runs the command once in a fresh instance: (digest, its output record). A
+    reactor (it exports _initialize): _initialize, then run(seed), whose result takes the exit
+    code's place."""
     import wasmtime
 
     def call() -> tuple[int, dict]:
@@ -94,7 +118,12 @@ def wasmtime_command(engine, module, fuel: int | None):
             code = 0
             try:
                 instance = linker.instantiate(store, module)
-                instance.exports(store)["_start"](store)
+                exports = instance.exports(store)
+                if REACTOR_INIT in exports:
+                    exports[REACTOR_INIT](store)
+                    code = exports["run"](store, seed)
+                else:
+                    exports["_start"](store)
             except wasmtime.ExitTrap as exc:
                 code = exc.code
             except wasmtime.Trap as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CellError
-from .wasi_host import WASI, wasmtime_command
+from .wasi_host import WASI, is_kernel, wasi_kernel_instance, wasmtime_command
 from .base import HostJob, Runtime
 from .registry import register
 
@@ -54,9 +54,12 @@ class Wasmtime(Runtime):
             raise CellError("wasmtime could not load the module: not a WebAssembly binary (no \\0asm magic)", "load-failed")
         try:
             module = wasmtime.Module(engine, data)
-            if any(i.module == WASI for i in module.imports):  # a WASI command: a fresh instance per call
-                return self._command(wasmtime_command(engine, module, job.fuel))
-            instance = wasmtime.Instance(store, module, [])
+            if any(i.module == WASI for i in module.imports):
+                if not is_kernel(module):  # a WASI command or reactor: a fresh instance per call
+                    return self._command(wasmtime_command(engine, module, job.fuel, job.seed))
+                instance = wasi_kernel_instance(engine, store, module)  # a kernel that prints
+            else:
+                instance = wasmtime.Instance(store, module, [])
         except wasmtime.WasmtimeError as exc:
             raise CellError(f"wasmtime could not load the module: {_message(exc)}", "load-failed") from exc
         fn = instance.exports(store).get("run")

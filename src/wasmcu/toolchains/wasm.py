@@ -162,27 +162,42 @@ def link_project(clang: str, kernel: KernelSource, base: list[str], extra: list[
     glue = objs_dir / "wasmcu_libc.o"
     tools.run([clang, *C_FLAGS, "-c", str(WASM_LIBC), "-o", str(glue)], what="compiling wasmcu's wasm libc glue")
     why = tmp / "why-extract.txt"
-    try:
-        _link([*driver, *link, "-nostartfiles", "-Wl,--strip-debug", "-Wl,--export-if-defined=wasmcu_heap_needed",
-               "-Wl,--export-if-defined=__heap_base",
-               f"-Wl,--why-extract={why}", f"-Wl,-Map={tmp / 'module.map'}", *map(str, objects), str(glue),
-               "-o", str(out)],
-              f"wasm-ld for {kernel.workload}", kernel)
-    except BuildError as exc:
-        raise _undefined_error(exc, names, lang) from None
-    imports = function_imports(out.read_bytes())
+
+    def link_module():
+        try:
+            _link([*driver, *link, "-nostartfiles", "-Wl,--strip-debug", "-Wl,--export-if-defined=wasmcu_heap_needed",
+                   "-Wl,--export-if-defined=__heap_base",
+                   f"-Wl,--why-extract={why}", f"-Wl,-Map={tmp / 'module.map'}", *map(str, objects), str(glue),
+                   "-o", str(out)],
+                  f"wasm-ld for {kernel.workload}", kernel)
+        except BuildError as exc:
+            raise _undefined_error(exc, names, lang) from None
+        return function_imports(out.read_bytes())
+
+    imports = link_module()
+    wasi_calls = [f for m, f in imports if m == module_check.WASI and f in module_check.WASI_PROVIDED]
+    if imports and len(wasi_calls) == len(imports):  # printf to stdout: linked with WASI's real output calls
+        tools.run([clang, *C_FLAGS, "-DWASMCU_WASI_OUTPUT", "-c", str(WASM_LIBC), "-o", str(glue)],
+                  what="compiling wasmcu's wasm libc glue")
+        imports = link_module()
+        wasi_calls = [f for m, f in imports if m == module_check.WASI and f in module_check.WASI_PROVIDED]
+        if len(wasi_calls) == len(imports):
+            imports = []
     if imports:
+        imports = [(m, f) for m, f in imports if m != module_check.WASI or f not in wasi_calls]
         module_name, field = imports[0]
         chain = _pulled_in_by(why.read_text(), field, names)
         more = f" (and {len(imports) - 1} more: {', '.join(f'{m}.{f}' for m, f in imports[1:])})" if len(imports) > 1 else ""
-        raise BuildError(f"the module for {kernel.workload} imports {module_name}.{field}{more}: no runtime on a "
-                         f"microcontroller provides it, so wasmcu links modules that import nothing. {chain[:1].upper()}{chain[1:]}. Remove "
-                         f"that call from the kernel (a kernel gets its input from run(seed), not from the system).")
+        raise BuildError(f"the module for {kernel.workload} imports {module_name}.{field}{more}, which wasmcu's WASI "
+                         f"layer does not provide on a microcontroller (it provides {', '.join(module_check.WASI_PROVIDED)}"
+                         f"). {chain[:1].upper()}{chain[1:]}. Remove that call from the kernel (a kernel gets its "
+                         f"input from run(seed), not from the system).")
     extracted = sorted({line.split("\t")[1].rsplit("/", 1)[-1] for line in why.read_text().splitlines()[1:]
                         if "\t" in line})
     shutil.rmtree(objs_dir)
     heap = heap_check(out, kernel)
     return {"libraries": [str(x) for x in libs], "library_members": extracted, "heap_check": heap,
+            **({"wasi_imports": wasi_calls} if wasi_calls else {}),
             "library_cost": libcost.wasm_library_cost((tmp / "module.map").read_text(), (glue.name,))}
 
 
@@ -199,7 +214,13 @@ def heap_check(wasm: Path, kernel: KernelSource) -> dict | None:
         return None
     store = wasmtime.Store()
     module = wasmtime.Module(store.engine, wasm.read_bytes())
-    instance = wasmtime.Instance(store, module, [])
+    if any(i.module == module_check.WASI for i in module.imports):  # a kernel that prints: WASI, output discarded
+        store.set_wasi(wasmtime.WasiConfig())
+        linker = wasmtime.Linker(store.engine)
+        linker.define_wasi()
+        instance = linker.instantiate(store, module)
+    else:
+        instance = wasmtime.Instance(store, module, [])
     exports = instance.exports(store)
     try:
         exports["run"](store, SEED)

@@ -7,7 +7,9 @@
  *    are kept in wasmcu_heap_needed and the module traps, so wasmcu reports does-not-fit
  *    with the sizes instead of a kernel reading through a null pointer;
  *  - the three WASI calls that the C library's stdio machinery names (a kernel has no files:
- *    snprintf into a buffer works, output to a stream goes nowhere). */
+ *    snprintf into a buffer works, output to a stream goes nowhere), except in a kernel that
+ *    prints to stdout (built with WASMCU_WASI_OUTPUT: the module imports WASI, and every runtime
+ *    provides it; wasmcu's own layer on wasm3, WAMR and wasm2c). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -173,6 +175,7 @@ void *memalign(size_t align, size_t n) { return aligned_alloc(align, n); }
 
 #define WASI_ENOSYS 52
 
+#ifndef WASMCU_WASI_OUTPUT /* a kernel that prints is linked with the real calls (every runtime gives WASI) */
 int32_t __imported_wasi_snapshot_preview1_fd_write(int32_t fd, int32_t iovs, int32_t count, int32_t written)
 {
     (void)fd, (void)iovs, (void)count;
@@ -191,6 +194,7 @@ int32_t __imported_wasi_snapshot_preview1_fd_close(int32_t fd)
     (void)fd;
     return WASI_ENOSYS;
 }
+#endif
 
 /* no program exit in a module that is called, not run: no destructors to call */
 void __wasm_call_dtors(void) {}

@@ -39,6 +39,7 @@ class KernelSource:
     host_baseline: str = "o2"         # the host's native build: o2, o3 or o3-native
     layout_exports: bool = False      # export __heap_base and __data_end (small linear memory)
     containment: bool = False         # a containment kernel (it misbehaves on purpose)
+    wasi_command: bool = False        # a prebuilt WASI command or reactor (its result is its output)
 
 
 def kernel_source(workload, n: int, lang: str) -> KernelSource:
@@ -54,4 +55,5 @@ def kernel_source(workload, n: int, lang: str) -> KernelSource:
                         shadow_stack_bytes=workload.shadow_stack_bytes,
                         host_baseline=getattr(workload, "host_baseline", "o2"),
                         layout_exports=bool(getattr(workload, "layout_exports", False)),
-                        containment=bool(workload.containment))
+                        containment=bool(workload.containment),
+                        wasi_command=bool(getattr(workload, "wasi_command", False)))

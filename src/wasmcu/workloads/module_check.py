@@ -35,6 +35,12 @@ MAGIC = b"\0asm\x01\0\0\0"
 SIZE_GLOBAL = "WASMCU_N"
 WASI = "wasi_snapshot_preview1"
 COMMAND_ENTRY = "_start"   # a WASI command's entry (wasmcu.runtimes.wasi_host runs it)
+# the WASI preview 1 calls wasmcu's own WASI layer provides (wasmcu.runtimes.wasi, for wasm3, WAMR and
+# wasm2c on the host and the boards); a module importing any other is refused before it runs
+WASI_PROVIDED = ("fd_write", "proc_exit", "clock_time_get", "random_get", "args_sizes_get", "args_get",
+                 "environ_sizes_get", "environ_get", "fd_fdstat_get", "fd_seek", "fd_close", "fd_prestat_get",
+                 "fd_prestat_dir_name")
+REACTOR_INIT = "_initialize"  # a WASI reactor's initialiser, run before its entry (run(seed) -> i32)
 I32 = 0x7F
 VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
 KINDS = {0: "function", 1: "table", 2: "memory", 3: "global"}
@@ -58,7 +64,8 @@ class Module:
     globals: list[tuple[int, bool, bytes]] = field(default_factory=list)  # type, mutable, init expression
     exports: dict[str, tuple[int, int]] = field(default_factory=dict)   # name -> (kind, index)
     start: int | None = None
-    command: bool = False   # a WASI command (entry _start, imports from wasi_snapshot_preview1 only)
+    command: bool = False   # a WASI command (entry _start, imports from wasi_snapshot_preview1 only) or reactor
+    reactor: bool = False   # a WASI reactor: exports _initialize, its entry run(seed) -> i32 (REACTOR_INIT)
 
     @property
     def imported_functions(self) -> int:
@@ -266,9 +273,11 @@ def check(path: Path, entry: str, sizes: list[int], spec_file: Path, label: str 
     if why is not None:
         raise refuse(f"is not valid WebAssembly: {why}",
                      "a WebAssembly 1.0 binary module (check it with `wasm-validate`)")
-    if entry == COMMAND_ENTRY and module.imports and all(mod == WASI and kind == 0 for mod, _, kind in module.imports):
+    wasi_only = module.imports and all(mod == WASI and kind == 0 for mod, _, kind in module.imports)
+    if entry == COMMAND_ENTRY and wasi_only:
         return _check_command(module, sizes, refuse)
-    for mod, name, kind in module.imports:
+    reactor = wasi_only and REACTOR_INIT in module.exports and module.exports[REACTOR_INIT][0] == 0
+    for mod, name, kind in ([] if reactor else module.imports):
         raise refuse(f"imports {mod}.{name} (a {KINDS.get(kind, 'value')}), which no runtime gives a kernel in "
                      f"wasmcu; wasmtime, V8, wasm3 and wasm2c refuse to instantiate a module with an import nothing "
                      f"provides, whether the code calls it or not (WAMR runs it until the call)",
@@ -293,6 +302,8 @@ def check(path: Path, entry: str, sizes: list[int], spec_file: Path, label: str 
         raise refuse(f"takes no size, so sizes {sizes} would run the same bytes {len(sizes)} times",
                      f"one size in `sizes`, or a module that exports an i32 global {SIZE_GLOBAL} (wasmcu writes n "
                      "into it)", field="sizes")
+    if reactor:  # a WASI reactor: its result, like a command's, is its output with the entry's result
+        module.command = module.reactor = True
     return module
 
 

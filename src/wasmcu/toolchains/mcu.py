@@ -24,6 +24,7 @@ from ..workloads import SEED
 from ..workloads.kernel_source import KernelSource
 from . import cfamily, libcost
 from .cache import cached, digest
+from .prefix_map import PATHS_MAPPED, path_maps
 from . import rust, zig
 
 CXX_SUPPORT = Path(__file__).resolve().parent / "cxx_support.cpp"
@@ -177,15 +178,18 @@ def kernel_object(kernel: KernelSource, arch: Arch, opt: str) -> Path:
                              f"picolibc): drop --firmware-cc {arch.firmware_cc} for C++ cells")
         cc, base = _compiler(arch, [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs"])
         extra = cfamily.project_flags(kernel)
-        key = digest(f"mcu-kernel-{lang}", *cfamily.project_inputs(kernel), base, extra, tools.version(cc))
+        key = digest(f"mcu-kernel-{lang}", *cfamily.project_inputs(kernel), base, extra, tools.version(cc),
+                     PATHS_MAPPED)
 
         def cc_for(file_lang):
             return [cc] if file_lang == "c" else [_cxx(arch)]
 
-        def flags_for(file_lang):
-            return [*base, *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra]
-
         def build(tmp: Path) -> dict:
+            maps = path_maps((kernel.directory, "workload"), (tmp, "build"))
+
+            def flags_for(file_lang):
+                return [*base, *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra, *maps]
+
             files = list(kernel.files)
             wrapper = cfamily.entry_source(kernel)
             if wrapper:
@@ -212,14 +216,15 @@ def kernel_object(kernel: KernelSource, arch: Arch, opt: str) -> Path:
             flags += ["-C", f"target-feature={arch.rust_features}"]
         flags += rust.user_flags(kernel)
         version = tools.version(rustc)
-        key = digest("mcu-kernel-rust", *rust.key_parts(kernel, "libc"), flags, n, version, str(sysroot))
+        key = digest("mcu-kernel-rust", *rust.key_parts(kernel, "libc"), flags, n, version, str(sysroot), PATHS_MAPPED)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
             root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_REPORT, allocator="libc", oom_body=rust.OOM_REPORT,
                                             rustc_version=version, arm_eabi=arch.rust_target.startswith("thumb"),
                                             entry=rust.entry(kernel)))
-            tools.run([rustc, *flags, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
+            maps = path_maps((kernel.directory, "workload"), (tmp, "build"), rust=True)
+            tools.run([rustc, *flags, *maps, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
                       cwd=tmp, env=rust.bootstrap_env(source), what=f"rustc for {arch.rust_target}")
             return {"compiler": version, "flags": flags}
 
@@ -262,10 +267,10 @@ def cxx_parts(arch: Arch, opt: str) -> list[Path]:
     lib = cxx_library(arch)
     cxx = _cxx(arch)
     flags = [*arch.cflags, opt, *SECTION_FLAGS, "--specs=picolibc.specs", *cfamily.CXX_FLAGS]
-    key = digest("cxx-support", CXX_SUPPORT, flags, tools.version(cxx))
+    key = digest("cxx-support", CXX_SUPPORT, flags, tools.version(cxx), PATHS_MAPPED)
 
     def build(tmp: Path) -> dict:
-        tools.run([cxx, *flags, "-c", str(CXX_SUPPORT), "-o", str(tmp / "cxx_support.o")],
+        tools.run([cxx, *flags, *path_maps(), "-c", str(CXX_SUPPORT), "-o", str(tmp / "cxx_support.o")],
                   what="compiling wasmcu's C++ support")
         return {"compiler": tools.version(cxx), "flags": flags}
 
@@ -285,13 +290,13 @@ def compile_library(kind: str, arch: Arch, flags: list[str], files: list[Path], 
     spelling) into the static library `archive`, cached under `kind`. `key_parts`: other
     inputs the objects depend on (headers)."""
     cc, flags = _compiler(arch, flags)
-    key = digest(kind, flags, tools.version(cc), *[f.read_bytes() for f in files], *key_parts)
+    key = digest(kind, flags, tools.version(cc), *[f.read_bytes() for f in files], *key_parts, PATHS_MAPPED)
 
     def build(tmp: Path) -> dict:
         objs = []
         for f in files:
             obj = tmp / (f.stem + ".o")
-            tools.run([cc, *flags, "-c", str(f), "-o", str(obj)], what=f"compiling {what} {f.name}")
+            tools.run([cc, *flags, *path_maps(), "-c", str(f), "-o", str(obj)], what=f"compiling {what} {f.name}")
             objs.append(str(obj))
         tools.run([_cc(arch).replace("-gcc", "-ar"), "rcs", str(tmp / archive), *objs], what=f"archiving {what}")
         for o in objs:
@@ -335,12 +340,12 @@ def link_firmware(device, arch: Arch, frame: FirmwareSources, parts: list[Path],
     flags = [*firmware_flags(arch, opt), *frame.oslib, "-Wl,--wrap=sbrk", "-Wl,--gc-sections", f"-DWASMCU_SEED={SEED}",
              *[f"-I{p}" for p in (*frame.includes, *includes)], *frame.defines, *defines]
     sources = [*frame.sources, *frame.headers]
-    key = digest("firmware", flags, script, tools.version(cc), *sources, *parts, "map")
+    key = digest("firmware", flags, script, tools.version(cc), *sources, *parts, "map", PATHS_MAPPED)
 
     def build(tmp: Path) -> dict:
         elf = tmp / "firmware.elf"
         (tmp / "device.ld").write_text(script)
-        cmd = [cc, *flags, "-T", str(tmp / "device.ld"), *map(str, frame.sources), *map(str, parts), "-o", str(elf),
+        cmd = [cc, *flags, *path_maps((tmp, "build")), "-T", str(tmp / "device.ld"), *map(str, frame.sources), *map(str, parts), "-o", str(elf),
                f"-Wl,-Map={tmp / 'firmware.map'}"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:

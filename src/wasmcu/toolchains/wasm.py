@@ -21,6 +21,7 @@ from ..workloads.kernel_source import KernelSource
 from ..workloads.module_check import read_leb128  # its Malformed is a ValueError, as callers expect
 from . import cfamily, libcost
 from .cache import cached, digest, meta
+from .prefix_map import PATHS_MAPPED, path_maps
 from . import assemblyscript, rust, zig
 
 WASM_LIBC = Path(__file__).resolve().parent / "wasm_libc.c"
@@ -136,8 +137,10 @@ def link_project(clang: str, kernel: KernelSource, base: list[str], extra: list[
     def cc_for(file_lang):
         return [clang] if file_lang == "c" else [clang, "--driver-mode=g++"]
 
+    maps = path_maps((kernel.directory, "workload"), (tmp, "build"))
+
     def flags_for(file_lang):
-        return [*(C_FLAGS if file_lang == "c" else CXX_FLAGS), *extra]
+        return [*(C_FLAGS if file_lang == "c" else CXX_FLAGS), *extra, *maps]
 
     objects = cfamily.compile_all(cc_for, flags_for, files, objs_dir, target="wasm32",
                                   what=f"clang ({'C' if lang == 'c' else 'C++'} -> wasm) for {kernel.workload}", run=tools.run)
@@ -412,7 +415,7 @@ def build_wasm(kernel: KernelSource) -> WasmModule:
         link = LINK_FLAGS + [f"-Wl,{f}" for f in memory_flags(kernel)]
         wasm_opt = shutil.which("wasm-opt")
         key = digest(f"wasm-{lang}", *cfamily.project_inputs(kernel), flags, extra, link,
-                     tools.version(clang), str(bool(wasm_opt)), WASM_LIBC, "library-cost")
+                     tools.version(clang), str(bool(wasm_opt)), WASM_LIBC, "library-cost", PATHS_MAPPED)
 
         def build(tmp: Path) -> dict:
             out = tmp / "module.wasm"
@@ -425,7 +428,7 @@ def build_wasm(kernel: KernelSource) -> WasmModule:
         flags = RUST_FLAGS + [x for f in memory_flags(kernel) for x in ("-C", f"link-arg={f}")]
         flags += rust.user_flags(kernel)
         version = tools.version(rustc)
-        key = digest("wasm-rust", *rust.key_parts(kernel, "wasm"), flags, n, version)
+        key = digest("wasm-rust", *rust.key_parts(kernel, "wasm"), flags, n, version, PATHS_MAPPED)
 
         def build(tmp: Path) -> dict:
             root = tmp / "lib.rs"
@@ -434,7 +437,8 @@ def build_wasm(kernel: KernelSource) -> WasmModule:
                                             allocator="wasm", oom_body=rust.OOM_TRAP, rustc_version=version,
                                             entry=rust.entry(kernel)))
             out = tmp / "module.wasm"
-            _link([rustc, *flags, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {kernel.workload}",
+            maps = path_maps((kernel.directory, "workload"), (tmp, "build"), rust=True)
+            _link([rustc, *flags, *maps, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {kernel.workload}",
                   kernel, cwd=tmp, env=rust.bootstrap_env(source))
             return {"compiler": version, "flags": flags, **_finish(tmp, out)}
     elif lang == "zig":

@@ -61,5 +61,19 @@ uint32_t wasmcu_wasi_stderr_bytes(void);
 uint32_t wasmcu_wasi_digest(void);
 const uint8_t *wasmcu_wasi_text(uint32_t *len);
 void wasmcu_wasi_reset(void);
+/* The output record in the run's report (wasi_firmware.c on a board, wasi_hostmain.c on the host). */
+void wasmcu_wasi_report(void);
+
+/* A run's result, as every runtime's WASI glue gives it: a kernel that prints returns run's
+ * result (`returned`), as any kernel; a command or reactor, the digest of its output. */
+static inline uint32_t wasmcu_wasi_result(uint32_t returned)
+{
+#ifdef WASMCU_WASI_KERNEL
+    return returned;
+#else
+    (void)returned;
+    return wasmcu_wasi_digest();
+#endif
+}
 
 #endif

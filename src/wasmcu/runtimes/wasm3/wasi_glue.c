@@ -156,15 +156,10 @@ int wasmcu_glue_run(uint32_t seed, uint32_t *result, const char **error)
         *error = r;
         return 1;
     }
-#ifdef WASMCU_WASI_KERNEL /* a kernel that prints: its result is run's, as for any kernel */
-    *result = ret;
-#else
-    *result = wasmcu_wasi_digest();
-#endif
+    *result = wasmcu_wasi_result((uint32_t)wasmcu_wasi_exit_code()); /* a kernel's: run's, kept as the exit code */
     return 0;
 }
 
-void wasmcu_wasi_report(void);
 void wasmcu_glue_report(void)
 {
     wasmcu_wasi_report();

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from wasmcu.chips.console import read_report
+from wasmcu.workloads.kernel_source import kernel_source
 from wasmcu.chips.rp2040.emulator import RUNNER
 from wasmcu.errors import BoardError
 from wasmcu.errors import BuildError
@@ -190,7 +191,7 @@ def test_serial_backend_reads_qemu_behind_a_pseudo_terminal(device_name):
     from wasmcu.protocol import parse
 
     wls, device = workloads.discover(), devices.discover()[device_name]
-    elf, _ = QemuBackend().build("wasm3", wls["crc16"], 100, "c", device, "-O2")
+    elf, _ = QemuBackend().build("wasm3", kernel_source(wls["crc16"], 100, "c"), device, "-O2")
     proc, port, keep = _qemu_behind_a_pty(elf, device)
     try:
         with _open_port(port) as serial_port:
@@ -203,7 +204,7 @@ def test_serial_backend_reads_qemu_behind_a_pseudo_terminal(device_name):
     assert report.int("checksum") == wls["crc16"].expected(100, workloads.SEED)
 
     # QEMU killed mid-run: the port reports the end, the cell gets a clear error
-    elf, _ = QemuBackend().build("wasm3", wls["bubblesort"], 8000, "c", device, "-O2")  # seconds in QEMU
+    elf, _ = QemuBackend().build("wasm3", kernel_source(wls["bubblesort"], 8000, "c"), device, "-O2")  # seconds in QEMU
     proc, port, keep = _qemu_behind_a_pty(elf, device)
     try:
         with _open_port(port) as serial_port:

@@ -69,7 +69,7 @@ def test_board_check_names_a_port_that_cannot_be_opened_and_what_to_do():
 
 def test_board_check_refuses_an_emulated_profile():
     proc = board_check("--device", "pico")
-    assert proc.returncode != 0 and "pico is not a real board (backend 'qemu')" in proc.stderr
+    assert proc.returncode == 2 and "device 'pico' is not a real board (its backend is qemu); known boards:" in proc.stderr
 
 
 class _Port:

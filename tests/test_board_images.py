@@ -11,6 +11,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from wasmcu import devices, workloads
+from wasmcu.workloads.kernel_source import kernel_source
 from wasmcu.backends.board import board_settings, chip_image
 from wasmcu.backends.qemu import QemuBackend
 from wasmcu.errors import ConfigError
@@ -27,7 +28,7 @@ def env():
 
 def build(env, device, chip, runtime):
     wls, devs = env
-    elf, _ = QemuBackend().build(runtime, wls["crc16"], 100, "c", devs[device], "-O2", chip=chip)
+    elf, _ = QemuBackend().build(runtime, kernel_source(wls["crc16"], 100, "c"), devs[device], "-O2", chip=chip)
     return elf
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from wasmcu import devices, workloads
+from wasmcu.workloads.kernel_source import kernel_source
 from wasmcu.backends import RunContext
 from wasmcu.backends.qemu import QemuBackend
 from wasmcu.bench import execute_cell
@@ -91,7 +92,7 @@ def test_does_not_fit_reports_sizes(env, tmp_path):
 
 def test_footprint_of_firmware(env):
     wls, devs = env
-    elf, _ = QemuBackend().build("native", wls["crc16"], 10, "c", devs["pico"], "-O2")
+    elf, _ = QemuBackend().build("native", kernel_source(wls["crc16"], 10, "c"), devs["pico"], "-O2")
     fp = footprint(elf)
     assert 1000 < fp.flash_bytes < 64 * 1024 and fp.ram_static_bytes >= 40  # data[10] of 4 bytes
     assert fp.stack_reserved_bytes == 24576 and fp.heap_limit_bytes > 200 * 1024

@@ -143,7 +143,7 @@ def _wasi_program(rt, workload, cell) -> bool:
         return False
     try:
         return wasi.mode(kernel_source(workload, cell.n, cell.lang)) is not None
-    except (BuildError, ToolMissing, ToolTooOld, CellError):
+    except (BuildError, DoesNotFit, ToolMissing, ToolTooOld, CellError):
         return False  # the build reports it
 
 

@@ -124,7 +124,7 @@ def build_cell(res: Draft, workload, device, opt: str, *, chip: str | None = Non
     kernel = kernel_source(workload, cell.n, cell.lang)  # the kernel's build, worked out once for the cell
     try:
         how = wasi.mode(kernel) if rt.wasm else None
-    except (BuildError, ToolMissing, ToolTooOld):
+    except (BuildError, DoesNotFit, ToolMissing, ToolTooOld):
         how = None  # the build below says what is wrong
     if how:
         if wasi.glue(rt) is None:

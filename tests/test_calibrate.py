@@ -210,7 +210,8 @@ def rp2040js_run(tmp_path_factory):
     proc = wasmcu("calibrate", "--device", "pico-board", "--free", "--json", "--kernels", RP_KERNELS,
                   "--suite", RP_SUITE, "--out", str(tmp / "pico-fitted.toml"),
                   env={"WASMCU_FLASHER": "rp2040js", "XDG_CONFIG_HOME": str(tmp / "config")}, timeout=900)
-    failed = [m for m in json.loads(proc.stdout).get("samples", []) if m.get("error")] if proc.stdout.strip() else []
+    failed = [f"{m['kernel']}: {m['error']}" for m in json.loads(proc.stdout).get("samples", [])
+              if m.get("error")] if proc.stdout.strip() else []
     assert proc.returncode == 0, failed or proc.stderr[-2000:]
     (tmp / "run.json").write_text(proc.stdout)
     return tmp, json.loads(proc.stdout)

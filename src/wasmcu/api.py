@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .api_commands import CalibrateRun, board_check, calibrate, listing, wamr_build, wasm3_build
+from .api_commands import _names as _name_list
 from .bench import run_bench
 from .errors import WasmcuError
 from .model import PASSING, Cell, Result
@@ -51,17 +52,10 @@ CELL_COLUMNS = tuple(f.name for f in dataclasses.fields(Cell))
 
 def _names(value: Names, what: str) -> str | None:
     """A comma-separated list, from a string or an iterable of strings."""
-    if value is None:
-        return None
     if isinstance(value, str):
         return value
-    try:
-        items = list(value)
-    except TypeError:
-        raise WasmcuError(f"{what}: expected a comma-separated string or a list of names, got {value!r}") from None
-    if not all(isinstance(v, str) for v in items):
-        raise WasmcuError(f"{what}: expected names (strings), got {items!r}")
-    return ",".join(items)
+    items = _name_list(value, what)
+    return None if items is None else ",".join(items)
 
 
 def _spec(suite, devices, runtimes, workloads, langs, build, repeat, warmup, timeout, workload_dirs, device_dirs,

@@ -39,13 +39,7 @@ class Wasm3Gas(Wasm3):
     metering_words = {"out-of-gas": f"gas: {CONTAIN_GAS:,} units (one per wasm instruction), then usegas traps"}
 
     def unavailable_reason(self):
-        from ...toolchains import metering
-
-        try:
-            metering.package_dir()
-        except Exception as exc:
-            return str(exc)
-        return super().unavailable_reason()
+        return _metering_missing() or super().unavailable_reason()
 
     def firmware_unavailable_reason(self, device):
         return self.unavailable_reason()
@@ -130,13 +124,7 @@ class Wasm3GasRegistered(Wasm3Registered):
         return [f"-DWASMCU_WASM3_GAS={CONTAIN_GAS}"]
 
     def unavailable_reason(self):
-        from ...toolchains import metering
-
-        try:
-            metering.package_dir()
-        except Exception as exc:
-            return str(exc)
-        return super().unavailable_reason()
+        return _metering_missing() or super().unavailable_reason()
 
     def derived_artefact(self, wasm: Path, arch):
         return Wasm3Gas.derived_artefact(self, wasm, arch)
@@ -166,3 +154,14 @@ def provided() -> list[Wasm3GasRegistered]:
 
 
 REGISTRY.add_provider(provided)
+
+
+def _metering_missing() -> str | None:
+    """Why the instrumenter (npm's wasm-metering) cannot run here, or None."""
+    from ...toolchains import metering
+
+    try:
+        metering.package_dir()
+    except Exception as exc:  # noqa: BLE001 - any reason it cannot be found is the cell's reason
+        return str(exc)
+    return None

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import signal
+from pathlib import Path
 
 from ..errors import CellError
+
+# the C helpers every host program includes (its folder is on each program's include path)
+HOST_PROGRAM_H = Path(__file__).with_name("host_program.h")
 
 
 def _signal_name(returncode: int) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from ... import tools
 from ...errors import CellError, RuntimeUnavailable
 from ...toolchains.cache import cached, digest
-from ..harness_output import parse as parse_harness_output
+from ..harness_output import HOST_PROGRAM_H, parse as parse_harness_output
 from ..base import HostJob, HostMeasurement, Runtime, harness_not_repeatable, run_measured
 from ..registry import REGISTRY, register
 from .builds import WamrBuild, aot_c_array, compile_aot, firmware_build, host_build, wamrc
@@ -28,10 +28,10 @@ HARNESS_STAGES = {"load": "load-failed", "instantiate": "load-failed", "trap": "
 def harness(build: WamrBuild) -> Path:
     """wasmcu's host embedding program, compiled against the user's WAMR library (cached)."""
     cc = tools.require("cc")
-    key = digest("wamr-bench", HARNESS, build.library, str(build.include), tools.version(cc))
+    key = digest("wamr-bench", HARNESS, HOST_PROGRAM_H, build.library, str(build.include), tools.version(cc))
 
     def make(tmp: Path) -> dict:
-        tools.run([cc, "-O2", f"-I{build.include}", str(HARNESS), str(build.library), "-o", str(tmp / "wamr_bench"),
+        tools.run([cc, "-O2", f"-I{build.include}", f"-I{HOST_PROGRAM_H.parent}", str(HARNESS), str(build.library), "-o", str(tmp / "wamr_bench"),
                    "-lm", "-ldl", "-lpthread"], what="compiling wasmcu's WAMR host program")
         return {"wamr_build": str(build.directory), "wamr": build.describe()}
 

@@ -18,32 +18,18 @@
 #include <unistd.h>
 
 #include "wasm_export.h"
+#define WASMCU_HOST_PROGRAM_OWN_ERRORS
+#include "host_program.h"
 
 #define GRACE_MS 500 /* after the terminate request: how long the watchdog waits for the call to return */
 #ifndef WASMCU_WAMR_INSTRUCTIONS
 #define WASMCU_WAMR_INSTRUCTIONS 200000000
 #endif
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void quoted(const char *s)
-{
-    putchar('"');
-    for (const char *c = s ? s : ""; *c; c++)
-        putchar(*c == '"' || *c == '\\' || *c < ' ' ? ' ' : *c);
-    putchar('"');
-}
-
 static void fail(const char *kind, const char *what, const char *detail)
 {
     printf("{\"kind\": \"%s\", \"error\": \"%s: ", kind, what);
-    for (const char *c = detail ? detail : ""; *c; c++)
-        putchar(*c == '"' || *c == '\\' || *c < ' ' ? ' ' : *c);
+    json_text(detail);
     printf("\"}\n");
     exit(3);
 }

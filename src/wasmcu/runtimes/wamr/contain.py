@@ -13,6 +13,7 @@ from pathlib import Path
 from ... import tools
 from ...toolchains.cache import cached, digest
 from ..contained_program import run_contain_program
+from ..harness_output import HOST_PROGRAM_H
 from .builds import WamrBuild
 
 PROGRAM = Path(__file__).with_name("contain.c")
@@ -31,10 +32,11 @@ def program(build: WamrBuild) -> Path:
     """contain.c compiled against `build` (cached by the library's content and the program)."""
     cc = tools.require("cc")
     metering = has_instruction_metering(build)
-    key = digest("wamr-contain", PROGRAM, build.library, str(build.include), tools.version(cc), metering)
+    key = digest("wamr-contain", PROGRAM, HOST_PROGRAM_H, build.library, str(build.include), tools.version(cc),
+                 metering)
 
     def make(tmp: Path) -> dict:
-        tools.run([cc, "-O2", f"-I{build.include}", *(["-DWASMCU_WAMR_METERING=1"] if metering else []),
+        tools.run([cc, "-O2", f"-I{build.include}", f"-I{HOST_PROGRAM_H.parent}", *(["-DWASMCU_WAMR_METERING=1"] if metering else []),
                    str(PROGRAM), str(build.library), "-o", str(tmp / "wamr_contain"), "-lm", "-ldl", "-lpthread"],
                   what="compiling wasmcu's WAMR containment program")
         return {"wamr_build": str(build.directory), "instruction_metering": metering}

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "wasm3.h"
+#include "host_program.h"
 
 #ifndef WASMCU_WASM3_STACK
 #define WASMCU_WASM3_STACK (64 * 1024)
@@ -33,37 +34,6 @@ m3ApiRawFunction(wasmcu_usegas)
 #define GAS_RESET() ((void)0)
 #endif
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void fail(const char *what, const char *detail)
-{
-    printf("{\"kind\": \"%s\", \"error\": \"%s: ", what, what);
-    for (const char *c = detail ? detail : ""; *c; c++)
-        putchar(*c == '"' || *c == '\\' || *c < ' ' ? ' ' : *c);
-    printf("\"}\n");
-    exit(3);
-}
-
-static uint8_t *read_file(const char *path, uint32_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail("cannot open the module", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? n : 1);
-    if (!buf || fread(buf, 1, n, f) != (size_t)n)
-        fail("cannot read the module", path);
-    fclose(f);
-    *size = (uint32_t)n;
-    return buf;
-}
 
 int main(int argc, char **argv)
 {

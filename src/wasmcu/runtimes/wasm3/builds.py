@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ... import config, tools
 from ...errors import ConfigError, RuntimeUnavailable
+from ..harness_output import HOST_PROGRAM_H
 from ...toolchains import mcu
 from ...toolchains.cache import cached, digest
 
@@ -112,10 +113,11 @@ def harness(b: Wasm3Build, defines: list[str] = (), program: Path = HARNESS) -> 
     files = _files(b)
     headers = sorted(b.src.glob("*.h"))
     flags = [*HOST_FLAGS, *defines]
-    key = digest("wasm3-bench", program, flags, tools.version(cc), *[f.read_bytes() for f in files + headers])
+    key = digest("wasm3-bench", program, HOST_PROGRAM_H, flags, tools.version(cc),
+                 *[f.read_bytes() for f in files + headers])
 
     def make(tmp: Path) -> dict:
-        tools.run([cc, *flags, f"-I{b.src}", str(program), *map(str, files), "-o", str(tmp / "wasm3_bench"),
+        tools.run([cc, *flags, f"-I{b.src}", f"-I{HOST_PROGRAM_H.parent}", str(program), *map(str, files), "-o", str(tmp / "wasm3_bench"),
                    "-lm"], what=f"compiling wasmcu's host program {program.name} with wasm3 {b.version}")
         return {"wasm3": b.version, "source_sha256": b.source_sha256, "flags": flags}
 

@@ -14,31 +14,17 @@
 #include <time.h>
 
 #include "wasm3.h"
+#define WASMCU_HOST_PROGRAM_OWN_ERRORS
+#include "host_program.h"
 
 #ifndef WASMCU_WASM3_STACK
 #define WASMCU_WASM3_STACK (64 * 1024)
 #endif
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static void quoted(const char *s)
-{
-    putchar('"');
-    for (const char *c = s ? s : ""; *c; c++)
-        putchar(*c == '"' || *c == '\\' || *c < ' ' ? ' ' : *c);
-    putchar('"');
-}
-
 static void fail(const char *what, const char *detail)
 {
     printf("{\"kind\": \"load-failed\", \"error\": \"%s: ", what);
-    for (const char *c = detail ? detail : ""; *c; c++)
-        putchar(*c == '"' || *c == '\\' || *c < ' ' ? ' ' : *c);
+    json_text(detail);
     printf("\"}\n");
     exit(3);
 }

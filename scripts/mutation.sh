@@ -6,10 +6,12 @@
 #   scripts/mutation.sh MODULE...       these modules only, keeping the other modules' results:
 #                                       wasmcu/plan.py, 'wasmcu/report/*' (paths under src/, globs)
 #   scripts/mutation.sh --fresh MODULE...  the same from scratch (mutants and test map made again)
+#   scripts/mutation.sh --continue      the modules with mutants not run yet (a stopped run, a budget spent)
 #   scripts/mutation.sh --report [MODULE...]  the scores of the last runs again (nothing runs)
 #   scripts/mutation.sh --show M        the diff of one mutant, e.g. wasmcu.protocol.x_parse__mutmut_7
 # mutmut (the `mutation` extra) is installed into the virtual environment here, not by setup.
-# A benchmark, not a CI check. MUTATION_JOBS sets the parallel test processes (default 1).
+# A benchmark, not a CI check. MUTATION_JOBS sets the parallel test processes (default 1);
+# MUTATION_BUDGET=SECONDS starts no module after that long (--continue goes on later).
 # A kept survivor is explained in scripts/mutation_survivors.txt (equivalent, or why no test).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +22,7 @@ case "${1:-}" in
   --report) shift; exec python scripts/mutation_report.py "$@" ;;
   --show) exec python -m mutmut show "$2" ;;
   --fresh) shift; rm -rf mutants ;;
+  --continue) ;;
   "") rm -rf mutants ;;  # a whole run starts fresh: the tests and the code may both have changed
 esac
 export WASMCU_MUTATION=1  # the property tests take fewer examples

@@ -37,7 +37,7 @@ def explained() -> dict[str, str]:
 
 def main(args: list[str]) -> int:
     metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
-    wanted = ["src/" + a.removeprefix("src/") for a in args]
+    wanted = ["src/" + a.removeprefix("src/") for a in args if not a.startswith("--")]
     metas = [m for m in metas if not wanted or any(
         fnmatch.fnmatch(str(m.relative_to(ROOT / "mutants"))[: -len(".meta")], w) for w in wanted)]
     if not metas:

@@ -4,7 +4,10 @@ Used by scripts/mutation.sh. Arguments: the modules to run, as paths under src/ 
 `src/wasmcu/plan.py`) or globs (`wasmcu/report/*`); none means every module [tool.mutmut]
 mutates. The first module run makes the mutants and collects which tests call which function
 (mutmut keeps both in mutants/); the others reuse them. Each module's wall-clock time goes to
-mutants/times.json for scripts/mutation_report.py."""
+mutants/times.json for scripts/mutation_report.py.
+
+`--continue` runs only the modules with mutants not run yet (a run stopped, or a budget spent);
+MUTATION_BUDGET=SECONDS starts no module after that much time, and names the modules left."""
 
 from __future__ import annotations
 
@@ -93,9 +96,23 @@ def has_mutants(module: str) -> bool:
     return meta.is_file() and bool(json.loads(meta.read_text())["exit_code_by_key"])
 
 
+def unfinished(module: str) -> bool:
+    """True when some of the module's mutants have no result yet (or it was never made)."""
+    meta = MUTANTS / "src" / (module + ".meta")
+    return not meta.is_file() or any(c is None for c in json.loads(meta.read_text())["exit_code_by_key"].values())
+
+
 def main(args: list[str]) -> int:
-    modules = select(args)
+    resume = "--continue" in args
+    modules = select([a for a in args if a != "--continue"])
+    if resume:
+        modules = [m for m in modules if unfinished(m)]
     jobs = os.environ.get("MUTATION_JOBS", "1")
+    try:
+        budget = float(os.environ.get("MUTATION_BUDGET") or "inf")
+    except ValueError:
+        sys.exit(f"mutation: MUTATION_BUDGET={os.environ['MUTATION_BUDGET']!r} is not a number of seconds")
+    began = time.monotonic()
     MUTANTS.mkdir(exist_ok=True)
     times = json.loads(TIMES.read_text()) if TIMES.is_file() else {}
     failed = []
@@ -104,6 +121,10 @@ def main(args: list[str]) -> int:
         while todo:
             # cheapest first: a caught mutant costs the cheapest test, a module the least time
             todo.sort(key=lambda m: (cost(m), m))
+            if time.monotonic() - began > budget:
+                print(f"mutation: MUTATION_BUDGET spent; not run: {' '.join(todo)} "
+                      "(scripts/mutation.sh --continue runs them)", file=sys.stderr)
+                break
             module = todo.pop(0)
             if (MUTANTS / "mutmut-stats.json").is_file() and not has_mutants(module):
                 continue

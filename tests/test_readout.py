@@ -33,6 +33,7 @@ def fp(static=1000, heap_limit=50_000, stack=4096):
     ("trap: [trap] stack overflow (again)", "trap"),
     ("trap: [trap] integer divide by zero", "trap"),
     ("load: malformed module", "load-failed"),
+    ("load: module: bad magic", "load-failed"),   # the stage is what comes before the first colon
     ("bring-up: no clock", "board"),
     ("link: unknown import", "error"),
     ("something without a stage", "error"),

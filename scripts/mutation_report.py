@@ -49,7 +49,8 @@ def main(args: list[str]) -> int:
     rows, survivors, below = [], [], []
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
         if not codes or all(c is None for c in codes.values()):
             continue   # no mutant, or a module not run yet
         killed = sum(1 for c in codes.values() if c in KILLED or (c is not None and c < 0))
@@ -60,20 +61,22 @@ def main(args: list[str]) -> int:
         score = killed / len(codes)
         timeouts = sum(1 for c in codes.values() if c in TIMEOUT)
         seconds = times.get(module.removeprefix("src/"), 0.0)
+        tests_s = sum(data.get("durations_by_key", {}).values())
         rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown,
-                     round(seconds), score))
+                     round(seconds), round(tests_s), score))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
     head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "seconds",
-            "score")
+            "test s", "score")
     print(f"{head[0]:50} " + " ".join(f"{h:>9}" for h in head[1:]))
     for module, *counts, score in rows:
         print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}")
-    sums = [sum(r[i] for r in rows) for i in range(1, 9)]
+    sums = [sum(r[i] for r in rows) for i in range(1, 10)]
     print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / sums[0]:9.1%}")
     print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
-          "stopped before it, or an unexpected result; seconds: the module's wall-clock time, mutmut's start-up included)")
+          "stopped before it, or an unexpected result; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "
+          "mutants' tests took)")
     unexplained = [(m, k, c) for m, k, c in survivors if k not in why]
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutants without an explanation:")

@@ -12,7 +12,7 @@ from wasmcu.errors import ConfigError
 @pytest.fixture
 def cfg(tmp_path, monkeypatch):
     f = tmp_path / "config.toml"
-    f.write_text('[wamr.builds]\n"cortex-m0plus.classic" = "~/w/libiwasm.a"\nplain_key = "/opt/x"\nempty = ""\n'
+    f.write_text('[wamr.builds]\n"cortex-m0plus.classic" = "~/w/libiwasm.a"\nplain_key = "/opt/x"\nCortex-M0 = "/opt/y"\nempty = ""\n'
                  '[wasm3.builds]\nbad = 3\n')
     monkeypatch.setenv("WASMCU_CONFIG", str(f))
     monkeypatch.delenv("WASMCU_X", raising=False)
@@ -25,6 +25,7 @@ def test_a_value_from_the_file_names_its_table_key_and_file(cfg):
         f"{home}/w/libiwasm.a", f'[wamr.builds] "cortex-m0plus.classic" = "{home}/w/libiwasm.a" in {cfg}')
     assert config.lookup_origin("WASMCU_X", "wamr", "builds", "plain_key") == (
         "/opt/x", f'[wamr.builds] plain_key = "/opt/x" in {cfg}')
+    assert config.lookup_origin("WASMCU_X", "wamr", "builds", "Cortex-M0")[1] == f'[wamr.builds] Cortex-M0 = "/opt/y" in {cfg}'
 
 
 def test_the_environment_wins_and_a_missing_or_empty_value_is_none(cfg, monkeypatch):

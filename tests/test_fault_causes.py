@@ -50,6 +50,11 @@ def test_an_address_is_in_memory_when_in_flash_ram_or_the_system_control_space()
     assert faults.in_memory(ram, PICO) and faults.in_memory(ram_end - 1, PICO) and not faults.in_memory(ram_end, PICO)
     assert not faults.in_memory(ram - 1, PICO) and faults.in_memory(0xE000ED00, PICO)
     assert not faults.in_memory(0xDFFFFFFF, PICO)
+    assert faults.in_memory(0xE0000000, PICO) and not faults.in_memory(0xDFFFFFFF, PICO)
+    bare = devices.Device("bare", "no qemu table", "qemu", PICO.file, data={"memory": {"flash_bytes": 16, "ram_bytes": 16}})
+    assert faults.in_memory(0, bare) and faults.in_memory(0x20000000, bare) and not faults.in_memory(0x20000010, bare)
+    none = devices.Device("none", "no memories", "qemu", PICO.file, data={"qemu": {"flash_origin": 0}})
+    assert not faults.in_memory(0, none) and not faults.in_memory(0x20000000, none)
     assert not faults.in_memory(0, NRF) and faults.in_memory(0x10000000, NRF) and faults.in_memory(0x38000000, NRF)
 
 
@@ -64,6 +69,9 @@ def test_an_address_is_in_memory_when_in_flash_ram_or_the_system_control_space()
      "an unaligned access: `ldr r0, [r2, #0]` is a 4-byte access with r2 = 0x20000521, not 4-byte aligned "
      "(ARMv6-M faults on every unaligned access)"),
     ("ldr.w r0, [r2]", {"r2": 0x20000522}, PICO, "unaligned-access", "a 4-byte access"),
+    ("str r0, [r3, #4]", {"r3": 0x20000522}, PICO, "unaligned-access", "a 4-byte access with r3 = 0x20000522"),
+    ("str.w r0, [r3]", {"r3": 0x20000521}, PICO, "unaligned-access", "a 4-byte access"),
+    ("strh r1, [r2, #0]", {"r2": 0x20000521}, PICO, "unaligned-access", "a 2-byte access"),
     ("ldrh r0, [r2, #0]", {"r2": 0x20000521}, PICO, "unaligned-access", "a 2-byte access with r2 = 0x20000521"),
     ("strh r0, [r2, #0]", {"r2": 0x20000522}, PICO, "fault", "the faulting instruction is `strh r0, [r2, #0]`"),
     ("ldrsh r0, [r2, #0]", {"r2": 0x20000523}, PICO, "unaligned-access", "a 2-byte access"),
@@ -131,5 +139,12 @@ def test_explain_names_the_handler_pc_function_and_cause(elf):
     text = handler_output([0x20000521, 0, 0, 0, 0, 0, 0x7000, 0], name="UsageFault")
     assert faults.explain(text, elf, PICO, "clang") == (
         "fault", "CPU fault (UsageFault) at pc=0x00007000: the instruction at pc could not be read")
+    symbols = subprocess.run([faults.objdump_for("arm-none-eabi-gcc"), "-t", str(elf)], capture_output=True,
+                             text=True, check=True).stdout
+    load = int(next(line for line in symbols.splitlines() if line.endswith(" load")).split()[0], 16)
+    text = handler_output([0x20000521, 0, 0, 0, 0, 0, load, 0])
+    assert faults.explain(text, elf, PICO, "arm-none-eabi-gcc") == (
+        "unaligned-access", f"CPU fault (HardFault) at pc={load:#010x} in load: an unaligned access: `ldr r0, [r0, #4]` "
+        "is a 4-byte access with r0 = 0x20000521, not 4-byte aligned (ARMv6-M faults on every unaligned access)")
     assert faults.explain("ARM fault: HardFault  R0: 0x00000001\n", elf, PICO, "arm-none-eabi-gcc") is None
     assert faults.explain("plain output\n", elf, PICO, "arm-none-eabi-gcc") is None

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Mutation testing of the core: how many small deliberate bugs the fast tests catch.
-#   scripts/mutation.sh            mutate the core modules, run the tests covering each mutant,
-#                                  print the score per module and every surviving mutant
-#   scripts/mutation.sh --report   print the scores of the last run again (nothing runs)
-#   scripts/mutation.sh --show M   the diff of one mutant, e.g. wasmcu.protocol.x_parse__mutmut_7
-# The modules and tests are [tool.mutmut] in pyproject.toml; mutmut (the `mutation` extra) is
-# installed into the virtual environment here, not by setup. A benchmark, not a CI check:
-# about 16 minutes on a quiet 2-core machine. MUTATION_JOBS sets the parallel test processes (default: cores).
+# Mutation testing: how many small deliberate bugs the fast tests catch, module by module.
+#   scripts/mutation.sh                 every mutated module ([tool.mutmut] in pyproject.toml), from
+#                                       scratch, one module at a time, the cheapest first; then the
+#                                       score and time per module and every unexplained survivor
+#   scripts/mutation.sh MODULE...       these modules only, keeping the other modules' results:
+#                                       wasmcu/plan.py, 'wasmcu/report/*' (paths under src/, globs)
+#   scripts/mutation.sh --fresh MODULE...  the same from scratch (mutants and test map made again)
+#   scripts/mutation.sh --continue      the modules with mutants not run yet (a stopped run, a budget spent)
+#   scripts/mutation.sh --report [MODULE...]  the scores of the last runs again (nothing runs)
+#   scripts/mutation.sh --show M        the diff of one mutant, e.g. wasmcu.protocol.x_parse__mutmut_7
+# mutmut (the `mutation` extra) is installed into the virtual environment here, not by setup.
+# A benchmark, not a CI check. MUTATION_JOBS sets the parallel test processes (default 1);
+# MUTATION_BUDGET=SECONDS starts no module after that long (--continue goes on later).
 # A kept survivor is explained in scripts/mutation_survivors.txt (equivalent, or why no test).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,18 +19,19 @@ source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 python -c 'import mutmut' 2>/dev/null || python -m pip install -q -c requirements.lock -e ".[mutation]"
 case "${1:-}" in
-  --report) exec python scripts/mutation_report.py ;;
+  --report) shift; exec python scripts/mutation_report.py "$@" ;;
   --show) exec python -m mutmut show "$2" ;;
+  --fresh) shift; rm -rf mutants ;;
+  --continue) ;;
+  "") rm -rf mutants ;;  # a whole run starts fresh: the tests and the code may both have changed
 esac
-rm -rf mutants   # a fresh run: the tests and the code may both have changed
 export WASMCU_MUTATION=1  # the property tests take fewer examples
+# the mutated modules are large (every mutant is in the file): compiled once, not in every process
+unset PYTHONDONTWRITEBYTECODE
 start=$SECONDS
-python -m mutmut run --max-children "${MUTATION_JOBS:-$(nproc)}" >mutants.log 2>&1 || {
-  tail -30 mutants.log >&2
-  echo "mutation: mutmut failed (full log in mutants.log)" >&2
-  exit 1
-}
-mv mutants.log mutants/run.log
+status=0
+python scripts/mutation_run.py "$@" || status=$?
 echo "mutation: $((SECONDS - start)) s of wall-clock time; CPU time (user, system) of this shell, then of the tests:"
 times
-exec python scripts/mutation_report.py
+python scripts/mutation_report.py "$@" || status=$?
+exit "$status"

@@ -1,11 +1,14 @@
 """Scores of the last `scripts/mutation.sh` run, per module, and the surviving mutants.
 
-Reads mutmut's result files (mutants/**/*.py.meta). A survivor listed with a reason in
+Reads mutmut's result files (mutants/**/*.py.meta) and each module's wall-clock time
+(mutants/times.json, written by scripts/mutation_run.py); arguments restrict the report to
+these modules (paths under src/ or globs, as for scripts/mutation.sh). A survivor listed with a reason in
 scripts/mutation_survivors.txt is explained (equivalent, or deliberately untested); the others
 are printed with their diff. Exit status 1 when a module is under GOAL killed."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import subprocess
 import sys
@@ -32,18 +35,24 @@ def explained() -> dict[str, str]:
     return out
 
 
-def main() -> int:
+def main(args: list[str]) -> int:
     metas = sorted((ROOT / "mutants").rglob("*.py.meta"))
+    wanted = ["src/" + a.removeprefix("src/") for a in args if not a.startswith("--")]
+    metas = [m for m in metas if not wanted or any(
+        fnmatch.fnmatch(str(m.relative_to(ROOT / "mutants"))[: -len(".meta")], w) for w in wanted)]
     if not metas:
         print("no mutation results: run scripts/mutation.sh", file=sys.stderr)
         return 2
+    times_file = ROOT / "mutants" / "times.json"
+    times = json.loads(times_file.read_text()) if times_file.is_file() else {}
     why = explained()
     rows, survivors, below = [], [], []
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
-        codes = json.loads(meta.read_text())["exit_code_by_key"]
-        if not codes:
-            continue
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        if not codes or all(c is None for c in codes.values()):
+            continue   # no mutant, or a module not run yet
         killed = sum(1 for c in codes.values() if c in KILLED or (c is not None and c < 0))
         alive = sorted(k for k, c in codes.items() if c in SURVIVED or c in NO_TESTS)
         untested = sum(1 for k in alive if codes[k] in NO_TESTS)
@@ -51,18 +60,23 @@ def main() -> int:
         kept = [k for k in alive if k in why]
         score = killed / len(codes)
         timeouts = sum(1 for c in codes.values() if c in TIMEOUT)
-        rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown, score))
+        seconds = times.get(module.removeprefix("src/"), 0.0)
+        tests_s = sum(data.get("durations_by_key", {}).values())
+        rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown,
+                     round(seconds), round(tests_s), score))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
-    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "score")
-    print(f"{head[0]:42} " + " ".join(f"{h:>9}" for h in head[1:]))
+    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "seconds",
+            "test s", "score")
+    print(f"{head[0]:50} " + " ".join(f"{h:>9}" for h in head[1:]))
     for module, *counts, score in rows:
-        print(f"{module:42} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}")
-    sums = [sum(r[i] for r in rows) for i in range(1, 8)]
-    print(f"{'all':42} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / sums[0]:9.1%}")
+        print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}")
+    sums = [sum(r[i] for r in rows) for i in range(1, 10)]
+    print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / sums[0]:9.1%}")
     print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
-          "stopped before it, or an unexpected result)")
+          "stopped before it, or an unexpected result; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "
+          "mutants' tests took)")
     unexplained = [(m, k, c) for m, k, c in survivors if k not in why]
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutants without an explanation:")
@@ -80,4 +94,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

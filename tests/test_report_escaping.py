@@ -19,6 +19,7 @@ def test_user_text_is_literal_markdown():
     assert "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text
     assert md_text("a&amp;b") == "a&amp;amp;b"  # an entity of the user's is shown, not rendered
     assert md_text("x" * 300, limit=200) == "x" * 199 + "…"
+    assert md_text("x" * 200, limit=200) == "x" * 200  # as long as the limit: whole
 
 
 def test_report_md_shows_a_cell_s_error_and_never_renders_it(tmp_path):

@@ -185,7 +185,7 @@ def kernel_object(kernel: KernelSource, arch: Arch, opt: str) -> Path:
             return [cc] if file_lang == "c" else [_cxx(arch)]
 
         def build(tmp: Path) -> dict:
-            maps = path_maps((kernel.directory, "workload"), (tmp, "build"))
+            maps = path_maps((kernel.directory, kernel.workload), (tmp, "build"))
 
             def flags_for(file_lang):
                 return [*base, *([] if file_lang == "c" else cfamily.CXX_FLAGS), *extra, *maps]
@@ -223,7 +223,7 @@ def kernel_object(kernel: KernelSource, arch: Arch, opt: str) -> Path:
             root.write_text(rust.crate_root(source, n, panic_body=rust.PANIC_REPORT, allocator="libc", oom_body=rust.OOM_REPORT,
                                             rustc_version=version, arm_eabi=arch.rust_target.startswith("thumb"),
                                             entry=rust.entry(kernel)))
-            maps = path_maps((kernel.directory, "workload"), (tmp, "build"), rust=True)
+            maps = path_maps((kernel.directory, kernel.workload), (tmp, "build"), rust=True)
             tools.run([rustc, *flags, *maps, "--sysroot", str(sysroot), str(root), "-o", str(tmp / "libkernel.a")],
                       cwd=tmp, env=rust.bootstrap_env(source), what=f"rustc for {arch.rust_target}")
             return {"compiler": version, "flags": flags}

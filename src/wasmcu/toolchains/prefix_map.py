@@ -15,7 +15,7 @@ from .cache import cache_root
 PACKAGE = Path(__file__).resolve().parents[1]  # src/wasmcu
 # a cache-key part of every build whose compiler is given `path_maps`: objects built
 # before the maps (with this machine's folders in them) are not reused
-PATHS_MAPPED = "paths-mapped-1"
+PATHS_MAPPED = "paths-mapped-2"
 
 
 def path_maps(*specific: tuple[Path, str], rust: bool = False) -> list[str]:

@@ -137,7 +137,7 @@ def link_project(clang: str, kernel: KernelSource, base: list[str], extra: list[
     def cc_for(file_lang):
         return [clang] if file_lang == "c" else [clang, "--driver-mode=g++"]
 
-    maps = path_maps((kernel.directory, "workload"), (tmp, "build"))
+    maps = path_maps((kernel.directory, kernel.workload), (tmp, "build"))
 
     def flags_for(file_lang):
         return [*(C_FLAGS if file_lang == "c" else CXX_FLAGS), *extra, *maps]
@@ -437,7 +437,7 @@ def build_wasm(kernel: KernelSource) -> WasmModule:
                                             allocator="wasm", oom_body=rust.OOM_TRAP, rustc_version=version,
                                             entry=rust.entry(kernel)))
             out = tmp / "module.wasm"
-            maps = path_maps((kernel.directory, "workload"), (tmp, "build"), rust=True)
+            maps = path_maps((kernel.directory, kernel.workload), (tmp, "build"), rust=True)
             _link([rustc, *flags, *maps, str(root), "-o", str(out)], f"rustc (Rust -> wasm) for {kernel.workload}",
                   kernel, cwd=tmp, env=rust.bootstrap_env(source))
             return {"compiler": version, "flags": flags, **_finish(tmp, out)}

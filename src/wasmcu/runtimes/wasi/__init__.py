@@ -1,8 +1,8 @@
 """wasmcu's own WASI preview 1 layer for wasm3, WAMR and wasm2c: its C sources, each runtime's WASI glue, the import check.
 
 The layer is C written here (``wasi_core.c``: the calls, runtime-neutral, on a linear memory
-given as base and size; ``wasi_firmware.c``: the chip's timer as the clock and the output
-record of the line protocol). Each runtime binds it in a glue of its own (``wasi_glue.c`` in
+given as base and size, and the output record of the line protocol; ``wasi_firmware.c``: the
+chip's timer as the clock). Each runtime binds it in a glue of its own (``wasi_glue.c`` in
 its folder), which replaces the runtime's ordinary glue only in an image whose module imports
 WASI: the firmware of an ordinary kernel is unchanged, byte for byte.
 

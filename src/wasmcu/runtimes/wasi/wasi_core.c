@@ -1,4 +1,5 @@
 /* wasmcu's WASI preview 1 layer, its runtime-neutral core (see wasi_core.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "wasi_core.h"
@@ -184,4 +185,18 @@ void wasmcu_wasi_reset(void)
 {
     wasmcu_wasi_s_out_crc = 0xFFFFFFFFu, wasmcu_wasi_s_out_bytes = wasmcu_wasi_s_err_bytes = wasmcu_wasi_s_text_len = 0, wasmcu_wasi_s_rng = 0x2545F491u;
     wasmcu_wasi_s_exit_code = 0, wasmcu_wasi_s_exited = 0;
+}
+
+/* The output record in the run's report (the line protocol, wasmcu/protocol.py): exit code,
+ * stdout's and stderr's lengths, the text kept (hex); on a board over its report channel, on the
+ * host on stdout. */
+void wasmcu_wasi_report(void)
+{
+    uint32_t len;
+    const uint8_t *text = wasmcu_wasi_text(&len);
+    printf("@wasmcu wasi_exit=%ld stdout_bytes=%lu stderr_bytes=%lu stdout_hex=", (long)wasmcu_wasi_exit_code(),
+           (unsigned long)wasmcu_wasi_stdout_bytes(), (unsigned long)wasmcu_wasi_stderr_bytes());
+    for (uint32_t i = 0; i < len; i++)
+        printf("%02x", text[i]);
+    printf("\n");
 }

@@ -61,7 +61,7 @@ uint32_t wasmcu_wasi_stderr_bytes(void);
 uint32_t wasmcu_wasi_digest(void);
 const uint8_t *wasmcu_wasi_text(uint32_t *len);
 void wasmcu_wasi_reset(void);
-/* The output record in the run's report (wasi_firmware.c on a board, wasi_hostmain.c on the host). */
+/* The output record in the run's report (wasi_core.c). */
 void wasmcu_wasi_report(void);
 
 /* A run's result, as every runtime's WASI glue gives it: a kernel that prints returns run's

@@ -1,7 +1,4 @@
-/* wasmcu's WASI layer in firmware: the clock from the chip's timer and the report of the
- * program's output in the line protocol (see wasmcu/protocol.py). */
-#include <stdio.h>
-
+/* wasmcu's WASI layer in firmware: the clock from the chip's timer. */
 #include "wasi_core.h"
 
 int wasmcu_chip_timer_us(uint32_t *now); /* firmware/main.c: ticks per microsecond, 0 without a timer */
@@ -18,16 +15,4 @@ uint64_t wasmcu_wasi_clock_ns(uint32_t clock_id)
     ticks += (uint32_t)(now - last); /* a 32-bit count, extended (read at least once per wrap) */
     last = now;
     return ticks * 1000u / (uint32_t)per_us;
-}
-
-/* The output record: exit code, stdout's and stderr's lengths, the text kept (hex). */
-void wasmcu_wasi_report(void)
-{
-    uint32_t len;
-    const uint8_t *text = wasmcu_wasi_text(&len);
-    printf("@wasmcu wasi_exit=%ld stdout_bytes=%lu stderr_bytes=%lu stdout_hex=", (long)wasmcu_wasi_exit_code(),
-           (unsigned long)wasmcu_wasi_stdout_bytes(), (unsigned long)wasmcu_wasi_stderr_bytes());
-    for (uint32_t i = 0; i < len; i++)
-        printf("%02x", text[i]);
-    printf("\n");
 }

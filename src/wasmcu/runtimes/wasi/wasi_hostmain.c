@@ -34,18 +34,6 @@ static void report_error(const char *where, const char *msg)
     printf("\"\n@wasmcu end=1\n");
 }
 
-/* what the firmware's report ends with (wasi_firmware.c's record, on the host's stdout) */
-void wasmcu_wasi_report(void)
-{
-    uint32_t len;
-    const uint8_t *text = wasmcu_wasi_text(&len);
-    printf("@wasmcu wasi_exit=%ld stdout_bytes=%lu stderr_bytes=%lu stdout_hex=", (long)wasmcu_wasi_exit_code(),
-           (unsigned long)wasmcu_wasi_stdout_bytes(), (unsigned long)wasmcu_wasi_stderr_bytes());
-    for (uint32_t i = 0; i < len; i++)
-        printf("%02x", text[i]);
-    printf("\n");
-}
-
 int main(int argc, char **argv)
 {
     const char *error = NULL;

@@ -34,6 +34,17 @@ m3ApiRawFunction(wasmcu_usegas)
 #define GAS_RESET() ((void)0)
 #endif
 
+static IM3Function call_fn;
+
+static uint32_t call(uint32_t seed)
+{
+    uint32_t result = 0;
+    M3Result r;
+    GAS_RESET();
+    if ((r = m3_CallV(call_fn, seed)) || (r = m3_GetResultsV(call_fn, &result)))
+        fail(r == m3Err_trapStackOverflow ? "stack-limit" : "trap", r);
+    return result;
+}
 
 int main(int argc, char **argv)
 {
@@ -81,55 +92,7 @@ int main(int argc, char **argv)
         load_us[i] = now_us() - t0;
     }
 
-    uint32_t args[2];
-    M3Result r;
-#define CALL()                                                              \
-    do {                                                                    \
-        GAS_RESET();                                                        \
-        if ((r = m3_CallV(fn, seed)) || (r = m3_GetResultsV(fn, &args[0]))) \
-            fail(r == m3Err_trapStackOverflow ? "stack-limit" : "trap", r); \
-    } while (0)
-
-    if (argc > 8 && strcmp(argv[8], "once") == 0) { /* a run-once kernel: one call in this fresh instance */
-        double t0 = now_us();
-        CALL();
-        double t1 = now_us();
-        printf("{\"checksum\": %lu, \"calls_per_sample\": 1, \"samples_us\": [%.4f], \"load_samples_us\": [%.3f]}\n",
-               (unsigned long)args[0], t1 - t0, load_us[0]);
-        return 0;
-    }
-    CALL();
-    uint32_t first = args[0];
-    double deadline = now_us() + min_warmup;
-    for (int i = 0; i < warmup || now_us() < deadline; i++) {
-        CALL();
-        if (args[0] != first)
-            fail("not-repeatable", "the kernel returned another result when called again in the same instance");
-    }
-    double t0 = now_us();
-    CALL();
-    double one = now_us() - t0;
-    if (one < 0.01)
-        one = 0.01;
-    int inner = one < min_sample ? (int)(min_sample / one) + 1 : 1;
-    if (inner > 10000)
-        inner = 10000;
-    printf("{\"checksum\": %lu, \"calls_per_sample\": %d, \"samples_us\": [", (unsigned long)first, inner);
-    for (int s = 0; s < (repeat < 1 ? 1 : repeat); s++) {
-        int bad = 0;
-        t0 = now_us();
-        for (int i = 0; i < inner; i++) {
-            CALL();
-            bad |= args[0] != first; /* every call's result, as the protocol says */
-        }
-        double t1 = now_us();
-        if (bad)
-            fail("not-repeatable", "the kernel returned another result when called again in the same instance");
-        printf("%s%.4f", s ? ", " : "", (t1 - t0) / inner);
-    }
-    printf("], \"load_samples_us\": [");
-    for (int i = 0; i < nload; i++)
-        printf("%s%.3f", i ? ", " : "", load_us[i]);
-    printf("]}\n");
-    return 0;
+    call_fn = fn;
+    return time_calls(call, seed, argc > 8 && strcmp(argv[8], "once") == 0, repeat, warmup, min_sample, min_warmup,
+                      load_us, nload);
 }

@@ -12,6 +12,7 @@ import fnmatch
 import json
 import subprocess
 import sys
+from contextlib import chdir
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +34,19 @@ def explained() -> dict[str, str]:
             name, _, why = line.partition(" ")
             out[name] = why.strip()
     return out
+
+
+def mutant_diff(name: str, module: str) -> str:
+    """The diff of one mutant (`module`: its source file, src/wasmcu/plan.py), read in this process:
+    a whole run has thousands of survivors, and `mutmut show` in a process of its own costs a
+    second each."""
+    try:
+        from mutmut.mutation.diff_apply import get_diff_for_mutant
+    except ImportError:   # another mutmut: its command
+        return subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True,
+                              text=True).stdout
+    with chdir(ROOT):
+        return get_diff_for_mutant(name, path=module)
 
 
 def main(args: list[str]) -> int:
@@ -83,8 +97,7 @@ def main(args: list[str]) -> int:
         for module, name, code in unexplained:
             label = "no test calls it" if code in NO_TESTS else "survived"
             print(f"\n--- {name} ({label})")
-            diff = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True,
-                                  text=True).stdout
+            diff = mutant_diff(name, module)
             print("\n".join(line for line in diff.splitlines() if line.startswith(("+", "-"))
                             and not line.startswith(("+++", "---"))))
     if below:

@@ -8,7 +8,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from wasmcu.measure.footprint import symbol_address
-from wasmcu.measure.symbols import symbol_values
+from wasmcu.measure.symbols import PT_LOAD, _read_slowly, read_elf, symbol_values
 
 from conftest import link_elf
 
@@ -59,3 +59,14 @@ def test_a_64_bit_elf_is_read_too(tmp_path):
     subprocess.run([cc, str(tmp_path / "m.c"), "-o", str(tmp_path / "m")], check=True)
     values = symbol_values(tmp_path / "m")
     assert values == every_symbol(tmp_path / "m") and values["main"] > 0
+
+
+def test_the_fallback_reader_agrees_with_the_fast_one(tmp_path):
+    # pyelftools reads what the fast reader leaves to it (extended section numbering): the same image
+    elf = link_elf(tmp_path, source(), SCRIPT)
+    fast, slow = read_elf(elf), _read_slowly(str(elf))
+    assert slow == fast
+    assert [s.type for s in fast.segments].count(PT_LOAD) == 2 and fast.sections[".data"].addr == 0x20000000
+    assert fast.sections[".data"].size == 4 and fast.symbols["value"] == 0x20000000
+    with pytest.raises(ValueError, match="not an ELF file"):
+        read_elf(tmp_path / "f.S")

@@ -53,8 +53,8 @@ def symbol_values(elf_path: Path) -> dict[str, int]:
     return read_elf(elf_path).symbols
 
 
-@functools.lru_cache(maxsize=512)
-def _read(path: str, mtime_ns: int, size: int) -> ElfImage:
+def _parse(path: str, mtime_ns: int, size: int) -> ElfImage:
+    """The image of the file at `path` (`mtime_ns` and `size`, unused here, key the cache below)."""
     data = Path(path).read_bytes()
     if data[:4] != b"\x7fELF":
         raise ValueError(f"{path} is not an ELF file")
@@ -104,6 +104,10 @@ def _read(path: str, mtime_ns: int, size: int) -> ElfImage:
                 if name_at:
                     symbols.setdefault(text(strings, name_at), value)
     return ElfImage(tuple(segments), sections, symbols)
+
+
+# remembered per file and version (a function of its own, so that mutation testing reaches _parse)
+_read = functools.lru_cache(maxsize=512)(_parse)
 
 
 def _read_slowly(path: str) -> ElfImage:

@@ -34,8 +34,7 @@ def config_file() -> Path | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
-def _load(path: str | None, mtime: float) -> dict:
+def _load_uncached(path: str | None, mtime: float) -> dict:
     if path is None:
         return {}
     try:
@@ -47,6 +46,10 @@ def _load(path: str | None, mtime: float) -> dict:
             raise ConfigError(f"unknown key {key!r}", file=path, field=key,
                               expected="one of " + ", ".join(f"[{k}] ({why})" for k, why in KEYS.items()))
     return data
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+_load = functools.lru_cache(maxsize=None)(_load_uncached)
 
 
 def settings() -> dict:

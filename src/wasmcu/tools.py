@@ -85,8 +85,7 @@ def require(tool: str) -> str:
     return path
 
 
-@functools.lru_cache(maxsize=None)
-def version(path: str, flag: str = "--version") -> str:
+def _version_uncached(path: str, flag: str = "--version") -> str:
     """First line of `path --version` (cached), or 'unknown'."""
     try:
         out = subprocess.run([path, flag], capture_output=True, text=True, timeout=20)
@@ -94,6 +93,10 @@ def version(path: str, flag: str = "--version") -> str:
         return "unknown"
     text = (out.stdout or out.stderr).strip().splitlines()
     return text[0].strip() if text else "unknown"
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+version = functools.lru_cache(maxsize=None)(_version_uncached)
 
 
 def run(cmd: list[str], *, cwd=None, env=None, timeout: float = 600, what: str = "command") -> subprocess.CompletedProcess:

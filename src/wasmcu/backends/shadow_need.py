@@ -57,8 +57,7 @@ def measure(wasm: Path, seed: int, stack_bytes: int) -> int | None:
     return _measure(hashlib.sha256(data).hexdigest(), str(wasm), seed, stack_bytes)
 
 
-@functools.lru_cache(maxsize=256)
-def _measure(sha: str, wasm: str, seed: int, stack_bytes: int) -> int | None:
+def _measure_uncached(sha: str, wasm: str, seed: int, stack_bytes: int) -> int | None:
     try:
         import wasmtime
     except ImportError:
@@ -90,6 +89,10 @@ def _measure(sha: str, wasm: str, seed: int, stack_bytes: int) -> int | None:
     if used >= top - bottom - ALIGN:  # it reached the end of the region: deeper than we can tell
         return None
     return used
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+_measure = functools.lru_cache(maxsize=256)(_measure_uncached)
 
 
 def sized(need: int) -> int:

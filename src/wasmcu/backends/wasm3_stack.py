@@ -66,8 +66,7 @@ def value_stack_need(wasm: Path, seed: int, cap: int) -> int | None:
     return _need(hashlib.sha256(data).hexdigest(), str(wasm), seed, cap)
 
 
-@functools.lru_cache(maxsize=256)
-def _need(sha: str, wasm: str, seed: int, cap: int) -> int | None:
+def _need_uncached(sha: str, wasm: str, seed: int, cap: int) -> int | None:
     if cap < GRANULE:
         return None
     try:
@@ -76,6 +75,10 @@ def _need(sha: str, wasm: str, seed: int, cap: int) -> int | None:
         return json.loads(proc.stdout) if proc.returncode == 0 else None
     except (subprocess.TimeoutExpired, json.JSONDecodeError, OSError):
         return None
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+_need = functools.lru_cache(maxsize=256)(_need_uncached)
 
 
 def sized(need: int) -> int:

@@ -33,9 +33,8 @@ def footprint(elf_path: Path, flash: tuple[int, int] | None = None, ram: tuple[i
     return copy.copy(_footprint(str(elf_path), st.st_mtime_ns, st.st_size, flash, ram))
 
 
-@functools.lru_cache(maxsize=512)
-def _footprint(elf_path: str, mtime_ns: int, size: int, flash: tuple[int, int] | None,
-               ram: tuple[int, int] | None) -> Footprint:
+def _footprint_uncached(elf_path: str, mtime_ns: int, size: int, flash: tuple[int, int] | None,
+                        ram: tuple[int, int] | None) -> Footprint:
     """Flash and static RAM of an image, by loadable segment and address, as vendor size tools count.
 
     A segment's load image (its file bytes at its load address, LMA) counts in flash when
@@ -76,6 +75,10 @@ def _footprint(elf_path: str, mtime_ns: int, size: int, flash: tuple[int, int] |
     heap = symbols["__heap_end"] - symbols["__heap_start"] if bounded else 0
     return Footprint(flash_bytes=flash_bytes, ram_static_bytes=ram_bytes, heap_limit_bytes=max(heap, 0),
                      stack_reserved_bytes=stack)
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+_footprint = functools.lru_cache(maxsize=512)(_footprint_uncached)
 
 
 def symbol_address(elf_path: Path, name: str) -> int | None:

@@ -53,7 +53,7 @@ def symbol_values(elf_path: Path) -> dict[str, int]:
     return read_elf(elf_path).symbols
 
 
-def _parse(path: str, mtime_ns: int, size: int) -> ElfImage:
+def _read_uncached(path: str, mtime_ns: int, size: int) -> ElfImage:
     """The image of the file at `path` (`mtime_ns` and `size`, unused here, key the cache below)."""
     data = Path(path).read_bytes()
     if data[:4] != b"\x7fELF":
@@ -106,8 +106,8 @@ def _parse(path: str, mtime_ns: int, size: int) -> ElfImage:
     return ElfImage(tuple(segments), sections, symbols)
 
 
-# remembered per file and version (a function of its own, so that mutation testing reaches _parse)
-_read = functools.lru_cache(maxsize=512)(_parse)
+# cached per file and version; the function above is a plain one because mutation testing skips decorated functions
+_read = functools.lru_cache(maxsize=512)(_read_uncached)
 
 
 def _read_slowly(path: str) -> ElfImage:

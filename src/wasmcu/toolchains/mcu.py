@@ -131,10 +131,13 @@ def _cc(arch: Arch) -> str:
     return tools.require(arch.cc)
 
 
-@functools.lru_cache(maxsize=None)
-def _rustc_sysroot(rustc: str) -> str:
+def _rustc_sysroot_uncached(rustc: str) -> str:
     """rustc's own sysroot (asked once per rustc: every Rust cell needs it)."""
     return subprocess.run([rustc, "--print", "sysroot"], capture_output=True, text=True).stdout.strip()
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+_rustc_sysroot = functools.lru_cache(maxsize=None)(_rustc_sysroot_uncached)
 
 
 def rust_sysroot(arch: Arch) -> Path:

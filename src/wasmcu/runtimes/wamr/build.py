@@ -98,8 +98,7 @@ def tree_version(tree: Path) -> str:
     return ".".join(map(str, source_version(tree))) + (f"+{commit}" if commit else "")
 
 
-@functools.lru_cache(maxsize=None)
-def tree_identity(tree: str) -> tuple[str | None, str | None]:
+def _tree_identity_uncached(tree: str) -> tuple[str | None, str | None]:
     """(version, sha256 over core/) of a WAMR source tree."""
     root = Path(tree)
     try:
@@ -111,6 +110,10 @@ def tree_identity(tree: str) -> tuple[str | None, str | None]:
         if p.is_file():
             h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
     return version, h.hexdigest()
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+tree_identity = functools.lru_cache(maxsize=None)(_tree_identity_uncached)
 
 
 def llvm_cmake_dir() -> Path | None:

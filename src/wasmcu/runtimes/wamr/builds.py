@@ -59,8 +59,7 @@ def identify(path: Path) -> tuple[str | None, bool]:
     return _identify(Path(path), st.st_mtime_ns, st.st_size)
 
 
-@functools.lru_cache(maxsize=64)
-def _identify(path: Path, mtime_ns: int, size: int) -> tuple[str | None, bool]:
+def _identify_uncached(path: Path, mtime_ns: int, size: int) -> tuple[str | None, bool]:
     syms = _symbols(path)
     interp = None
     if "wasm_interp_call_func_bytecode" in syms or "wasm_interp_call_wasm" in syms:
@@ -68,6 +67,10 @@ def _identify(path: Path, mtime_ns: int, size: int) -> tuple[str | None, bool]:
         interp = "fast" if "wasm_interp_get_handle_table" in syms else "classic"
     aot = bool(re.search(r"\baot_(load_from_aot_file|instantiate)\b", syms))
     return interp, aot
+
+
+# cached; the function above is a plain one because mutation testing skips decorated functions
+_identify = functools.lru_cache(maxsize=64)(_identify_uncached)
 
 
 def has_aligned_stores(library: Path) -> bool:

@@ -1,6 +1,7 @@
 """Embench-IoT from a checkout (here a small Embench-shaped tree written for the tests), the host
 reference that cannot be hijacked, run-once kernels, unverified cells, and the scores."""
 
+import dataclasses
 import math
 import shutil
 
@@ -303,3 +304,79 @@ def test_a_mismatch_still_records_embench_verdict(tmp_path):
     assert by[("tiny-sum", "native")]["status"] == OK
     assert wasm["status"] == "mismatch" and "differs from the host's native result" in wasm["error"]
     assert wasm["extra"]["embench"]["verify"] == "passed"
+
+
+# --- the port's parts, in the test process ---
+
+def test_the_workloads_carry_embench_reference_data_and_build_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("WASMCU_CACHE", str(tmp_path / "cache"))
+    wls = embench.workloads(FIXTURE, gsf=3, heat=2, memory_bytes=131072, stack_bytes=8192)
+    wl = wls["tiny-sum"]
+    assert wl.name == "tiny-sum" and wl.sizes == [3] and wl.memory_bytes == 131072 and wl.shadow_stack_bytes == 8192
+    assert wl.description == "Embench-IoT tiny-sum (n: GLOBAL_SCALE_FACTOR; warmup heat 2)"
+    assert wl.build.defines == {"GLOBAL_SCALE_FACTOR": "WASMCU_N", "WARMUP_HEAT": "2"} and wl.build.cflags == ["-w"]
+    assert wl.build.include_dirs == [FIXTURE / "support", FIXTURE / "src" / "tiny-sum"]
+    port = tmp_path / "cache" / "embench-port"
+    assert wl.files["c"][-1].parent.parent == port and wl.files["c"][-1].read_text() == embench.PORT_C
+    assert [p.name for p in wl.files["c"][-1].parent.iterdir()] == [embench.PORT_NAME]   # no temporary file left
+    cell = Cell("tiny-sum", 3, "c", "native", "host")
+    extra, _ = wl.self_check(Result(cell=cell, backend="host", status=OK, checksum=(9 << 2) | 1, time_us=2000.0))
+    record = extra["embench"]
+    lsf = record["lsf"]
+    assert lsf == 4                                        # the fixture's LOCAL_SCALE_FACTOR
+    fraction = 4 * 3 / (4 * 3 + 2)
+    assert record["benchmark"] == "tiny-sum" and record["warmup_heat"] == 2 and record["gsf"] == 3
+    assert record["baseline_ms"] == 4000 and record["baseline_size"] == {"text": 120, "rodata": 0, "data": 0, "bss": 256}
+    assert record["body_fraction"] == pytest.approx(fraction)
+    assert record["relative_speed"] == pytest.approx(4000 / (2.0 * fraction) * 3)
+    extra, _ = wl.self_check(Result(cell=cell, backend="host", status=OK, checksum=(9 << 2) | 1))
+    assert "relative_speed" not in extra["embench"]   # no time, no speed
+    assert wls["state_machine"].build.defines["WARMUP_HEAT"] == "2"
+
+
+def test_the_relative_speed_of_a_stored_cell():
+    r = _result("a", "native", "pico", 1000.0, lsf=4, base=4000.0, n=2)
+    assert embench.cell_relative_speed(r) == pytest.approx(4000 / (1.0 * 8 / 9) * 2)
+    r.extra["embench"].pop("warmup_heat")                  # heat 1 when the record has none
+    assert embench.cell_relative_speed(r) == pytest.approx(4000 / (1.0 * 8 / 9) * 2)
+    assert embench.cell_relative_speed(_result("a", "native", "pico", 1000.0, lsf=None)) == pytest.approx(4000.0)
+    for bad in (_result("a", "native", "pico", None), _result("a", "native", "pico", -1.0),
+                _result("a", "native", "pico", 1000.0, base=None)):
+        assert embench.cell_relative_speed(bad) is None
+    failed = dataclasses.replace(_result("a", "native", "pico", 1000.0), status="mismatch")
+    assert embench.cell_relative_speed(failed) is None
+    assert embench.body_fraction(4, 2, 1) == pytest.approx(8 / 9) and embench.body_fraction(None, 2, 1) == 1.0
+
+
+def test_bad_reference_data_and_bad_settings_are_clear_errors(tmp_path):
+    root = tmp_path / "e"
+    shutil.copytree(FIXTURE, root)
+    assert embench.baseline(root) == {"tiny-sum": {"speed_ms": 4000, "size": {"text": 120, "rodata": 0, "data": 0,
+                                                                          "bss": 256}},
+                                      "state_machine": {"speed_ms": 2000, "size": {"text": 200, "rodata": 0,
+                                                                                  "data": 0, "bss": 16}}}
+    (root / "baseline-data" / "speed.json").write_text("[1, 2]")
+    with pytest.raises(ConfigError) as err:
+        embench.baseline(root)
+    assert err.value.file == root / "baseline-data" / "speed.json" and "not a table of benchmarks" in str(err.value)
+    assert err.value.expected == '{"aha-mont64": ..., ...}'
+    (root / "baseline-data" / "size.json").write_text("{")
+    (root / "baseline-data" / "speed.json").write_text("{}")
+    with pytest.raises(ConfigError, match="cannot read Embench's reference data") as err:
+        embench.baseline(root)
+    assert err.value.file == root / "baseline-data" / "size.json"
+    for gsf, heat in ((0, 1), (1, -1), (True, 1), (1.5, 1)):
+        with pytest.raises(ConfigError, match=r"invalid Embench (gsf|warmup heat)") as err:
+            embench.workloads(FIXTURE, gsf=gsf, heat=heat)
+        assert err.value.expected == "a whole number (gsf >= 1, heat >= 0)"
+    assert embench.workloads(FIXTURE, heat=0)["tiny-sum"].build.defines["WARMUP_HEAT"] == "0"
+    empty = tmp_path / "empty"
+    shutil.copytree(FIXTURE, empty)
+    shutil.rmtree(empty / "src")
+    (empty / "src").mkdir()
+    with pytest.raises(ConfigError, match="holds no benchmark") as err:
+        embench.check_checkout(empty)
+    assert err.value.expected == "Embench's src/" and str(empty / "src") in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        embench.check_checkout(tmp_path / "nowhere")
+    assert err.value.expected == "the top folder of a clone of https://github.com/embench/embench-iot"

@@ -36,6 +36,27 @@ def explained() -> dict[str, str]:
     return out
 
 
+def unrun_statements() -> dict[str, tuple[int, int]]:
+    """module (src/wasmcu/plan.py) -> (statements, statements no fast test runs in the test process),
+    from the lines mutmut's coverage run kept (scripts/mutmut_lines.py); empty without them."""
+    lines = ROOT / "mutants" / "covered-lines.json"
+    if not lines.is_file():
+        return {}
+    from coverage.parser import PythonParser
+
+    covered = json.loads(lines.read_text())["covered"]
+    out = {}
+    for path, run in covered.items():
+        module = path.split("/mutants/", 1)[-1]
+        source = ROOT / module
+        if source.is_file():
+            parser = PythonParser(text=source.read_text(), filename=str(source))
+            parser.parse_source()
+            statements = parser.statements
+            out[module] = (len(statements), len(statements - set(run)))
+    return out
+
+
 def mutant_diff(name: str, module: str) -> str:
     """The diff of one mutant (`module`: its source file, src/wasmcu/plan.py), read in this process:
     a whole run has thousands of survivors, and `mutmut show` in a process of its own costs a
@@ -60,11 +81,15 @@ def main(args: list[str]) -> int:
     times_file = ROOT / "mutants" / "times.json"
     times = json.loads(times_file.read_text()) if times_file.is_file() else {}
     why = explained()
-    rows, survivors, below = [], [], []
+    unrun = unrun_statements()
+    rows, survivors, below, unreached = [], [], [], []
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
         data = json.loads(meta.read_text())
         codes = data["exit_code_by_key"]
+        statements, not_run = unrun.get(module, (0, 0))
+        if not codes and statements and not_run == statements:
+            unreached.append(module)   # no line of it runs in a fast test: nothing was mutated
         if not codes or all(c is None for c in codes.values()):
             continue   # no mutant, or a module not run yet
         killed = sum(1 for c in codes.values() if c in KILLED or (c is not None and c < 0))
@@ -77,20 +102,23 @@ def main(args: list[str]) -> int:
         seconds = times.get(module.removeprefix("src/"), 0.0)
         tests_s = sum(data.get("durations_by_key", {}).values())
         rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown,
-                     round(seconds), round(tests_s), score))
+                     not_run, statements, round(seconds), round(tests_s), score))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
-    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "seconds",
-            "test s", "score")
+    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "unrun st",
+            "statemts", "seconds", "test s", "score")
     print(f"{head[0]:50} " + " ".join(f"{h:>9}" for h in head[1:]))
     for module, *counts, score in rows:
         print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}")
-    sums = [sum(r[i] for r in rows) for i in range(1, 10)]
+    sums = [sum(r[i] for r in rows) for i in range(1, 12)]
     print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / sums[0]:9.1%}")
     print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
-          "stopped before it, or an unexpected result; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "
+          "stopped before it, or an unexpected result; unrun st: of the module's statements (statemts), those no fast test runs in the test process, "
+          "which are not mutated; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "
           "mutants' tests took)")
+    if unreached:
+        print(f"\nno fast test runs any statement of: {', '.join(unreached)}")
     unexplained = [(m, k, c) for m, k, c in survivors if k not in why]
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutants without an explanation:")
@@ -100,8 +128,9 @@ def main(args: list[str]) -> int:
             diff = mutant_diff(name, module)
             print("\n".join(line for line in diff.splitlines() if line.startswith(("+", "-"))
                             and not line.startswith(("+++", "---"))))
-    if below:
-        print(f"\nunder {GOAL:.0%} killed: {', '.join(below)}")
+    if below or unreached:
+        if below:
+            print(f"\nunder {GOAL:.0%} killed: {', '.join(below)}")
         return 1
     return 0
 

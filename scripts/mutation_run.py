@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
 TIMES = MUTANTS / "times.json"
+MUTMUT = [sys.executable, str(ROOT / "scripts" / "mutmut_lines.py")]   # mutmut, keeping the covered lines
 
 
 def configured() -> list[str]:
@@ -89,7 +90,7 @@ def run_one(module: str, jobs: str, log) -> tuple[int, float]:
     print(f"mutation: {module}", file=sys.stderr, flush=True)
     log.write(f"\n===== {module}\n")
     log.flush()
-    proc = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", jobs, *patterns(module)],
+    proc = subprocess.run([*MUTMUT, "run", "--max-children", jobs, *patterns(module)],
                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     return proc.returncode, time.monotonic() - start
 
@@ -112,13 +113,19 @@ def run_all(jobs: str, budget: float, log) -> int:
     `budget` seconds have passed: the results so far are kept, --continue runs the rest."""
     log.write("\n===== every module\n")
     log.flush()
-    proc = subprocess.Popen([sys.executable, "-m", "mutmut", "run", "--max-children", jobs], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
+    # SIGINT as Ctrl-C is what mutmut stops on, keeping its results; a shell ignores it in a
+    # command it starts in the background, and mutmut would inherit that: it is restored here
+    proc = subprocess.Popen([*MUTMUT, "run", "--max-children", jobs], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         return proc.wait(timeout=None if budget == float("inf") else budget)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGINT)
-        proc.wait()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:   # the mutants running are lost, the results so far are kept
+            proc.terminate()
+            proc.wait()
         print("mutation: MUTATION_BUDGET spent; scripts/mutation.sh --continue runs the mutants left", file=sys.stderr)
         return 0
 

@@ -177,3 +177,19 @@ def test_the_next_flash_waits_for_the_bootsel_drive_to_come_back(tmp_path, monke
     (drive / "INFO_UF2.TXT").unlink()  # gone for good: a clear error once the wait is over
     with pytest.raises(BoardError, match="no RP2040 BOOTSEL drive"):
         board.copy_to_drive(b"x", wait_s=0.5)
+
+
+def test_the_nrf5340_port_behind_a_hub_and_with_two_probes_plugged_in():
+    from wasmcu.chips.nrf5340 import choose_port
+
+    # behind a USB hub the location has dots in its path too: the interface is after the last one
+    ports = [_Port("/dev/ttyACM0", 0x1366, 0x1055, "960011111", "1-2.3:1.0"),
+             _Port("/dev/ttyACM7", 0x1366, 0x1055, "960022222", "1-2.4:1.6"),
+             _Port("/dev/ttyACM1", 0x1366, 0x1055, "960011111", "1-2.3:1.2")]
+    port, why = choose_port(ports)
+    assert port == "/dev/ttyACM1" and "last of the 2 virtual COM ports of probe 960011111" in why
+    # the first listed probe's ports only; a probe that names no serial number is '?'
+    port, why = choose_port([_Port("/dev/ttyACM3", 0x1366, 0x1055, None, "1-1:1.2"),
+                             _Port("/dev/ttyACM4", 0x1366, 0x1055, None, "1-1:1.0")])
+    assert port == "/dev/ttyACM3" and why == ("/dev/ttyACM3: the last of the 2 virtual COM ports of probe ? "
+                                              "(the application core's UARTE0)")

@@ -28,3 +28,10 @@ def test_a_package_that_differs_from_its_pin_is_shown(tmp_path):
 def test_doctor_prints_pinned_and_installed_versions():
     proc = wasmcu("doctor")
     assert proc.returncode == 0 and LOCK.name in proc.stdout and "pywasm3" in proc.stdout
+
+
+def test_the_pins_are_the_lines_with_a_version_by_normalised_name(tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# pinned==0\nTyping_Extensions==4.12.2\n  numpy==2.1.0  \nscipy>=1.0\n\n")
+    assert pinned_versions(lock) == {"typing-extensions": "4.12.2", "numpy": "2.1.0"}
+    assert pinned_versions(tmp_path / "none.lock") == {}

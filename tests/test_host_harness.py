@@ -41,6 +41,19 @@ def test_a_harness_killed_by_a_signal_says_which_rather_than_nothing():
         parse("WAMR host program", proc.returncode, proc.stdout, proc.stderr)
 
 
+def test_an_exit_without_a_result_quotes_the_last_400_characters_it_printed():
+    with pytest.raises(CellError) as err:
+        parse("h", 0, "x" * 500 + "END", "")
+    assert str(err.value) == "h failed (exit status 0) without a result: " + ("x" * 500 + "END")[-400:]
+    with pytest.raises(CellError) as err:
+        parse("h", 1, "[1, 2]\n", "")                     # a JSON line that is no object is no result
+    assert str(err.value) == "h failed (exit status 1) without a result: [1, 2]"
+    with pytest.raises(CellError) as err:
+        parse("h", 1, "", " ")
+    assert str(err.value) == ("h failed (exit status 1) without a result: it printed nothing (a crash inside the "
+                              "runtime or the module's compiled code; try the same cell with another runtime)")
+
+
 def test_the_result_is_the_last_json_line_and_the_rest_are_notes():
     out, notes = parse("h", 0, 'warning: x\n{"checksum": 1}\nnot json {\n', "")
     assert out == {"checksum": 1} and notes == ["warning: x", "not json {"]

@@ -32,3 +32,26 @@ def test_a_commit_after_a_tag_is_named_and_a_changed_tracked_file_makes_it_dirty
     (tmp_path / "m3.c").write_text("int z;\n")
     assert git_commit(tmp_path) == head + "-dirty"           # a changed tracked file does
     assert git_commit(tmp_path / "nowhere") is None
+
+
+def test_a_wasm3_tree_is_found_in_source_in_wasm3_or_at_its_top_and_a_bad_one_is_named(tmp_path):
+    import pytest
+
+    from wasmcu.errors import ConfigError
+    from wasmcu.runtimes.wasm3.build import EXPECTED, REQUIRED, source_dir
+
+    for where in ("source", "wasm3", "."):
+        tree = tmp_path / f"t-{where.strip('.') or 'top'}"
+        (tree / where).mkdir(parents=True)
+        for name in REQUIRED:
+            (tree / where / name).write_text("/* */\n")
+        assert source_dir(tree) == (tree / where if where != "." else tree)
+    for tree, says in ((tmp_path / "none", "no such directory"),
+                       (tmp_path, "not a wasm3 source tree: no wasm3.h in it, in source/ or in wasm3/")):
+        with pytest.raises(ConfigError) as err:
+            source_dir(tree)
+        assert err.value.file == tree and str(err.value) == f"{tree}: {says} (expected {EXPECTED})"
+    (tmp_path / "t-source" / "source" / "m3_core.c").unlink()
+    with pytest.raises(ConfigError, match="an incomplete wasm3 source tree: m3_core.c missing in") as err:
+        source_dir(tmp_path / "t-source")
+    assert err.value.file == tmp_path / "t-source" and err.value.expected == EXPECTED

@@ -430,6 +430,20 @@ def test_wasm3_value_stack_need_is_found_on_the_host(tmp_path):
     assert wasm3_stack.sized(need) >= need + need // 8
 
 
+def test_wasm3_value_stack_sizes_and_a_module_changed_in_place_is_measured_again(tmp_path):
+    """The sizing rounds an eighth more up to whole KB; a cap of exactly one KB is searched; the
+    measurement is remembered by the module's content, not its path."""
+    from wasmcu.backends import wasm3_stack
+
+    assert [wasm3_stack.sized(n) for n in (0, 1, 7300, 8192)] == [0, 1024, 9216, 9216]
+    wasm = tmp_path / "m.wasm"
+    wasm.write_bytes(wat2wasm('(module (func (export "run") (param i32) (result i32) (local.get 0)))', tmp_path))
+    assert wasm3_stack.value_stack_need(wasm, 1, 1024) == 1024
+    assert wasm3_stack.value_stack_need(wasm, 1, 1023) is None
+    wasm.write_bytes(wat2wasm(many_functions(600), tmp_path))
+    assert wasm3_stack.value_stack_need(wasm, 1, 1024) is None
+
+
 def test_shadow_stack_use_is_the_deepest_byte_written_below_the_stack_pointer(tmp_path, monkeypatch):
     """A module whose stack pointer starts at 8192 and that writes 100 bytes below it used 100
     bytes; one that never returns is stopped and not measured."""

@@ -119,6 +119,14 @@ def main(args: list[str]) -> int:
           "mutants' tests took)")
     if unreached:
         print(f"\nno fast test runs any statement of: {', '.join(unreached)}")
+    # an explanation whose mutant was run and is no survivor is out of date: the code changed (and
+    # with it mutmut's numbering of the function's mutants), or a test now catches it
+    ran = {name for meta in metas for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()
+           if code is not None}
+    stale = sorted(set(why) & ran - {k for _, k, _ in survivors})
+    if stale:
+        print(f"\n{len(stale)} explanations in scripts/mutation_survivors.txt name no survivor now (remove them, "
+              f"or explain the survivors they stood for again): {', '.join(stale)}")
     unexplained = [(m, k, c) for m, k, c in survivors if k not in why]
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutants without an explanation:")

@@ -7,6 +7,7 @@ it recovers the M0+ table (apart from rp2040js's own known differences, asserted
 perturbed table plus timer noise; the fit recovers the hidden costs within the noise, and a
 cost put outside its stated range is reported so."""
 
+import dataclasses
 import json
 import random
 
@@ -105,6 +106,17 @@ def test_emulated_profile_of_a_board():
         cal.emulated_for(devs["pico"], devs)
     with pytest.raises(ConfigError, match="has core 'cortex-m33' but 'pico-board' has 'cortex-m0plus'"):
         cal.emulated_for(devs["pico-board"], devs, "nrf5340")
+    # two emulated profiles on one core: the board's name without -board chooses, else it must be named
+    twins = dict(devs, pico2=dataclasses.replace(devs["pico"], name="pico2"))
+    assert cal.emulated_for(devs["pico-board"], twins).name == "pico"
+    mine = dataclasses.replace(devs["pico-board"], name="my-pico-board")
+    with pytest.raises(ConfigError, match="which emulated profile does 'my-pico-board' calibrate\\? pico, pico2 "
+                                          "share its core: name it with --emulated"):
+        cal.emulated_for(mine, twins)
+    assert cal.emulated_for(mine, twins, "pico2").name == "pico2"
+    # a device named as the board's stem that is not emulated does not count
+    other = dict(twins, pico=dataclasses.replace(devs["pico-board"], name="pico"))
+    assert cal.emulated_for(devs["pico-board"], other).name == "pico2"
 
 
 @pytest.mark.slow

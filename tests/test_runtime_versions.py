@@ -189,3 +189,16 @@ def test_wasm3s_own_stack_trap_has_its_kind_and_the_native_limit_is_a_recorded_s
 
     given = Device({"wasm3": {"stack_bytes": 2048}, "wasm3@0.5.0": {"native_stack_limit_bytes": 16384}})
     assert rt.firmware_settings(given) == {"stack_bytes": 2048, "memory_limit_bytes": 0, "native_stack_limit_bytes": 16384}
+
+
+def test_each_configured_wasm3_build_is_a_runtime_named_by_its_version(tmp_path, monkeypatch):
+    from wasmcu.runtimes.wasm3 import registered
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[wasm3.builds]\n"0.7.7" = "{tmp_path / "a"}"\n"0.9.0+abc1234" = "{tmp_path / "b"}"\n')
+    monkeypatch.setenv("WASMCU_CONFIG", str(cfg))
+    runtimes = registered.provided()
+    assert [(r.name, r.version) for r in runtimes] == [("wasm3@0.7.7", "0.7.7"), ("wasm3@0.9.0+abc1234", "0.9.0+abc1234")]
+    assert runtimes[0].summary == ("wasm3 0.7.7 built from a source tree by `wasmcu wasm3 build` (wasmcu's C host "
+                                   "program)")
+    assert not runtimes[0].default

@@ -53,6 +53,33 @@ def test_the_listings_are_data_that_the_cli_prints(capsys):
     assert "pico" in capsys.readouterr().out
 
 
+def test_each_listing_row_carries_its_fields(tmp_path):
+    """The rows `wasmcu list --json` prints, field by field, with a workload and a device folder of one's own."""
+    (tmp_path / "w" / "mine").mkdir(parents=True)
+    (tmp_path / "w" / "mine" / "workload.toml").write_text('description = "my kernel"\nsizes = [3]\n'
+                                                          '[sources]\nc = "k.c"\n')
+    (tmp_path / "w" / "mine" / "k.c").write_text("int run(int n) { return n; }\n")
+    workloads = {w["workload"]: w for w in api.listing("workloads", workload_dirs=[str(tmp_path / "w")])}
+    assert workloads["mine"] == {"workload": "mine", "sizes": [3], "languages": ["c"], "description": "my kernel",
+                                 "directory": str(tmp_path / "w" / "mine")}
+    assert "mine" not in {w["workload"] for w in api.listing("workloads")}
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "slowpico.toml").write_text('extends = "pico"\nname = "slowpico"\ndescription = "a pico at 1 MHz"\n'
+                                                  '[clock]\ndefault_hz = 1_000_000\n')
+    devices = {d["device"]: d for d in api.listing("devices", device_dirs=[tmp_path / "d"])}
+    assert devices["slowpico"] == {"device": "slowpico", "backend": "qemu", "core": "cortex-m0plus", "arch": "armv6m",
+                                   "clock_hz": 1_000_000, "flash_bytes": devices["pico"]["flash_bytes"],
+                                   "ram_bytes": devices["pico"]["ram_bytes"], "description": "a pico at 1 MHz"}
+    runtimes = {r["runtime"]: r for r in api.listing("runtimes")}
+    assert set(runtimes["wasm3"]) == {"runtime", "mode", "where", "default_on", "available", "unavailable_reason",
+                                      "version", "summary"}
+    assert runtimes["wasm3"]["default_on"] == ["host", "qemu", "board"] and runtimes["wasm3"]["mode"] == "interpreter"
+    assert all(r["available"] == (r["unavailable_reason"] is None) for r in runtimes.values())
+    with pytest.raises(WasmcuError) as err:
+        api.listing("nosuch")
+    assert err.value.expected == "devices or runtimes or workloads"
+
+
 def test_the_cli_commands_call_the_api_only():
     """cmd_calibrate, cmd_list, cmd_board, cmd_wamr and cmd_wasm3 translate arguments and print:
     the library modules they used to call are reached through wasmcu.api."""

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing: how many small deliberate bugs the fast tests catch, module by module.
 #   scripts/mutation.sh                 every mutated module ([tool.mutmut] in pyproject.toml), from
-#                                       scratch, one module at a time, the cheapest first; then the
-#                                       score and time per module and every unexplained survivor
+#                                       scratch, in one mutmut call (the cheapest mutants first); then
+#                                       the score and time per module and every unexplained survivor
 #   scripts/mutation.sh MODULE...       these modules only, keeping the other modules' results:
 #                                       wasmcu/plan.py, 'wasmcu/report/*' (paths under src/, globs)
 #   scripts/mutation.sh --fresh MODULE...  the same from scratch (mutants and test map made again)
@@ -13,6 +13,7 @@
 # A benchmark, not a CI check. MUTATION_JOBS sets the parallel test processes (default 1);
 # MUTATION_BUDGET=SECONDS starts no module after that long (--continue goes on later).
 # A kept survivor is explained in scripts/mutation_survivors.txt (equivalent, or why no test).
+# Only the lines the fast tests run are mutated; docs/testing.md says what the score leaves out.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh"

@@ -91,3 +91,28 @@ def test_the_cli_commands_call_the_api_only():
         for direct in ("calibrate as cal", "devices as devices_mod", "workloads import", "wamr import build",
                        "wasm3 import build", "from .runtimes", "from .plan", "board_check.check("):
             assert direct not in body, (name, direct)
+
+
+@pytest.mark.parametrize("jobs", [0, -1, True, 1.5, "2"])
+def test_a_number_of_jobs_is_a_whole_number_of_at_least_one(tmp_path, jobs):
+    with pytest.raises(WasmcuError) as err:
+        api.wamr_build(tmp_path, jobs=jobs)
+    assert str(err.value) == f"invalid number of jobs {jobs!r} (expected a whole number of at least 1)"
+    with pytest.raises(WasmcuError) as err:   # one job is accepted: the next refusal is the tree's
+        api.wamr_build(tmp_path, jobs=1)
+    assert "jobs" not in str(err.value)
+
+
+def test_a_busy_time_is_a_positive_number_of_seconds_and_checked_before_the_device():
+    for busy in (0, -0.5, float("inf"), True, "10"):
+        with pytest.raises(WasmcuError) as err:
+            api.board_check("nosuch", busy_s=busy)
+        assert str(err.value) == f"invalid busy time {busy!r} (expected a positive number of seconds, e.g. 10)"
+    for busy in (0.5, 1):   # accepted: the next refusal is the device's
+        with pytest.raises(WasmcuError) as err:
+            api.board_check("pico", busy_s=busy)
+        assert str(err.value) == ("device 'pico' is not a real board (its backend is qemu); known boards: "
+                                  "esp32c6-board, nrf5340-board, pico-board")
+    with pytest.raises(WasmcuError, match="unknown device 'nosuch'; known boards: esp32c6-board, nrf5340-board, "
+                                          "pico-board$"):
+        api.board_check("nosuch")

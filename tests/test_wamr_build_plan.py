@@ -33,6 +33,8 @@ def test_the_build_plan_names_each_configuration_by_its_cmake_options():
             assert f"-DCMAKE_TOOLCHAIN_FILE={wamr_build.toolchain_file(arch)}" in options
             assert ("-DWASMCU_ALIGNED_STORES=1" in options) == (arch == "armv6m" and kind == "classic")
     assert "wamrc" not in {s.name for s in wamr_build.steps(("armv6m",), wamrc=False)}
-    assert wamr_build.firmware_arches() == {"armv6m": "THUMBV6M", "armv8m": "THUMBV8M", "rv32imac": "RISCV32_ILP32"}
-    assert [s.name for s in wamr_build.steps()][3:] == [f"{a}-{k}" for a in ("armv6m", "armv8m", "rv32imac")
-                                                        for k in ("classic", "fast", "aot")]
+    # the built-in architectures (a device folder of one's own can add more to the process)
+    built_in = {"armv6m": "THUMBV6M", "armv8m": "THUMBV8M", "rv32imac": "RISCV32_ILP32"}
+    assert built_in.items() <= wamr_build.firmware_arches().items()
+    assert [s.name for s in wamr_build.steps()][3:12] == [f"{a}-{k}" for a in built_in
+                                                          for k in ("classic", "fast", "aot")]

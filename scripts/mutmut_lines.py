@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import mutmut.__main__ as mutmut_main
+from mutmut.runners.harness import PytestRunner
 from mutmut.state import state
 
 LINES = Path("mutants") / "covered-lines.json"
@@ -42,7 +43,18 @@ def store_lines_covered_by_tests(gather=mutmut_main.store_lines_covered_by_tests
                                      "excluded": {k: sorted(v) for k, v in excluded.items()}}))
 
 
+def collect_main_test_coverage(runner, cov, collect=PytestRunner.collect_main_test_coverage) -> int:
+    """The fast tests under coverage, which must all pass: mutmut runs them with -x and ignores
+    their status, so a failing test would silently leave the lines of the tests after it unmutated."""
+    code = collect(runner, cov)
+    if code != 0:
+        raise RuntimeError(f"the fast tests failed under coverage (pytest exit status {code}): fix them "
+                           "(scripts/test.sh -m 'not slow') before mutation testing")
+    return code
+
+
 mutmut_main.store_lines_covered_by_tests = store_lines_covered_by_tests
+PytestRunner.collect_main_test_coverage = collect_main_test_coverage
 
 if __name__ == "__main__":
     sys.argv[0] = "mutmut"

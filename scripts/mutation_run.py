@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from mutmut_lines import current as lines_current  # noqa: E402  (beside this script)
 MUTANTS = ROOT / "mutants"
 TIMES = MUTANTS / "times.json"
 MUTMUT = [sys.executable, str(ROOT / "scripts" / "mutmut_lines.py")]   # mutmut, keeping the covered lines
@@ -142,6 +145,10 @@ def main(args: list[str]) -> int:
     except ValueError:
         sys.exit(f"mutation: MUTATION_BUDGET={os.environ['MUTATION_BUDGET']!r} is not a number of seconds")
     began = time.monotonic()
+    if (MUTANTS / "mutmut-stats.json").is_file() and not lines_current(ROOT):
+        # mutmut would measure the lines the tests run on its own copy, mutated by now
+        print("mutation: sources or tests changed since mutants/ was made: starting from scratch", file=sys.stderr)
+        shutil.rmtree(MUTANTS)
     MUTANTS.mkdir(exist_ok=True)
     times = json.loads(TIMES.read_text()) if TIMES.is_file() else {}
     failed = []

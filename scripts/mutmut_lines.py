@@ -21,20 +21,26 @@ LINES = Path("mutants") / "covered-lines.json"
 WATCHED = ("src", "tests")
 
 
-def _fresh() -> bool:
-    """True when LINES is newer than every source and test file."""
-    if not LINES.is_file():
+def current(root: Path = Path(".")) -> bool:
+    """True when the kept lines are newer than every source and test file under `root`."""
+    lines = root / LINES
+    if not lines.is_file():
         return False
-    made = LINES.stat().st_mtime
-    return all(p.stat().st_mtime < made for top in WATCHED for p in Path(top).rglob("*.py"))
+    made = lines.stat().st_mtime
+    return all(p.stat().st_mtime < made for top in WATCHED for p in (root / top).rglob("*.py"))
 
 
 def store_lines_covered_by_tests(gather=mutmut_main.store_lines_covered_by_tests) -> None:
-    if _fresh():
+    if current():
         data = json.loads(LINES.read_text())
         state()._covered_lines = {k: set(v) for k, v in data["covered"].items()}
         state()._excluded_lines = {k: set(v) for k, v in data["excluded"].items()}
         return
+    if LINES.is_file():
+        # mutmut measures coverage on its copy in mutants/, which is mutated by now: the lines
+        # would be the mutated files' (scripts/mutation.sh starts from scratch in this case)
+        raise RuntimeError("sources or tests changed since mutants/ was made: remove it (scripts/mutation.sh "
+                           "--fresh) to measure the covered lines again")
     gather()
     covered = getattr(state(), "_covered_lines", None)
     if covered is not None:

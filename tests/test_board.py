@@ -117,6 +117,27 @@ def test_a_board_that_stops_talking_mid_run_is_reported():
     assert "garbage" not in str(exc.value)  # lines before the board's restart are not its report
 
 
+def test_an_emulated_board_that_ended_is_read_to_its_last_line_and_one_that_ended_early_is_not_waited_for():
+    import tty
+
+    import serial
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    with serial.Serial(os.ttyname(slave), 115200, timeout=0.2) as port:   # opened first: it flushes its input
+        # the emulator printed its whole report and ended before a line of it was read
+        os.write(master, b"@wasmcu runtime=native\n@wasmcu checksum=1\n@wasmcu end\n")
+        assert read_report(port, 5.0, alive=lambda: False).endswith("@wasmcu end\n")
+        os.write(master, b"@wasmcu runtime=native\n@wasmcu checksum=1 ")
+        start = time.monotonic()
+        with pytest.raises(BoardError, match="the board ended without `@wasmcu end`; it printed: "
+                                             "'@wasmcu runtime=native / @wasmcu checksum=1 '"):
+            read_report(port, 30.0, alive=lambda: False)
+        assert time.monotonic() - start < 10   # not the whole timeout
+    os.close(master)
+    os.close(slave)
+
+
 @needs_pico
 def test_energy_from_a_ppk2_is_the_kernels_marker_window_checked_against_the_timer(db):
     """The PPK2 path end to end: rp2040js runs the image built for a meter (marker GPIO, idle

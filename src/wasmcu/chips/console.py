@@ -25,9 +25,10 @@ def open_port(port: str):
                             "; check the cable, or set [board] port / WASMCU_BOARD_PORT")) from None
 
 
-def read_report(serial_port, timeout_s: float, stamps: list | None = None) -> str:
+def read_report(serial_port, timeout_s: float, stamps: list | None = None, alive=None) -> str:
     """Lines from the port until `@wasmcu end`; BoardError when the board goes silent first.
-    With `stamps`, (host monotonic time, line) of each line of the report."""
+    With `stamps`, (host monotonic time, line) of each line of the report. With `alive` (an
+    emulator's: False once it has ended), a silent port whose board has ended stops the wait."""
     deadline = time.monotonic() + timeout_s
     lines: list[str] = []
 
@@ -40,6 +41,8 @@ def read_report(serial_port, timeout_s: float, stamps: list | None = None) -> st
         except Exception as exc:  # the port vanished: the board reset or was unplugged
             raise BoardError(f"the board's serial port failed ({exc}){printed()}") from None
         if not raw:
+            if alive is not None and not alive():
+                raise BoardError(f"the board ended without `@wasmcu end`{printed()}")
             continue
         line = raw.decode(errors="replace").rstrip("\r\n")
         if line.startswith("@wasmcu runtime="):

@@ -91,11 +91,13 @@ class Rp2040js(Flasher):
             uf2.write_bytes(image)
             proc = subprocess.Popen([node, str(RUNNER), str(rp2040js_dir()), str(uf2), str(int(timeout_s * 125e6))],
                                     stdout=master, stderr=subprocess.PIPE)
-            os.close(master)
+            # the pseudo-terminal's master stays open here until the report is read: when the last
+            # holder closes it, Linux hangs the terminal up and may drop what the emulator wrote
+            # just before it exited (under load, its last lines)
             try:
                 with open_port(port) as serial_port:
                     try:
-                        return read_report(serial_port, timeout_s, stamps)
+                        return read_report(serial_port, timeout_s, stamps, alive=lambda: proc.poll() is None)
                     except BoardError:
                         if proc.poll() not in (None, 0):
                             raise BoardError(f"the emulated board failed: {proc.stderr.read().decode().strip()[-300:]}")
@@ -103,4 +105,5 @@ class Rp2040js(Flasher):
             finally:
                 proc.kill()
                 proc.wait()
+                os.close(master)
                 os.close(slave)

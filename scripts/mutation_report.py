@@ -82,11 +82,12 @@ def main(args: list[str]) -> int:
     times = json.loads(times_file.read_text()) if times_file.is_file() else {}
     why = explained()
     unrun = unrun_statements()
-    rows, survivors, below, unreached = [], [], [], []
+    rows, survivors, below, unreached, ran = [], [], [], [], set()
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
         data = json.loads(meta.read_text())
         codes = data["exit_code_by_key"]
+        ran |= {name for name, code in codes.items() if code is not None}
         statements, not_run = unrun.get(module, (0, 0))
         if not codes and statements and not_run == statements:
             unreached.append(module)   # no line of it runs in a fast test: nothing was mutated
@@ -121,8 +122,6 @@ def main(args: list[str]) -> int:
         print(f"\nno fast test runs any statement of: {', '.join(unreached)}")
     # an explanation whose mutant was run and is no survivor is out of date: the code changed (and
     # with it mutmut's numbering of the function's mutants), or a test now catches it
-    ran = {name for meta in metas for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()
-           if code is not None}
     stale = sorted(set(why) & ran - {k for _, k, _ in survivors})
     if stale:
         print(f"\n{len(stale)} explanations in scripts/mutation_survivors.txt name no survivor now (remove them, "

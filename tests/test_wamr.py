@@ -178,4 +178,3 @@ def test_wamr_build_on_a_real_tree(tmp_path):
     built = Path(data["wamr"]["firmware"]["armv6m-fast"])
     assert wamr.identify(built / "libiwasm.a") == ("fast", False)
     assert (built / "include" / "wasm_export.h").is_file()
-

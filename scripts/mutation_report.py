@@ -4,12 +4,17 @@ Reads mutmut's result files (mutants/**/*.py.meta) and each module's wall-clock 
 (mutants/times.json, written by scripts/mutation_run.py); arguments restrict the report to
 these modules (paths under src/ or globs, as for scripts/mutation.sh). A survivor listed with a reason in
 scripts/mutation_survivors.txt is explained (equivalent, or deliberately untested); the others
-are printed with their diff. Exit status 1 when a module is under GOAL killed."""
+are printed with their diff. Exit status 1 when a module is under GOAL killed.
+
+After a sampled run (`scripts/mutation.sh --sample N`, mutants/sample.json) a module's score is
+the share killed among its mutants that ran, a random sample, with its 95 % interval; a survivor
+whose tests were cut by the test budget (mutants/mutation-cuts.jsonl) is counted under *cut*."""
 
 from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import subprocess
 import sys
 from contextlib import chdir
@@ -38,7 +43,7 @@ def explained() -> dict[str, str]:
 
 def unrun_statements() -> dict[str, tuple[int, int]]:
     """module (src/wasmcu/plan.py) -> (statements, statements no fast test runs in the test process),
-    from the lines mutmut's coverage run kept (scripts/mutmut_lines.py); empty without them."""
+    from the lines mutmut's coverage run kept (scripts/mutmut_wasmcu.py); empty without them."""
     lines = ROOT / "mutants" / "covered-lines.json"
     if not lines.is_file():
         return {}
@@ -55,6 +60,25 @@ def unrun_statements() -> dict[str, tuple[int, int]]:
             statements = parser.statements
             out[module] = (len(statements), len(statements - set(run)))
     return out
+
+
+def interval(killed: int, ran: int, mutants: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % interval of a module's score from `killed` of `ran` mutants drawn at random from
+    its `mutants`: Wilson's score interval, each side narrowed towards the score by the
+    finite-population correction (a point when every mutant ran)."""
+    p = killed / ran
+    if ran >= mutants:
+        return p, p
+    centre = (p + z * z / (2 * ran)) / (1 + z * z / ran)
+    half = z * math.sqrt(p * (1 - p) / ran + z * z / (4 * ran * ran)) / (1 + z * z / ran)
+    shrink = math.sqrt((mutants - ran) / (mutants - 1))   # each side, towards the score itself
+    return p - (p - (centre - half)) * shrink, p + (centre + half - p) * shrink
+
+
+def cut_mutants() -> set[str]:
+    """The mutants whose tests the test budget cut short (tests/conftest.py writes them)."""
+    path = ROOT / "mutants" / "mutation-cuts.jsonl"
+    return {json.loads(line)["mutant"] for line in path.read_text().splitlines()} if path.is_file() else set()
 
 
 def mutant_diff(name: str, module: str) -> str:
@@ -82,6 +106,9 @@ def main(args: list[str]) -> int:
     times = json.loads(times_file.read_text()) if times_file.is_file() else {}
     why = explained()
     unrun = unrun_statements()
+    sample_file = ROOT / "mutants" / "sample.json"
+    sample = json.loads(sample_file.read_text()) if sample_file.is_file() else None
+    cut = cut_mutants()
     rows, survivors, below, unreached, ran = [], [], [], [], set()
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
@@ -98,22 +125,32 @@ def main(args: list[str]) -> int:
         untested = sum(1 for k in alive if codes[k] in NO_TESTS)
         unknown = len(codes) - killed - len(alive)
         kept = [k for k in alive if k in why]
-        score = killed / len(codes)
+        ran = len(codes) - unknown
+        # a sample's score is over the mutants drawn; a stopped whole run's counts those not run yet
+        # (the costly ones, not a random draw) as not killed
+        score = killed / ran if sample else killed / len(codes)
         timeouts = sum(1 for c in codes.values() if c in TIMEOUT)
         seconds = times.get(module.removeprefix("src/"), 0.0)
         tests_s = sum(data.get("durations_by_key", {}).values())
+        low, high = interval(killed, ran, len(codes)) if sample else (score, score)
         rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown,
-                     not_run, statements, round(seconds), round(tests_s), score))
+                     sum(1 for k in alive if k in cut), not_run, statements, round(seconds), round(tests_s),
+                     score, f"{low:.0%}–{high:.0%}"))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
-    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "unrun st",
-            "statemts", "seconds", "test s", "score")
+    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "cut",
+            "unrun st", "statemts", "seconds", "test s", "score") + (("95 % int",) if sample else ())
     print(f"{head[0]:50} " + " ".join(f"{h:>9}" for h in head[1:]))
-    for module, *counts, score in rows:
-        print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}")
-    sums = [sum(r[i] for r in rows) for i in range(1, 12)]
-    print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / sums[0]:9.1%}")
+    for module, *counts, score, span in rows:
+        print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}" + (f" {span:>9}" if sample else ""))
+    sums = [sum(r[i] for r in rows) for i in range(1, 13)]
+    ran_all = sums[0] - sums[6] if sample else sums[0]
+    print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / ran_all:9.1%}")
+    if sample:
+        print(f"\nA sample: at most {sample['per_module']} mutants of each module, drawn at random (the same ones for "
+              f"the same code), each with at most {sample['test_budget']:g} s of its tests; score: killed of those run, "
+              "with its 95 % interval (Wilson's, finite-population corrected); cut: survivors whose other tests did not run")
     print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
           "stopped before it, or an unexpected result; unrun st: of the module's statements (statemts), those no fast test runs in the test process, "
           "which are not mutated; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "

@@ -10,7 +10,11 @@ Without modules (a whole run, or `--continue`), one mutmut call runs every mutan
 result, so no module pays mutmut's start-up (listing the tests: about half a minute) of its own;
 the report then gives each module's test time. `--continue MODULE...` runs those of the modules
 with mutants not run yet. MUTATION_BUDGET=SECONDS stops the run after that much time (a whole run
-at once, a module run before the next module), keeping the results so far."""
+at once, a module run before the next module), keeping the results so far.
+
+MUTATION_SAMPLE=N (`scripts/mutation.sh --sample N`) runs a fixed random sample of at most N
+mutants per module, each with at most MUTATION_TEST_BUDGET seconds of its tests (default 2): the
+settings go to mutants/sample.json, which `--continue` and the report read."""
 
 from __future__ import annotations
 
@@ -27,10 +31,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from mutmut_lines import current as lines_current  # noqa: E402  (beside this script)
+from mutmut_wasmcu import current as lines_current  # noqa: E402  (beside this script)
 MUTANTS = ROOT / "mutants"
 TIMES = MUTANTS / "times.json"
-MUTMUT = [sys.executable, str(ROOT / "scripts" / "mutmut_lines.py")]   # mutmut, keeping the covered lines
+SAMPLE = MUTANTS / "sample.json"   # a sampled run's settings, for --continue and the report
+MUTMUT = [sys.executable, str(ROOT / "scripts" / "mutmut_wasmcu.py")]   # mutmut as run here
 
 
 def configured() -> list[str]:
@@ -133,6 +138,18 @@ def run_all(jobs: str, budget: float, log) -> int:
         return 0
 
 
+def positive(name: str, kind, default: str | None = None):
+    """The environment variable `name` as a positive int or float; exits saying what is wrong."""
+    text = os.environ.setdefault(name, default) if default else os.environ[name]
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        sys.exit(f"mutation: {name}={text!r} is not a positive {'whole ' if kind is int else ''}number")
+    return value
+
+
 def main(args: list[str]) -> int:
     resume = "--continue" in args
     named = [a for a in args if a != "--continue"]
@@ -150,6 +167,13 @@ def main(args: list[str]) -> int:
         print("mutation: sources or tests changed since mutants/ was made: starting from scratch", file=sys.stderr)
         shutil.rmtree(MUTANTS)
     MUTANTS.mkdir(exist_ok=True)
+    if os.environ.get("MUTATION_SAMPLE"):
+        SAMPLE.write_text(json.dumps({"per_module": positive("MUTATION_SAMPLE", int),
+                                      "test_budget": positive("MUTATION_TEST_BUDGET", float, "2")}))
+    elif resume and SAMPLE.is_file():   # the same sample, the same budget
+        settings = json.loads(SAMPLE.read_text())
+        os.environ["MUTATION_SAMPLE"] = str(settings["per_module"])
+        os.environ["MUTATION_TEST_BUDGET"] = str(settings["test_budget"])
     times = json.loads(TIMES.read_text()) if TIMES.is_file() else {}
     failed = []
     with open(MUTANTS / "run.log", "a") as log:

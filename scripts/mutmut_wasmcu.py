@@ -1,15 +1,24 @@
-"""mutmut, keeping the lines the fast tests run for the report and for the next module run.
+"""mutmut as scripts/mutation.sh runs it: the covered lines kept, a sample of the mutants, no
+second clean run.
 
 With `mutate_only_covered_lines` ([tool.mutmut] in pyproject.toml) mutmut first runs the fast
 tests under coverage and mutates only the lines they run in the test process: a line no fast
 test runs would only survive, after costing every test of its function. This wrapper keeps those
 lines in mutants/covered-lines.json (scripts/mutation_report.py counts, per module, the statements
 no fast test runs), and reuses them while no source or test file is newer, so that a module run
-does not run the whole suite under coverage again. Used by scripts/mutation_run.py as mutmut."""
+does not run the whole suite under coverage again.
+
+MUTATION_SAMPLE=N runs at most N mutants of each module: those whose names hash lowest (the same
+mutants for the same code, run after run); the others stay without a result. After a stats run
+over every test in this process, the clean run of the same tests is skipped: the stats run has
+just run them on the same code and fails on any failing test. Used by scripts/mutation_run.py as
+mutmut."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,7 +68,53 @@ def collect_main_test_coverage(runner, cov, collect=PytestRunner.collect_main_te
     return code
 
 
+def sample_size() -> int | None:
+    """MUTATION_SAMPLE (checked by scripts/mutation_run.py): mutants per module, None for all."""
+    return int(os.environ.get("MUTATION_SAMPLE") or 0) or None
+
+
+def sampled(names: list[str], size: int) -> set[str]:
+    """The `size` names of one module whose SHA-1 is lowest: a fixed random sample, the same one
+    for the same mutants (a module's other mutants do not change which of its mutants are drawn)."""
+    return set(sorted(names, key=lambda n: hashlib.sha1(n.encode()).hexdigest())[:size])
+
+
+def collect_source_file_mutation_data(*, mutant_names, collect=mutmut_main.collect_source_file_mutation_data):
+    mutants, by_path = collect(mutant_names=mutant_names)
+    size = sample_size()
+    if size is None:
+        return mutants, by_path
+    keep = set()
+    for data in by_path.values():
+        keep |= sampled(list(data.exit_code_by_key), size)
+    return [m for m in mutants if m[1] in keep], by_path
+
+
+FULL_STATS = []   # set when this process ran the stats over every test
+
+
+def run_stats_collection(runner, tests=None, collect=mutmut_main.run_stats_collection):
+    collect(runner, tests)
+    if not tests:
+        FULL_STATS.append(True)
+
+
+def clean_tests_unless_just_run(run_clean):
+    def run_clean_tests(tests):
+        return 0 if FULL_STATS else run_clean(tests)
+    return run_clean_tests
+
+
+def get_mutant_runner(*args, get=mutmut_main.get_mutant_runner, **kwargs):
+    runner = get(*args, **kwargs)
+    runner.run_clean_tests = clean_tests_unless_just_run(runner.run_clean_tests)
+    return runner
+
+
 mutmut_main.store_lines_covered_by_tests = store_lines_covered_by_tests
+mutmut_main.collect_source_file_mutation_data = collect_source_file_mutation_data
+mutmut_main.run_stats_collection = run_stats_collection
+mutmut_main.get_mutant_runner = get_mutant_runner
 PytestRunner.collect_main_test_coverage = collect_main_test_coverage
 
 if __name__ == "__main__":

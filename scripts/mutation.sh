@@ -7,8 +7,7 @@
 #                                       wasmcu/plan.py, 'wasmcu/report/*' (paths under src/, globs)
 #   scripts/mutation.sh --fresh MODULE...  the same from scratch (mutants and test map made again)
 #   scripts/mutation.sh --sample N      every module, from scratch, a fixed random sample of at most N
-#                                       mutants each, each with at most MUTATION_TEST_BUDGET seconds of
-#                                       its tests (default 2): estimated scores, with their 95 % intervals
+#                                       mutants each: estimated scores, with their 95 % intervals
 #   scripts/mutation.sh --continue      the modules with mutants not run yet (a stopped run, a budget spent)
 #   scripts/mutation.sh --report [MODULE...]  the scores of the last runs again (nothing runs)
 #   scripts/mutation.sh --show M        the diff of one mutant, e.g. wasmcu.protocol.x_parse__mutmut_7

@@ -7,8 +7,7 @@ scripts/mutation_survivors.txt is explained (equivalent, or deliberately unteste
 are printed with their diff. Exit status 1 when a module is under GOAL killed.
 
 After a sampled run (`scripts/mutation.sh --sample N`, mutants/sample.json) a module's score is
-the share killed among its mutants that ran, a random sample, with its 95 % interval; a survivor
-whose tests were cut by the test budget (mutants/mutation-cuts.jsonl) is counted under *cut*."""
+the share killed among its mutants that ran, a random sample, with its 95 % interval."""
 
 from __future__ import annotations
 
@@ -75,12 +74,6 @@ def interval(killed: int, ran: int, mutants: int, z: float = 1.96) -> tuple[floa
     return p - (p - (centre - half)) * shrink, p + (centre + half - p) * shrink
 
 
-def cut_mutants() -> set[str]:
-    """The mutants whose tests the test budget cut short (tests/conftest.py writes them)."""
-    path = ROOT / "mutants" / "mutation-cuts.jsonl"
-    return {json.loads(line)["mutant"] for line in path.read_text().splitlines()} if path.is_file() else set()
-
-
 def mutant_diff(name: str, module: str) -> str:
     """The diff of one mutant (`module`: its source file, src/wasmcu/plan.py), read in this process:
     a whole run has thousands of survivors, and `mutmut show` in a process of its own costs a
@@ -108,7 +101,6 @@ def main(args: list[str]) -> int:
     unrun = unrun_statements()
     sample_file = ROOT / "mutants" / "sample.json"
     sample = json.loads(sample_file.read_text()) if sample_file.is_file() else None
-    cut = cut_mutants()
     rows, survivors, below, unreached, ran = [], [], [], [], set()
     for meta in metas:
         module = str(meta.relative_to(ROOT / "mutants"))[: -len(".meta")]
@@ -125,32 +117,30 @@ def main(args: list[str]) -> int:
         untested = sum(1 for k in alive if codes[k] in NO_TESTS)
         unknown = len(codes) - killed - len(alive)
         kept = [k for k in alive if k in why]
-        ran = len(codes) - unknown
+        tried = len(codes) - unknown
         # a sample's score is over the mutants drawn; a stopped whole run's counts those not run yet
         # (the costly ones, not a random draw) as not killed
-        score = killed / ran if sample else killed / len(codes)
+        score = killed / tried if sample else killed / len(codes)
         timeouts = sum(1 for c in codes.values() if c in TIMEOUT)
         seconds = times.get(module.removeprefix("src/"), 0.0)
         tests_s = sum(data.get("durations_by_key", {}).values())
-        low, high = interval(killed, ran, len(codes)) if sample else (score, score)
+        low, high = interval(killed, tried, len(codes)) if sample else (score, score)
         rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown,
-                     sum(1 for k in alive if k in cut), not_run, statements, round(seconds), round(tests_s),
+                     not_run, statements, round(seconds), round(tests_s),
                      score, f"{low:.0%}–{high:.0%}"))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
-    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "cut",
-            "unrun st", "statemts", "seconds", "test s", "score") + (("95 % int",) if sample else ())
+    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "unrun st", "statemts", "seconds", "test s", "score") + (("95 % int",) if sample else ())
     print(f"{head[0]:50} " + " ".join(f"{h:>9}" for h in head[1:]))
     for module, *counts, score, span in rows:
         print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}" + (f" {span:>9}" if sample else ""))
-    sums = [sum(r[i] for r in rows) for i in range(1, 13)]
+    sums = [sum(r[i] for r in rows) for i in range(1, 12)]
     ran_all = sums[0] - sums[6] if sample else sums[0]
     print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / ran_all:9.1%}")
     if sample:
         print(f"\nA sample: at most {sample['per_module']} mutants of each module, drawn at random (the same ones for "
-              f"the same code), each with at most {sample['test_budget']:g} s of its tests; score: killed of those run, "
-              "with its 95 % interval (Wilson's, finite-population corrected); cut: survivors whose other tests did not run")
+              "the same code); score: killed of those run, with its 95 % interval (Wilson's, finite-population corrected)")
     print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
           "stopped before it, or an unexpected result; unrun st: of the module's statements (statemts), those no fast test runs in the test process, "
           "which are not mutated; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "

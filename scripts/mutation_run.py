@@ -13,8 +13,7 @@ with mutants not run yet. MUTATION_BUDGET=SECONDS stops the run after that much 
 at once, a module run before the next module), keeping the results so far.
 
 MUTATION_SAMPLE=N (`scripts/mutation.sh --sample N`) runs a fixed random sample of at most N
-mutants per module, each with at most MUTATION_TEST_BUDGET seconds of its tests (default 2): the
-settings go to mutants/sample.json, which `--continue` and the report read."""
+mutants per module: the size goes to mutants/sample.json, which `--continue` and the report read."""
 
 from __future__ import annotations
 
@@ -138,18 +137,6 @@ def run_all(jobs: str, budget: float, log) -> int:
         return 0
 
 
-def positive(name: str, kind, default: str | None = None):
-    """The environment variable `name` as a positive int or float; exits saying what is wrong."""
-    text = os.environ.setdefault(name, default) if default else os.environ[name]
-    try:
-        value = kind(text)
-    except ValueError:
-        value = 0
-    if not value > 0:
-        sys.exit(f"mutation: {name}={text!r} is not a positive {'whole ' if kind is int else ''}number")
-    return value
-
-
 def main(args: list[str]) -> int:
     resume = "--continue" in args
     named = [a for a in args if a != "--continue"]
@@ -168,12 +155,12 @@ def main(args: list[str]) -> int:
         shutil.rmtree(MUTANTS)
     MUTANTS.mkdir(exist_ok=True)
     if os.environ.get("MUTATION_SAMPLE"):
-        SAMPLE.write_text(json.dumps({"per_module": positive("MUTATION_SAMPLE", int),
-                                      "test_budget": positive("MUTATION_TEST_BUDGET", float, "2")}))
-    elif resume and SAMPLE.is_file():   # the same sample, the same budget
-        settings = json.loads(SAMPLE.read_text())
-        os.environ["MUTATION_SAMPLE"] = str(settings["per_module"])
-        os.environ["MUTATION_TEST_BUDGET"] = str(settings["test_budget"])
+        text = os.environ["MUTATION_SAMPLE"]
+        if not text.isdigit() or int(text) < 1:
+            sys.exit(f"mutation: MUTATION_SAMPLE={text!r} is not a number of mutants per module (1 or more)")
+        SAMPLE.write_text(json.dumps({"per_module": int(text)}))
+    elif resume and SAMPLE.is_file():   # the same sample
+        os.environ["MUTATION_SAMPLE"] = str(json.loads(SAMPLE.read_text())["per_module"])
     times = json.loads(TIMES.read_text()) if TIMES.is_file() else {}
     failed = []
     with open(MUTANTS / "run.log", "a") as log:

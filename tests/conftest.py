@@ -139,14 +139,6 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
     if os.environ.get("WASMCU_MUTATION"):
         items.sort(key=mutation_order())
-        if mutation_function() and os.environ.get("MUTATION_TEST_BUDGET"):
-            kept = within_budget(items, float(os.environ["MUTATION_TEST_BUDGET"]))
-            if len(kept) < len(items):
-                config.hook.pytest_deselected(items=items[len(kept):])
-                with open(CUTS, "a") as out:   # one short append, as KILLERS
-                    out.write(json.dumps({"mutant": os.environ["MUTANT_UNDER_TEST"], "ran": len(kept),
-                                          "left": len(items) - len(kept)}) + "\n")
-                items[:] = kept
 
 
 # Under mutmut (scripts/mutation.sh), which runs from mutants/ a mutant's tests and stops at the
@@ -155,10 +147,6 @@ def pytest_collection_modifyitems(config, items):
 # next: a test's cost is its duration over the number of this function's mutants it caught (a line
 # each in KILLERS, written below), plus a tenth for a test that caught none yet, cheapest first.
 KILLERS = Path("mutation-killers.jsonl")
-# MUTATION_TEST_BUDGET=SECONDS (scripts/mutation.sh --sample) runs a mutant's tests, in that order,
-# only while their recorded durations add up to no more than that (the first test always runs): a
-# mutant that none of those catch counts as surviving, and CUTS says its other tests did not run.
-CUTS = Path("mutation-cuts.jsonl")
 
 
 def mutation_function() -> str:
@@ -168,15 +156,10 @@ def mutation_function() -> str:
     return name.rsplit("__mutmut_", 1)[0] if "__mutmut_" in name else ""
 
 
-def recorded_durations() -> dict[str, float]:
-    """Each test's duration in mutmut's stats run (empty before it)."""
-    stats = Path("mutmut-stats.json")
-    return json.loads(stats.read_text()).get("duration_by_test", {}) if stats.is_file() else {}
-
-
 def mutation_order():
     """The sort key of a test under mutmut: its duration over its catches of this function."""
-    duration = recorded_durations()
+    stats = Path("mutmut-stats.json")
+    duration = json.loads(stats.read_text()).get("duration_by_test", {}) if stats.is_file() else {}
     function, kills = mutation_function(), {}
     if function and KILLERS.is_file():
         for line in KILLERS.read_text().splitlines():
@@ -184,19 +167,6 @@ def mutation_order():
             if record["function"] == function:
                 kills[record["test"]] = kills.get(record["test"], 0) + 1
     return lambda item: (duration.get(item.nodeid, 0.0) + 0.001) / (kills.get(item.nodeid, 0) + 0.1)
-
-
-def within_budget(items, budget: float) -> list:
-    """The first tests whose recorded durations (mutmut's stats) add up to at most `budget`
-    seconds; at least one."""
-    duration = recorded_durations()
-    kept, spent = [], 0.0
-    for item in items:
-        spent += duration.get(item.nodeid, 0.0)
-        if kept and spent > budget:
-            break
-        kept.append(item)
-    return kept
 
 
 def pytest_runtest_logreport(report):

@@ -8,6 +8,7 @@
 #   scripts/mutation.sh --fresh MODULE...  the same from scratch (mutants and test map made again)
 #   scripts/mutation.sh --sample N      every module, from scratch, a fixed random sample of at most N
 #                                       mutants each: estimated scores, with their 95 % intervals
+#                                       (MUTATION_SEED=TEXT draws another, independent sample)
 #   scripts/mutation.sh --continue      the modules with mutants not run yet (a stopped run, a budget spent)
 #   scripts/mutation.sh --report [MODULE...]  the scores of the last runs again (nothing runs)
 #   scripts/mutation.sh --show M        the diff of one mutant, e.g. wasmcu.protocol.x_parse__mutmut_7

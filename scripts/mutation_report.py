@@ -139,8 +139,9 @@ def main(args: list[str]) -> int:
     ran_all = sums[0] - sums[6] if sample else sums[0]
     print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / ran_all:9.1%}")
     if sample:
-        print(f"\nA sample: at most {sample['per_module']} mutants of each module, drawn at random (the same ones for "
-              "the same code); score: killed of those run, with its 95 % interval (Wilson's, finite-population corrected)")
+        seed = f", seed {sample['seed']!r}" if sample.get("seed") else ""
+        print(f"\nA sample: at most {sample['per_module']} mutants of each module, drawn at random{seed} (the same ones for "
+              "the same code and seed); score: killed of those run, with its 95 % interval (Wilson's, finite-population corrected)")
     print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
           "stopped before it, or an unexpected result; unrun st: of the module's statements (statemts), those no fast test runs in the test process, "
           "which are not mutated; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "

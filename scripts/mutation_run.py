@@ -13,7 +13,8 @@ with mutants not run yet. MUTATION_BUDGET=SECONDS stops the run after that much 
 at once, a module run before the next module), keeping the results so far.
 
 MUTATION_SAMPLE=N (`scripts/mutation.sh --sample N`) runs a fixed random sample of at most N
-mutants per module: the size goes to mutants/sample.json, which `--continue` and the report read."""
+mutants per module (MUTATION_SEED=TEXT: another draw): the size and seed go to mutants/sample.json,
+which `--continue` and the report read."""
 
 from __future__ import annotations
 
@@ -158,9 +159,11 @@ def main(args: list[str]) -> int:
         text = os.environ["MUTATION_SAMPLE"]
         if not text.isdigit() or int(text) < 1:
             sys.exit(f"mutation: MUTATION_SAMPLE={text!r} is not a number of mutants per module (1 or more)")
-        SAMPLE.write_text(json.dumps({"per_module": int(text)}))
+        SAMPLE.write_text(json.dumps({"per_module": int(text), "seed": os.environ.get("MUTATION_SEED", "")}))
     elif resume and SAMPLE.is_file():   # the same sample
-        os.environ["MUTATION_SAMPLE"] = str(json.loads(SAMPLE.read_text())["per_module"])
+        sample = json.loads(SAMPLE.read_text())
+        os.environ["MUTATION_SAMPLE"] = str(sample["per_module"])
+        os.environ["MUTATION_SEED"] = sample.get("seed", "")
     times = json.loads(TIMES.read_text()) if TIMES.is_file() else {}
     failed = []
     with open(MUTANTS / "run.log", "a") as log:

@@ -9,7 +9,9 @@ no fast test runs), and reuses them while no source or test file is newer, so th
 does not run the whole suite under coverage again.
 
 MUTATION_SAMPLE=N runs at most N mutants of each module: those whose names hash lowest (the same
-mutants for the same code, run after run); the others stay without a result. After a stats run
+mutants for the same code, run after run); the others stay without a result. MUTATION_SEED=TEXT
+draws another sample (an independent one: e.g. to check that tests written against one draw's
+survivors did not only fit those). After a stats run
 over every test in this process, the clean run of the same tests is skipped: the stats run has
 just run them on the same code and fails on any failing test. Used by scripts/mutation_run.py as
 mutmut."""
@@ -73,10 +75,11 @@ def sample_size() -> int | None:
     return int(os.environ.get("MUTATION_SAMPLE") or 0) or None
 
 
-def sampled(names: list[str], size: int) -> set[str]:
-    """The `size` names of one module whose SHA-1 is lowest: a fixed random sample, the same one
-    for the same mutants (a module's other mutants do not change which of its mutants are drawn)."""
-    return set(sorted(names, key=lambda n: hashlib.sha1(n.encode()).hexdigest())[:size])
+def sampled(names: list[str], size: int, seed: str = "") -> set[str]:
+    """The `size` names of one module whose SHA-1 (after the seed) is lowest: a fixed random sample,
+    the same one for the same mutants and seed (a module's other mutants do not change which of
+    its mutants are drawn)."""
+    return set(sorted(names, key=lambda n: hashlib.sha1((seed + n).encode()).hexdigest())[:size])
 
 
 def collect_source_file_mutation_data(*, mutant_names, collect=mutmut_main.collect_source_file_mutation_data):
@@ -86,7 +89,7 @@ def collect_source_file_mutation_data(*, mutant_names, collect=mutmut_main.colle
         return mutants, by_path
     keep = set()
     for data in by_path.values():
-        keep |= sampled(list(data.exit_code_by_key), size)
+        keep |= sampled(list(data.exit_code_by_key), size, os.environ.get("MUTATION_SEED", ""))
     return [m for m in mutants if m[1] in keep], by_path
 
 

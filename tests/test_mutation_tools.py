@@ -36,3 +36,5 @@ def test_a_sample_is_the_same_for_the_same_mutants_and_keeps_its_draws_when_othe
     assert mutmut_wasmcu.sampled(names[:10], 30) == set(names[:10])
     more = mutmut_wasmcu.sampled(names + [f"wasmcu.plan.x_other__mutmut_{i}" for i in range(1, 11)], 30)
     assert len(more) == 30 and len(more & drawn) >= 20   # mostly the same draws
+    other = mutmut_wasmcu.sampled(names, 30, seed="check")
+    assert len(other) == 30 and other != drawn and len(other & drawn) < 20   # another, independent draw

@@ -4,10 +4,12 @@ Reads mutmut's result files (mutants/**/*.py.meta) and each module's wall-clock 
 (mutants/times.json, written by scripts/mutation_run.py); arguments restrict the report to
 these modules (paths under src/ or globs, as for scripts/mutation.sh). A survivor listed with a reason in
 scripts/mutation_survivors.txt is explained (equivalent, or deliberately untested); the others
-are printed with their diff. Exit status 1 when a module is under GOAL killed.
+are printed with their diff. A module's score is the usual mutation score: the share killed of
+its mutants but the equivalent ones (explained as `equivalent`: no test can tell them from the
+code); the raw share killed is shown beside it. Exit status 1 when a module's score is under GOAL.
 
-After a sampled run (`scripts/mutation.sh --sample N`, mutants/sample.json) a module's score is
-the share killed among its mutants that ran, a random sample, with its 95 % interval."""
+After a sampled run (`scripts/mutation.sh --sample N`, mutants/sample.json) the shares are over
+the module's mutants that ran, a random sample, with the score's 95 % interval."""
 
 from __future__ import annotations
 
@@ -117,32 +119,35 @@ def main(args: list[str]) -> int:
         untested = sum(1 for k in alive if codes[k] in NO_TESTS)
         unknown = len(codes) - killed - len(alive)
         kept = [k for k in alive if k in why]
+        equivalent = sum(1 for k in kept if why[k].startswith("equivalent"))
         tried = len(codes) - unknown
         # a sample's score is over the mutants drawn; a stopped whole run's counts those not run yet
         # (the costly ones, not a random draw) as not killed
-        score = killed / tried if sample else killed / len(codes)
+        raw = killed / tried if sample else killed / len(codes)
+        score = killed / (tried - equivalent) if sample else killed / (len(codes) - equivalent)
         timeouts = sum(1 for c in codes.values() if c in TIMEOUT)
         seconds = times.get(module.removeprefix("src/"), 0.0)
         tests_s = sum(data.get("durations_by_key", {}).values())
-        low, high = interval(killed, tried, len(codes)) if sample else (score, score)
-        rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), unknown,
-                     not_run, statements, round(seconds), round(tests_s),
-                     score, f"{low:.0%}–{high:.0%}"))
+        low, high = interval(killed, tried - equivalent, len(codes) - equivalent) if sample else (score, score)
+        rows.append((module, len(codes), killed, timeouts, len(alive) - untested, untested, len(kept), equivalent,
+                     unknown, not_run, statements, round(seconds), round(tests_s),
+                     raw, score, f"{low:.0%}–{high:.0%}"))
         survivors += [(module, k, codes[k]) for k in alive]
         if score < GOAL:
             below.append(module)
-    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "not run", "unrun st", "statemts", "seconds", "test s", "score") + (("95 % int",) if sample else ())
+    head = ("module", "mutants", "killed", "timeout", "survived", "no test", "explained", "equiv", "not run", "unrun st", "statemts", "seconds", "test s", "killed %", "score") + (("95 % int",) if sample else ())
     print(f"{head[0]:50} " + " ".join(f"{h:>9}" for h in head[1:]))
-    for module, *counts, score, span in rows:
-        print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {score:9.1%}" + (f" {span:>9}" if sample else ""))
-    sums = [sum(r[i] for r in rows) for i in range(1, 12)]
-    ran_all = sums[0] - sums[6] if sample else sums[0]
-    print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / ran_all:9.1%}")
+    for module, *counts, raw, score, span in rows:
+        print(f"{module:50} " + " ".join(f"{c:9d}" for c in counts) + f" {raw:9.1%} {score:9.1%}" + (f" {span:>9}" if sample else ""))
+    sums = [sum(r[i] for r in rows) for i in range(1, 13)]
+    ran_all = sums[0] - sums[7] if sample else sums[0]
+    print(f"{'all':50} " + " ".join(f"{c:9d}" for c in sums) + f" {sums[1] / ran_all:9.1%} {sums[1] / (ran_all - sums[6]):9.1%}")
     if sample:
         seed = f", seed {sample['seed']!r}" if sample.get("seed") else ""
         print(f"\nA sample: at most {sample['per_module']} mutants of each module, drawn at random{seed} (the same ones for "
-              "the same code and seed); score: killed of those run, with its 95 % interval (Wilson's, finite-population corrected)")
-    print("\n(timeout: counted in killed; no test: no fast test calls the mutated function in the test process; not run: the run was "
+              "the same code and seed); killed %: of those run; score: of those run but the equivalent ones, with its 95 % interval "
+              "(Wilson's, finite-population corrected)")
+    print("\n(timeout: counted in killed; equiv: the explained survivors that are equivalent mutants; no test: no fast test calls the mutated function in the test process; not run: the run was "
           "stopped before it, or an unexpected result; unrun st: of the module's statements (statemts), those no fast test runs in the test process, "
           "which are not mutated; seconds: the module's wall-clock time when run on its own, mutmut's start-up included; test s: the time its "
           "mutants' tests took)")

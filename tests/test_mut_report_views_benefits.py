@@ -200,7 +200,7 @@ def test_tradeoff_update_time_is_left_out_when_the_first_cell_has_none():
 
 def test_markdown_and_html_of_a_table():
     table = (["a", "b<"], [["1", "x|y"], ["<i>", 2]])
-    assert markdown(table) == "| a | b< |\n|---|---|\n| 1 | x/y |\n| <i> | 2 |\n"
+    assert markdown(table) == "| a | b< |\n|---|---|\n| 1 | x\\|y |\n| &lt;i&gt; | 2 |\n"
     assert html_table(table) == ("<table><tr><th>a</th><th>b&lt;</th></tr><tr><td>1</td><td>x|y</td></tr>"
                                  "<tr><td>&lt;i&gt;</td><td>2</td></tr></table>")
     assert markdown((["a"], [])) == "No cell of this run has these figures.\n"
@@ -252,3 +252,13 @@ def test_tradeoff_slowdown_is_estimated_when_any_cell_is():
     assert row[3] == "2.00× (est.)"
     measured = [r.replace(time_kind="measured") for r in rs]
     assert {r[1]: r for r in tradeoff_rows(measured)[1]}["wasm3"][3] == "2.00×"
+
+
+def test_what_a_runtime_said_is_shown_in_markdown_never_rendered():
+    evil = "<script>alert(1)</script> | [link](http://x)"
+    rs = [_r("oob", "wasm3", "pico", error=evil, extra=dict(misbehaviour="oob-write", contained=False, trap=evil))]
+    md = markdown(containment_rows(rs))
+    assert "<script>" not in md and "&lt;script&gt;" in md and "[link]" not in md
+    row = md.splitlines()[2]
+    assert row.count(" | ") == len(containment_rows(rs)[0]) - 1  # its pipes made no columns of their own
+    assert "<script>" not in markdown_sections(rs)

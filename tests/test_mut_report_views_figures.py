@@ -291,3 +291,113 @@ def test_overhead_panel_says_estimated_when_any_time_of_the_device_is(made, tmp_
           _r("wasm3", "board", time_us=30, time_kind="estimated")]
     assert figures.overhead_figure(rs, tmp_path / "o.png") == {("board", ("k:10/c", "wasm3")): 3.0}
     assert made[0].axes[0].get_title() == "board (estimated times)"
+
+
+# -- how the figures look: sizes, resolution, grid, legends, labels ------------------------------------
+
+def _png_size(path):
+    from matplotlib.image import imread
+
+    h, w = imread(path).shape[:2]
+    return w, h
+
+
+def _legend_style(fig):
+    (legend,) = fig.legends
+    return legend._outside_loc, legend._loc, legend.get_texts()[0].get_fontsize(), legend.get_frame_on()
+
+
+def test_how_the_time_figure_looks(made, tmp_path):
+    out = tmp_path / "t.png"
+    figures.time_figure(_time_run(), out, WL)
+    (fig,) = made
+    ax = fig.axes[0]
+    assert tuple(fig.get_size_inches()) == (10, 4.8) and fig.get_layout_engine() is not None
+    assert _png_size(out) == (1300, 624)                               # 130 dpi
+    assert ax.yaxis._major_tick_kw["gridOn"] and ax.yaxis._minor_tick_kw["gridOn"]
+    assert ax.yaxis._major_tick_kw["grid_alpha"] == 0.3 and not ax.xaxis._major_tick_kw.get("gridOn")
+    assert _legend_style(fig) == ("right", 7, 8, False)               # 7: center right
+    handles = fig.legends[0].legend_handles
+    assert handles[-1].get_hatch() == HATCH and handles[-1].get_facecolor() == to_rgba("white")
+    assert handles[-1].get_edgecolor() == to_rgba("black")
+    assert handles[0].get_facecolor() == to_rgba(runtime_colors(["native"])["native"])
+    for c in ax.containers:
+        if isinstance(c, ErrorbarContainer):
+            (bars,) = c.lines[2]
+            assert bars.get_linewidth()[0] == 0.8 and tuple(bars.get_color()[0]) == to_rgba("black")
+            assert c.lines[1][0].get_markersize() == 4                # capsize 2
+
+
+def test_a_single_runtime_has_bars_as_wide_as_the_group(made, tmp_path):
+    figures.time_figure([_r("wasm3", "host", time_us=3.0, time_kind="measured")], tmp_path / "t.png", WL)
+    ((x, h, w, *_),) = _bars(made[0].axes[0])
+    assert x == pytest.approx(0) and w == pytest.approx(0.8 * 0.92)
+
+
+def test_how_the_footprint_figure_looks(made, tmp_path):
+    out = tmp_path / "f.png"
+    rs = [_r("wasm3", "host", flash_bytes=4096, ram_static_bytes=1024, extra={"ram_needed_bytes": 768})]
+    figures.footprint_figure(rs, out, WL)
+    (fig,) = made
+    a1, a2 = fig.axes[:2]
+    assert tuple(fig.get_size_inches()) == (12, 4.6) and _png_size(out) == (1560, 598)
+    assert a1.title.get_fontsize() == a2.title.get_fontsize() == fig._suptitle.get_fontsize() == 10
+    assert _legend_style(fig) == ("right", 7, 8, False)
+    (needed,) = a2.collections
+    assert needed.get_linewidth()[0] == 1.5 and tuple(needed.get_color()[0]) == to_rgba("black")
+    assert fig._suptitle.get_text().endswith("from the ELF and the firmware's high-water marks")
+
+
+def test_how_the_energy_figure_looks(made, tmp_path):
+    out = tmp_path / "e.png"
+    figures.energy_figure([_r("wasm3", "pico", energy_uj=5.0, energy_kind="model")], out, WL)
+    (fig,) = made
+    ax = fig.axes[0]
+    assert tuple(fig.get_size_inches()) == (10, 4.8) and _png_size(out) == (1300, 624)
+    assert ax.title.get_fontsize() == 10 and _legend_style(fig) == ("right", 7, 8, False)
+    assert ax.get_yscale() == "linear"
+
+
+def test_the_empty_energy_figure_says_so_in_its_middle(made, tmp_path):
+    figures.energy_figure([], tmp_path / "e.png", WL)
+    (text,) = made[0].axes[0].texts
+    assert text.get_position() == (0.5, 0.5) and text.get_ha() == "center" and text.get_va() == "center"
+    assert text.get_transform() == made[0].axes[0].transAxes
+
+
+def test_how_the_overhead_figure_looks(made, tmp_path):
+    out = tmp_path / "o.png"
+    rs = [_r("native", "host", time_us=10), _r("wasm3", "host", time_us=25), _r("native", "host", workload="j", time_us=1),
+          _r("wasm3", "host", workload="j", time_us=3), _r("native", "pico", time_us=1), _r("wasm3", "pico", time_us=4)]
+    figures.overhead_figure(rs, out)
+    (fig,) = made
+    host, pico = [ax for ax in fig.axes if ax.images]
+    # each panel 0.35 in a row and 1.4 in more, at least 2.2 in
+    assert tuple(fig.get_size_inches()) == pytest.approx((11, 2.2 + 2.2))
+    assert list(host.get_gridspec().get_height_ratios()) == [2.2, 2.2]
+    assert _png_size(out) == (1430, 572)
+    image = host.images[0]
+    assert image.get_cmap().name == "RdYlGn_r" and host.get_aspect() == "auto"
+    labels = host.get_xticklabels()
+    assert [t.get_rotation() for t in labels] == [20] and labels[0].get_ha() == "right" and labels[0].get_fontsize() == 8
+    assert host.get_yticklabels()[0].get_fontsize() == 8 and host.title.get_fontsize() == 9
+    t = host.texts[0]
+    assert (t.get_ha(), t.get_va(), t.get_fontsize()) == ("center", "center", 7)
+    assert [tuple(x.get_position()) for x in host.texts] == [(0, 0), (0, 1)]
+    assert fig._suptitle.get_fontsize() == 10
+
+
+def test_the_overhead_panels_grow_with_their_rows(made, tmp_path):
+    rs = [_r("native", "host", time_us=1, workload=f"w{i}") for i in range(6)]
+    rs += [_r("wasm3", "host", time_us=2, workload=f"w{i}") for i in range(6)]
+    figures.overhead_figure(rs, tmp_path / "o.png")
+    assert made[0].get_size_inches()[1] == pytest.approx(0.35 * 6 + 1.4)
+
+
+def test_the_empty_overhead_figure_is_small(made, tmp_path):
+    out = tmp_path / "o.png"
+    figures.overhead_figure([], out)
+    (fig,) = made
+    assert tuple(fig.get_size_inches()) == (6, 2) and _png_size(out) == (780, 260)
+    (text,) = fig.axes[0].texts
+    assert text.get_position() == (0.5, 0.5) and (text.get_ha(), text.get_va()) == ("center", "center")

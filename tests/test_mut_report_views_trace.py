@@ -200,3 +200,30 @@ def test_trace_figures_draws_each_stored_trace(made, tmp_path):
     assert second.axes[0].get_title() == "crc16:100 (c), wasm3 on pico-board\nscope board, 3.3 V (measured)"
     assert trace_figures([_result({})], db, tmp_path / "none") == []
     assert tr.trace_figures([], db, out) == []
+
+
+def test_how_the_trace_figure_looks(made, tmp_path):
+    from matplotlib.image import imread
+
+    logic = np.zeros(1000, dtype=np.uint8)
+    logic[100:200] = 1
+    a = _analysis(method="marker", channel=0)
+    out = tmp_path / "m.png"
+    trace_figure(_trace(logic=logic), a, out, title="T")
+    (fig,) = made
+    ax, mx = fig.axes
+    assert imread(out).shape[:2] == (624, 1300)                       # 10 x 4.8 in at 130 dpi
+    current, idle, thr = ax.lines
+    assert current.get_linewidth() == 0.7
+    assert to_rgba(idle.get_color()) == to_rgba("gray") and idle.get_linewidth() == 0.8
+    assert to_rgba(thr.get_color()) == to_rgba("tab:red") and thr.get_linewidth() == 0.8
+    (span,) = ax.patches
+    assert span.get_facecolor() == to_rgba("tab:orange", 0.25)
+    (ann,) = ax.texts
+    assert ann.get_fontsize() == 7 and (ann.get_ha(), ann.get_va()) == ("center", "bottom")
+    assert ann.xycoords == ("data", "axes fraction")
+    assert ax.title.get_fontsize() == 9 and ax.get_ylabel() == "current (mA)"
+    assert ax.get_legend()._loc == 1                                  # upper right
+    (step,) = mx.lines
+    assert step.get_drawstyle() == "steps-post" and to_rgba(step.get_color()) == to_rgba("black")
+    assert step.get_linewidth() == 0.8

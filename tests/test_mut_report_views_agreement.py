@@ -27,6 +27,8 @@ def test_a_disagreeing_cell_is_named():
     rs = [_r("wasm3", "host", UNVERIFIED, 1), _r("wasmtime", "host", UNVERIFIED, 1), _r("v8-liftoff", "host", OK, 2)]
     assert agreement(rs) == ["k:10/c: 2 of 3 cells that ran agree on checksum 0x00000001 (wasm3/host, wasmtime/host)"
                              "; differ: v8-liftoff/host"]
+    rs.append(_r("wamr-fast", "pico", UNVERIFIED, 3))
+    assert agreement(rs)[0].endswith("; differ: v8-liftoff/host, wamr-fast/pico")
 
 
 def test_groups_without_unverified_cells_are_left_out_but_later_groups_are_not():

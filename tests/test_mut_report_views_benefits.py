@@ -65,7 +65,7 @@ FULL_UPDATE = dict(update_bytes=2048, update_part="module (.wasm)",
                    update_link="uart", update_time_s=0.5, update_time_s_range=[0.25, 2.5],
                    update_time_parts={"transfer": {"s": 0.4, "kind": "modelled"},
                                       "load": {"s": 0.1, "kind": "estimated"}},
-                   update_energy_uj=12345.0)
+                   update_energy_uj=1234567.0)
 
 
 def test_update_header():
@@ -85,7 +85,7 @@ def test_update_rows():
     assert rows == [
         ["esp32", "crc:10/c", "native", "image", "1,234,567", "0", "0", "–", "–", "–", "–", "–"],
         ["pico", "crc:10/c", "wasm3", "module (.wasm)", "2,048", "1,000", "1,500", "300", "uart",
-         "500.0 ms [250.0 ms–2.50 s]", "transfer 400.0 ms (modelled), load 100.0 ms (estimated)", "12.3 (model)"],
+         "500.0 ms [250.0 ms–2.50 s]", "transfer 400.0 ms (modelled), load 100.0 ms (estimated)", "1,234.6 (model)"],
     ]
 
 

@@ -67,7 +67,12 @@ def test_host_baseline():
 def test_score_markdown():
     md = es.score_markdown(_run())
     lines = md.split("\n")
-    assert lines[0].endswith("Host native baseline: o3.")
+    assert lines[0] == ("Embench's speed score (geometric mean of the reference time ÷ this time × gsf, ×/÷ Embench's "
+                        "geometric SD, benchmarks), the slowdown against native code on the same device and the flash "
+                        "image against native (× native). `est.`: board times estimated by the cycle model; host times "
+                        "measured. Host native baseline: o3.")
+    pico_only = [r for r in _run() if r.cell.device == "pico"]
+    assert es.score_markdown(pico_only).split("\n")[0].endswith("host times measured. ")
     assert lines[2:4] == ["| device | runtime | benchmarks | speed score | slowdown (× native) | size (× native) |",
                           "|---|---|---:|---:|---:|---:|"]
     assert lines[5] == "| pico | wasm3 | 2 | 1.00 (×/÷2.00, 2) est. | 4.00× (×/÷2.00, 2) | 2.83× (×/÷1.41, 2) |"
@@ -79,7 +84,9 @@ def test_score_markdown():
 def test_score_html():
     page = es.score_html(_run())
     assert page.startswith("<h2>Embench-IoT score per device and runtime</h2>")
-    assert "Host native baseline: o3.</p>" in page
+    assert "by the cycle model; host times measured. Host native baseline: o3.</p>" in page
+    pico_only = [r for r in _run() if r.cell.device == "pico"]
+    assert "by the cycle model; host times measured.</p>" in es.score_html(pico_only)
     assert ("<tr><td>pico</td><td>wasm3</td><td class='num'>2</td><td class='num'>1.00 (×/÷2.00, 2) est.</td>"
             "<td class='num'>4.00× (×/÷2.00, 2)</td><td class='num'>2.83× (×/÷1.41, 2)</td></tr>") in page
     assert page.endswith("</table>") and page.count("<tr>") == 5
@@ -124,6 +131,11 @@ def test_score_figure(made, tmp_path):
     bars = [p for c in speed.containers if isinstance(c, BarContainer) for p in c.patches]
     assert [round(p.get_height(), 6) for p in bars] == [4.0, 1.0, 40.0, 4.0]
     assert [p.get_hatch() for p in bars] == [HATCH, HATCH, None, None]
+    assert [round(p.get_width(), 6) for p in bars] == [round(0.4 * 0.92, 6)] * 4
+    assert speed.get_xticklabels()[0].get_fontsize() == 8
+    assert speed.yaxis._major_tick_kw["gridOn"] and speed.yaxis._minor_tick_kw["gridOn"]
+    note = fig.legends[0].legend_handles[-1]
+    assert note.get_edgecolor() == (0, 0, 0, 1) and note.get_facecolor() == (1, 1, 1, 1)
     assert speed.get_yscale() == "log" and speed.get_title() == "Embench speed score (higher is faster)"
     assert slow.get_title() == "slowdown: time ÷ native (lower is better)"
     assert fig._suptitle.get_text() == ("Embench-IoT per device and runtime (whiskers: one geometric SD); "

@@ -139,6 +139,11 @@ def test_several_windows_give_a_spread_and_up_to_twelve_are_labelled(made, tmp_p
     assert len(shown["windows"]) == 13 and len(made[1].axes[0].texts) == 0
 
 
+def test_two_windows_are_two_runs(made, tmp_path):
+    trace_figure(_trace(), _analysis(windows=[_win(0, 5, 1.0), _win(10, 15, 3.0)]), tmp_path / "a.png")
+    assert "2.0 ± 1.4 µJ per run (2 runs)," in made[0].axes[0].get_title()
+
+
 def test_a_single_window_has_no_spread(made, tmp_path):
     trace_figure(_trace(), _analysis(idle=None, threshold=None), tmp_path / "a.png")
     title = made[0].axes[0].get_title()
@@ -223,6 +228,7 @@ def test_how_the_trace_figure_looks(made, tmp_path):
     assert ann.get_fontsize() == 7 and (ann.get_ha(), ann.get_va()) == ("center", "bottom")
     assert ann.xycoords == ("data", "axes fraction")
     assert ax.title.get_fontsize() == 9 and ax.get_ylabel() == "current (mA)"
+    assert ax.titleOffsetTrans.get_matrix()[1, 2] == pytest.approx(14 / 72 * fig.dpi)   # pad 14 pt
     assert ax.get_legend()._loc == 1                                  # upper right
     (step,) = mx.lines
     assert step.get_drawstyle() == "steps-post" and to_rgba(step.get_color()) == to_rgba("black")

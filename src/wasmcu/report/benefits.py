@@ -10,6 +10,7 @@ import html
 from collections import defaultdict
 
 from ..model import OK, Result
+from .markdown import md_text
 from .modes import mode_of
 from .tables import native_of, overhead
 
@@ -153,9 +154,9 @@ def markdown(table: Table) -> str:
     head, rows = table
     if not rows:
         return "No cell of this run has these figures.\n"
-    esc = lambda s: str(s).replace("|", "/")  # noqa: E731
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    # a cell's text (a runtime's trap message, an error) is shown, never rendered
+    lines += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 

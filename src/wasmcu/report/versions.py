@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import Result
+from .markdown import md_text
 
 
 def base_name(runtime: str) -> str:
@@ -92,7 +93,8 @@ def _cell_text(v: dict) -> str:
 
 
 def versions_markdown(results: list[Result]) -> str:
-    """'## Runtime versions' tables (empty when no runtime ran at several versions)."""
+    """'## Runtime versions' tables (empty when no runtime ran at several versions). What a cell
+    says (its error) is escaped: shown, never rendered."""
     rows = version_rows(results)
     if not rows:
         return ""
@@ -101,11 +103,12 @@ def versions_markdown(results: list[Result]) -> str:
            "native stack the run needed (the painted-stack high-water mark; on a board only).\n"]
     for fam in dict.fromkeys(r["family"] for r in rows):
         names = list(dict.fromkeys(k for r in rows if r["family"] == fam for k in r["versions"]))
-        out.append(f"\n### {fam}\n\n| device | workload | lang | " + " | ".join(names) + " |\n|"
-                   + "---|" * (3 + len(names)))
+        out.append(f"\n### {md_text(fam)}\n\n| device | workload | lang | " + " | ".join(md_text(k) for k in names)
+                   + " |\n|" + "---|" * (3 + len(names)))
         for r in (r for r in rows if r["family"] == fam):
-            out.append(f"| {r['device']} | {r['workload']} | {r['lang']} | "
-                       + " | ".join(_cell_text(r["versions"][k]) if k in r["versions"] else "-" for k in names) + " |")
+            out.append(f"| {md_text(r['device'])} | {md_text(r['workload'])} | {md_text(r['lang'])} | "
+                       + " | ".join(md_text(_cell_text(r["versions"][k])) if k in r["versions"] else "-" for k in names)
+                       + " |")
     return "\n".join(out) + "\n"
 
 

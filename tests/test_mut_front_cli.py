@@ -4,8 +4,12 @@ given, and prints what the API returns (tables, lines, JSON) with the exit code 
 The API calls that build, flash or measure are replaced by recorders here (their own tests run
 them); `report`, `results`, `compare` and `list` read a tiny store or the real profiles."""
 
+import io
 import json
+import logging
 import signal
+import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -125,7 +129,7 @@ def test_bench_passes_every_option_to_the_api(bench, monkeypatch, tmp_path):
                   "tls_cert": "c.pem", "tls_key": "k.pem", "place": "p1,p2", "coordinator": "h:2",
                   "workload_dirs": [Path("wd")], "device_dirs": [Path("dd")], "config": Path("exp.toml"),
                   "link": "ble", "embench": "eb", "host_baseline": "o3", "ram": "small", "fresh": True,
-                  "argv": kw["argv"]}
+                  "argv": sys.argv}
 
 
 def test_bench_defaults_are_the_apis(bench, monkeypatch, tmp_path):
@@ -187,8 +191,9 @@ def test_bench_names_the_failed_cells_and_exits_1(bench, capsys, tmp_path):
 
 def test_bench_json_prints_the_cells_on_stdout(bench, capsys):
     assert cli.main(["bench", "--json"]) == 0
-    cells = json.loads(capsys.readouterr().out)
-    assert cells == [r.to_json() for r in bench.state["results"]]
+    out = capsys.readouterr().out
+    assert out.startswith('[\n {\n  "') and out.endswith("\n]\n")  # one JSON array, indented by 1
+    assert json.loads(out) == [r.to_json() for r in bench.state["results"]]
 
 
 def test_bench_says_which_cells_no_reference_checks(bench, capsys):
@@ -289,7 +294,8 @@ def test_recost_passes_its_options_and_prints_each_cell(monkeypatch, capsys, tmp
         "9,876.5 µs [9,600.0 .. 10,400.2]",
         "crc16:10/c/wasm3/pico: 50 cycles [40 .. 60] (stored: -); 0.4 µs [0.3 .. 0.5]"]
     assert cli.main(["recost", "--model", "m.toml", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps([asdict(r) for r in rows]))
+    out = capsys.readouterr().out
+    assert out == json.dumps([asdict(r) for r in rows], indent=1) + "\n"
     assert rec.calls[-1] == ((Path("m.toml"),), {"db": None, "run": None, "device": None})
 
 
@@ -353,7 +359,9 @@ def test_validate_with_a_fitted_profile_shows_its_estimate_and_says_whose_it_is(
 def test_validate_json_has_the_checks_and_their_differences(monkeypatch, capsys):
     monkeypatch.setattr(api, "validate", Recorder((_checks(), None)))
     assert cli.main(["validate", "--json"]) == 1
-    good, broken, odd = json.loads(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert out.startswith('[\n {\n  "cell": "crc16:100/c/native/pico",\n')
+    good, broken, odd = json.loads(out)
     assert good["cell"] == "crc16:100/c/native/pico" and good["estimate"] == 1100 and good["rp2040js"] == 1000
     assert good["difference"] == pytest.approx(0.05) and good["explained_difference"] == pytest.approx(0.02)
     assert good["fitted_difference"] == pytest.approx(0.02) and good["lr_pc_transfers"] == 30
@@ -470,6 +478,7 @@ def test_calibrate_with_a_failed_kernel_shows_it_and_exits_1(calibrating, capsys
 def test_calibrate_json_is_the_calibration_and_its_layer(calibrating, capsys):
     assert cli.main(["calibrate", "--device", "pico-board", "--json"]) == 0
     out, err = capsys.readouterr()
+    assert out.startswith('{\n "board": "pico-board",\n')
     data = json.loads(out)
     assert data == json.loads(json.dumps(dict(_calibration().as_json(), layer=str(Path("layers") / "pico-fitted.toml"))))
     assert "cal_alu" not in err  # no progress lines with --json
@@ -702,3 +711,111 @@ def test_main_dispatches_each_command_to_its_handler(monkeypatch):
         monkeypatch.setattr(cli, f"cmd_{name}", lambda args, i=i, name=name: (args.command == name) * 10 + i)
     for i, (name, argv) in enumerate(argvs.items()):
         assert cli.main(argv) == 10 + i, name
+
+
+# --- the parser's structure, logging, threads, flushing and colours ------------------------------
+
+@pytest.mark.parametrize("argv", [[], ["board"], ["wamr"], ["wasm3"]])
+def test_a_command_and_a_subcommand_are_required(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.build_parser().parse_args(argv)
+    assert exc.value.code == 2 and "required" in capsys.readouterr().err
+
+
+def test_debug_before_the_command_is_not_undone_by_the_command():
+    parser = cli.build_parser()
+    for command in (["report"], ["bench"], ["board", "check", "--device", "b"], ["wamr", "build", "p"],
+                    ["wasm3", "build", "p"], ["list", "devices"], ["doctor"], ["calibrate"], ["validate"]):
+        assert parser.parse_args(["--debug", *command]).debug is True, command
+        assert parser.parse_args([*command]).debug is False, command
+        assert parser.parse_args([*command, "--debug"]).debug is True, command
+
+
+def test_list_names_what_it_lists_in_its_usage(capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["list", "--help"])
+    assert "{devices,runtimes,workloads}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags, level", [([], logging.INFO), (["-v"], logging.DEBUG), (["--verbose"], logging.DEBUG)])
+def test_main_logs_at_info_or_with_verbose_at_debug_on_stderr(monkeypatch, flags, level):
+    seen = Recorder()
+    monkeypatch.setattr(logging, "basicConfig", seen)
+    monkeypatch.setattr(cli, "cmd_doctor", lambda args: 0)
+    assert cli.main([*flags, "doctor"]) == 0
+    assert seen.one == ((), {"level": level, "format": "%(message)s", "stream": sys.stderr})
+
+
+def test_main_runs_in_another_thread_without_touching_signals(monkeypatch, sigterm_default):
+    monkeypatch.setattr(cli, "cmd_doctor", lambda args: 5)
+    codes = []
+    thread = threading.Thread(target=lambda: codes.append(cli.main(["doctor"])))
+    thread.start()
+    thread.join(10)
+    assert codes == [5] and signal.getsignal(signal.SIGTERM) is sigterm_default
+
+
+class Flushes(io.StringIO):
+    """A stdout that notes how much had been written at each flush."""
+
+    def __init__(self):
+        super().__init__()
+        self.flushed = []
+
+    def flush(self):
+        self.flushed.append(len(self.getvalue()))
+
+
+def test_board_check_shows_each_step_as_soon_as_it_ends(board, monkeypatch):
+    out = Flushes()
+    monkeypatch.setattr(sys, "stdout", out)
+    cli.main(["board", "check", "--device", "pico-board"])
+    text = out.getvalue()
+    for line in ("board check: pico-board\n", "  ok    port: /dev/ttyACM0 (the only one)\n",
+                 "  FAIL  first flash: no banner\n", "        what to do: wire GPIO0 to RX\n",
+                 "  skip  watchdog: rp2040js has none\n"):
+        assert text.index(line) + len(line) in out.flushed, line
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """The progress console is a colour terminal: what it shows, escape codes and all."""
+    from rich.console import Console
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "_console", lambda: Console(file=screen, force_terminal=True, width=200,
+                                                         color_system="standard"))
+    return screen
+
+
+def test_the_builds_lines_are_not_highlighted_on_a_terminal(monkeypatch, terminal):
+    from wasmcu.runtimes.wamr.build import Outcome as WamrOutcome
+    from wasmcu.runtimes.wasm3.build import Outcome as Wasm3Outcome
+
+    def wamr(path, out, **kw):
+        kw["progress"]("building 3 of 12 into /b/x")
+        return WamrOutcome({"host-classic": Path("/b/1")}, {"arm": "needs gcc 13, found 12.2 at /usr/bin/gcc"}, Path("/c/2.toml"), "2.4.5"), out
+
+    def wasm3(path, out, **kw):
+        kw["progress"]("copying 42 files to /w/3")
+        return Wasm3Outcome("0.5.1", Path("/w"), {"host": "/w/4"}, Path("/c/5.toml"))
+
+    monkeypatch.setattr(api, "wamr_build", wamr)
+    monkeypatch.setattr(api, "wasm3_build", wasm3)
+    assert cli.main(["wamr", "build", "tree"]) == 0
+    assert cli.main(["wasm3", "build", "tree"]) == 0
+    shown = terminal.getvalue()
+    for plain in ("building 3 of 12 into /b/x", "host-classic: /b/1", "arm: needs gcc 13, found 12.2 at /usr/bin/gcc",
+                  "wrote the build paths to /c/2.toml: wamr-classic@2.4.5, wamr-fast@2.4.5",
+                  "copying 42 files to /w/3", "host: /w/4", "registered wasm3@0.5.1 in /c/5.toml: name it with "
+                  "--runtime wasm3@0.5.1"):
+        assert plain in shown, plain
+
+
+def test_the_bench_lines_are_not_highlighted_on_a_terminal(bench, terminal):
+    bench.state["results"].append(_r("wasm2c", "error", error="exit 139 at 0x1000"))
+    assert cli.main(["bench"]) == 1
+    shown = terminal.getvalue()
+    for plain in ("crc16:10/c/native/host 2.5 µs (measured)", "crc16:10/c/wasm3/host 12.2 µs (estimated), counts reused",
+                  "crc16:10/c/wasm2c/host exit 139 at 0x1000", "crc16:10/c/wasm2c/host: exit 139 at 0x1000"):
+        assert plain in shown, plain

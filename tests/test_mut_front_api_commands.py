@@ -315,6 +315,10 @@ def test_the_runtime_listing_says_why_a_runtime_is_not_available(monkeypatch):
     assert rows["wasmtime"]["default_on"] == [b for b in ("host", "qemu", "board")
                                               if "wasmtime" in RUNTIMES.defaults(b)]
     assert rows["native"]["summary"] == RUNTIMES["native"].summary
+    from wasmcu.runtimes.identity import describe_version
+
+    assert [r["version"] for r in rows.values()] == [describe_version(rt) for rt in RUNTIMES.values()]
+    assert list(rows) == list(RUNTIMES)  # in the registry's order
 
 
 def test_the_device_and_workload_listings(tmp_path):

@@ -819,3 +819,14 @@ def test_the_bench_lines_are_not_highlighted_on_a_terminal(bench, terminal):
     for plain in ("crc16:10/c/native/host 2.5 µs (measured)", "crc16:10/c/wasm3/host 12.2 µs (estimated), counts reused",
                   "crc16:10/c/wasm2c/host exit 139 at 0x1000", "crc16:10/c/wasm2c/host: exit 139 at 0x1000"):
         assert plain in shown, plain
+
+
+def test_list_runtimes_keeps_names_and_modes_whole_on_a_narrow_terminal(capsys, monkeypatch):
+    from wasmcu.runtimes import RUNTIMES
+
+    monkeypatch.setenv("COLUMNS", "100")
+    assert cli.main(["list", "runtimes"]) == 0
+    cells = [c.strip() for line in capsys.readouterr().out.splitlines() for c in line.replace("┃", "│").split("│")]
+    for name, rt in RUNTIMES.items():
+        assert name in cells, name
+        assert rt.mode in cells, rt.mode

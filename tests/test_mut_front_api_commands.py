@@ -163,6 +163,16 @@ def test_calibrate_from_json_fits_the_files_measurements_again(fitting, tmp_path
     assert fit.one[1]["measured_on"] is None
 
 
+def test_calibrate_names_the_argument_that_is_not_names(fitting):
+    with pytest.raises(WasmcuError) as exc:
+        ac.calibrate("pico-board", kernels=3)
+    assert str(exc.value) == "kernels: expected a comma-separated string or a list of names, got 3"
+    with pytest.raises(WasmcuError) as exc:
+        ac.calibrate("pico-board", kernels="cal_alu,cal_mul", suite=[1])
+    assert str(exc.value) == "suite: expected names (strings), got [1]"
+    assert fitting[0].calls == []
+
+
 def test_calibrate_without_a_device_or_with_an_unknown_one_says_so(fitting):
     with pytest.raises(WasmcuError) as exc:
         ac.calibrate()

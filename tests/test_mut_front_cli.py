@@ -816,6 +816,10 @@ def test_the_bench_lines_are_not_highlighted_on_a_terminal(bench, terminal):
     bench.state["results"].append(_r("wasm2c", "error", error="exit 139 at 0x1000"))
     assert cli.main(["bench"]) == 1
     shown = terminal.getvalue()
+    green, yellow, red, plain = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
+    assert f"{green}ok{plain} crc16:10/c/native/host" in shown  # ok in green
+    assert f"{yellow}unsupported{plain} crc16:10/c/wamr-fast/host" in shown
+    assert f"{red}error{plain} crc16:10/c/wasm2c/host exit" in shown
     for plain in ("crc16:10/c/native/host 2.5 µs (measured)", "crc16:10/c/wasm3/host 12.2 µs (estimated), counts reused",
                   "crc16:10/c/wasm2c/host exit 139 at 0x1000", "crc16:10/c/wasm2c/host: exit 139 at 0x1000"):
         assert plain in shown, plain

@@ -346,3 +346,10 @@ def test_the_device_and_workload_listings(tmp_path):
     with pytest.raises(ConfigError) as exc:
         ac.listing("boards")
     assert str(exc.value).startswith("cannot list 'boards'")
+
+
+def test_calibrate_from_json_fits_the_files_emulated_profile(fitting, tmp_path, monkeypatch):
+    data = {"board": "pico-board", "emulated": "esp32c6", "samples": [{"kernel": "cal_alu", "measured_cycles": 1.0}]}
+    monkeypatch.setattr(cal, "load_json", lambda path: data)
+    with pytest.raises(WasmcuError, match="^'esp32c6' has core 'esp32c6-hp' but 'pico-board' has 'cortex-m0plus'"):
+        ac.calibrate(from_json=tmp_path / "c.json", write_layer=False)

@@ -834,3 +834,22 @@ def test_list_runtimes_keeps_names_and_modes_whole_on_a_narrow_terminal(capsys, 
     for name, rt in RUNTIMES.items():
         assert name in cells, name
         assert rt.mode in cells, rt.mode
+
+
+def test_the_bench_options_name_their_values_in_the_usage(capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["bench", "--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    for option in ("--embench PATH", "--resume [RUN]", "--place NAME[,NAME...]", "--coordinator HOST:PORT",
+                   "--cluster ADDRESS", "--tls-ca PEM", "--tls-cert PEM", "--tls-key PEM"):
+        assert option in usage, option
+
+
+def test_list_runtimes_shows_each_version(capsys):
+    from wasmcu.runtimes import RUNTIMES
+    from wasmcu.runtimes.identity import describe_version
+
+    assert cli.main(["list", "runtimes"]) == 0
+    rows = _rows(capsys.readouterr().out)
+    assert rows["native"][5] == describe_version(RUNTIMES["native"])
+    assert rows["wasm3"][5] == describe_version(RUNTIMES["wasm3"])

@@ -109,3 +109,14 @@ def test_only_an_emulated_rp2040_is_checked(seen, tmp_path, device, what):
     assert str(exc.value) == (f"wasmcu validate compares an emulated RP2040 with rp2040js; '{device}' is "
                               f"{dev.backend}/{dev.arch} (use --device pico)")
     assert seen == []
+
+
+def test_the_api_validates_the_pico_by_default_and_names_a_bad_argument(seen):
+    from wasmcu import api
+
+    api.validate(runtimes=["native"], workloads="crc16:100", langs=("c",))
+    ((_, dev, cells, _),) = seen
+    assert dev.name == "pico" and cells == [Cell("crc16", 100, "c", "native", "pico")]
+    for kw, what in ((dict(runtimes=3), "runtimes"), (dict(workloads=3), "workloads"), (dict(langs=3), "langs")):
+        with pytest.raises(WasmcuError, match=f"^{what}: expected a comma-separated string or a list of names"):
+            api.validate(**kw)

@@ -161,3 +161,20 @@ def test_incomparable_compares_a_table_with_a_value_as_values():
     a = {"tools": {"clang": "18"}}
     assert incomparable(a, {"tools": "none"}) == ["tools: {'clang': '18'} vs 'none'"]
     assert incomparable({"tools": "none"}, a) == ["tools: 'none' vs {'clang': '18'}"]
+
+
+def test_a_store_from_before_heartbeats_gets_the_columns_of_who_runs_a_run(tmp_path):
+    import socket
+
+    db = tmp_path / "old.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL NOT NULL, finished REAL, "
+                "state TEXT NOT NULL DEFAULT 'running', argv TEXT, spec TEXT, provenance TEXT)")
+    con.execute("INSERT INTO runs(started, state) VALUES (1.0, 'complete')")
+    con.commit()
+    con.close()
+    with Store(db) as s:
+        columns = {row[1] for row in s.db.execute("PRAGMA table_info(runs)")}
+        assert {"pid", "host", "heartbeat"} <= columns
+        run = s.begin_run({})
+        assert s.run(run)["host"] == socket.gethostname() and s.run(1)["host"] is None

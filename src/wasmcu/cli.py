@@ -366,7 +366,7 @@ def cmd_calibrate(args) -> int:
     print(f"\n{'kernel':24} {'measured':>12} {'table err':>10} {'residual':>9} {'leave-one-out':>14}")
     for m in result.measurements:
         if m.error:
-            print(f"{m.kernel:24} {escape(m.error)}")
+            print(f"{m.kernel:24} {m.error}")
             continue
         loo = f.loo_error_pct.get(m.kernel)
         print(f"{m.kernel:24} {m.measured:12,.0f} {f.table_error_pct[m.kernel]:+9.2f}% {f.residuals_pct[m.kernel]:+8.2f}% "

@@ -150,11 +150,15 @@ def test_page_says_what_was_measured_and_how_checksums_were_checked():
                                "Figures show crc:10 in c.")
     li = p.parts["li"]
     assert len(li) == 6
-    assert li[0].startswith("Host times are measured with the OS clock in-process, per call, after warm-up")
-    assert li[1].startswith("Emulated boards (QEMU): instruction counts are exact and deterministic; cycles are "
-                            "estimated by a per-core cycle model")
+    assert li[0] == ("Host times are measured with the OS clock in-process, per call, after warm-up: median of the "
+                     "samples with a bootstrap 95% confidence interval; outliers are flagged by MAD.")
+    assert li[1] == ("Emulated boards (QEMU): instruction counts are exact and deterministic; cycles are estimated by "
+                     "a per-core cycle model (instruction classes, taken-branch penalties) from the device profile; "
+                     "time = cycles ÷ clock. They are estimates, not measurements.")
     assert li[2] == "Energy on emulated boards is modelled: datasheet active power × estimated time."
-    assert li[3].startswith("Real boards (backend board): time is measured by the chip's own timer")
+    assert li[3] == ("Real boards (backend board): time is measured by the chip's own timer around the call; cycles "
+                     "are measured where the chip has a cycle counter (nRF5340: DWT); energy is measured with a PPK2 "
+                     "when one powers the board (V·ΣI·Δt over the kernel's marker window), and absent otherwise.")
     assert li[4] == ("Footprint: flash and static RAM read from the firmware ELF; peak RAM adds the heap and "
                      "painted-stack high-water marks the firmware reports. On the host, RAM is the process's peak RSS.")
     assert li[5] == "Checksums: Checksums were verified against the workload's Python oracle (crc)."

@@ -195,6 +195,10 @@ def test_score_figure_bars_whiskers_axes_and_legend(tmp_path, figures_shown):
         labels = ax.get_xticklabels()
         assert [t.get_text() for t in labels] == ["host", "pico"]
         assert all(t.get_rotation() == 20 and t.get_ha() == "right" and t.get_fontsize() == 8 for t in labels)
+        grid = ax.yaxis.get_major_ticks()[0].gridline
+        assert grid.get_visible() and grid.get_alpha() == 0.3
+        assert all(t.gridline.get_visible() for t in ax.yaxis.get_minor_ticks())   # log scale: minor lines too
+        assert not ax.xaxis.get_major_ticks()[0].gridline.get_visible()
         [hline] = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [1.0, 1.0]]
         assert hline.get_color() == "grey" and hline.get_linewidth() == 0.6
         expected = []
@@ -223,6 +227,8 @@ def test_score_figure_bars_whiskers_axes_and_legend(tmp_path, figures_shown):
             assert eb.lines[2][0].get_linewidth()[0] == 0.8
             assert eb.lines[1][0].get_markersize() == 4
     [legend] = fig.legends
+    assert legend.get_frame_on() is False
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
     assert [t.get_text() for t in legend.get_texts()] == ["wasm3", "wasmtime", "time estimated (cycle model)"]
     hatched = legend.get_patches()[-1]
     assert hatched.get_facecolor() == to_rgba("white") and hatched.get_edgecolor() == to_rgba("black")

@@ -2,6 +2,7 @@
 defaults without a cluster (a fake Dask client, fake futures)."""
 
 import dataclasses
+import logging
 import math
 from types import SimpleNamespace
 
@@ -12,7 +13,7 @@ from wasmcu import devices
 from wasmcu.calibrate.fit import Sample, fit
 from wasmcu.errors import ConfigError, WasmcuError
 from wasmcu.measure.cycles import COSTS, CostModel, coefficients
-from wasmcu.model import Cell
+from wasmcu.model import Cell, Result
 
 
 def _events(**counts):
@@ -48,23 +49,69 @@ def test_a_board_on_a_core_no_emulated_profile_has_must_be_named():
         cal.emulated_for(alone["pico-board"], alone)
 
 
-def test_calibrate_from_given_measurements_holds_single_values_by_default(monkeypatch):
+def _measurements(n=5, **board):
+    devs = devices.discover()
+    table = devs["pico"].cycle_model
+    hidden = {k: c.value for k, c in table.costs.items()}
+    return [cal.Measurement(f"k{i}", e, _cycles(e, hidden) * f, "timer x clock", firmware_sha256=f"sha{i}",
+                            board=board or None)
+            for i, (e, f) in enumerate(list(zip(SYNTHETIC, NOISE))[:n])]
+
+
+@pytest.fixture
+def no_board_env(monkeypatch):
     for var in ("WASMCU_FLASHER", "WASMCU_BOARD_PORT", "WASMCU_PROBE"):
         monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+def test_calibrate_from_given_measurements_holds_single_values_by_default(no_board_env):
     devs = devices.discover()
     board, emulated = devs["pico-board"], devs["pico"]
     table = emulated.cycle_model
-    hidden = {k: c.value for k, c in table.costs.items()}
-    ms = [cal.Measurement(f"k{i}", e, _cycles(e, hidden) * n, "timer x clock")
-          for i, (e, n) in enumerate(zip(SYNTHETIC, NOISE))]
-    ms.append(cal.Measurement("broken", error="did not build"))
+    ms = _measurements() + [cal.Measurement("broken", error="did not build")]
     c = cal.calibrate(board, emulated, [], measurements=ms, measured_on="2026-11-30T10:00:00+00:00")
-    assert (c.provenance["board"], c.provenance["emulated"], c.provenance["kernels"]) == ("pico-board", "pico", 5)
-    assert c.provenance["fit"]["free"] is False
-    assert c.provenance["failed"] == {"broken": "did not build"}
-    assert c.provenance["date"] == "2026-11-30T10:00:00+00:00" and "fitted_on" in c.provenance
-    single = [k for k, v in table.costs.items() if v.low == v.high and c.fit.costs[k].status != "not-excited"]
-    assert single and all(c.fit.costs[k].status == "fixed" for k in single)
+    assert (c.board, c.emulated, c.fit.free, c.measurements) == ("pico-board", "pico", False, ms)
+    prov = dict(c.provenance)
+    fitted_on = prov.pop("fitted_on")
+    assert fitted_on.endswith("+00:00") and fitted_on[:4] >= "2026"
+    f = c.fit
+    assert prov == {
+        "board": "pico-board", "chip": "rp2040", "flasher": "uf2-drive", "port": None, "probe": None, "place": None,
+        "timer": cal.CHIPS["rp2040"].timer, "clock_hz": 125_000_000, "emulated": "pico",
+        "emulated_profile_hash": emulated.profile_hash, "date": "2026-11-30T10:00:00+00:00", "kernels": 5,
+        "failed": {"broken": "did not build"}, "firmware_sha256": {f"k{i}": f"sha{i}" for i in range(5)},
+        "fit": {"free": False, "rms_residual_pct": round(f.rms(f.residuals_pct), 4),
+                "rms_loo_error_pct": round(f.rms(f.loo_error_pct), 4),
+                "rms_table_error_pct": round(f.rms(f.table_error_pct), 4)}}
+    assert prov["fit"]["rms_table_error_pct"] != f.rms(f.table_error_pct)      # rounded to 4 places
+    assert prov["timer"]
+    single = [k for k, v in table.costs.items() if v.low == v.high and f.costs[k].status != "not-excited"]
+    assert single and all(f.costs[k].status == "fixed" for k in single)
+
+
+def test_calibrate_settings_come_from_the_environment_then_the_board_runs(no_board_env):
+    devs = devices.discover()
+    no_board_env.setenv("WASMCU_BOARD_PORT", "/dev/ttyACM7")
+    no_board_env.setenv("WASMCU_PROBE", "cmsis-dap")
+    c = cal.calibrate(devs["pico-board"], devs["pico"], [], measurements=_measurements(2))
+    assert (c.provenance["port"], c.provenance["probe"], c.provenance["flasher"]) == \
+        ("/dev/ttyACM7", "cmsis-dap", "uf2-drive")
+    assert c.provenance["kernels"] == 2 and "fitted_on" not in c.provenance
+    c = cal.calibrate(devs["pico-board"], devs["pico"], [],
+                      measurements=_measurements(2, flasher="picotool", place="lab", port="", other="x"))
+    assert (c.provenance["flasher"], c.provenance["place"], c.provenance["port"]) == ("picotool", "lab",
+                                                                                     "/dev/ttyACM7")
+
+
+def test_calibrate_needs_two_kernels_that_ran(no_board_env):
+    from wasmcu.calibrate.fit import CalibrationError
+
+    devs = devices.discover()
+    ms = _measurements(1) + [cal.Measurement("a", error="no fit"), cal.Measurement("b", error="hung")]
+    with pytest.raises(CalibrationError, match="only 1 of 3 calibration kernels ran on both sides "
+                                               "\\(a: no fit; b: hung\\)"):
+        cal.calibrate(devs["pico-board"], devs["pico"], [], measurements=ms)
 
 
 # --- the fit ------------------------------------------------------------------------------------
@@ -101,10 +148,11 @@ def test_a_dashboard_warning_names_every_worker_that_serves_one():
 
 
 class FakeClient:
-    def __init__(self, facts):
-        self.facts, self.closed, self.status = facts, False, "running"
+    def __init__(self, facts, address, **kw):
+        self.facts, self.address, self.kw, self.closed, self.status, self.asked = facts, address, kw, False, "running", []
 
-    def scheduler_info(self, n_workers=-1):
+    def scheduler_info(self, n_workers=0):
+        self.asked.append(n_workers)
         return {"services": {}, "workers": {a: {"name": a} for a in self.facts}}
 
     def wait_for_workers(self, n, timeout=None):
@@ -117,28 +165,69 @@ class FakeClient:
         self.closed = True
 
 
-def _facts(wasm3):
-    return {"hostname": "h", "wasmcu": "1.0", "tools": {}, "runtimes": {"wasm3": wasm3}}
+def _facts(wasm3, tools=None):
+    return {"hostname": "h", "wasmcu": "1.0", "tools": tools or {}, "runtimes": {"wasm3": wasm3}}
 
 
-def test_a_cluster_whose_workers_differ_in_versions_is_refused_unless_mixed_versions(monkeypatch):
+@pytest.fixture
+def fake_cluster(monkeypatch):
+    """ClusterRun against a fake Dask client whose workers have the facts put in `workers`."""
     import distributed
 
     from wasmcu.executors import cluster
 
-    clients = []
+    made = SimpleNamespace(clients=[], workers={})
 
     def client(address, **kw):
-        clients.append(FakeClient({"tcp://a:1": _facts("0.5.0"), "tcp://b:1": _facts("0.5.1")}))
-        return clients[-1]
+        made.clients.append(FakeClient(dict(made.workers), address, **kw))
+        return made.clients[-1]
 
     monkeypatch.setattr(distributed, "Client", client)
     monkeypatch.setattr(cluster, "check_address", lambda address, timeout=None: ("127.0.0.1", 1))
+    levels = {name: logging.getLogger(name).level for name in ["distributed", *logging.root.manager.loggerDict]}
+    yield made
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_a_cluster_whose_workers_differ_in_versions_is_refused_unless_mixed_versions(fake_cluster, caplog):
+    from wasmcu.executors import cluster
+
+    fake_cluster.workers = {"tcp://a:1": _facts("0.5.0", {"clang": "17"}), "tcp://b:1": _facts("0.5.1", {"clang": "18"})}
     with pytest.raises(WasmcuError, match="differ in versions that change results \\(runtimes.wasm3"):
         cluster.ClusterRun("tcp://127.0.0.1:1")
-    assert clients[-1].closed
-    run = cluster.ClusterRun("tcp://127.0.0.1:1", mixed_versions=True)
+    assert fake_cluster.clients[-1].closed
+    with caplog.at_level(logging.WARNING, logger="wasmcu"):
+        run = cluster.ClusterRun("tcp://127.0.0.1:1", mixed_versions=True)
     assert run.mixed_versions and set(run.provenance()["cluster"]["workers"]) == {"tcp://a:1", "tcp://b:1"}
+    assert run.provenance()["tools"] == {"clang": "17"}          # the first worker's
+    assert ("cluster: running with workers that differ (runtimes.wasm3: '0.5.0' on tcp://a:1 (h), '0.5.1' on "
+            "tcp://b:1 (h); tools.clang: '17' on tcp://a:1 (h), '18' on tcp://b:1 (h)); each cell records its "
+            "worker") in caplog.messages
+
+
+def test_a_cluster_of_like_workers_is_accepted_and_recorded(fake_cluster):
+    from wasmcu.executors import cluster
+
+    fake_cluster.workers = {"tcp://a:1": _facts("0.5.0", {"clang": "17"}),
+                            "tcp://b:1": _facts("0.5.0", {"clang": "17", "zig": "0.13"})}
+    run = cluster.ClusterRun("tcp://127.0.0.1:1", connect_timeout=7.5)
+    client = fake_cluster.clients[-1]
+    assert client.address == "tcp://127.0.0.1:1"
+    assert client.kw == {"timeout": 7.5, "set_as_default": False, "security": None}
+    assert client.asked == [-1]                      # every worker, for the dashboard warnings
+    assert run.provenance() == {"cluster": {"scheduler": "tcp://127.0.0.1:1", "tls": False,
+                                            "workers": fake_cluster.workers},
+                                "tools": {"clang": "17", "zig": "0.13"}}
+    assert logging.getLogger("distributed").level == logging.CRITICAL   # its reconnection tracebacks are quiet
+
+
+def test_tls_files_for_a_plain_tcp_address_are_refused(fake_cluster):
+    from wasmcu.executors import cluster
+
+    with pytest.raises(WasmcuError, match="--tls-ca apply to a scheduler that speaks TLS"):
+        cluster.ClusterRun("tcp://127.0.0.1:1", tls_ca="ca.pem")
+    assert fake_cluster.clients == []
 
 
 class FakeFuture:
@@ -161,7 +250,7 @@ def _run():
     from wasmcu.executors.cluster import ClusterRun
 
     run = object.__new__(ClusterRun)
-    run.address, run.client, run.grace = "tcp://s:1", SimpleNamespace(status="running"), 60.0
+    run.address, run.client, run.grace, run._left = "tcp://s:1", SimpleNamespace(status="running"), 60.0, 4
     run._wait_any = lambda pending: None
     run._watch = lambda *args: None
     return run
@@ -175,9 +264,87 @@ def test_collect_records_every_future_until_none_is_left_or_with_once_the_first(
     pending = dict(cells)
     assert _run()._collect(pending, got.append) == {"a", "b"}
     assert pending == {} and a.released and b.released
-    assert [(r.cell.workload, r.status) for r in got] == [("crc", "error"), ("fib", "error")]
+    assert [(r.cell.workload, r.backend, r.status) for r in got] == [("crc", "qemu", "error"), ("fib", "qemu", "error")]
     assert "cancelled it" in got[0].error
     a, b = FakeFuture("a", 0), FakeFuture("b", 2)
     pending, got = {a: cells[next(iter(cells))], b: cells[list(cells)[1]]}, []
     assert _run()._collect(pending, got.append, once=True) == {"a"}
     assert list(pending) == [b] and len(got) == 1
+
+
+class Finished:
+    """A future that finished: its result, or an error when fetched."""
+
+    def __init__(self, key="k", result=None, status="finished", exc=None, fetch_fails=0):
+        self.key, self.status, self._result, self.exc, self.fetch_fails = key, status, result, exc, fetch_fails
+        self.released = False
+
+    def done(self):
+        return True
+
+    def result(self, timeout=None):
+        if self.fetch_fails:
+            self.fetch_fails -= 1
+            raise OSError("worker gone")
+        return self._result
+
+    def exception(self):
+        return self.exc
+
+    def release(self):
+        self.released = True
+
+
+CELL = Cell("crc", 1, "c", "wasm3", "pico")
+
+
+def test_outcome_of_a_finished_cancelled_or_failed_future(tmp_path):
+    from distributed.scheduler import KilledWorker
+
+    run = _run()
+    run.db_path = None
+    ok = Result(CELL, "qemu", status="ok", extra={"power_trace": "traces/t.npz", "n": 1})
+    assert run._outcome(Finished(result=(ok, {})), CELL, "qemu") is ok
+    assert run._outcome(Finished(result=(ok, {"traces/t.npz": b"x"})), CELL, "qemu").extra == {"n": 1}
+    assert run._outcome(Finished(result=(ok, {}), fetch_fails=1), CELL, "qemu") is None
+    r = run._outcome(Finished(status="cancelled"), CELL, "qemu")
+    assert (r.backend, r.status, r.error_kind) == ("qemu", "error", "error")
+    assert r.error == ("the scheduler at tcp://s:1 cancelled it (a worker or the scheduler was shut down "
+                       "meanwhile)")
+    r = run._outcome(Finished(status="error", exc=KilledWorker("t", SimpleNamespace(address="tcp://w:1"), 3)), CELL, "qemu")
+    assert r.backend == "qemu" and r.error.startswith("every worker that ran it died (killed or crashed) before it "
+                                                      "finished, as often as the scheduler allows (")
+    r = run._outcome(Finished(status="error", exc=ValueError("bad n")), CELL, "qemu")
+    assert r.error == "it failed on the cluster: ValueError: bad n"
+    run.client.status = "closed"
+    with pytest.raises(WasmcuError, match="lost the connection to the Dask scheduler at tcp://s:1 with 4 cells not run"):
+        run._outcome(Finished(result=(ok, {}), fetch_fails=1), CELL, "qemu")
+    with pytest.raises(WasmcuError, match="lost the connection"):
+        run._outcome(Finished(status="cancelled"), CELL, "qemu")
+
+
+def test_files_sent_with_a_result_are_written_beside_the_store_inside_its_folder_only(tmp_path, caplog):
+    run = _run()
+    run.db_path = tmp_path / "store" / "results.sqlite"
+    ok = Result(CELL, "qemu", status="ok", extra={"power_trace": "traces/t.npz"})
+    with caplog.at_level(logging.WARNING, logger="wasmcu"):
+        got = run._outcome(Finished(result=(ok, {"traces/t.npz": b"trace", "../out.npz": b"no"})), CELL, "qemu")
+    assert got is ok
+    assert (tmp_path / "store" / "traces" / "t.npz").read_bytes() == b"trace"
+    assert not (tmp_path / "out.npz").exists()
+    assert caplog.messages == ["cluster: ignored a file from a worker outside the store's folder: ../out.npz"]
+    assert sorted(p.name for p in (tmp_path / "store" / "traces").iterdir()) == ["t.npz"]
+
+
+def test_collect_gives_up_on_a_result_lost_three_times():
+    run = _run()
+    run.db_path = None
+    ok = Result(CELL, "qemu", status="ok")
+    lost, fine = Finished("lost", result=(ok, {}), fetch_fails=3), Finished("fine", result=(ok, {}), fetch_fails=2)
+    got = []
+    assert run._collect({lost: (CELL, "qemu", None), fine: (CELL, "qemu", None)}, got.append) == {"lost", "fine"}
+    assert [r.status for r in got] == ["error", "ok"]      # two failed fetches are tried again, the third is not
+    err = got[0]
+    assert err.backend == "qemu" and err.error == ("its result was lost three times on the cluster (the workers "
+                                                   "holding it died before it was fetched)")
+    assert lost.released and fine.released

@@ -142,6 +142,9 @@ def test_page_is_well_formed_with_its_headings_in_order_and_no_stray_text(png):
         "Score per runtime and device: geometric mean of runtime ÷ native (×/÷ geometric SD, cells)",
         "Overhead: runtime ÷ native", "All cells", "Cells that failed or were unsupported", "Provenance"]
     assert p.parts["h3"] == ["Tools and runtimes"]
+    text = render(sample(), {"id": 7}, png, ("crc", 10, "c"))
+    assert text.startswith("<!doctype html><html><head><meta charset='utf-8'><title>")
+    assert text.endswith("</pre>\n</body></html>") and text.count("</pre>") == 2 and "<h3>Tools and runtimes</h3><pre>" in text
 
 
 def test_page_says_what_was_measured_and_how_checksums_were_checked():

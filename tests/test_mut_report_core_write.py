@@ -15,7 +15,11 @@ from wasmcu.report import write_report
 from wasmcu.report.agreement import agreement
 from wasmcu.report.fitted import Fitted, fitted_html, fitted_markdown, fitted_rows
 from wasmcu.report.html import CSS
-from wasmcu.report.tables import results_markdown
+from wasmcu.report import benefits, embench_score, wasi
+from wasmcu.report.modes import mode_table_markdown
+from wasmcu.report.score import score_table_markdown
+from wasmcu.report.tables import results_markdown, time_table_markdown
+from wasmcu.report.versions import versions_markdown
 from wasmcu.store import Store
 
 from test_mut_report_core_fitted import EVENTS, table
@@ -105,6 +109,14 @@ def test_write_report_without_fitted_costs_or_unverified_cells(stored, tmp_path)
     with Store(db) as s:
         files = write_report(s, tmp_path / "rep", run)
     md = (tmp_path / "rep" / "report.md").read_text()
+    with Store(db) as s:
+        rs = s.results(run)
+    assert md == ("# wasmcu report\n\n" + time_table_markdown(rs) + "\n## Execution modes\n\n" + mode_table_markdown(rs)
+                  + "\n## Score per runtime\n\n" + score_table_markdown(rs)
+                  + f"\n## Embench-IoT score\n\n{embench_score.score_markdown(rs)}"
+                  + benefits.markdown_sections(rs) + wasi.markdown_section(rs) + versions_markdown(rs)
+                  + "\n## Unverified cells: do they agree?\n\n" + "".join(f"- {a}\n" for a in agreement(rs))
+                  + "\n## All cells\n\n" + results_markdown(rs))
     assert "## Estimates" not in md and "fitted" not in (tmp_path / "rep" / "report.html").read_text()
     assert len(files) == 13
 

@@ -156,9 +156,12 @@ class FakeClient:
         return {"services": {}, "workers": {a: {"name": a} for a in self.facts}}
 
     def wait_for_workers(self, n, timeout=None):
-        pass
+        self.waited = (n, timeout)
+        if not self.facts:
+            raise TimeoutError("no workers")
 
     def run(self, fn, on_error="raise"):
+        self.ran = (fn, on_error)
         return self.facts
 
     def close(self, timeout=None):
@@ -220,6 +223,52 @@ def test_a_cluster_of_like_workers_is_accepted_and_recorded(fake_cluster):
                                             "workers": fake_cluster.workers},
                                 "tools": {"clang": "17", "zig": "0.13"}}
     assert logging.getLogger("distributed").level == logging.CRITICAL   # its reconnection tracebacks are quiet
+
+
+def test_the_client_waits_for_a_worker_and_asks_each_for_its_facts(fake_cluster, monkeypatch, caplog):
+    from wasmcu.executors import cluster
+    from wasmcu.executors.cluster_worker import worker_facts
+
+    monkeypatch.setenv(cluster.GRACE_ENV, "3")
+    fake_cluster.workers = {"tcp://a:1": _facts("0.5.0"), "tcp://b:1": dict(_facts("0.5.0"), hostname="h2"),
+                            "tcp://c:1": _facts("0.5.0")}
+    with caplog.at_level(logging.INFO, logger="wasmcu"):
+        run = cluster.ClusterRun("tcp://127.0.0.1:1")
+    client = fake_cluster.clients[-1]
+    assert client.waited == (1, 3.0) and client.ran == (worker_facts, "return")
+    assert (run.grace, run.tls, run.address, run.mixed_versions) == (3.0, False, "tcp://127.0.0.1:1", False)
+    assert "cluster tcp://127.0.0.1:1: 3 workers on 2 computers" in caplog.messages
+
+
+def test_a_cluster_without_workers_or_with_a_broken_one_is_refused(fake_cluster):
+    from wasmcu.executors import cluster
+
+    with pytest.raises(WasmcuError, match="the Dask scheduler at tcp://127.0.0.1:1 has no workers: start at least one "
+                                          "with `dask worker tcp://127.0.0.1:1 --nworkers 1 --nthreads 1`"):
+        cluster.ClusterRun("tcp://127.0.0.1:1")
+    assert fake_cluster.clients[-1].closed
+    fake_cluster.workers = {"tcp://a:1": _facts("0.5.0"), "tcp://b:1": ImportError("no module named wasmcu")}
+    with pytest.raises(WasmcuError, match="some workers of tcp://127.0.0.1:1 cannot run wasmcu \\(tcp://b:1: "
+                                          "ImportError: no module named wasmcu\\): install wasmcu"):
+        cluster.ClusterRun("tcp://127.0.0.1:1")
+    assert fake_cluster.clients[-1].closed
+
+
+def test_a_scheduler_that_cannot_be_reached_is_a_clear_error(monkeypatch):
+    import distributed
+
+    from wasmcu.executors import cluster
+
+    def client(address, **kw):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(distributed, "Client", client)
+    monkeypatch.setattr(cluster, "check_address", lambda address, timeout=None: ("127.0.0.1", 1))
+    with pytest.raises(WasmcuError, match="cannot reach a Dask scheduler at 'tcp://127.0.0.1:1' within 8 s "
+                                          "\\(OSError: connection refused\\): check the address .* its port is "
+                                          "open \\(a scheduler started with TLS certificates is reached at "
+                                          "tls://HOST:PORT with --tls-ca/--tls-cert/--tls-key\\); nothing was run"):
+        cluster.ClusterRun("tcp://127.0.0.1:1", connect_timeout=8.2)
 
 
 def test_tls_files_for_a_plain_tcp_address_are_refused(fake_cluster):

@@ -110,10 +110,14 @@ def test_calibrate_needs_two_kernels_that_ran(no_board_env):
     from wasmcu.calibrate.fit import CalibrationError
 
     devs = devices.discover()
-    ms = _measurements(1) + [cal.Measurement("a", error="no fit"), cal.Measurement("b", error="hung")]
-    with pytest.raises(CalibrationError, match="only 1 of 3 calibration kernels ran on both sides "
-                                               "\\(a: no fit; b: hung\\)"):
+    ms = _measurements(1) + [cal.Measurement(k, error=f"{k} failed") for k in "abcd"]
+    with pytest.raises(CalibrationError) as err:
         cal.calibrate(devs["pico-board"], devs["pico"], [], measurements=ms)
+    assert str(err.value) == ("only 1 of 5 calibration kernels ran on both sides (a: a failed; b: b failed; "
+                              "c: c failed)")                      # the first three reasons
+    with pytest.raises(CalibrationError) as err:
+        cal.calibrate(devs["pico-board"], devs["pico"], [], measurements=_measurements(1))
+    assert str(err.value) == "only 1 of 1 calibration kernels ran on both sides"
 
 
 # --- the fit ------------------------------------------------------------------------------------

@@ -95,9 +95,11 @@ def test_calibrate_settings_come_from_the_environment_then_the_board_runs(no_boa
     devs = devices.discover()
     no_board_env.setenv("WASMCU_BOARD_PORT", "/dev/ttyACM7")
     no_board_env.setenv("WASMCU_PROBE", "cmsis-dap")
-    c = cal.calibrate(devs["pico-board"], devs["pico"], [], measurements=_measurements(2))
+    no_board_env.setenv("WASMCU_FLASHER", "openocd")
+    c = cal.calibrate(devs["pico-board"], devs["pico"], [], measurements=_measurements(2), free=True)
     assert (c.provenance["port"], c.provenance["probe"], c.provenance["flasher"]) == \
-        ("/dev/ttyACM7", "cmsis-dap", "uf2-drive")
+        ("/dev/ttyACM7", "cmsis-dap", "openocd")
+    assert c.fit.free is True and c.provenance["fit"]["free"] is True
     assert c.provenance["kernels"] == 2 and "fitted_on" not in c.provenance
     assert re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", c.provenance["date"])
     c = cal.calibrate(devs["pico-board"], devs["pico"], [],
@@ -215,12 +217,14 @@ def test_a_cluster_whose_workers_differ_in_versions_is_refused_unless_mixed_vers
             "worker") in caplog.messages
 
 
-def test_a_cluster_of_like_workers_is_accepted_and_recorded(fake_cluster):
+def test_a_cluster_of_like_workers_is_accepted_and_recorded(fake_cluster, caplog):
     from wasmcu.executors import cluster
 
-    fake_cluster.workers = {"tcp://a:1": _facts("0.5.0", {"clang": "17"}),
-                            "tcp://b:1": _facts("0.5.0", {"clang": "17", "zig": "0.13"})}
-    run = cluster.ClusterRun("tcp://127.0.0.1:1", connect_timeout=7.5)
+    fake_cluster.workers = {"tcp://a:1": dict(_facts("0.5.0", {"clang": "17"}), python="3.11"),
+                            "tcp://b:1": dict(_facts("0.5.0", {"clang": "17", "zig": "0.13"}), python="3.12")}
+    with caplog.at_level(logging.WARNING, logger="wasmcu"):
+        run = cluster.ClusterRun("tcp://127.0.0.1:1", connect_timeout=7.5)
+    assert "cluster: workers differ: python: '3.11' on tcp://a:1 (h), '3.12' on tcp://b:1 (h)" in caplog.messages
     client = fake_cluster.clients[-1]
     assert client.address == "tcp://127.0.0.1:1"
     assert client.kw == {"timeout": 7.5, "set_as_default": False, "security": None}
@@ -282,6 +286,8 @@ def test_tls_files_for_a_plain_tcp_address_are_refused(fake_cluster):
 
     with pytest.raises(WasmcuError, match="--tls-ca apply to a scheduler that speaks TLS"):
         cluster.ClusterRun("tcp://127.0.0.1:1", tls_ca="ca.pem")
+    with pytest.raises(WasmcuError, match="--tls-cert, --tls-key apply to a scheduler that speaks TLS"):
+        cluster.ClusterRun("tcp://127.0.0.1:1", tls_cert="c.pem", tls_key="k.pem")
     assert fake_cluster.clients == []
 
 

@@ -177,7 +177,7 @@ def test_verification_note_names_how_each_workload_was_checked():
 
 
 def test_results_markdown_lists_every_cell_sorted_with_its_figures_and_notes():
-    ok = res("wasm3", device="pico", time_us=80.0, time_kind="estimated", cycles=10_000, flash_bytes=2048,
+    ok = res("wasm3", device="pico", time_us=80.0, time_kind="estimated", cycles=10_000, flash_bytes=1_024_000,
              ram_static_bytes=1024, ram_peak_bytes=3072, energy_uj=1.5, energy_kind="model",
              extra={"warning": "slow *start*"}, verified_by="oracle")
     bad = res("wasm3", wl="aes", device="pico", status="error", error="x" * 300)
@@ -188,6 +188,6 @@ def test_results_markdown_lists_every_cell_sorted_with_its_figures_and_notes():
                          "| energy µJ | notes |", "|---|---|---|---:|---:|---:|---|"]
     assert lines[2] == "| crc:10/c/native/host | ok | 2.0 | – | – / – | – |  |"
     assert lines[3] == f"| aes:10/c/wasm3/pico | error | – | – | – / – | – | {'x' * 199}… |"
-    assert lines[4] == ("| crc:10/c/wasm3/pico | ok | 80.0 (est. from 10,000 cycles) | 2.0 | 1.0 / 3.0 "
+    assert lines[4] == ("| crc:10/c/wasm3/pico | ok | 80.0 (est. from 10,000 cycles) | 1,000.0 | 1.0 / 3.0 "
                         "| 1.50 (model) | slow \\*start\\* |")
     assert text.endswith("|\n\nChecksums were verified against the workload's Python oracle (crc).\n")

@@ -107,7 +107,11 @@ def test_write_report_writes_every_file_and_each_section(stored, tmp_path, caplo
 def test_write_report_without_fitted_costs_or_unverified_cells(stored, tmp_path):
     db, run = stored
     with Store(db) as s:
+        later = s.begin_run({}, [], {})                 # a later run: the report is still of the one asked for
+        s.add_result(later, Result(Cell("crc", 1, "c", "native", "host"), "host", status="error", error="x"))
+        s.finish_run(later)
         files = write_report(s, tmp_path / "rep", run)
+    assert f"<p>Run {run}: 7 cells:" in (tmp_path / "rep" / "report.html").read_text()
     md = (tmp_path / "rep" / "report.md").read_text()
     with Store(db) as s:
         rs = s.results(run)

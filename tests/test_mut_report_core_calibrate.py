@@ -409,3 +409,15 @@ def test_collect_gives_up_on_a_result_lost_three_times():
     assert err.backend == "qemu" and err.error == ("its result was lost three times on the cluster (the workers "
                                                    "holding it died before it was fetched)")
     assert lost.released and fine.released
+
+
+def test_standard_errors_are_the_residual_variance_times_the_inverse_normal_matrix():
+    import numpy as np
+
+    from wasmcu.calibrate.fit import _standard_errors
+
+    sub = np.array([[1.0], [1.0], [1.0]])
+    se = _standard_errors(sub, np.array([1.0, 2.0, 3.0]), np.array([2.0]))
+    assert se == pytest.approx([math.sqrt((1 + 0 + 1) / (3 - 1) / 3)])
+    assert np.isnan(_standard_errors(np.array([[1.0, 0.0], [0.0, 1.0]]), np.ones(2), np.ones(2))).all()  # n = p
+    assert np.isnan(_standard_errors(np.array([[1.0, 1.0]] * 3), np.ones(3), np.ones(2))).all()           # singular

@@ -304,10 +304,11 @@ def test_measure_turns_the_host_programs_errors_into_cell_errors(tmp_path, monke
 
 def _record_compiles(monkeypatch, tmp_path):
     """tools.run replaced by a recorder that writes the output file; cc's version fixed."""
-    runs = []
+    runs, whats = [], []
 
     def run(cmd, **kw):
         runs.append(cmd)
+        whats.append(kw.get("what"))
         out = Path(cmd[cmd.index("-o") + 1])
         out.write_text("program")
         return subprocess.CompletedProcess(cmd, 0, "", "")
@@ -316,7 +317,7 @@ def _record_compiles(monkeypatch, tmp_path):
     monkeypatch.setattr(tools, "require", lambda tool: "/usr/bin/cc-x" if tool == "cc" else tools.find(tool))
     versions = {"/usr/bin/cc-x": "cc 1.0"}
     monkeypatch.setattr(tools, "version", lambda path: versions[path])
-    return runs, versions
+    return runs, versions, whats
 
 
 def _stub_build(tmp_path, name="b") -> builds.WamrBuild:
@@ -328,7 +329,7 @@ def _stub_build(tmp_path, name="b") -> builds.WamrBuild:
 
 @pytest.mark.parametrize("which", ["harness", "contain"])
 def test_a_host_program_is_built_once_and_again_when_an_input_changes(tmp_path, cfg, monkeypatch, which):
-    runs, versions = _record_compiles(monkeypatch, tmp_path)
+    runs, versions, whats = _record_compiles(monkeypatch, tmp_path)
     meter = {"on": False}
     monkeypatch.setattr(contain, "has_instruction_metering", lambda b: meter["on"])
     make = wamr_rt.harness if which == "harness" else contain.program
@@ -343,6 +344,9 @@ def test_a_host_program_is_built_once_and_again_when_an_input_changes(tmp_path, 
     cmd = runs[0]
     assert cmd[0] == "/usr/bin/cc-x" and f"-I{b.include}" in cmd and str(source) in cmd
     assert str(b.library) in cmd and cmd[cmd.index("-o") + 1].endswith(name)
+    assert cmd[-3:] == ["-lm", "-ldl", "-lpthread"] and cmd[cmd.index("-o") + 2] == "-lm"
+    assert whats == ["compiling wasmcu's WAMR host program" if which == "harness" else
+                     "compiling wasmcu's WAMR containment program"]
     meta = json.loads((first.parent / "meta.json").read_text())
     assert meta["wamr_build"] == str(b.directory)
     assert make(b) == first and len(runs) == 1  # cached
@@ -399,10 +403,10 @@ def test_instruction_metering_is_read_from_the_librarys_defined_symbols(tmp_path
 
 def test_contain_runs_the_program_with_the_watchdog_in_milliseconds(tmp_path, monkeypatch):
     seen = []
-    monkeypatch.setattr(contain, "program", lambda b: Path("/c/wamr_contain"))
+    monkeypatch.setattr(contain, "program", lambda b: Path(f"/c/{b.directory.name}/wamr_contain"))
     monkeypatch.setattr(contain, "run_contain_program", lambda cmd, who: seen.append((cmd, who)) or {"ok": True})
     b = _stub_build(tmp_path)
     assert contain.contain(b, "/k/m.wasm", 3, 0.25) == {"ok": True}
     contain.contain(b, "/k/m.wasm", 4, 0.0001)  # at least a millisecond
-    assert seen == [(["/c/wamr_contain", "/k/m.wasm", "3", "250"], "WAMR"),
-                    (["/c/wamr_contain", "/k/m.wasm", "4", "1"], "WAMR")]
+    assert seen == [(["/c/b/wamr_contain", "/k/m.wasm", "3", "250"], "WAMR"),
+                    (["/c/b/wamr_contain", "/k/m.wasm", "4", "1"], "WAMR")]

@@ -158,6 +158,16 @@ def test_write_config_keeps_another_trees_default(tmp_path, cfg):
     assert tomllib.loads(cfg.read_text())["wamr"]["classic"] == str(tmp_path / "out" / "host-classic")
 
 
+def test_writing_the_config_leaves_the_settings_already_read_alone(tmp_path, cfg):
+    from wasmcu import config
+
+    cfg.write_text('[wamr]\nclassic = "/elsewhere/host-classic"\n')
+    before = config.settings()
+    wb._write_config(_outcome(tmp_path / "out", ["host-fast"]), PLAN)
+    assert before == {"wamr": {"classic": "/elsewhere/host-classic"}}
+    assert config.settings()["wamr"]["versions"]["2.4.5"]["fast"] == str(tmp_path / "out" / "host-fast")
+
+
 def test_a_rebuild_into_the_defaults_own_directory_updates_it(tmp_path, cfg):
     out = tmp_path / "out"
     cfg.write_text(f'[wamr]\nclassic = "{out / "host-classic"}"\n')

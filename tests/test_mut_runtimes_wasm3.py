@@ -36,6 +36,8 @@ def test_configured_builds_and_where_each_is_configured(tmp_path, cfg, monkeypat
                    "plain": ("/p", f'[wasm3.builds] plain = "/p" in {cfg}')}
     assert [r.name for r in gas.provided()] == ["wasm3-gas@0.9.0", "wasm3-gas@0.5.0+abc1234", "wasm3-gas@plain"]
     assert [r.version for r in gas.provided()] == ["0.9.0", "0.5.0+abc1234", "plain"]
+    assert gas.provided()[0].summary == ("wasm3 0.9.0 with gas metering (wasm-metering; usegas in wasmcu's C "
+                                         "programs and glue)")
     assert [r.name for r in registered.provided()] == ["wasm3@0.9.0", "wasm3@0.5.0+abc1234", "wasm3@plain"]
     with pytest.raises(RuntimeUnavailable) as exc:
         w3builds.find("0.9.0")  # configured, but nothing is there
@@ -118,6 +120,14 @@ def test_build_copies_the_sources_records_them_and_registers_the_build(tmp_path,
     again = w3build.build(tree, tmp_path / "out", write_config=False, progress=lines.append)
     assert again.config_file is None and not cfg.exists()
     assert not (out / "src" / "stale.c").exists() and (out / "src" / "m3_core.c").read_text() == "/* changed */\n"
+
+
+def test_default_out_is_in_the_users_data_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert w3build.default_out("0.9.1") == tmp_path / ".local" / "share" / "wasmcu" / "wasm3-0.9.1"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert w3build.default_out("0.5.0+abc") == tmp_path / "data" / "wasmcu" / "wasm3-0.5.0+abc"
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
@@ -206,7 +216,7 @@ def test_registered_measure_says_when_the_kernel_is_not_repeatable(monkeypatch):
     _program(monkeypatch, rt, json.dumps({"error": "call 4 returned 2", "kind": "not-repeatable"}), 1)
     with pytest.raises(NotRepeatable) as exc:
         rt.measure(_job())
-    assert "call 4 returned 2" in str(exc.value) and "wasm3 0.9.1" in str(exc.value)
+    assert str(exc.value) == "kernel is not repeatable under wasm3 0.9.1: call 4 returned 2"
 
 
 # --- the value stack a module needs ------------------------------------------------------------------

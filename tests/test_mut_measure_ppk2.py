@@ -374,3 +374,39 @@ def test_the_message_of_a_ppk2_that_stopped_says_after_how_many_samples():
     m = re.fullmatch(rf"the PPK2 on {re.escape(fake.port)} sent no samples for 0.2 s \(after (\d+) samples\)",
                      str(err.value))
     assert m and 0 < int(m.group(1)) <= fake.generated, str(err.value)
+
+
+def test_the_commands_a_meter_sends_and_a_closed_meter_refuses_more():
+    with FakePPK2(steps(RUN)) as fake:
+        meter = PowerMeter.open(fake.port, 2500)
+        fake.settle()
+        ops = [c[0] for c in fake.commands]
+        assert ops[:2] == [0x07, 0x19]                     # stop a stream left running, then the calibration
+        assert ops[2:] == [0x11, 0x0D, 0x0C] and fake.commands[-1] == (0x0C, 0)  # source meter, voltage, VOUT off
+        assert fake.source_mode and fake.vdd_mv == 2500 and not meter.powered
+        meter.power(True)
+        fake.settle()
+        assert fake.commands[-1] == (0x0C, 1) and fake.powered and meter.powered
+        meter.start(power_on=False)                        # already powered: start only
+        fake.settle()
+        assert fake.commands[-1] == (0x06,) and fake.measuring
+        meter.close()
+        fake.settle()
+        assert not fake.measuring and not fake.powered and meter.api.ser is None and meter._reader is None
+        meter.close()                                      # twice: nothing more to do
+        with pytest.raises(PowerMeterDisconnected, match=f"the PPK2 on {re.escape(fake.port)} is closed"):
+            meter.power(True)
+        assert not meter.powered
+
+
+def test_starting_unpowered_powers_the_board_first():
+    with FakePPK2(steps(RUN)) as fake:
+        with PowerMeter.open(fake.port, 3300) as meter:
+            fake.settle()
+            n = len(fake.commands)
+            meter.start()
+            fake.settle()
+            assert fake.commands[n:] == [(0x0C, 1), (0x06,)]
+            meter.stop()
+            fake.settle()
+            assert fake.commands[-1] == (0x07,) and fake.powered     # stopped, still powered

@@ -410,3 +410,18 @@ def test_starting_unpowered_powers_the_board_first():
             meter.stop()
             fake.settle()
             assert fake.commands[-1] == (0x07,) and fake.powered     # stopped, still powered
+
+
+def test_a_powered_board_is_not_switched_on_again_and_a_port_closed_under_the_meter_is_said_so():
+    with FakePPK2(steps(RUN)) as fake:
+        with PowerMeter.open(fake.port, 3300) as meter:
+            meter.power(True)
+            fake.settle()
+            n = len(fake.commands)
+            meter.start()
+            fake.settle()
+            assert fake.commands[n:] == [(0x06,)]
+            meter.stop()
+            meter.api.ser.close()
+            with pytest.raises(PowerMeterDisconnected, match="is closed"):
+                meter.power(False)

@@ -342,7 +342,9 @@ def test_a_recording_is_a_trace_that_says_where_it_came_from(tmp_path, monkeypat
                 meter.start()
             while fake.generated < 11_000:
                 time.sleep(0.01)
+            p0 = time.process_time()
             trace = meter.stop()
+            p1 = time.process_time()
             assert not meter.recording() and meter.powered
             with pytest.raises(PowerMeterError, match="not recording: start\\(\\) first"):
                 meter.stop()
@@ -352,7 +354,8 @@ def test_a_recording_is_a_trace_that_says_where_it_came_from(tmp_path, monkeypat
                           "marker_channel": 2, "calibrated": "0", "hw": "9173"}
     assert trace.n >= 11_000
     assert np.nanmax(trace.current_ua) == pytest.approx(20_000.0, rel=0.02)
-    assert meter.decode_cpu_s >= 0 and meter.reader_cpu_s >= 0
+    assert 0 <= meter.decode_cpu_s <= p1 - p0                  # the decoding's share of stop()'s CPU time
+    assert 0 < meter.reader_cpu_s < 30                          # the reader's CPU time, from its last line
 
 
 def test_the_message_of_a_ppk2_that_stopped_says_after_how_many_samples():
@@ -425,3 +428,19 @@ def test_a_powered_board_is_not_switched_on_again_and_a_port_closed_under_the_me
             meter.api.ser.close()
             with pytest.raises(PowerMeterDisconnected, match="is closed"):
                 meter.power(False)
+
+
+def test_a_ppk2_left_streaming_is_stopped_and_its_stale_samples_are_dropped():
+    import serial
+
+    with FakePPK2(steps(RUN)) as fake:
+        other = serial.Serial(fake.port, timeout=0.05)     # an earlier program started it and went away
+        other.write(b"\x06")
+        other.flush()
+        time.sleep(0.2)
+        other.close()
+        assert fake.measuring and fake.generated > 0
+        with PowerMeter.open(fake.port, 3300) as meter:
+            assert meter.api.modifiers["HW"] == "9173"       # the calibration read cleanly after the samples
+            fake.settle()
+            assert not fake.measuring

@@ -338,7 +338,7 @@ def test_a_recording_is_a_trace_that_says_where_it_came_from(tmp_path, monkeypat
             assert meter.recording()
             raw_files = [p.name for p in tmp_path.iterdir()]
             assert len(raw_files) == 1 and re.fullmatch(r"wasmcu-ppk2-.*\.raw", raw_files[0])
-            with pytest.raises(PowerMeterError, match="already recording"):
+            with pytest.raises(PowerMeterError, match=r"^the PPK2 is already recording: stop\(\) first$"):
                 meter.start()
             while fake.generated < 11_000:
                 time.sleep(0.01)

@@ -173,6 +173,9 @@ def test_too_short_a_stream_is_taken_as_it_is():
     assert _align(b"\x01\x02\x03\x04\x05").tolist() == [0x04030201]
     d = decode(b"", MODS, V_MV)
     assert (d.lost, d.received, d.current_ua.size) == (0, 0, 0)
+    two = np.array([word(100, 1, 0), word(100, 1, 2)], dtype="<u4").tobytes()
+    with pytest.raises(PowerMeterDisconnected, match="skips 1 samples in 2"):     # two words: their gap counts
+        decode(two + b"\0\0\0", MODS, V_MV)       # (a partial word after them, as a stream cut short)
     d = decode(stream([(100, 2, 3)]), MODS, V_MV)
     assert (d.lost, d.received, d.logic.tolist(), d.ranges.tolist()) == (0, 1, [3], [2])
     assert d.current_ua[0] == pytest.approx(_amps_scalar(100, 2, V_MV) * 1e6)
@@ -410,9 +413,10 @@ def test_starting_unpowered_powers_the_board_first():
             meter.start()
             fake.settle()
             assert fake.commands[n:] == [(0x0C, 1), (0x06,)]
-            meter.stop()
+            trace = meter.stop()
             fake.settle()
             assert fake.commands[-1] == (0x07,) and fake.powered     # stopped, still powered
+    assert trace.scope == "board"                                    # the scope unless named
 
 
 def test_a_powered_board_is_not_switched_on_again_and_a_port_closed_under_the_meter_is_said_so():

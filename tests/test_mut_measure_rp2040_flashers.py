@@ -143,5 +143,5 @@ def test_a_long_picotool_message_is_cut_to_its_end(picotool, monkeypatch):
 
 def test_without_picotool_the_error_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(BoardError, match='picotool was not found: install it, or use flasher = "uf2-drive"'):
+    with pytest.raises(BoardError, match='^picotool was not found: install it, or use flasher = "uf2-drive"$'):
         registry.get("picotool").flash(b"x", {}, CHIP)

@@ -1,5 +1,5 @@
 """The PPK2 without the instrument: its sample words decoded from synthetic bytes (fields,
-calibration, the spike filter against a per-sample transcription of ppk2-api's, alignment, lost
+calibration and the spike filter against ppk2-api's own per-sample code, alignment, lost
 samples), its profile table checked and read, and the trace a recording gives (through the
 pseudo-terminal PPK2 of ppk2_fake)."""
 
@@ -52,11 +52,19 @@ def test_the_modifiers_become_arrays_by_range():
     assert modifier_arrays({k: {str(r): str(r + 1) for r in range(5)} for k in CALIBRATION})["R"].tolist() == [1, 2, 3, 4, 5]
 
 
+def _ppk2_api(vdd_mv):
+    """ppk2-api's decoder with the test's calibration (a serial port object that is never opened)."""
+    from ppk2_api.ppk2_api import PPK2_API
+
+    api = PPK2_API(None)
+    api.modifiers.update({k: {str(r): v for r, v in enumerate(vals)} for k, vals in CALIBRATION.items()})
+    api.current_vdd = vdd_mv
+    return api
+
+
 def _amps_scalar(adc, r, vdd_mv):
-    """ppk2-api's get_adc_result before its filter, one sample."""
-    c = {k: CALIBRATION[k][r] for k in CALIBRATION}
-    raw = (adc * 4 - c["O"]) * (1.8 / 163840 / c["R"])
-    return c["UG"] * (raw * (c["GS"] * raw + c["GI"]) + (c["S"] * (vdd_mv / 1000) + c["I"]))
+    """ppk2-api's get_adc_result on one sample, before its filter (a fresh decoder: no history)."""
+    return _ppk2_api(vdd_mv).get_adc_result(r, adc * 4)
 
 
 def test_the_calibration_formula_sample_by_sample():
@@ -74,31 +82,12 @@ def test_the_calibration_formula_sample_by_sample():
 # --- the spike filter --------------------------------------------------------------------------
 
 def _ppk2_api_filter(amps, ranges):
-    """ppk2-api's get_adc_result's rolling averages, one sample at a time, transcribed."""
-    ra = ra4 = prev = None
-    after = consecutive = 0
-    out = []
-    for a, r in zip(amps.tolist(), ranges.tolist()):
-        pra, pra4 = ra, ra4
-        ra = a if ra is None else SPIKE_ALPHA * a + (1 - SPIKE_ALPHA) * ra
-        ra4 = a if ra4 is None else SPIKE_ALPHA4 * a + (1 - SPIKE_ALPHA4) * ra4
-        if prev is None:
-            prev = r
-        if prev != r or after > 0:
-            if prev != r:
-                consecutive, after = 0, SPIKE_SAMPLES
-            else:
-                consecutive += 1
-            if r == 4:
-                if consecutive < 2:
-                    ra, ra4 = pra, pra4
-                a = ra4
-            else:
-                a = ra
-            after -= 1
-        prev = r
-        out.append(a)
-    return np.array(out)
+    """ppk2-api's get_adc_result's rolling averages, one sample at a time: its decoder with a
+    calibration that reads each ADC code as that many amperes (gain 1, no offset, R = ADC_MULT)."""
+    api = _ppk2_api(0)
+    for key, value in (("R", ADC_MULT), ("O", 0), ("GS", 0), ("GI", 1), ("S", 0), ("I", 0), ("UG", 1)):
+        api.modifiers[key] = {str(r): value for r in range(5)}
+    return np.array([api.get_adc_result(int(r), a) for a, r in zip(amps.tolist(), ranges.tolist())])
 
 
 @pytest.mark.parametrize("ranges", [

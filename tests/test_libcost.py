@@ -85,8 +85,9 @@ def test_a_module_costs_its_library_functions_and_the_glue_not_its_own_code(tmp_
     (tmp_path / "kernel.c").write_text(WASM_KERNEL + "int glue_calls(int);\nint run2(int n) { return glue_calls(n); }\n")
     (tmp_path / "glue.c").write_text(GLUE)
     subprocess.run(["clang-19", "--target=wasm32-wasi", "-O2", "-c", "glue.c", "-o", "wasmcu_libc.o"], cwd=tmp_path, check=True)
+    # the glue by its whole path, as wasmcu links it
     subprocess.run(["clang-19", *LINK_FLAGS, "-Wl,--export=run2", "-nostartfiles", "-fuse-ld=lld", "kernel.c",
-                    "wasmcu_libc.o", "-Wl,-Map,module.map", "-o", "module.wasm"], cwd=tmp_path, check=True)
+                    str(tmp_path / "wasmcu_libc.o"), "-Wl,-Map,module.map", "-o", "module.wasm"], cwd=tmp_path, check=True)
     text = (tmp_path / "module.map").read_text()
     cost = libcost.wasm_library_cost(text)
     members = cost["members"]
@@ -99,3 +100,85 @@ def test_a_module_costs_its_library_functions_and_the_glue_not_its_own_code(tmp_
     # the glue object under another name is the kernel's own
     assert "wasmcu libc glue" not in libcost.wasm_library_cost(text, glue_objects=("other.o",))["members"]
     assert libcost.wasm_library_cost(text.splitlines()[0]) == libcost.NONE
+
+
+LIB = "/usr/lib/gcc/libc.a"
+# A GNU ld map in the layout the Arm GCC writes (see firmware_map above), with the cases a tiny
+# C link does not produce: a member pulled in by another member, a long section name wrapped
+# onto the next line, COMMON symbols, a discarded section, Rust's libraries inside the kernel's
+# own static library, and wasmcu's support object given with its directory.
+SYNTHETIC_MAP = f"""Archive member included to satisfy reference by file (symbol)
+
+{LIB}(qsort.o)
+                              kernel.o (qsort)
+{LIB}(swap.o)
+                              {LIB}(qsort.o) (swap)
+{LIB}(errno.o)                main.o (errno)
+{LIB}(helper_with_a_long_name_that_goes_on.o)
+                              {LIB}(swap.o) (helper)
+
+Discarded input sections
+
+ .text          0x00000000        0x0 {LIB}(qsort.o)
+
+Linker script and memory map
+
+.text           0x10000000      0x400
+ .text.qsort    0x10000000      0x100 {LIB}(qsort.o)
+ .text.swap     0x10000100       0x20 {LIB}(swap.o)
+ .text.a_function_name_too_long_for_its_column
+                0x10000120       0x30 {LIB}(helper_with_a_long_name_that_goes_on.o)
+ .text.errno    0x10000150        0x8 {LIB}(errno.o)
+ .text.kernel   0x10000158       0x40 kernel.o
+ .text.core     0x10000198       0x50 target/libkernel.a(core-0123abcd.o)
+ .text.mine     0x100001e8       0x10 target/libkernel.a(kernel-89ab.o)
+ .text.support  0x100001f8        0xc /build/support/cxx_support.o
+ .glue_7        0x10000204        0x4 {LIB}(qsort.o)
+ .stray         0x10000208        0x2 {LIB}(swap.o)
+.rodata         0x10000300       0x10
+ .srodata.k     0x10000300        0x6 {LIB}(qsort.o)
+.data           0x20000000       0x10
+ .data.seed     0x20000000        0x4 {LIB}(swap.o)
+.bss            0x20000010       0x40
+ .bss.state     0x20000010       0x10 {LIB}(qsort.o)
+ COMMON         0x20000020        0x8 {LIB}(swap.o)
+ COMMON
+                0x20000028        0x4 {LIB}(helper_with_a_long_name_that_goes_on.o)
+ .tbss.x        0x20000030        0x2 {LIB}(qsort.o)
+/DISCARD/
+ .text.gone     0x00000000       0x80 {LIB}(qsort.o)
+.comment        0x00000000       0x27
+ .comment       0x00000000       0x27 {LIB}(qsort.o)
+"""
+
+
+def test_the_map_parser_on_members_pulled_in_by_members_wrapped_lines_common_and_discards():
+    cost = libcost.firmware_library_cost(SYNTHETIC_MAP, ["kernel.o"])
+    assert cost["members"] == {
+        "libc.a(qsort.o)": 0x100 + 0x4 + 0x6 + 0x10 + 0x2,   # text, glue, small rodata, bss, tbss: not the discarded
+        "libc.a(swap.o)": 0x20 + 0x2 + 0x4 + 0x8,            # through qsort: text, a stray section in .text, data, COMMON
+        "libc.a(helper_with_a_long_name_that_goes_on.o)": 0x30 + 0x4,   # through swap, on wrapped lines
+    }
+    assert cost["flash_bytes"] == 0x100 + 0x4 + 0x6 + 0x20 + 0x2 + 0x4 + 0x30    # data counted in flash too
+    assert cost["ram_bytes"] == 0x10 + 0x2 + 0x4 + 0x8 + 0x4                     # bss, tbss, data, COMMON x2
+    # errno.o came in for main.o, on one line with its reason: the firmware's, not the kernel's
+    main = libcost.firmware_library_cost(SYNTHETIC_MAP, ["main.o"])
+    assert main == {"flash_bytes": 8, "ram_bytes": 0, "members": {"libc.a(errno.o)": 8}}
+
+
+def test_rust_libraries_inside_the_kernels_static_library_and_support_objects_with_their_directory():
+    cost = libcost.firmware_library_cost(SYNTHETIC_MAP, ["target/libkernel.a", "/build/support/cxx_support.o"])
+    assert cost["members"] == {"libkernel.a(core-0123abcd.o)": 0x50, "cxx_support.o": 0xc}   # not kernel-89ab.o
+    none = libcost.firmware_library_cost(SYNTHETIC_MAP, ["/build/support/cxx_support.o"], support_objects=())
+    assert none == libcost.NONE
+
+
+def test_every_flash_section_prefix_counts_without_its_output_section():
+    for name in (".text.f", ".rodata.c", ".srodata.c", ".init", ".fini", ".ARM.extab.f", ".ARM.exidx.f", ".glue_7",
+                 ".vfp11_veneer"):
+        assert libcost._kind(name, None) == "flash", name
+    for name in (".data.x", ".sdata.x", ".tdata.x"):
+        assert libcost._kind(name, None) == "both", name
+    for name in (".bss.x", ".sbss.x", ".tbss.x", "COMMON"):
+        assert libcost._kind(name, None) == "ram", name
+    assert libcost._kind(".stray", ".rodata") == "flash" and libcost._kind(".stray", ".data") is None

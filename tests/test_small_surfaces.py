@@ -27,3 +27,16 @@ def test_a_cross_target_is_named_by_its_core_and_its_compiler():
     devs = devices.discover()
     assert mcu._target_name(mcu.arch_of(devs["pico"])) == "thumbv6m (arm-none-eabi with picolibc)"
     assert mcu._target_name(mcu.arch_of(devs["esp32c6"])) == "riscv32imac (riscv64-unknown-elf with picolibc)"
+
+
+def test_each_public_name_is_the_api_modules_own_imported_on_first_use_and_kept():
+    import importlib
+
+    import pytest
+
+    for name, module in wasmcu._PUBLIC.items():
+        value = wasmcu.__getattr__(name)
+        assert value is getattr(importlib.import_module(f"wasmcu.{module}"), name), name
+        assert vars(wasmcu)[name] is value, name
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        wasmcu.__getattr__("nope")

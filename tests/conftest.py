@@ -174,3 +174,36 @@ def pytest_runtest_logreport(report):
         line = json.dumps({"function": mutation_function(), "test": report.nodeid}) + "\n"
         with open(KILLERS, "a") as out:   # one short append: the parallel mutants' lines stay whole
             out.write(line)
+
+
+@pytest.fixture
+def made(monkeypatch):
+    """The figures the code under test makes with plt.subplots, kept to read them back (the code
+    still closes them)."""
+    import matplotlib.pyplot as plt
+
+    figs = []
+    real = plt.subplots
+
+    def subplots(*a, **k):
+        fig, axes = real(*a, **k)
+        figs.append(fig)
+        return fig, axes
+
+    monkeypatch.setattr(plt, "subplots", subplots)
+    yield figs
+    for f in figs:
+        plt.close(f)
+
+
+@pytest.fixture
+def figures_shown(monkeypatch):
+    """The figures a function closes, kept open to be inspected."""
+    from wasmcu.report.plot import _plt
+
+    plt = _plt()
+    real_close, figs = plt.close, []
+    monkeypatch.setattr(plt, "close", lambda fig=None: figs.append(fig))
+    yield figs
+    for f in figs:
+        real_close(f)

@@ -16,17 +16,6 @@ def res(rt, t, wl="crc", device="host", n=10, build="o2", **kw):
     return Result(Cell(wl, n, "c", rt, device, build), "host" if device == "host" else "qemu", time_us=t, **kw)
 
 
-@pytest.fixture
-def figures_shown(monkeypatch):
-    """The figures a function closes, kept open to be inspected."""
-    from wasmcu.report.plot import _plt
-
-    plt = _plt()
-    real_close, figs = plt.close, []
-    monkeypatch.setattr(plt, "close", lambda fig=None: figs.append(fig))
-    yield figs
-    for f in figs:
-        real_close(f)
 
 
 def sample():

@@ -20,17 +20,6 @@ def res(rt, t, wl="crc", device="host", n=10, build="o2", rng=None, **kw):
                   extra=extra, **kw)
 
 
-@pytest.fixture
-def figures_shown(monkeypatch):
-    """The figures a function closes, kept open to be inspected."""
-    from wasmcu.report.plot import _plt
-
-    plt = _plt()
-    real_close, figs = plt.close, []
-    monkeypatch.setattr(plt, "close", lambda fig=None: figs.append(fig))
-    yield figs
-    for f in figs:
-        real_close(f)
 
 
 def sample():

@@ -3,7 +3,6 @@
 import csv
 import math
 
-import matplotlib.pyplot as plt
 import pytest
 from matplotlib.container import BarContainer
 
@@ -106,20 +105,6 @@ def test_write_score_csv(tmp_path):
     assert not es.write_score_csv(_run()[-1:], tmp_path / "none.csv") and not (tmp_path / "none.csv").exists()
 
 
-@pytest.fixture
-def made(monkeypatch):
-    figs = []
-    real = plt.subplots
-
-    def subplots(*a, **k):
-        fig, axes = real(*a, **k)
-        figs.append(fig)
-        return fig, axes
-
-    monkeypatch.setattr(plt, "subplots", subplots)
-    yield figs
-    for f in figs:
-        plt.close(f)
 
 
 def test_score_figure(made, tmp_path):

@@ -1,7 +1,6 @@
 """report.figures: what each figure draws (bars, whiskers, hatching, titles, heatmap cells), read back
 from the matplotlib figure it made, on a few synthetic result rows."""
 
-import math
 
 import matplotlib.pyplot as plt
 import pytest
@@ -19,21 +18,6 @@ def _r(runtime, device, status=OK, workload="k", n=10, lang="c", **fields):
     return Result(Cell(workload, n, lang, runtime, device), backend="t", status=status, **fields)
 
 
-@pytest.fixture
-def made(monkeypatch):
-    """The figures the code under test makes, kept to read them back (it still closes them)."""
-    figs = []
-    real = plt.subplots
-
-    def subplots(*a, **k):
-        fig, axes = real(*a, **k)
-        figs.append(fig)
-        return fig, axes
-
-    monkeypatch.setattr(plt, "subplots", subplots)
-    yield figs
-    for f in figs:
-        plt.close(f)
 
 
 def _bars(ax):

@@ -12,20 +12,6 @@ from wasmcu.report import trace as tr
 from wasmcu.report.trace import MAX_POINTS, _envelope, trace_figure, trace_figures
 
 
-@pytest.fixture
-def made(monkeypatch):
-    figs = []
-    real = plt.subplots
-
-    def subplots(*a, **k):
-        fig, axes = real(*a, **k)
-        figs.append(fig)
-        return fig, axes
-
-    monkeypatch.setattr(plt, "subplots", subplots)
-    yield figs
-    for f in figs:
-        plt.close(f)
 
 
 def _win(start, end, uj):

@@ -4,6 +4,7 @@ cell, the geometric summaries per device and mode, their Markdown table and thei
 import math
 
 import pytest
+from figure_checks import assert_group_bars, assert_ratio_axes
 
 from wasmcu.model import Cell, Result
 from wasmcu.report import modes
@@ -159,45 +160,17 @@ def test_mode_figure_bars_whiskers_axes_and_legend(tmp_path, figures_shown):
 
     cmap = matplotlib.colormaps["tab10"]
     width = 0.8 / 3
-    for ax, metric in zip(axes, ("time", "flash", "ram", "energy")):
-        assert ax.get_yscale() == "log"
-        assert ax.get_title(loc="center") and ax.title.get_fontsize() == 10
-        assert list(ax.get_xticks()) == [0, 1]
-        labels = ax.get_xticklabels()
-        assert [t.get_text() for t in labels] == ["host", "pico"]
-        assert all(t.get_rotation() == 20 and t.get_ha() == "right" and t.get_fontsize() == 8 for t in labels)
-        grid = ax.yaxis.get_major_ticks()[0].gridline
-        assert grid.get_visible() and grid.get_alpha() == 0.3
-        assert all(t.gridline.get_visible() for t in ax.yaxis.get_minor_ticks())   # log scale: minor lines too
-        assert not ax.xaxis.get_major_ticks()[0].gridline.get_visible()
-        [hline] = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [1.0, 1.0]]
-        assert hline.get_color() == "grey" and hline.get_linewidth() == 0.6
+    titles = ["time ÷ native", "flash ÷ native", "peak RAM ÷ native", "energy ÷ native"]
+    for ax, metric, title in zip(axes, ("time", "flash", "ram", "energy"), titles):
+        assert_ratio_axes(ax, ["host", "pico"], title)
         expected = []
         for j, mode in enumerate(modes_seen):
             for i, dev in enumerate(("host", "pico")):
                 s = summary.get((dev, mode, metric))
                 if s is not None:
-                    expected.append((i - 0.4 + width * (j + 0.5), s, mode))
-        bars = ax.patches
-        assert len(bars) == len(expected)
-        for bar, (x, s, mode) in zip(bars, expected):
-            assert bar.get_x() + bar.get_width() / 2 == pytest.approx(x)
-            assert bar.get_width() == pytest.approx(width * 0.92)
-            assert bar.get_height() == pytest.approx(s.geomean)
-            assert bar.get_facecolor() == to_rgba(cmap(modes_seen.index(mode)))
-            assert bar.get_hatch() == (HATCH if s.estimated else None)
-            assert bar.get_edgecolor() == (to_rgba("black") if s.estimated else to_rgba(cmap(modes_seen.index(mode))))
-            assert bar.get_linewidth() == 0.5
-        assert len(ax.containers) == 2 * len(expected)     # a bar and an error bar each
-        whiskers = [c for c in ax.containers if c.__class__.__name__ == "ErrorbarContainer"]
-        for eb, (x, s, _) in zip(whiskers, expected):
-            [segs] = [lc.get_segments() for lc in eb.lines[2]]
-            lo, hi = s.range
-            assert segs[0][:, 1] == pytest.approx([lo, hi])
-            assert segs[0][:, 0] == pytest.approx([x, x])
-            assert to_rgba(eb.lines[2][0].get_color()[0]) == to_rgba("black")
-            assert eb.lines[2][0].get_linewidth()[0] == 0.8
-            assert eb.lines[1][0].get_markersize() == 4    # capsize 2 -> caps of 2 * 2 points
+                    expected.append((i - 0.4 + width * (j + 0.5), width, s.geomean, s.range,
+                                     cmap(modes_seen.index(mode)), s.estimated))
+        assert_group_bars(ax, expected)
     [legend] = fig.legends
     assert legend.get_frame_on() is False
     assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"

@@ -4,6 +4,7 @@ scores with the cost table's range, their Markdown and HTML tables and their fig
 import math
 
 import pytest
+from figure_checks import assert_group_bars, assert_ratio_axes
 
 from wasmcu.model import Cell, Result
 from wasmcu.report.score import (Score, _runtime_order, _time_bounds, geomean_gsd, score_figure, score_table_html,
@@ -178,43 +179,17 @@ def test_score_figure_bars_whiskers_axes_and_legend(tmp_path, figures_shown):
     colors = runtime_colors(["wasm3", "wasmtime"])
     present = {"host": ["wasm3", "wasmtime"], "pico": ["wasm3"]}
     assert [ax.get_title() for ax in fig.axes] == ["time ÷ native", "flash ÷ native", "peak RAM ÷ native"]
-    for ax, metric in zip(fig.axes, ("time", "flash", "ram")):
-        assert ax.get_yscale() == "log" and ax.title.get_fontsize() == 10
-        assert list(ax.get_xticks()) == [0, 1]
-        labels = ax.get_xticklabels()
-        assert [t.get_text() for t in labels] == ["host", "pico"]
-        assert all(t.get_rotation() == 20 and t.get_ha() == "right" and t.get_fontsize() == 8 for t in labels)
-        grid = ax.yaxis.get_major_ticks()[0].gridline
-        assert grid.get_visible() and grid.get_alpha() == 0.3
-        assert all(t.gridline.get_visible() for t in ax.yaxis.get_minor_ticks())   # log scale: minor lines too
-        assert not ax.xaxis.get_major_ticks()[0].gridline.get_visible()
-        [hline] = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [1.0, 1.0]]
-        assert hline.get_color() == "grey" and hline.get_linewidth() == 0.6
+    titles = ["time ÷ native", "flash ÷ native", "peak RAM ÷ native"]
+    for ax, metric, title in zip(fig.axes, ("time", "flash", "ram"), titles):
+        assert_ratio_axes(ax, ["host", "pico"], title)
         expected = []
         for i, dev in enumerate(("host", "pico")):
             width = 0.8 / len(present[dev])
             for j, rt in enumerate(present[dev]):
                 s = table.get((dev, rt, metric))
                 if s is not None:
-                    expected.append((i - 0.4 + width * (j + 0.5), width, s, rt))
-        assert len(ax.patches) == len(expected)
-        for bar, (x, width, s, rt) in zip(ax.patches, expected):
-            assert bar.get_x() + bar.get_width() / 2 == pytest.approx(x)
-            assert bar.get_width() == pytest.approx(width * 0.92)
-            assert bar.get_height() == pytest.approx(s.geomean)
-            assert bar.get_facecolor() == to_rgba(colors[rt])
-            assert bar.get_hatch() == (HATCH if s.estimated else None)
-            assert bar.get_edgecolor() == to_rgba("black" if s.estimated else colors[rt])
-            assert bar.get_linewidth() == 0.5
-        whiskers = [c for c in ax.containers if c.__class__.__name__ == "ErrorbarContainer"]
-        assert len(whiskers) == len(expected)
-        for eb, (x, _, s, _) in zip(whiskers, expected):
-            [segs] = [lc.get_segments() for lc in eb.lines[2]]
-            assert segs[0][:, 1] == pytest.approx(list(s.spread))
-            assert segs[0][:, 0] == pytest.approx([x, x])
-            assert to_rgba(eb.lines[2][0].get_color()[0]) == to_rgba("black")
-            assert eb.lines[2][0].get_linewidth()[0] == 0.8
-            assert eb.lines[1][0].get_markersize() == 4
+                    expected.append((i - 0.4 + width * (j + 0.5), width, s.geomean, s.spread, colors[rt], s.estimated))
+        assert_group_bars(ax, expected)
     [legend] = fig.legends
     assert legend.get_frame_on() is False
     assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"

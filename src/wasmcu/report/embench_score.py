@@ -21,22 +21,18 @@ marked estimated; host times are measured.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import OK, Result
 from ..workloads.embench import cell_relative_speed as relative_speed
+from .geomean import geomean_gsd
 
 
 def embench_stats(values: list[float]) -> tuple[float, float]:
     """Geometric mean and geometric SD as Embench computes them (embench_core.py: the SD's
     divisor is the count)."""
-    if not values or any(v <= 0 for v in values):
-        raise ValueError(f"geometric mean of non-positive or no values: {values!r}")
-    logs = [math.log(v) for v in values]
-    mean = sum(logs) / len(logs)
-    return math.exp(mean), math.exp(math.sqrt(sum((x - mean) ** 2 for x in logs) / len(logs)))
+    return geomean_gsd(values, ddof=0)
 
 
 @dataclass(frozen=True)
@@ -175,7 +171,7 @@ def score_figure(results: list[Result], out) -> bool:
     runtime on a log scale, whiskers one geometric SD; hatched: estimated times."""
     from matplotlib.patches import Patch
 
-    from .plot import DPI, HATCH, _plt, runtime_colors
+    from .plot import DPI, HATCH, _plt, group_bar, runtime_colors
     from .score import _runtime_order
 
     table = scores(results)
@@ -191,15 +187,11 @@ def score_figure(results: list[Result], out) -> bool:
                                         ("slowdown", "slowdown: time ÷ native (lower is better)"))):
         for i, dev in enumerate(devices):
             present = [rt for rt in runtimes if (dev, rt) in by and getattr(by[(dev, rt)], name)]
-            width = 0.8 / max(1, len(present))
             for j, rt in enumerate(present):
                 s = by[(dev, rt)]
                 st = getattr(s, name)
-                x = i - 0.4 + width * (j + 0.5)
-                ax.bar(x, st.geomean, width * 0.92, color=colors[rt], hatch=HATCH if s.estimated else None,
-                       edgecolor="black" if s.estimated else colors[rt], linewidth=0.5)
-                ax.errorbar(x, st.geomean, yerr=[[st.geomean - st.geomean / st.gsd], [st.geomean * st.gsd - st.geomean]],
-                            color="black", capsize=2, linewidth=0.8)
+                group_bar(ax, i, j, len(present), st.geomean, st.geomean / st.gsd, st.geomean * st.gsd, colors[rt],
+                          s.estimated)
         ax.set_xticks(range(len(devices)))
         ax.set_xticklabels(devices, fontsize=8)
         ax.set_yscale("log")

@@ -8,11 +8,11 @@ multiply, so their mean is geometric): time, flash, peak RAM and energy.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import EXECUTION_MODES, OK, Result
+from .geomean import geomean_gsd
 from .markdown import md_text
 
 METRICS = {  # name -> (label, value of a result)
@@ -32,16 +32,6 @@ def mode_of(r: Result) -> str:
 
     rt = RUNTIMES.get(r.cell.runtime)
     return rt.mode if rt is not None and rt.mode else "unknown"
-
-
-def geomean_gsd(values: list[float]) -> tuple[float, float]:
-    """Geometric mean and geometric standard deviation (1.0 for one value) of positive numbers."""
-    logs = [math.log(v) for v in values]
-    mean = sum(logs) / len(logs)
-    if len(logs) < 2:
-        return math.exp(mean), 1.0
-    var = sum((x - mean) ** 2 for x in logs) / (len(logs) - 1)
-    return math.exp(mean), math.exp(math.sqrt(var))
 
 
 @dataclass(frozen=True)
@@ -116,7 +106,7 @@ def mode_table_markdown(results: list[Result]) -> str:
 def mode_figure(results: list[Result], out) -> dict:
     """Per device, bars per mode: geometric mean ratio to native for time, flash, RAM and energy
     (log scale; whiskers: one geometric SD). Hatched bars rest on estimated or modelled figures."""
-    from .plot import DPI, HATCH, _plt
+    from .plot import DPI, HATCH, _plt, group_bar, ratio_axes
 
     plt = _plt()
     summary = by_mode(results)
@@ -126,24 +116,12 @@ def mode_figure(results: list[Result], out) -> dict:
     colors = {m: cmap(i) for i, m in enumerate(modes)}
     fig, axes = plt.subplots(1, len(METRICS), figsize=(14, 4.2), layout="constrained", squeeze=False)
     for ax, (metric, (label, _)) in zip(axes[0], METRICS.items()):
-        width = 0.8 / max(1, len(modes))
         for j, mode in enumerate(modes):
             for i, dev in enumerate(devices):
                 s = summary.get((dev, mode, metric))
-                if s is None:
-                    continue
-                x = i - 0.4 + width * (j + 0.5)
-                ax.bar(x, s.geomean, width * 0.92, color=colors[mode], hatch=HATCH if s.estimated else None,
-                       edgecolor="black" if s.estimated else colors[mode], linewidth=0.5)
-                lo, hi = s.range
-                ax.errorbar(x, s.geomean, yerr=[[s.geomean - lo], [hi - s.geomean]], color="black", capsize=2,
-                            linewidth=0.8)
-        ax.set_xticks(range(len(devices)))
-        ax.set_xticklabels(devices, rotation=20, ha="right", fontsize=8)
-        ax.set_yscale("log")
-        ax.axhline(1.0, color="grey", linewidth=0.6)
-        ax.grid(axis="y", alpha=0.3, which="both")
-        ax.set_title(f"{label} ÷ native", fontsize=10)
+                if s is not None:
+                    group_bar(ax, i, j, len(modes), s.geomean, *s.range, colors[mode], s.estimated)
+        ratio_axes(ax, devices, label)
     from matplotlib.patches import Patch
 
     handles = [Patch(color=colors[m], label=m) for m in modes]

@@ -11,11 +11,11 @@ high end of every range).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import OK, Result
+from .geomean import geomean_gsd
 from .markdown import md_text
 
 METRICS = {  # name -> (label, value of a result)
@@ -23,19 +23,6 @@ METRICS = {  # name -> (label, value of a result)
     "flash": ("flash", lambda r: r.flash_bytes),
     "ram": ("peak RAM", lambda r: r.ram_peak_bytes or r.ram_static_bytes),
 }
-
-
-def geomean_gsd(values: list[float]) -> tuple[float, float]:
-    """Geometric mean and geometric standard deviation (sample, n - 1; 1.0 for one value)
-    of positive numbers."""
-    if not values or any(v <= 0 for v in values):
-        raise ValueError(f"geometric mean of non-positive or no values: {values!r}")
-    logs = [math.log(v) for v in values]
-    mean = sum(logs) / len(logs)
-    if len(logs) < 2:
-        return math.exp(mean), 1.0
-    var = sum((x - mean) ** 2 for x in logs) / (len(logs) - 1)
-    return math.exp(mean), math.exp(math.sqrt(var))
 
 
 @dataclass(frozen=True)
@@ -160,7 +147,7 @@ def score_figure(results: list[Result], out) -> dict:
     SD). Hatched bars rest on estimated times. Returns the plotted geometric means."""
     from matplotlib.patches import Patch
 
-    from .plot import DPI, HATCH, _plt, runtime_colors
+    from .plot import DPI, HATCH, _plt, group_bar, ratio_axes, runtime_colors
 
     plt = _plt()
     table = scores(results)
@@ -171,23 +158,11 @@ def score_figure(results: list[Result], out) -> dict:
     for ax, (metric, (label, _)) in zip(axes[0], METRICS.items()):
         for i, dev in enumerate(devices):
             present = [rt for rt in runtimes if any((dev, rt, m) in table for m in METRICS)]  # each device's own
-            width = 0.8 / max(1, len(present))
             for j, rt in enumerate(present):
                 s = table.get((dev, rt, metric))
-                if s is None:
-                    continue
-                x = i - 0.4 + width * (j + 0.5)
-                ax.bar(x, s.geomean, width * 0.92, color=colors[rt], hatch=HATCH if s.estimated else None,
-                       edgecolor="black" if s.estimated else colors[rt], linewidth=0.5)
-                lo, hi = s.spread
-                ax.errorbar(x, s.geomean, yerr=[[s.geomean - lo], [hi - s.geomean]], color="black", capsize=2,
-                            linewidth=0.8)
-        ax.set_xticks(range(len(devices)))
-        ax.set_xticklabels(devices, rotation=20, ha="right", fontsize=8)
-        ax.set_yscale("log")
-        ax.axhline(1.0, color="grey", linewidth=0.6)
-        ax.grid(axis="y", alpha=0.3, which="both")
-        ax.set_title(f"{label} ÷ native", fontsize=10)
+                if s is not None:
+                    group_bar(ax, i, j, len(present), s.geomean, *s.spread, colors[rt], s.estimated)
+        ratio_axes(ax, devices, label)
     handles = [Patch(color=colors[rt], label=rt) for rt in runtimes]
     handles.append(Patch(facecolor="white", edgecolor="black", hatch=HATCH, label="time estimated (cycle model)"))
     fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)

@@ -12,45 +12,24 @@ import json
 import random
 
 import pytest
+from calibration_events import SYNTHETIC, cost_table, cycles_of
 
 from conftest import wasmcu
 from wasmcu import calibrate as cal
 from wasmcu import devices, workloads
 from wasmcu.calibrate.fit import CalibrationError, Sample, fit
-from wasmcu.measure.cycles import COSTS, CostModel, coefficients
+from wasmcu.measure.cycles import coefficients
 from wasmcu.errors import ConfigError
 from wasmcu.store import Store
 
 NOISE = 0.001  # the simulated board's timer noise: 0.1 % (one sigma) per kernel
 
 
-def _events(**counts):
-    base = {e: 0 for e in ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call",
-                           "indirect", "multi", "multi_regs", "pop_pc")}
-    base.update(counts)
-    return base
-
-
-def _table(**costs):
-    table = {k: 1 for k in COSTS if k not in ("fp", "fp_mac", "fp_div")}
-    table.update(fetch_wait=0, **costs)
-    return CostModel.from_table({**table, "source": "test"}, None)
-
-
-def _cycles(events, costs: dict, overhead=0.0):
-    c = coefficients(events)
-    return sum(c[k] * v for k, v in costs.items()) + overhead
-
-
-SYNTHETIC = [_events(insns=a + l + s, alu=a, load=l, store=s)
-             for a, l, s in ((1000, 10, 10), (100, 900, 5), (50, 20, 700), (400, 300, 300), (700, 100, 400))]
-
-
 def test_fit_recovers_costs_within_their_ranges_and_holds_fixed_ones():
-    table = _table(load={"value": 2, "low": 1, "high": 3, "why": "test"},
-                   store={"value": 2, "low": 1, "high": 3, "why": "test"})
+    table = cost_table(load={"value": 2, "low": 1, "high": 3, "why": "test"},
+                       store={"value": 2, "low": 1, "high": 3, "why": "test"})
     hidden = {"alu": 1, "load": 2.6, "store": 1.3}
-    samples = [Sample(f"k{i}", e, _cycles(e, hidden, overhead=20)) for i, e in enumerate(SYNTHETIC)]
+    samples = [Sample(f"k{i}", e, cycles_of(e, hidden, overhead=20)) for i, e in enumerate(SYNTHETIC)]
     f = fit(samples, table)
     assert f.costs["load"].value == pytest.approx(2.6, abs=1e-6) and f.costs["load"].status == "fitted"
     assert f.costs["store"].value == pytest.approx(1.3, abs=1e-6)
@@ -59,14 +38,14 @@ def test_fit_recovers_costs_within_their_ranges_and_holds_fixed_ones():
     assert f.costs["div"].status == "not-excited" and f.costs["div"].stderr is None
     assert max(map(abs, f.residuals_pct.values())) < 1e-6
     assert max(map(abs, f.loo_error_pct.values())) < 1e-6
-    assert f.table_error_pct["k1"] == pytest.approx(100 * (_cycles(SYNTHETIC[1], {"alu": 1, "load": 2, "store": 2})
-                                                           / _cycles(SYNTHETIC[1], hidden, 20) - 1))
+    assert f.table_error_pct["k1"] == pytest.approx(100 * (cycles_of(SYNTHETIC[1], {"alu": 1, "load": 2, "store": 2})
+                                                           / cycles_of(SYNTHETIC[1], hidden, 20) - 1))
 
 
 def test_free_fit_moves_stated_values_and_sets_aside_what_cannot_be_told_apart():
-    table = _table()
+    table = cost_table()
     hidden = {"alu": 1.5, "load": 3, "store": 0.5}
-    samples = [Sample(f"k{i}", e, _cycles(e, hidden)) for i, e in enumerate(SYNTHETIC)]
+    samples = [Sample(f"k{i}", e, cycles_of(e, hidden)) for i, e in enumerate(SYNTHETIC)]
     f = fit(samples, table, free=True)
     assert [round(f.costs[k].value, 6) for k in hidden] == [1.5, 3, 0.5]
     # one wait state per instruction: its count is the sum of the classes' counts here
@@ -75,10 +54,10 @@ def test_free_fit_moves_stated_values_and_sets_aside_what_cannot_be_told_apart()
 
 
 def test_cost_outside_its_stated_range_is_reported_not_clipped_silently():
-    table = _table(load={"value": 2, "low": 1, "high": 3, "why": "test"})
+    table = cost_table(load={"value": 2, "low": 1, "high": 3, "why": "test"})
     hidden = {"alu": 1, "load": 5, "store": 1}
     rng = random.Random(3)
-    samples = [Sample(f"k{i}", e, _cycles(e, hidden) * (1 + rng.gauss(0, NOISE))) for i, e in enumerate(SYNTHETIC)]
+    samples = [Sample(f"k{i}", e, cycles_of(e, hidden) * (1 + rng.gauss(0, NOISE))) for i, e in enumerate(SYNTHETIC)]
     f = fit(samples, table)
     load = f.costs["load"]
     assert load.status == "outside-range" and load.value == pytest.approx(3)
@@ -86,12 +65,12 @@ def test_cost_outside_its_stated_range_is_reported_not_clipped_silently():
     assert "above its stated range [1, 3]" in load.note
     assert [c.name for c in f.outside] == ["load"]
     # inside the range the same data is fitted, not flagged
-    samples = [Sample(s.kernel, s.events, _cycles(s.events, dict(hidden, load=2.5))) for s in samples]
+    samples = [Sample(s.kernel, s.events, cycles_of(s.events, dict(hidden, load=2.5))) for s in samples]
     assert fit(samples, table).costs["load"].status == "fitted"
 
 
 def test_fit_refuses_what_it_cannot_fit():
-    table = _table()
+    table = cost_table()
     with pytest.raises(CalibrationError, match="needs at least two"):
         fit([Sample("k", SYNTHETIC[0], 100.0)], table)
     with pytest.raises(CalibrationError, match="no measured cycles for k1"):
@@ -183,7 +162,7 @@ def test_simulated_board_costs_recovered_within_the_noise(sim_counts):
     rng = random.Random(7)
     hidden = {k: c.low + (c.high - c.low) * rng.random() if c.high > c.low else c.value
               for k, c in table.costs.items()}
-    samples = [Sample(m.kernel, m.events, _cycles(m.events, hidden, overhead=60) * (1 + rng.gauss(0, NOISE)))
+    samples = [Sample(m.kernel, m.events, cycles_of(m.events, hidden, overhead=60) * (1 + rng.gauss(0, NOISE)))
                for m in counts]
     f = fit(samples, table)
     fitted = [k for k, c in f.costs.items() if c.status in ("fitted", "at-bound")]
@@ -200,7 +179,7 @@ def test_simulated_board_costs_recovered_within_the_noise(sim_counts):
 
     # the same board with a taken branch dearer than the table allows
     hidden["branch_taken"] = 6.0
-    samples = [Sample(m.kernel, m.events, _cycles(m.events, hidden, overhead=60) * (1 + rng.gauss(0, NOISE)))
+    samples = [Sample(m.kernel, m.events, cycles_of(m.events, hidden, overhead=60) * (1 + rng.gauss(0, NOISE)))
                for m in counts]
     f = fit(samples, table)
     bt = f.costs["branch_taken"]

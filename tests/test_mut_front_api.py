@@ -69,24 +69,30 @@ def test_report_names_the_fitted_argument_when_it_is_not_names(two_runs, tmp_pat
 
 # --- the store's read-only open ------------------------------------------------------------------
 
+class FailingConnection:
+    """A connection whose every statement fails with SQLite's `message`."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def execute(self, *a):
+        raise sqlite3.OperationalError(self.message)
+
+    def close(self):
+        pass
+
+
 def test_a_store_that_cannot_be_read_in_place_is_read_as_immutable(two_runs, monkeypatch):
     """A WAL store on a read-only medium: SQLite cannot make its '-shm' file, the plain read-only
     open fails with 'unable to open', and the store is read as immutable instead."""
     real = sqlite3.connect
     names = []
 
-    class Unreadable:
-        def execute(self, *a):
-            raise sqlite3.OperationalError("unable to open database file")
-
-        def close(self):
-            pass
-
     def connect(name, *a, **kw):
         names.append(str(name))
         assert kw.get("uri") is True  # a file: name is a URI only when asked (SQLite's default may differ)
         if str(name).startswith("file:") and not str(name).endswith("?mode=ro&immutable=1"):
-            return Unreadable()
+            return FailingConnection("unable to open database file")
         return real(name, *a, **kw)
 
     monkeypatch.setattr(store_mod.sqlite3, "connect", connect)
@@ -97,15 +103,8 @@ def test_a_store_that_cannot_be_read_in_place_is_read_as_immutable(two_runs, mon
 
 def test_a_store_unreadable_even_as_immutable_says_it_cannot_be_opened(two_runs, monkeypatch):
     names = []
-
-    class Unreadable:
-        def execute(self, *a):
-            raise sqlite3.OperationalError("unable to open database file")
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(store_mod.sqlite3, "connect", lambda name, *a, **kw: names.append(name) or Unreadable())
+    monkeypatch.setattr(store_mod.sqlite3, "connect",
+                        lambda name, *a, **kw: names.append(name) or FailingConnection("unable to open database file"))
     with pytest.raises(StoreError, match=f"cannot open the store {two_runs}"):
         Store(two_runs, readonly=True)
     assert len(names) == 2
@@ -114,16 +113,9 @@ def test_a_store_unreadable_even_as_immutable_says_it_cannot_be_opened(two_runs,
 def test_another_error_of_the_read_only_open_is_not_retried(two_runs, monkeypatch):
     names = []
 
-    class Broken:
-        def execute(self, *a):
-            raise sqlite3.OperationalError("disk I/O error")
-
-        def close(self):
-            pass
-
     def connect(name, *a, **kw):
         names.append(str(name))
-        return Broken()
+        return FailingConnection("disk I/O error")
 
     monkeypatch.setattr(store_mod.sqlite3, "connect", connect)
     with pytest.raises((sqlite3.OperationalError, StoreError)):

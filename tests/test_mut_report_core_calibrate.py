@@ -8,35 +8,14 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from calibration_events import SYNTHETIC, cost_table, cycles_of
 
 from wasmcu import calibrate as cal
 from wasmcu import devices
 from wasmcu.calibrate.fit import Sample, fit
 from wasmcu.errors import ConfigError, WasmcuError
-from wasmcu.measure.cycles import COSTS, CostModel, coefficients
 from wasmcu.model import Cell, Result
 
-
-def _events(**counts):
-    base = {e: 0 for e in ("insns", "alu", "load", "store", "mul", "div", "branch", "taken_branches", "jump", "call",
-                           "indirect", "multi", "multi_regs", "pop_pc")}
-    base.update(counts)
-    return base
-
-
-def _table(**costs):
-    table = {k: 1 for k in COSTS if k not in ("fp", "fp_mac", "fp_div")}
-    table.update(fetch_wait=0, **costs)
-    return CostModel.from_table({**table, "source": "test"}, None)
-
-
-def _cycles(events, costs):
-    c = coefficients(events)
-    return sum(c[k] * v for k, v in costs.items())
-
-
-SYNTHETIC = [_events(insns=a + l + s, alu=a, load=l, store=s)
-             for a, l, s in ((1000, 10, 10), (100, 900, 5), (50, 20, 700), (400, 300, 300), (700, 100, 400))]
 NOISE = (1.004, 0.997, 1.002, 0.995, 1.003)
 
 
@@ -54,7 +33,7 @@ def _measurements(n=5, **board):
     devs = devices.discover()
     table = devs["pico"].cycle_model
     hidden = {k: c.value for k, c in table.costs.items()}
-    return [cal.Measurement(f"k{i}", e, _cycles(e, hidden) * f, "timer x clock", firmware_sha256=f"sha{i}",
+    return [cal.Measurement(f"k{i}", e, cycles_of(e, hidden) * f, "timer x clock", firmware_sha256=f"sha{i}",
                             board=board or None)
             for i, (e, f) in enumerate(list(zip(SYNTHETIC, NOISE))[:n])]
 
@@ -125,9 +104,9 @@ def test_calibrate_needs_two_kernels_that_ran(no_board_env):
 # --- the fit ------------------------------------------------------------------------------------
 
 def test_a_fixed_cost_says_why_and_a_fitted_one_has_its_standard_error():
-    table = _table(load={"value": 2, "low": 1, "high": 4, "why": "test"})
+    table = cost_table(load={"value": 2, "low": 1, "high": 4, "why": "test"})
     hidden = {"alu": 1, "load": 2.6, "store": 1}
-    samples = [Sample(f"k{i}", e, _cycles(e, hidden) * n) for i, (e, n) in enumerate(zip(SYNTHETIC, NOISE))]
+    samples = [Sample(f"k{i}", e, cycles_of(e, hidden) * n) for i, (e, n) in enumerate(zip(SYNTHETIC, NOISE))]
     f = fit(samples, table)
     assert f.costs["alu"].status == "fixed"
     assert f.costs["alu"].note == "the table states one value (--free lets it move)" and f.costs["alu"].stderr == 0.0

@@ -99,7 +99,7 @@ def tradeoff_rows(results: list[Result]) -> Table:
     """Per device and runtime, from one run: the costs (geometric mean slowdown, flash, peak
     RAM, energy against native) beside the benefits (modules shared with other devices, update
     bytes and time, containment)."""
-    from .geomean import geomean_gsd
+    from .ratios import geomean_gsd
 
     natives = native_of(results)
     native_cells = {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.device): r for r in results

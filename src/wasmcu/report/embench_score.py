@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ..model import OK, Result
 from ..workloads.embench import cell_relative_speed as relative_speed
-from .geomean import geomean_gsd
+from .ratios import geomean_gsd
 
 
 def embench_stats(values: list[float]) -> tuple[float, float]:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..model import EXECUTION_MODES, OK, Result
-from .geomean import geomean_gsd
+from .ratios import geomean_gsd, ratios_to_native
 from .markdown import md_text
 
 METRICS = {  # name -> (label, value of a result)
@@ -47,28 +47,15 @@ class Summary:
         return self.geomean / self.gsd, self.geomean * self.gsd
 
 
-def _native_key(r: Result) -> tuple:
-    return r.cell.workload, r.cell.n, r.cell.lang, r.cell.device, r.cell.build
-
-
 def by_mode(results: list[Result]) -> dict[tuple[str, str, str], Summary]:
     """(device, mode, metric) -> the summary of ratio to native over that mode's cells."""
-    natives = {_native_key(r): r for r in results if r.cell.runtime == "native" and r.status == OK}
     ratios: dict[tuple, list[float]] = defaultdict(list)
     estimated: dict[tuple, bool] = defaultdict(bool)
-    for r in results:
-        base = natives.get(_native_key(r))
-        if r.status != OK or base is None:
-            continue
-        mode = mode_of(r)
-        for metric, (_, value) in METRICS.items():
-            v, b = value(r), value(base)
-            if not v or not b or v < 0 or b < 0:  # a negative host time (binding cost above the
-                continue                          # kernel's) has a warning in its cell, and no ratio
-            key = (r.cell.device, mode, metric)
-            ratios[key].append(v / b)
-            kind = r.energy_kind if metric == "energy" else r.time_kind if metric == "time" else "measured"
-            estimated[key] |= kind not in (None, "measured")
+    for r, _, metric, ratio in ratios_to_native(results, METRICS):
+        key = (r.cell.device, mode_of(r), metric)
+        ratios[key].append(ratio)
+        kind = r.energy_kind if metric == "energy" else r.time_kind if metric == "time" else "measured"
+        estimated[key] |= kind not in (None, "measured")
     out = {}
     for key, values in ratios.items():
         g, s = geomean_gsd(values)

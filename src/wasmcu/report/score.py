@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..model import OK, Result
-from .geomean import geomean_gsd
+from ..model import Result
+from .ratios import geomean_gsd, ratios_to_native
 from .markdown import md_text
 
 METRICS = {  # name -> (label, value of a result)
@@ -48,10 +48,6 @@ class Score:
         return out
 
 
-def _key(r: Result) -> tuple:
-    return r.cell.workload, r.cell.n, r.cell.lang, r.cell.device, r.cell.build
-
-
 def _time_bounds(r: Result) -> tuple[float, float] | None:
     rng = r.extra.get("time_us_range") if r.time_kind != "measured" else None
     if rng and len(rng) == 2 and rng[0] and rng[1]:
@@ -61,27 +57,21 @@ def _time_bounds(r: Result) -> tuple[float, float] | None:
 
 def scores(results: list[Result]) -> dict[tuple[str, str, str], Score]:
     """(device, runtime, metric) -> the score of that runtime on that device (native excluded)."""
-    natives = {_key(r): r for r in results if r.cell.runtime == "native" and r.status == OK}
     ratios: dict[tuple, list[float]] = defaultdict(list)
     lows: dict[tuple, list[float]] = defaultdict(list)
     highs: dict[tuple, list[float]] = defaultdict(list)
     estimated: dict[tuple, bool] = defaultdict(bool)
-    for r in results:
-        base = natives.get(_key(r))
-        if r.status != OK or base is None or r.cell.runtime == "native":
+    for r, base, metric, ratio in ratios_to_native(results, METRICS):
+        if r.cell.runtime == "native":
             continue
-        for metric, (_, value) in METRICS.items():
-            v, b = value(r), value(base)
-            if not v or not b or v < 0 or b < 0:  # a negative host time (binding cost above the
-                continue                          # kernel's) has a warning in its cell, and no ratio
-            key = (r.cell.device, r.cell.runtime, metric)
-            ratios[key].append(v / b)
-            if metric == "time":
-                estimated[key] |= r.time_kind != "measured" or base.time_kind != "measured"
-                rb, bb = _time_bounds(r), _time_bounds(base)
-                if rb and bb:
-                    lows[key].append(rb[0] / bb[0])
-                    highs[key].append(rb[1] / bb[1])
+        key = (r.cell.device, r.cell.runtime, metric)
+        ratios[key].append(ratio)
+        if metric == "time":
+            estimated[key] |= r.time_kind != "measured" or base.time_kind != "measured"
+            rb, bb = _time_bounds(r), _time_bounds(base)
+            if rb and bb:
+                lows[key].append(rb[0] / bb[0])
+                highs[key].append(rb[1] / bb[1])
     out = {}
     for key, values in ratios.items():
         g, s = geomean_gsd(values)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from ..model import OK, Result
 from .markdown import md_text
 from .modes import mode_of
+from .ratios import geomean_gsd
 from .tables import native_of, overhead
 
 Table = tuple[list[str], list[list[str]]]
@@ -99,8 +100,6 @@ def tradeoff_rows(results: list[Result]) -> Table:
     """Per device and runtime, from one run: the costs (geometric mean slowdown, flash, peak
     RAM, energy against native) beside the benefits (modules shared with other devices, update
     bytes and time, containment)."""
-    from .ratios import geomean_gsd
-
     natives = native_of(results)
     native_cells = {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.device): r for r in results
                     if r.cell.runtime == "native" and r.status == OK}

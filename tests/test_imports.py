@@ -196,14 +196,16 @@ def test_the_rp2040js_helpers_are_in_the_rp2040s_folder_below_validate(graph):
 
 
 def test_the_report_modules_form_a_tree(graph):
-    """Inside the report: no cycle, and the shared plotting base and Markdown escaping import no
-    other report module."""
+    """Inside the report: no cycle, and the shared bases (plotting, Markdown escaping, ratios to
+    native) import no other report module."""
     report = {m: {t: ln for t, ln in e.items() if t.startswith("wasmcu.report")}
               for m, e in graph.items() if m.startswith("wasmcu.report")}
     cycle = find_cycle(report)
     assert cycle is None, describe(cycle, graph)
     assert not report["wasmcu.report.plot"] and not report["wasmcu.report.markdown"]
-    assert not report["wasmcu.report.tables"].keys() - {"wasmcu.report.modes", "wasmcu.report.markdown"}
+    assert not report["wasmcu.report.ratios"]
+    assert not report["wasmcu.report.tables"].keys() - {"wasmcu.report.modes", "wasmcu.report.markdown",
+                                                        "wasmcu.report.ratios"}
 
 
 def test_every_module_states_its_one_job_in_its_docstrings_first_line():

@@ -63,12 +63,12 @@ class Page(HTMLParser):
         return [[cls for cls, _ in row] for row in self.tables[i]]
 
 
-def res(rt, device="host", wl="crc", status="ok", **kw):
+def res(rt, device="host", wl="crc", status="ok", build="o2", **kw):
     if device == "host":
         kw.setdefault("time_kind", "measured")
     else:
         kw.setdefault("time_kind", "estimated")
-    return Result(Cell(wl, 10, "c", rt, device), "host" if device == "host" else "qemu", status=status, **kw)
+    return Result(Cell(wl, 10, "c", rt, device, build), "host" if device == "host" else "qemu", status=status, **kw)
 
 
 def sample():
@@ -200,6 +200,17 @@ def test_page_overhead_table_by_device_then_mode():
         ["pico", "native", "crc:10/c", "native", "80.0 (est. from 10,000 cycles)", "1.00×", "estimated"],
         ["pico", "interpreter", "crc:10/c", "wasm3", "800.0 (est. from 100,000 cycles)", "10.00×", "estimated"]]
     assert [row[-1] for row in p.classes(2)[1:]] == ["", "", "", "est", "est"]
+
+
+def test_page_overhead_table_names_a_build_and_compares_it_with_its_own_native_build():
+    rs = [res("native", "pico", time_us=80.0, time_kind="measured"), res("wasm3", "pico", time_us=800.0, time_kind="measured"),
+          res("native", "pico", build="sdk", time_us=40.0, time_kind="measured"),
+          res("wasm3", "pico", build="sdk", time_us=800.0, time_kind="measured")]
+    rows = Page(render(rs, None, {}, ("crc", 10, "c"))).rows(2)
+    assert [row[2:6] for row in rows[1:]] == [["crc:10/c", "native", "80.0", "1.00×"],
+                                              ["crc:10/c/sdk", "native", "40.0", "1.00×"],
+                                              ["crc:10/c", "wasm3", "800.0", "10.00×"],
+                                              ["crc:10/c/sdk", "wasm3", "800.0", "20.00×"]]
 
 
 def test_page_lists_every_cell_with_its_figures():

@@ -9,9 +9,9 @@ from wasmcu.report.tables import (CSV_FIELDS, fmt_energy, fmt_time, native_of, o
                                   time_table_markdown, verification_note, write_csv)
 
 
-def res(rt="wasm3", wl="crc", n=10, lang="c", device="host", **kw):
+def res(rt="wasm3", wl="crc", n=10, lang="c", device="host", build="o2", **kw):
     kw.setdefault("status", "ok")
-    return Result(Cell(wl, n, lang, rt, device), kw.pop("backend", "host"), **kw)
+    return Result(Cell(wl, n, lang, rt, device, build), kw.pop("backend", "host"), **kw)
 
 
 def measured(rt, t, **kw):
@@ -61,12 +61,26 @@ def test_fmt_energy_with_range_kind_and_scope():
 
 # --- ratios to native -------------------------------------------------------------------------
 
-def test_native_of_keeps_ok_timed_native_cells_by_workload_size_language_and_device():
+def test_native_of_keeps_ok_timed_native_cells_by_workload_size_language_device_and_build():
     nat = measured("native", 2.0)
     other_dev = measured("native", 3.0, device="pico")
-    results = [nat, other_dev, measured("wasm3", 40.0), measured("native", 0.0, lang="rust"),
+    sdk = measured("native", 1.5, device="pico", build="sdk")
+    results = [nat, other_dev, sdk, measured("wasm3", 40.0), measured("native", 0.0, lang="rust"),
                res("native", wl="fib", status="error", time_us=1.0), res("native", wl="sha", time_us=None)]
-    assert native_of(results) == {("crc", 10, "c", "host"): nat, ("crc", 10, "c", "pico"): other_dev}
+    assert native_of(results) == {("crc", 10, "c", "host", "o2"): nat, ("crc", 10, "c", "pico", "o2"): other_dev,
+                                  ("crc", 10, "c", "pico", "sdk"): sdk}
+
+
+def test_a_cell_of_one_build_is_compared_with_the_native_cell_of_the_same_build():
+    natives = native_of([measured("native", 2.0, device="pico", build="sdk"), measured("native", 4.0, device="pico")])
+    assert overhead(measured("wasm3", 40.0, device="pico"), natives) == 10.0
+    assert overhead(measured("wasm3", 40.0, device="pico", build="sdk"), natives) == 20.0
+    assert overhead(measured("wasm3", 40.0, device="pico", build="o2+clang"), natives) is None
+
+
+def test_a_workload_is_labelled_with_its_build_unless_it_is_the_default():
+    assert tables.workload_label(res(wl="crc16", n=100, lang="rust")) == "crc16:100/rust"
+    assert tables.workload_label(res(wl="crc16", n=100, build="sdk")) == "crc16:100/c/sdk"
 
 
 def test_overhead_is_time_over_native_time_of_the_same_cell_and_none_without_one():
@@ -103,6 +117,15 @@ def test_time_table_per_device_runtimes_by_mode_with_ratios():
         "| crc:10/c | 80.0 (est. [70.0–90.0]) | 800.0 (est.) (10.00×) |",
         "",
     ])
+
+
+def test_time_table_has_a_row_per_build_each_compared_with_its_own_native_build():
+    results = [measured("native", 2.0, device="pico"), measured("wasm3", 40.0, device="pico"),
+               measured("native", 1.0, device="pico", build="sdk"), measured("wasm3", 30.0, device="pico", build="sdk")]
+    assert time_table_markdown(results).splitlines()[-2:] == [
+        "| crc:10/c | 2.0 | 40.0 (20.00×) |",
+        "| crc:10/c/sdk | 1.0 | 30.0 (30.00×) |",
+    ]
 
 
 def test_time_table_escapes_names_and_orders_runtimes_of_one_mode_by_name():

@@ -10,9 +10,9 @@ from wasmcu.report.benefits import (containment_rows, html_sections, html_table,
 SHA_A, SHA_B, SHA_C, SHA_D = "a" * 64, "b" * 64, "c" * 64, "d" * 64
 
 
-def _r(workload, runtime, device, status=OK, n=10, lang="c", **fields):
+def _r(workload, runtime, device, status=OK, n=10, lang="c", build="o2", **fields):
     extra = fields.pop("extra", {})
-    return Result(Cell(workload, n, lang, runtime, device), backend="t", status=status, extra=extra, **fields)
+    return Result(Cell(workload, n, lang, runtime, device, build), backend="t", status=status, extra=extra, **fields)
 
 
 def _mod(sha, **more):
@@ -188,6 +188,16 @@ def test_tradeoff_rows():
     assert by[("host", "wasmtime")] == ["host", "wasmtime", "jit", "3.00×", "–", "–", "–", "–", "–", "–", "1 of 1"]
     assert by[("esp32", "wasm3")] == ["esp32", "wasm3", "interpreter", "–", "–", "–", "–", "2 device(s)", "–", "–",
                                       "–"]
+
+
+def test_tradeoff_compares_each_build_with_its_own_native_build():
+    def cell(runtime, build, time_us, flash):
+        return _r("crc", runtime, "pico", build=build, time_us=time_us, time_kind="estimated", flash_bytes=flash)
+
+    rows = tradeoff_rows([cell("native", "o2", 100, 1000), cell("wasm3", "o2", 400, 3000),
+                          cell("native", "sdk", 50, 2000), cell("wasm3", "sdk", 800, 8000)])[1]
+    [wasm3] = [row for row in rows if row[1] == "wasm3"]
+    assert wasm3[3:5] == [f"{(4 * 16) ** 0.5:,.2f}× (est.)", f"{(3 * 4) ** 0.5:,.2f}×"]
 
 
 def test_tradeoff_update_time_is_left_out_when_the_first_cell_has_none():

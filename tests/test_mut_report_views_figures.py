@@ -14,8 +14,8 @@ from wasmcu.report.plot import HATCH, runtime_colors
 WL = ("k", 10, "c")
 
 
-def _r(runtime, device, status=OK, workload="k", n=10, lang="c", **fields):
-    return Result(Cell(workload, n, lang, runtime, device), backend="t", status=status, **fields)
+def _r(runtime, device, status=OK, workload="k", n=10, lang="c", build="o2", **fields):
+    return Result(Cell(workload, n, lang, runtime, device, build), backend="t", status=status, **fields)
 
 
 
@@ -268,6 +268,13 @@ def test_overhead_figure_without_pairs(made, tmp_path):
     assert not ax.axison
     assert (tmp_path / "o.png").stat().st_size > 0
 
+
+
+def test_overhead_figure_has_a_row_per_build_each_against_its_own_native_build(made, tmp_path):
+    rs = [_r("native", "pico", time_us=10), _r("wasm3", "pico", time_us=30),
+          _r("native", "pico", build="sdk", time_us=5), _r("wasm3", "pico", build="sdk", time_us=30)]
+    assert figures.overhead_figure(rs, tmp_path / "o.png") == {("pico", ("k:10/c", "wasm3")): 3.0,
+                                                                ("pico", ("k:10/c/sdk", "wasm3")): 6.0}
 
 
 def test_overhead_panel_says_estimated_when_any_time_of_the_device_is(made, tmp_path):

@@ -12,7 +12,7 @@ from collections import defaultdict
 from ..model import OK, Result
 from .markdown import md_text
 from .modes import mode_of
-from .ratios import geomean_gsd
+from .ratios import geomean_gsd, native_key
 from .tables import native_of, overhead
 
 Table = tuple[list[str], list[list[str]]]
@@ -101,8 +101,7 @@ def tradeoff_rows(results: list[Result]) -> Table:
     RAM, energy against native) beside the benefits (modules shared with other devices, update
     bytes and time, containment)."""
     natives = native_of(results)
-    native_cells = {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.device): r for r in results
-                    if r.cell.runtime == "native" and r.status == OK}
+    native_cells = {native_key(r): r for r in results if r.cell.runtime == "native" and r.status == OK}
     devices_of: dict[str, set] = defaultdict(set)
     for r in results:
         if r.status == OK and r.extra.get("module_sha256"):
@@ -120,7 +119,7 @@ def tradeoff_rows(results: list[Result]) -> Table:
         def ratio(metric):
             vals = []
             for r in work:
-                base = native_cells.get((r.cell.workload, r.cell.n, r.cell.lang, r.cell.device))
+                base = native_cells.get(native_key(r))
                 a, b = metric(r), metric(base) if base else None
                 if a and b:
                     vals.append(a / b)

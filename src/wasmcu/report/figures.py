@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..model import OK, Result
 from .plot import DPI, HATCH, _plt, runtime_colors
-from .tables import native_of, overhead
+from .tables import native_of, overhead, workload_label
 
 def pick(results: list[Result], workload: str | None, n: int | None, lang: str | None) -> tuple[str, int, str]:
     """The workload shown in the figures: the one asked for, else bubblesort:100 in C, else the first ok one."""
@@ -164,7 +164,7 @@ def overhead_figure(results: list[Result], out: Path) -> dict:
             continue
         ratio = overhead(r, natives)
         if ratio is not None:
-            grid[r.cell.device][(f"{r.cell.workload}:{r.cell.n}/{r.cell.lang}", r.cell.runtime)] = ratio
+            grid[r.cell.device][(workload_label(r), r.cell.runtime)] = ratio
     devices = [d for d in dict.fromkeys(r.cell.device for r in results) if grid.get(d)]
     if not devices:
         fig, ax = plt.subplots(figsize=(6, 2))

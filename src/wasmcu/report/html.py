@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..model import OK, PASSING, STATUSES, UNSUPPORTED, Result
 from .modes import METRICS, by_mode, mode_of, ordered_modes
-from .tables import fmt_energy, fmt_time, native_of, overhead, verification_note
+from .tables import fmt_energy, fmt_time, native_of, overhead, verification_note, workload_label
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
@@ -90,10 +90,10 @@ def render(results: list[Result], run: dict | None, figures: dict[str, Path], wl
                  "<th>runtime</th><th>time µs</th><th>× native</th><th>kind</th></tr>")
     order = ordered_modes(mode_of(r) for r in ok)
     for r in sorted(ok, key=lambda r: (r.cell.device, order.index(mode_of(r)), r.cell.runtime, r.cell.workload,
-                                       r.cell.n, r.cell.lang)):
+                                       r.cell.n, r.cell.lang, r.cell.build)):
         ratio = overhead(r, natives)
         parts.append(f"<tr><td>{_e(r.cell.device)}</td><td>{_e(mode_of(r))}</td>"
-                     f"<td>{_e(r.cell.workload)}:{r.cell.n}/{_e(r.cell.lang)}</td>"
+                     f"<td>{_e(workload_label(r))}</td>"
                      f"<td>{_e(r.cell.runtime)}</td><td class='num'>{_e(fmt_time(r))}</td>"
                      f"<td class='num'>{'' if ratio is None else f'{ratio:.2f}×'}</td>"
                      f"<td class='{'' if r.time_kind == 'measured' else 'est'}'>{_e(r.time_kind)}</td></tr>")

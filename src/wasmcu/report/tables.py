@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from ..model import OK, Result
 from .markdown import md_text
+from .ratios import native_key
 
 
 def _range(values) -> str:
@@ -21,13 +22,19 @@ def _fmt_time(r: Result) -> str:
 
 
 def native_of(results: list[Result]) -> dict[tuple, Result]:
-    """The native result of each (workload, n, lang, device), for ratios."""
-    return {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.device): r
-            for r in results if r.cell.runtime == "native" and r.status == OK and r.time_us}
+    """The native result with a time of each baseline (workload, n, lang, device and build: a
+    cell of the `sdk` build is compared with the native `sdk` build), for ratios."""
+    return {native_key(r): r for r in results if r.cell.runtime == "native" and r.status == OK and r.time_us}
+
+
+def workload_label(r: Result) -> str:
+    """'crc16:100/c', with the build when it is not the default: 'crc16:100/c/sdk'."""
+    label = f"{r.cell.workload}:{r.cell.n}/{r.cell.lang}"
+    return label if r.cell.build == "o2" else f"{label}/{r.cell.build}"
 
 
 def overhead(r: Result, natives: dict[tuple, Result]) -> float | None:
-    base = natives.get((r.cell.workload, r.cell.n, r.cell.lang, r.cell.device))
+    base = natives.get(native_key(r))
     if r.status != OK or not r.time_us or base is None:
         return None
     return r.time_us / base.time_us
@@ -47,22 +54,23 @@ def time_table_markdown(results: list[Result]) -> str:
         modes = {r.cell.runtime: mode_of(r) for r in rs}
         order = ordered_modes(modes.values())
         runtimes = sorted(modes, key=lambda rt: (order.index(modes[rt]), rt))
-        rows = sorted({(r.cell.workload, r.cell.n, r.cell.lang) for r in rs})
-        index = {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.runtime): r for r in rs}
+        rows = sorted({(r.cell.workload, r.cell.n, r.cell.lang, r.cell.build) for r in rs})
+        index = {(r.cell.workload, r.cell.n, r.cell.lang, r.cell.build, r.cell.runtime): r for r in rs}
         parts.append(f"### {md_text(device)}: execution time, µs (× native)\n")
         parts.append("| workload | " + " | ".join(md_text(rt) for rt in runtimes) + " |")
         parts.append("|---|" + "---:|" * len(runtimes))
         parts.append("| *mode* | " + " | ".join(f"*{md_text(modes[rt])}*" for rt in runtimes) + " |")
-        for w, n, lang in rows:
+        for row in rows:
+            found = [index.get((*row, rt)) for rt in runtimes]
             cells = []
-            for rt in runtimes:
-                r = index.get((w, n, lang, rt))
+            for rt, r in zip(runtimes, found):
                 if r is None:
                     cells.append("")
                     continue
                 ratio = overhead(r, natives)
                 cells.append(_fmt_time(r) + (f" ({ratio:.2f}×)" if ratio is not None and rt != "native" else ""))
-            parts.append(f"| {md_text(f'{w}:{n}/{lang}')} | " + " | ".join(cells) + " |")
+            label = workload_label(next(r for r in found if r is not None))
+            parts.append(f"| {md_text(label)} | " + " | ".join(cells) + " |")
         parts.append("")
     return "\n".join(parts)
 

@@ -23,6 +23,15 @@ def assert_ratio_axes(ax, devices: list[str], title: str) -> None:
     assert hline.get_color() == "grey" and hline.get_linewidth() == 0.6
 
 
+def assert_legend_outside_right(fig):
+    """One legend, outside the panels at the right, centred, small, without a frame; returns it."""
+    [legend] = fig.legends
+    assert (legend._outside_loc, legend._loc) == ("right", 7)     # 7: matplotlib's 'center right'
+    assert legend.get_frame_on() is False and legend.get_texts()[0].get_fontsize() == 8
+    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    return legend
+
+
 def assert_group_bars(ax, expected: list[tuple]) -> None:
     """The panel's bars, in order, and a black whisker each: `expected` holds (x, width, geomean,
     (low, high), colour, estimated) per bar."""

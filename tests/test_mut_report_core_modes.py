@@ -4,7 +4,7 @@ cell, the geometric summaries per device and mode, their Markdown table and thei
 import math
 
 import pytest
-from figure_checks import assert_group_bars, assert_ratio_axes
+from figure_checks import assert_group_bars, assert_legend_outside_right, assert_ratio_axes
 
 from wasmcu.model import Cell, Result
 from wasmcu.report import modes
@@ -171,15 +171,12 @@ def test_mode_figure_bars_whiskers_axes_and_legend(tmp_path, figures_shown):
                     expected.append((i - 0.4 + width * (j + 0.5), width, s.geomean, s.range,
                                      cmap(modes_seen.index(mode)), s.estimated))
         assert_group_bars(ax, expected)
-    [legend] = fig.legends
-    assert legend.get_frame_on() is False
-    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    legend = assert_legend_outside_right(fig)
     assert [t.get_text() for t in legend.get_texts()] == modes_seen + ["estimated / modelled"]
     hatched = legend.get_patches()[-1]
     assert hatched.get_facecolor() == to_rgba("white") and hatched.get_edgecolor() == to_rgba("black")
     assert hatched.get_hatch() == HATCH
     assert [p.get_facecolor() for p in legend.get_patches()[:-1]] == [to_rgba(cmap(i)) for i in range(3)]
-    assert legend.get_texts()[0].get_fontsize() == 8
 
 
 def test_mode_figure_of_no_comparable_cell_is_empty(tmp_path, figures_shown):

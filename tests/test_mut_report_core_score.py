@@ -4,7 +4,7 @@ scores with the cost table's range, their Markdown and HTML tables and their fig
 import math
 
 import pytest
-from figure_checks import assert_group_bars, assert_ratio_axes
+from figure_checks import assert_group_bars, assert_legend_outside_right, assert_ratio_axes
 
 from wasmcu.model import Cell, Result
 from wasmcu.report.score import (Score, _runtime_order, _time_bounds, geomean_gsd, score_figure, score_table_html,
@@ -100,6 +100,9 @@ def test_a_score_is_estimated_when_the_native_time_was_and_keeps_its_own_value_i
     results = [res("native", 10.0, device="pico", rng=[9.0, 11.0]), res("wasm3", 100.0, device="pico", rng=[99.0, 120.0])]
     s = scores(results)[("pico", "wasm3", "time")]
     assert s.model_range == (pytest.approx(10.0), pytest.approx(11.0))   # the score itself is the bottom
+    results = [res("native", 10.0, device="pico", rng=[9.0, 11.0]), res("wasm3", 100.0, device="pico", rng=[80.0, 100.0])]
+    s = scores(results)[("pico", "wasm3", "time")]
+    assert s.model_range == (pytest.approx(80 / 9), pytest.approx(10.0))   # and the top
 
 
 def test_scores_skip_zero_negative_and_missing_values_but_keep_small_ones():
@@ -190,13 +193,10 @@ def test_score_figure_bars_whiskers_axes_and_legend(tmp_path, figures_shown):
                 if s is not None:
                     expected.append((i - 0.4 + width * (j + 0.5), width, s.geomean, s.spread, colors[rt], s.estimated))
         assert_group_bars(ax, expected)
-    [legend] = fig.legends
-    assert legend.get_frame_on() is False
-    assert type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    legend = assert_legend_outside_right(fig)
     assert [t.get_text() for t in legend.get_texts()] == ["wasm3", "wasmtime", "time estimated (cycle model)"]
     hatched = legend.get_patches()[-1]
     assert hatched.get_facecolor() == to_rgba("white") and hatched.get_edgecolor() == to_rgba("black")
     assert hatched.get_hatch() == HATCH
     assert [p.get_facecolor() for p in legend.get_patches()[:-1]] == [to_rgba(colors["wasm3"]),
                                                                       to_rgba(colors["wasmtime"])]
-    assert legend.get_texts()[0].get_fontsize() == 8

@@ -4,6 +4,7 @@ import csv
 import math
 
 import pytest
+from figure_checks import assert_legend_outside_right
 from matplotlib.container import BarContainer
 
 from wasmcu.model import ERROR, OK, Cell, Result
@@ -119,11 +120,14 @@ def test_score_figure(made, tmp_path):
     assert [round(p.get_width(), 6) for p in bars] == [round(0.4 * 0.92, 6)] * 4
     assert speed.get_xticklabels()[0].get_fontsize() == 8
     assert speed.yaxis._major_tick_kw["gridOn"] and speed.yaxis._minor_tick_kw["gridOn"]
+    assert speed.yaxis.get_major_ticks()[0].gridline.get_alpha() == 0.3
     note = fig.legends[0].legend_handles[-1]
     assert note.get_edgecolor() == (0, 0, 0, 1) and note.get_facecolor() == (1, 1, 1, 1)
     assert speed.get_yscale() == "log" and speed.get_title() == "Embench speed score (higher is faster)"
     assert slow.get_title() == "slowdown: time ÷ native (lower is better)"
     assert fig._suptitle.get_text() == ("Embench-IoT per device and runtime (whiskers: one geometric SD); "
                                         "host native baseline o3")
+    assert fig._suptitle.get_fontsize() == 10
+    assert_legend_outside_right(fig)
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["native", "wasm3", "time estimated (cycle model)"]
     assert not es.score_figure(_run()[-1:], tmp_path / "none.png") and not (tmp_path / "none.png").exists()
